@@ -1,0 +1,83 @@
+"""The `fundtrail` command: run, serve, migrate, and each service's own commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from infra.broker import kafka_cli
+from services.registry import NAMES, service_spec
+from shared.config import Settings
+
+SERVICE = click.Choice(NAMES)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Fundtrail: crowdfunding that can prove where the money went."""
+
+
+main.add_command(kafka_cli)
+
+
+@main.command()
+@click.argument("services", nargs=-1, type=SERVICE)
+def migrate(services: tuple[str, ...]) -> None:
+    """Bring the databases of SERVICES (default: all) to the latest schema."""
+    from shared.migrations import upgrade
+
+    for name in services or NAMES:
+        settings = Settings.load(name)
+        upgrade(name, settings.database_url)
+        click.echo(f"{name}: migrated")
+
+
+@main.command()
+@click.argument("service", type=SERVICE)
+@click.option("--host", default=lambda: os.environ.get("FUNDTRAIL_BIND_HOST", "127.0.0.1"),
+              show_default="127.0.0.1 or $FUNDTRAIL_BIND_HOST", help="Address to listen on.")
+@click.option("--port", type=int, default=None, help="Port (default: the service's own).")
+@click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, help="Threads per worker.")
+def serve(service: str, host: str, port: int | None, workers: int, threads: int) -> None:
+    """Serve SERVICE's HTTP API with gunicorn (the production server)."""
+    spec = service_spec(service)
+    argv = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port or spec.port}",
+        "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        "--access-logfile", "-",
+        "--graceful-timeout", "10",
+        spec.app_factory,
+    ]
+    os.execv(sys.executable, argv)
+
+
+@main.command()
+@click.argument("service", type=SERVICE)
+def worker(service: str) -> None:
+    """Run SERVICE's outbox relay and event consumer until interrupted."""
+    from shared.worker import run_worker
+
+    run_worker(service_spec(service), Settings.load(service))
+
+
+@main.command()
+def run() -> None:
+    """Start Kafka (unless KAFKA_BOOTSTRAP_SERVERS is set), migrate, and run every service."""
+    from infra.local import run_everything
+
+    sys.exit(run_everything())
+
+
+def _add_service_commands() -> None:
+    from services.pledges.cli import accounts
+
+    main.add_command(accounts)
+
+
+_add_service_commands()

@@ -1,0 +1,1 @@
+"""The ledger's adapters: its database tables and repositories."""

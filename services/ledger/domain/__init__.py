@@ -1,0 +1,1 @@
+"""The ledger's domain: rules and pure computations, free of Flask, SQLAlchemy and Kafka."""

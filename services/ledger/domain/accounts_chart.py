@@ -1,0 +1,177 @@
+"""The ledger's chart of accounts, the postings each kind of entry makes, and the balance view.
+
+Every entry posts integer minor units of the campaign's one currency to named accounts, debits
+positive and credits negative (beancount's convention), and its postings sum to zero.
+
+=====================  ==============  ================================================
+account                type            balance, and what it means
+=====================  ==============  ================================================
+``assets:funds``       asset           ≥ 0: the money the campaign holds (``available``)
+``income:pledges``     income          ≤ 0: pledges collected (``raised`` is its negation)
+``income:refunds``     contra-income   ≥ 0: pledges given back (``refunded``)
+``expenses:<category>`` expense        ≥ 0: money spent on that category (``spent``)
+=====================  ==============  ================================================
+
+=============  ==================================  ==================================
+entry kind     debit (+amount)                     credit (−amount)
+=============  ==================================  ==================================
+contribution   ``assets:funds``                    ``income:pledges``
+refund         ``income:refunds``                  ``assets:funds``
+expense        ``expenses:<category>``             ``assets:funds``
+reversal       every posting of the reversed entry, same accounts and order, sign flipped
+=============  ==================================  ==================================
+
+So ``available = raised − refunded − spent`` always holds, and a reversal of an expense puts
+the money back into ``assets:funds`` and takes it out of its category.
+
+Refunds get a contra-income account rather than ``liabilities:refunds``: a ``pledge.refunded``
+event reports money already paid back, so nothing is owed at any moment, and keeping refunds out
+of ``income:pledges`` lets the balance show ``raised`` gross and ``refunded`` beside it.
+
+An expense account is ``expenses:`` followed by the category exactly as the journal spells it
+(a category may itself hold spaces or colons; everything after the first ``expenses:`` is the
+category). Budgets are plans, not limits: spending past a category's budget is allowed and shows
+in the balance; only spending past the money available is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+FUNDS = "assets:funds"
+PLEDGES = "income:pledges"
+REFUNDS = "income:refunds"
+EXPENSES_PREFIX = "expenses:"
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """One leg of an entry: an amount debited (positive) or credited (negative) to an account."""
+
+    #: The account's name from the chart above, e.g. ``"assets:funds"``.
+    account: str
+    #: Signed minor units of the entry's currency; never zero.
+    amount: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.account, str) or not self.account:
+            raise ValueError("a posting needs an account name")
+        if not isinstance(self.amount, int) or isinstance(self.amount, bool) or not self.amount:
+            raise ValueError(f"a posting's amount must be a non-zero int, got {self.amount!r}")
+
+    def reversed(self) -> Posting:
+        """The same posting with its sign flipped, as a reversal records it."""
+        return Posting(self.account, -self.amount)
+
+
+def expense_account(category: str) -> str:
+    """The account an expense in ``category`` is debited to."""
+    return EXPENSES_PREFIX + category
+
+
+def category_of(account: str) -> str | None:
+    """The category of an expense account, or ``None`` for any other account."""
+    if account.startswith(EXPENSES_PREFIX):
+        return account[len(EXPENSES_PREFIX) :]
+    return None
+
+
+def contribution_postings(amount: int) -> tuple[Posting, ...]:
+    """A collected pledge: the funds grow, and so does income."""
+    return (Posting(FUNDS, amount), Posting(PLEDGES, -amount))
+
+
+def refund_postings(amount: int) -> tuple[Posting, ...]:
+    """A pledge given back: the contra-income grows and the funds shrink."""
+    return (Posting(REFUNDS, amount), Posting(FUNDS, -amount))
+
+
+def expense_postings(amount: int, category: str) -> tuple[Posting, ...]:
+    """Money spent: the category's expense account grows and the funds shrink."""
+    return (Posting(expense_account(category), amount), Posting(FUNDS, -amount))
+
+
+def reversal_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
+    """The postings that undo ``postings``: the same accounts, in the same order, negated."""
+    return tuple(posting.reversed() for posting in postings)
+
+
+def funds_change(postings: Iterable[Posting]) -> int:
+    """How much the entry adds to (or, negative, takes from) the available funds."""
+    return sum(posting.amount for posting in postings if posting.account == FUNDS)
+
+
+def pledge_change(postings: Iterable[Posting]) -> int:
+    """How much the entry adds to what a pledge has contributed net of refunds.
+
+    Read from the postings rather than the entry's kind, so that a reversal (and a reversal of a
+    reversal) counts as the opposite of whatever it undoes.
+    """
+    return -sum(posting.amount for posting in postings if posting.account in (PLEDGES, REFUNDS))
+
+
+def sums_to_zero(postings: Iterable[Posting]) -> bool:
+    """The double-entry rule for one entry (the whole journal has a single currency)."""
+    return sum(posting.amount for posting in postings) == 0
+
+
+class CategorySpending(NamedTuple):
+    """One line of the spending-by-category view."""
+
+    #: The category, spelled as the budget (or the first expense in it) spells it.
+    category: str
+    #: The planned amount; ``None`` for a category with spending but no budget line, which is
+    #: not the same as a line planned at zero.
+    budget: int | None
+    #: Net spending in the category (expenses minus reversed expenses).
+    spent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A campaign's money as its postings add up, in minor units of ``currency``."""
+
+    #: The campaign's ISO 4217 currency.
+    currency: str
+    #: Contributions collected, net of reversed contributions.
+    raised: int
+    #: Given back to backers, net of reversed refunds.
+    refunded: int
+    #: Spent on expenses, net of reversed expenses.
+    spent: int
+    #: Held now: ``raised − refunded − spent``; never negative.
+    available: int
+    #: Every budget line in the budget's order (spent 0 when untouched), then each unbudgeted
+    #: category with non-zero spending in alphabetical order, with ``budget`` ``None``.
+    by_category: tuple[CategorySpending, ...]
+
+
+def balance_from(
+    balances: Mapping[str, int], currency: str, budget: Mapping[str, int]
+) -> Balance:
+    """The balance view of running account ``balances`` against the planned ``budget``."""
+    spent_by_category: dict[str, int] = {}
+    for account, amount in balances.items():
+        category = category_of(account)
+        if category is not None:
+            spent_by_category[category] = spent_by_category.get(category, 0) + amount
+    folded = {category.casefold(): category for category in spent_by_category}
+    lines = []
+    for category, planned in budget.items():
+        spent = spent_by_category.pop(folded.pop(category.casefold(), category), 0)
+        lines.append(CategorySpending(category, planned, spent))
+    lines += [
+        CategorySpending(category, None, spent)
+        for category, spent in sorted(spent_by_category.items(), key=lambda i: i[0].casefold())
+        if spent
+    ]
+    return Balance(
+        currency=currency,
+        raised=-balances.get(PLEDGES, 0),
+        refunded=balances.get(REFUNDS, 0),
+        spent=sum(line.spent for line in lines),
+        available=balances.get(FUNDS, 0),
+        by_category=tuple(lines),
+    )

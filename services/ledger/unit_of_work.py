@@ -1,0 +1,15 @@
+"""The ledger's unit of work: one transaction with the ledger's repositories inside."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from services.ledger.adapters.campaigns import CampaignReadModel
+from shared.db import UnitOfWork
+
+
+class LedgerUnitOfWork(UnitOfWork):
+    campaigns: CampaignReadModel
+
+    def _open(self, connection: Connection) -> None:
+        self.campaigns = CampaignReadModel(connection)

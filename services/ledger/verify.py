@@ -1,0 +1,380 @@
+"""Offline verification of ledger exports and checkpoints: the logic behind `fundtrail verify`.
+
+An export line is exactly one entry's leaf data (its RFC 8785 canonical JSON). Entries in an
+export therefore do NOT carry a `leaf_hash` field: the leaf data cannot contain its own hash.
+The verifier recomputes each leaf hash from the line's bytes instead, and refuses a line that
+holds a `leaf_hash` field. Lines are checked one at a time, so memory stays O(log n).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.ledger.domain import merkle
+from services.ledger.domain.canonical import NotCanonicalisable, canonical_json
+from services.ledger.domain.checkpoint import Checkpoint, NoteError, Verifier, open_note
+
+KEY = "key"
+SIGNATURE = "signature"
+CHECKPOINT = "checkpoint"
+ORIGIN = "origin"
+JSON = "json"
+CANONICAL = "canonical"
+SEQ = "seq"
+POSTINGS = "postings"
+LEAF_HASH = "leaf_hash"
+TREE_SIZE = "tree_size"
+ROOT = "root"
+PROOF = "proof"
+CONSISTENCY = "consistency"
+
+Status = Literal["passed", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failure, located as precisely as the check allows."""
+
+    #: The name of the check that failed (one of this module's constants, e.g. `"root"`).
+    check: str
+    #: What was wrong, for people.
+    message: str
+    #: 1-based line of the export, when the problem is in one line.
+    line: int | None = None
+    #: The entry's `seq`, when the line had a readable one.
+    seq: int | None = None
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        where += [f"seq {self.seq}"] if self.seq is not None else []
+        prefix = f"{', '.join(where)}: " if where else ""
+        return f"{prefix}{self.check}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing the verifier checked, and how it went."""
+
+    #: Short name, the same as `Problem.check`.
+    name: str
+    #: What was checked, for people.
+    description: str
+    #: `skipped` when an earlier failure left nothing trustworthy to check against.
+    status: Status
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a verification checked and every problem it found."""
+
+    #: The checks in the order they were made.
+    checks: list[Check]
+    #: The first problems found (at most `max_problems`), in the order found.
+    problems: list[Problem]
+    #: Problems found beyond those kept, counted so a huge broken export stays cheap.
+    more_problems: int = 0
+    #: Export lines read (0 for a consistency check).
+    entries: int = 0
+    #: The (newest) checkpoint checked against, once it verified and parsed.
+    checkpoint: Checkpoint | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(check.status == "passed" for check in self.checks)
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [check.name for check in self.checks if check.status == "failed"]
+
+    def render(self) -> str:
+        """A plain-text account for a terminal: each check, then each problem."""
+        marks = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+        lines = [f"{marks[check.status]} {check.description}" for check in self.checks]
+        lines += [f"  - {problem}" for problem in self.problems]
+        if self.more_problems:
+            lines.append(f"  … and {self.more_problems} more problems")
+        lines.append("verified" if self.ok else "NOT verified")
+        return "\n".join(lines) + "\n"
+
+
+def verify_export(
+    jsonl_lines: Iterable[bytes],
+    checkpoint_note: str,
+    vkey: str,
+    *,
+    origin: str | None = None,
+    max_problems: int = 100,
+) -> Report:
+    """Verify an `export.jsonl` against a signed checkpoint and the log's verifier key.
+
+    `jsonl_lines` are the raw lines (a file opened in binary mode will do); a trailing newline
+    on each is allowed. When `origin` is given, the checkpoint must name that log.
+    """
+    audit = _Audit(max_problems)
+    checkpoint = _open_checkpoint(audit, checkpoint_note, vkey, "checkpoint")
+    if origin is not None:
+        audit.start(ORIGIN, f"checkpoint origin is {origin}")
+        if checkpoint is None:
+            audit.skip(ORIGIN)
+        elif checkpoint.origin != origin:
+            audit.fail(ORIGIN, f"checkpoint is for {checkpoint.origin!r}, not {origin!r}")
+    audit.start(JSON, "every line is a JSON object of ints, strings, lists, bools and nulls")
+    audit.start(CANONICAL, "every line is RFC 8785 canonical JSON")
+    audit.start(SEQ, "seq runs 0, 1, 2, … with no gap or reordering")
+    audit.start(POSTINGS, "each entry's postings sum to zero per currency")
+    audit.start(LEAF_HASH, "no entry carries a leaf_hash field (it is computed from the line)")
+
+    compact = merkle.CompactRange()
+    expected_seq = 0
+    for number, raw in enumerate(jsonl_lines, start=1):
+        data = raw[:-1] if raw.endswith(b"\n") else raw
+        compact.append(merkle.leaf_hash(data))
+        entry = _read_entry(audit, data, number)
+        if entry is None:
+            expected_seq += 1
+            continue
+        expected_seq = _check_entry(audit, entry, number, expected_seq)
+
+    audit.start(TREE_SIZE, "the number of entries equals the checkpoint's tree size")
+    audit.start(ROOT, "the Merkle root of the lines equals the checkpoint's root hash")
+    if checkpoint is None:
+        audit.skip(TREE_SIZE)
+        audit.skip(ROOT)
+    else:
+        if compact.size != checkpoint.tree_size:
+            audit.fail(
+                TREE_SIZE,
+                f"export has {compact.size} entries, checkpoint says {checkpoint.tree_size}",
+            )
+        root = compact.root()
+        if root != checkpoint.root_hash:
+            audit.fail(
+                ROOT,
+                f"recomputed root {_b64(root)} differs from the checkpoint's "
+                f"{_b64(checkpoint.root_hash)}",
+            )
+    return audit.report(entries=compact.size, checkpoint=checkpoint)
+
+
+def verify_consistency(
+    old_note: str, new_note: str, proof_json: Mapping[str, Any], vkey: str
+) -> Report:
+    """Verify that the new signed checkpoint extends the old one, given the log's proof.
+
+    `proof_json` is the body of `GET /campaigns/{id}/proof/consistency`:
+    `{"from": old size, "to": new size, "hashes": [base64, …]}`.
+    """
+    audit = _Audit(max_problems=100)
+    old = _open_checkpoint(audit, old_note, vkey, "old checkpoint")
+    new = _open_checkpoint(audit, new_note, vkey, "new checkpoint")
+    audit.start(ORIGIN, "both checkpoints are from the same log")
+    audit.start(PROOF, "the proof is for these two tree sizes and well formed")
+    audit.start(CONSISTENCY, "the new tree extends the old one (RFC 9162 §2.1.4.2)")
+    if old is None or new is None:
+        for name in (ORIGIN, PROOF, CONSISTENCY):
+            audit.skip(name)
+        return audit.report(checkpoint=new)
+    if old.origin != new.origin:
+        audit.fail(ORIGIN, f"old checkpoint is for {old.origin!r}, new for {new.origin!r}")
+    hashes = _read_proof(audit, proof_json, old.tree_size, new.tree_size)
+    if hashes is None:
+        audit.skip(CONSISTENCY)
+    else:
+        try:
+            merkle.verify_consistency(
+                old.tree_size, new.tree_size, old.root_hash, new.root_hash, hashes
+            )
+        except merkle.InvalidProof as error:
+            audit.fail(CONSISTENCY, str(error))
+    return audit.report(checkpoint=new)
+
+
+class _Audit:
+    """Collects checks and problems while a verification runs."""
+
+    def __init__(self, max_problems: int) -> None:
+        self.max_problems = max_problems
+        self.order: dict[str, str] = {}
+        self.skipped: set[str] = set()
+        self.failures: Counter[str] = Counter()
+        self.problems: list[Problem] = []
+        self.more_problems = 0
+
+    def start(self, name: str, description: str) -> None:
+        self.order.setdefault(name, description)
+
+    def skip(self, name: str) -> None:
+        self.skipped.add(name)
+
+    def fail(
+        self, name: str, message: str, line: int | None = None, seq: int | None = None
+    ) -> None:
+        self.failures[name] += 1
+        if len(self.problems) < self.max_problems:
+            self.problems.append(Problem(name, message, line, seq))
+        else:
+            self.more_problems += 1
+
+    def report(self, entries: int = 0, checkpoint: Checkpoint | None = None) -> Report:
+        checks = [
+            Check(name, description, self._status(name)) for name, description in self.order.items()
+        ]
+        return Report(checks, self.problems, self.more_problems, entries, checkpoint)
+
+    def _status(self, name: str) -> Status:
+        if self.failures[name]:
+            return "failed"
+        return "skipped" if name in self.skipped else "passed"
+
+
+def _open_checkpoint(audit: _Audit, note: str, vkey: str, which: str) -> Checkpoint | None:
+    """Check the key, the note's signature and the checkpoint body; None if any fails."""
+    audit.start(KEY, "the verifier key is well formed")
+    audit.start(SIGNATURE, "the checkpoint is signed by the verifier key")
+    audit.start(CHECKPOINT, "the checkpoint is a well-formed C2SP tlog-checkpoint")
+    try:
+        verifier = Verifier.from_vkey(vkey)
+    except NoteError as error:
+        if not audit.failures[KEY]:
+            audit.fail(KEY, str(error))
+        audit.skip(SIGNATURE)
+        audit.skip(CHECKPOINT)
+        return None
+    try:
+        text = open_note(note, verifier)
+    except NoteError as error:
+        audit.fail(SIGNATURE, f"{which}: {error}")
+        audit.skip(CHECKPOINT)
+        return None
+    try:
+        return Checkpoint.from_text(text)
+    except NoteError as error:
+        audit.fail(CHECKPOINT, f"{which}: {error}")
+        return None
+
+
+def _read_entry(audit: _Audit, data: bytes, number: int) -> dict[str, Any] | None:
+    """Parse one line and check it is canonical; None when it isn't a usable JSON object."""
+    try:
+        entry = json.loads(
+            data.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_float
+        )
+    except UnicodeDecodeError:
+        audit.fail(JSON, "line is not valid UTF-8", line=number)
+        return None
+    except ValueError as error:  # JSONDecodeError and refused floats
+        audit.fail(JSON, f"line is not valid ledger JSON: {error}", line=number)
+        return None
+    except RecursionError:
+        audit.fail(JSON, "line nests too deeply to be a ledger entry", line=number)
+        return None
+    if not isinstance(entry, dict):
+        audit.fail(JSON, "line is not a JSON object", line=number)
+        return None
+    seq = entry.get("seq") if _is_int(entry.get("seq")) else None
+    try:
+        canonical = canonical_json(entry)
+    except NotCanonicalisable as error:
+        audit.fail(JSON, str(error), line=number, seq=seq)
+        return entry
+    if canonical != data:
+        audit.fail(CANONICAL, "line differs from its RFC 8785 canonical form", number, seq)
+    return entry
+
+
+def _check_entry(audit: _Audit, entry: Mapping[str, Any], number: int, expected: int) -> int:
+    """Check one parsed entry; return the seq the next line should carry."""
+    found = entry.get("seq")
+    seq = found if isinstance(found, int) and not isinstance(found, bool) else None
+    if seq is None:
+        audit.fail(SEQ, f"seq is {found!r}, not an integer (expected {expected})", number)
+        next_seq = expected + 1
+    elif seq > expected:
+        message = f"expected seq {expected}, found {seq}: entries missing or moved"
+        audit.fail(SEQ, message, number, seq)
+        # Resynchronise so one missing or moved entry is one or two problems, not thousands.
+        next_seq = seq + 1
+    elif seq < expected:
+        message = f"expected seq {expected}, found {seq}: out of order or repeated"
+        audit.fail(SEQ, message, number, seq)
+        next_seq = expected
+    else:
+        next_seq = expected + 1
+    if LEAF_HASH in entry:
+        audit.fail(LEAF_HASH, "entry carries a leaf_hash field; exports must not", number, seq)
+    for message in _postings_problems(entry):
+        audit.fail(POSTINGS, message, number, seq)
+    return next_seq
+
+
+def _postings_problems(entry: Mapping[str, Any]) -> list[str]:
+    """Double-entry rule: at least two postings, each currency's amounts summing to zero."""
+    postings = entry.get("postings")
+    if not isinstance(postings, list) or len(postings) < 2:
+        return ["postings must be a list of at least two {account, amount} objects"]
+    totals: Counter[str] = Counter()
+    problems: list[str] = []
+    for position, posting in enumerate(postings):
+        if not isinstance(posting, dict):
+            problems.append(f"posting {position} is not an object")
+            continue
+        account, amount = posting.get("account"), posting.get("amount")
+        currency = posting.get("currency", entry.get("currency"))
+        if not isinstance(account, str) or not account:
+            problems.append(f"posting {position} has no account")
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            problems.append(f"posting {position} amount {amount!r} is not an integer")
+        elif not isinstance(currency, str):
+            problems.append(f"posting {position} has no currency (nor has the entry)")
+        else:
+            totals[currency] += amount
+    problems += [
+        f"postings in {currency} sum to {total}, not 0"
+        for currency, total in sorted(totals.items())
+        if total != 0
+    ]
+    return problems
+
+
+def _read_proof(
+    audit: _Audit, proof_json: Mapping[str, Any], old_size: int, new_size: int
+) -> list[bytes] | None:
+    """The proof's hashes, or None after recording why the proof document is unusable."""
+    if not isinstance(proof_json, Mapping):
+        audit.fail(PROOF, "proof is not a JSON object")
+        return None
+    for key, size in (("from", old_size), ("to", new_size)):
+        if not _is_int(proof_json.get(key)) or proof_json[key] != size:
+            audit.fail(PROOF, f"proof {key!r} is {proof_json.get(key)!r}, checkpoint says {size}")
+    encoded = proof_json.get("hashes")
+    if not isinstance(encoded, list):
+        audit.fail(PROOF, "proof 'hashes' is not a list")
+        return None
+    hashes: list[bytes] = []
+    for position, value in enumerate(encoded):
+        try:
+            raw = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+        except binascii.Error:
+            raw = b""
+        if len(raw) != merkle.HASH_SIZE:
+            audit.fail(PROOF, f"proof hash {position} is not base64 of {merkle.HASH_SIZE} bytes")
+        hashes.append(raw)
+    return None if audit.failures[PROOF] else hashes
+
+
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"number {text} is not an integer (ledger JSON holds no floats)")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()

@@ -1,0 +1,1 @@
+"""The pledges service: accounts, campaigns, reward tiers, pledges, settlement and refunds."""

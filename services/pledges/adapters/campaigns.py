@@ -1,0 +1,128 @@
+"""Campaigns, their tiers and budgets in the pledges database, as domain objects."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.pledges.adapters.tables import budget_lines, campaigns, tiers
+from services.pledges.domain import Campaign
+from services.pledges.domain.values import BudgetLine, CampaignStatus, FundingModel, Tier
+
+_CAMPAIGN_FIELDS = (
+    "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
+    "funding_model", "status", "pledged_amount", "backers_count", "created_at", "updated_at",
+    "launched_at", "ended_at",
+)
+
+
+class CampaignRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, campaign: Campaign) -> None:
+        self._connection.execute(campaigns.insert().values(**_campaign_row(campaign)))
+        self._write_children(campaign)
+
+    def save(self, campaign: Campaign) -> None:
+        """Write back a campaign loaded with `get(..., for_update=True)` and changed."""
+        self._connection.execute(
+            campaigns.update()
+            .where(campaigns.c.id == campaign.id)
+            .values(**_campaign_row(campaign))
+        )
+        self._connection.execute(sa.delete(budget_lines).where(budget_lines.c.campaign_id == campaign.id))
+        kept = [tier.id for tier in campaign.tiers]
+        self._connection.execute(
+            sa.delete(tiers).where(tiers.c.campaign_id == campaign.id, tiers.c.id.not_in(kept))
+        )
+        for position, tier in enumerate(campaign.tiers):
+            updated = self._connection.execute(
+                tiers.update().where(tiers.c.id == tier.id).values(**_tier_row(campaign, position, tier))
+            )
+            if updated.rowcount == 0:
+                self._connection.execute(tiers.insert().values(**_tier_row(campaign, position, tier)))
+        self._write_budget(campaign)
+
+    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
+        """The campaign with its tiers and budget; `for_update` locks it until commit."""
+        query = sa.select(campaigns).where(campaigns.c.id == campaign_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self._connection.execute(query).mappings().first()
+        if row is None:
+            return None
+        return self._load([row])[0]
+
+    def list(self, *, statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> list[Campaign]:
+        query = sa.select(campaigns).order_by(campaigns.c.created_at.desc(), campaigns.c.id)
+        if statuses:
+            query = query.where(campaigns.c.status.in_(statuses))
+        rows = self._connection.execute(query.limit(limit).offset(offset)).mappings().all()
+        return self._load(rows)
+
+    def _load(self, rows: Sequence[Any]) -> list[Campaign]:
+        ids = [row["id"] for row in rows]
+        tier_rows = self._connection.execute(
+            sa.select(tiers).where(tiers.c.campaign_id.in_(ids)).order_by(tiers.c.position)
+        ).mappings().all()
+        budget_rows = self._connection.execute(
+            sa.select(budget_lines)
+            .where(budget_lines.c.campaign_id.in_(ids))
+            .order_by(budget_lines.c.position)
+        ).mappings().all()
+        loaded = []
+        for row in rows:
+            campaign = Campaign(
+                **{name: row[name] for name in _CAMPAIGN_FIELDS},
+                tiers=[
+                    Tier(id=t["id"], name=t["name"], min_amount=t["min_amount"],
+                         limit=t["limit"], taken=t["taken"])
+                    for t in tier_rows if t["campaign_id"] == row["id"]
+                ],
+                budget=tuple(
+                    BudgetLine(category=b["category"], amount=b["amount"])
+                    for b in budget_rows if b["campaign_id"] == row["id"]
+                ),
+            )
+            campaign.funding_model = FundingModel(row["funding_model"])
+            campaign.status = CampaignStatus(row["status"])
+            loaded.append(campaign)
+        return loaded
+
+    def _write_children(self, campaign: Campaign) -> None:
+        if campaign.tiers:
+            self._connection.execute(
+                tiers.insert(),
+                [_tier_row(campaign, position, tier) for position, tier in enumerate(campaign.tiers)],
+            )
+        self._write_budget(campaign)
+
+    def _write_budget(self, campaign: Campaign) -> None:
+        if campaign.budget:
+            self._connection.execute(
+                budget_lines.insert(),
+                [
+                    {"campaign_id": campaign.id, "category": line.category,
+                     "position": position, "amount": line.amount}
+                    for position, line in enumerate(campaign.budget)
+                ],
+            )
+
+
+def _campaign_row(campaign: Campaign) -> dict[str, Any]:
+    row = {name: getattr(campaign, name) for name in _CAMPAIGN_FIELDS}
+    row["funding_model"] = campaign.funding_model.value
+    row["status"] = campaign.status.value
+    return row
+
+
+def _tier_row(campaign: Campaign, position: int, tier: Tier) -> dict[str, Any]:
+    return {
+        "id": tier.id, "campaign_id": campaign.id, "position": position, "name": tier.name,
+        "min_amount": tier.min_amount, "limit": tier.limit, "taken": tier.taken,
+    }

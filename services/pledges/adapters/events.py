@@ -1,0 +1,90 @@
+"""The wire form of the pledges domain's events: envelopes for `pledges.events`."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from services.pledges.domain import events as domain
+from services.pledges.domain.accounts import Account
+from shared import topics
+from shared.events import Envelope, new_envelope
+
+PRODUCER = "pledges"
+
+#: Event class → (wire type, the campaign status it leaves behind, for campaign events).
+_TYPES: dict[type[domain.Event], tuple[str, str | None]] = {
+    domain.CampaignCreated: ("campaign.created", "draft"),
+    domain.CampaignUpdated: ("campaign.updated", "draft"),
+    domain.CampaignLaunched: ("campaign.launched", "live"),
+    domain.CampaignCancelled: ("campaign.cancelled", "cancelled"),
+    domain.CampaignSucceeded: ("campaign.succeeded", "succeeded"),
+    domain.CampaignFailed: ("campaign.failed", "failed"),
+    domain.PledgeCreated: ("pledge.created", None),
+    domain.PledgeChanged: ("pledge.changed", None),
+    domain.PledgeCancelled: ("pledge.cancelled", None),
+    domain.PledgeCollected: ("pledge.collected", None),
+    domain.PledgeReleased: ("pledge.released", None),
+    domain.PledgeRefunded: ("pledge.refunded", None),
+}
+
+
+def to_envelope(event: domain.Event) -> Envelope:
+    event_type, status = _TYPES[type(event)]
+    payload = {
+        field.name: _plain(getattr(event, field.name))
+        for field in dataclasses.fields(event)
+        if field.name != "occurred_at"
+    }
+    if "tiers" in payload:
+        payload["tiers"] = [
+            {"tier_id": tier.pop("id"), **tier} for tier in payload["tiers"]
+        ]
+    if status is not None:
+        payload["status"] = status
+    return new_envelope(
+        event_type,
+        payload,
+        producer=PRODUCER,
+        campaign_id=event.campaign_id,
+        occurred_at=event.occurred_at,
+        version=event.version,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Domain values as the payload schema expects them: dicts, lists, plain strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def account_created(account: Account) -> Envelope:
+    return new_envelope(
+        "account.created",
+        {"account_id": account.id, "role": account.role.value, "name": account.name,
+         "email": account.email},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=account.created_at,
+    )
+
+
+def account_revoked(account: Account, reason: str) -> Envelope:
+    assert account.revoked_at is not None
+    return new_envelope(
+        "account.revoked",
+        {"account_id": account.id, "reason": reason},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=account.revoked_at,
+    )
+
+
+PLEDGE_TOPIC = topics.PLEDGES
+ACCOUNT_TOPIC = topics.ACCOUNTS

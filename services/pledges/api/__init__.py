@@ -1,0 +1,6 @@
+"""The pledges service's JSON API under /api/v1: thin routes over the handlers."""
+
+from services.pledges.api.accounts import blp as accounts_blp
+from services.pledges.api.campaigns import blp as campaigns_blp
+
+BLUEPRINTS = (accounts_blp, campaigns_blp)

@@ -1,0 +1,100 @@
+"""What the pledges API reads and writes. Types are checked here; rules in the domain."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from shared.events.accounts import ROLES
+
+
+class AccountIn(ma.Schema):
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+    name = ma.fields.String(required=True)
+    email = ma.fields.String(load_default=None, allow_none=True)
+
+
+class AccountOut(ma.Schema):
+    id = ma.fields.UUID()
+    role = ma.fields.String()
+    name = ma.fields.String()
+    token = ma.fields.String(metadata={"description": "Shown once: keep it safe"})
+
+
+class RevokeIn(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class RevokedOut(ma.Schema):
+    id = ma.fields.UUID()
+    revoked_at = ma.fields.AwareDateTime()
+
+
+class TierIn(ma.Schema):
+    name = ma.fields.String(required=True)
+    min_amount = ma.fields.Integer(strict=True, required=True)
+    limit = ma.fields.Integer(strict=True, load_default=None, allow_none=True)
+
+
+class BudgetLineIn(ma.Schema):
+    category = ma.fields.String(required=True)
+    amount = ma.fields.Integer(strict=True, required=True)
+
+
+class CampaignIn(ma.Schema):
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    goal_amount = ma.fields.Integer(strict=True, required=True)
+    currency = ma.fields.String(required=True)
+    deadline = ma.fields.AwareDateTime(
+        required=True,
+        error_messages={"invalid_awareness": "must be RFC 3339 with a timezone offset"},
+    )
+    funding_model = ma.fields.String(required=True)
+    tiers = ma.fields.List(ma.fields.Nested(TierIn), load_default=list)
+    budget = ma.fields.List(ma.fields.Nested(BudgetLineIn), load_default=list)
+
+
+class TierOut(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    min_amount = ma.fields.Integer()
+    limit = ma.fields.Integer(allow_none=True)
+    taken = ma.fields.Integer()
+    remaining = ma.fields.Integer(allow_none=True)
+
+
+class BudgetLineOut(ma.Schema):
+    category = ma.fields.String()
+    amount = ma.fields.Integer()
+
+
+class CampaignOut(ma.Schema):
+    """A campaign as anyone may see it: totals, never who pledged what."""
+
+    id = ma.fields.UUID()
+    creator_id = ma.fields.UUID()
+    title = ma.fields.String()
+    description = ma.fields.String()
+    status = ma.fields.String()
+    funding_model = ma.fields.String()
+    goal_amount = ma.fields.Integer()
+    currency = ma.fields.String()
+    pledged_amount = ma.fields.Integer()
+    backers_count = ma.fields.Integer()
+    deadline = ma.fields.AwareDateTime()
+    created_at = ma.fields.AwareDateTime()
+    launched_at = ma.fields.AwareDateTime(allow_none=True)
+    tiers = ma.fields.List(ma.fields.Nested(TierOut))
+    budget = ma.fields.List(ma.fields.Nested(BudgetLineOut))
+
+
+class CampaignList(ma.Schema):
+    campaigns = ma.fields.List(ma.fields.Nested(CampaignOut))
+
+
+class CampaignQuery(ma.Schema):
+    status = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(["draft", "live", "succeeded", "failed", "cancelled"])
+    )
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))

@@ -1,0 +1,25 @@
+"""The pledges service's Flask app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from services.pledges.api import BLUEPRINTS
+from services.pledges.api import errors as domain_errors
+from services.pledges.bootstrap import SERVICE
+from shared.auth import TokenIssuer, load_or_create_signing_key
+from shared.web.app import build_app
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> flask.Flask:
+    app = build_app(SERVICE, __name__, test_config=test_config)
+    context = app.extensions["fundtrail"]
+    context.extra["token_issuer"] = TokenIssuer(
+        load_or_create_signing_key(context.settings.token_signing_key_file)
+    )
+    for blueprint in BLUEPRINTS:
+        context.api.register_blueprint(blueprint)
+    domain_errors.register(app)
+    return app

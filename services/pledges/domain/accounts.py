@@ -1,0 +1,63 @@
+"""Accounts: who may act on Fundtrail, in which role. Tokens are issued outside the domain."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import InvalidValue, StateConflict
+from .rules import check_aware, check_text
+
+NAME_MAX = 200
+EMAIL_MAX = 254
+# Deliberately loose: one @, something either side, a dot in the domain. Deliverability is
+# proven by sending mail, not by a regular expression.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Role(StrEnum):
+    CREATOR = "creator"
+    BACKER = "backer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+class AccountRevoked(StateConflict):
+    """The account was already revoked."""
+
+
+@dataclass(eq=False, kw_only=True)
+class Account:
+    """Someone who holds a token: a creator, a backer, an auditor or an admin."""
+
+    id: uuid.UUID
+    role: Role
+    name: str
+    email: str | None
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @classmethod
+    def open(cls, *, role: str, name: str, email: str | None, now: datetime) -> Account:
+        try:
+            checked_role = Role(role)
+        except ValueError:
+            raise InvalidValue(f"role must be one of {', '.join(Role)}", "role") from None
+        if email is not None:
+            if not isinstance(email, str) or len(email) > EMAIL_MAX or not _EMAIL.match(email):
+                raise InvalidValue("not an e-mail address", "email")
+        return cls(
+            id=uuid.uuid4(),
+            role=checked_role,
+            name=check_text(name, "name", max_length=NAME_MAX),
+            email=email,
+            created_at=check_aware(now),
+        )
+
+    def revoke(self, now: datetime) -> None:
+        if self.revoked_at is not None:
+            raise AccountRevoked("the account is already revoked")
+        self.revoked_at = check_aware(now)

@@ -1,0 +1,359 @@
+"""The Campaign aggregate: its lifecycle, its pledges' rules, settlement and refunds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Final, Literal
+
+from . import events as ev
+from .campaign_record import CampaignRecord, take_slot
+from .errors import (
+    CampaignEnded,
+    CampaignNotLive,
+    CurrencyMismatch,
+    DeadlinePassed,
+    NotYetDue,
+    PledgeNotActive,
+)
+from .payments import PaymentGateway, PaymentReceipt
+from .pledges import Pledge
+from .rules import REASON_MAX, check_amount, check_aware, check_deadline, check_terms, check_text
+from .values import BudgetLine, CampaignStatus, FundingModel, TierSpec
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+#: Passed as ``tier_id`` to :meth:`Campaign.change_pledge` to leave the tier as it is
+#: (``None`` there means "no tier").
+KEEP_TIER: Final = _Keep.KEEP
+
+
+class Campaign(CampaignRecord):
+    """A crowdfunding campaign, its reward tiers and the tallies of its active pledges.
+
+    Amounts are minor units of ``currency``; times are aware UTC datetimes and every operation
+    takes ``now`` rather than reading a clock. Operations append events to ``events`` and never
+    publish them. Pledges are separate entities, loaded beside the campaign and handed to the
+    operation that needs them; ``pledged_amount``, ``backers_count`` and each tier's ``taken``
+    are kept here so that one locked campaign decides every rule. Once a campaign has ended
+    (settled or cancelled) those tallies stay as they were at its end.
+    """
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        creator_id: uuid.UUID,
+        title: str,
+        description: str,
+        goal_amount: int,
+        currency: str,
+        deadline: datetime,
+        funding_model: FundingModel | str,
+        now: datetime,
+        tiers: Sequence[TierSpec] = (),
+        budget: Sequence[BudgetLine] = (),
+        campaign_id: uuid.UUID | None = None,
+    ) -> Campaign:
+        """Draft a new campaign, validating every term; records CampaignCreated."""
+        now = check_aware(now)
+        terms = {
+            "title": title,
+            "description": description,
+            "goal_amount": goal_amount,
+            "currency": currency,
+            "deadline": deadline,
+            "funding_model": funding_model,
+            "tiers": tiers,
+            "budget": budget,
+        }
+        campaign = cls(
+            id=campaign_id or uuid.uuid4(),
+            creator_id=creator_id,
+            created_at=now,
+            updated_at=now,
+            **check_terms(terms, now),
+        )
+        campaign.events.append(
+            ev.CampaignCreated(description=campaign.description, **campaign._terms(now))
+        )
+        return campaign
+
+    def update(
+        self,
+        actor_id: uuid.UUID,
+        *,
+        now: datetime,
+        title: str | None = None,
+        description: str | None = None,
+        goal_amount: int | None = None,
+        currency: str | None = None,
+        deadline: datetime | None = None,
+        funding_model: FundingModel | str | None = None,
+        tiers: Sequence[TierSpec] | None = None,
+        budget: Sequence[BudgetLine] | None = None,
+    ) -> None:
+        """Edit a draft; ``None`` leaves a term as it is. Tiers and budget are replaced whole
+        (a tier spec with an existing tier's id keeps that id). Records CampaignUpdated only if
+        something changed."""
+        now = check_aware(now)
+        self._require_creator(actor_id)
+        self._require_draft()
+        # Everything is validated before anything changes, so a refusal leaves the draft as it was.
+        terms = {
+            "title": title,
+            "description": description,
+            "goal_amount": goal_amount,
+            "currency": currency,
+            "deadline": deadline,
+            "funding_model": funding_model,
+            "tiers": tiers,
+            "budget": budget,
+        }
+        changes = check_terms(terms, now, partial=True, previous_tiers=self.tiers)
+        before = (self._terms(now), self.description)
+        for name, value in changes.items():
+            setattr(self, name, value)
+        if (self._terms(now), self.description) != before:
+            self.updated_at = now
+            self.events.append(ev.CampaignUpdated(description=self.description, **self._terms(now)))
+
+    def launch(self, actor_id: uuid.UUID, *, now: datetime) -> None:
+        """``draft → live``, if the deadline is still ahead; records CampaignLaunched."""
+        now = check_aware(now)
+        self._require_creator(actor_id)
+        self._require_draft()
+        check_deadline(self.deadline, now)
+        self.status = CampaignStatus.LIVE
+        self.launched_at = self.updated_at = now
+        self.events.append(ev.CampaignLaunched(**self._terms(now)))
+
+    def cancel(
+        self,
+        actor_id: uuid.UUID,
+        *,
+        now: datetime,
+        pledges: Iterable[Pledge] = (),
+        gateway: PaymentGateway | None = None,
+    ) -> None:
+        """``draft | live → cancelled`` before the deadline, releasing every active pledge.
+
+        ``pledges`` must be all the campaign's active pledges (none for a draft). Records
+        CampaignCancelled, then a PledgeReleased per pledge.
+        """
+        now = check_aware(now)
+        self._require_creator(actor_id)
+        if self.status not in (CampaignStatus.DRAFT, CampaignStatus.LIVE):
+            raise CampaignEnded(f"the campaign is already {self.status.value}")
+        if self.status is CampaignStatus.LIVE and now >= self.deadline:
+            raise DeadlinePassed("the deadline has passed: settle the campaign instead")
+        active = self._all_active(pledges)
+        if active and gateway is None:
+            raise ValueError("releasing pledges needs a payment gateway")
+        receipts = [gateway.release(p) for p in active] if gateway else []
+        self._end(CampaignStatus.CANCELLED, now)
+        self.events.append(ev.CampaignCancelled(released_count=len(active), **self._terms(now)))
+        for pledge, receipt in zip(active, receipts, strict=True):
+            pledge.release(receipt.reference, now)
+            self.events.append(
+                ev.PledgeReleased(payment_reference=receipt.reference, **ev.pledge_fields(pledge))
+            )
+
+    def settle(
+        self,
+        pledges: Iterable[Pledge],
+        gateway: PaymentGateway,
+        *,
+        now: datetime,
+        actor_id: uuid.UUID | None,
+        is_admin: bool = False,
+    ) -> bool:
+        """After the deadline, collect or release every active pledge.
+
+        All-or-nothing campaigns succeed if the pledged total reached the goal and fail
+        otherwise; flexible ones always succeed. ``pledges`` must be all the active pledges.
+        ``actor_id`` is the creator's or an admin's (``is_admin``), or ``None`` for the
+        platform's own scheduled settlement. Records CampaignSucceeded or CampaignFailed, then
+        a PledgeCollected or PledgeReleased per pledge. Settling a settled campaign does
+        nothing and returns False; otherwise returns True.
+        """
+        now = check_aware(now)
+        if actor_id is not None and not is_admin:
+            self._require_creator(actor_id)
+        if self.status in (CampaignStatus.SUCCEEDED, CampaignStatus.FAILED):
+            return False
+        if self.status is not CampaignStatus.LIVE:
+            raise CampaignNotLive(f"a {self.status.value} campaign cannot be settled")
+        if now < self.deadline:
+            raise NotYetDue("the campaign cannot be settled before its deadline")
+        active = self._all_active(pledges)
+        succeeded = (
+            self.funding_model is FundingModel.FLEXIBLE or self.pledged_amount >= self.goal_amount
+        )
+        pay = gateway.collect if succeeded else gateway.release
+        receipts = [pay(p) for p in active]
+        self._end(CampaignStatus.SUCCEEDED if succeeded else CampaignStatus.FAILED, now)
+        outcome = ev.CampaignSucceeded if succeeded else ev.CampaignFailed
+        self.events.append(
+            outcome(
+                pledged_amount=self.pledged_amount,
+                backers_count=self.backers_count,
+                **self._terms(now),
+            )
+        )
+        for pledge, receipt in zip(active, receipts, strict=True):
+            if succeeded:
+                pledge.collect(receipt.reference, now)
+                event: ev.Event = ev.PledgeCollected(
+                    payment_reference=receipt.reference, **ev.pledge_fields(pledge)
+                )
+            else:
+                pledge.release(receipt.reference, now)
+                event = ev.PledgeReleased(
+                    payment_reference=receipt.reference, **ev.pledge_fields(pledge)
+                )
+            self.events.append(event)
+        return True
+
+    # --- pledges ------------------------------------------------------------------------------
+
+    def pledge(
+        self,
+        backer_id: uuid.UUID,
+        amount: int,
+        *,
+        now: datetime,
+        tier_id: uuid.UUID | None = None,
+        currency: str | None = None,
+        existing: Pledge | None = None,
+        pledge_id: uuid.UUID | None = None,
+    ) -> Pledge:
+        """A backer pledges ``amount``, optionally for a tier; records PledgeCreated.
+
+        ``existing`` is the backer's active pledge to this campaign, if any: pledging again
+        changes it to the new amount and tier (PledgeChanged) and returns it. ``currency``, if
+        given, must be the campaign's.
+        """
+        now = check_aware(now)
+        self._require_open(now)
+        if currency is not None and currency != self.currency:
+            raise CurrencyMismatch(f"this campaign takes {self.currency} only", field="currency")
+        amount = check_amount(amount, "amount")
+        if existing is not None:
+            self._require_backer(existing, backer_id)
+            self._change(existing, amount, tier_id, now)
+            return existing
+        tier = self._tier_for(tier_id, amount)
+        if tier is not None:
+            take_slot(tier)
+        pledge = Pledge(
+            id=pledge_id or uuid.uuid4(),
+            campaign_id=self.id,
+            backer_id=backer_id,
+            amount=amount,
+            currency=self.currency,
+            tier_id=tier_id,
+            created_at=now,
+            updated_at=now,
+        )
+        self.pledged_amount += amount
+        self.backers_count += 1
+        self.events.append(ev.PledgeCreated(**ev.pledge_fields(pledge)))
+        return pledge
+
+    def change_pledge(
+        self,
+        pledge: Pledge,
+        actor_id: uuid.UUID,
+        *,
+        now: datetime,
+        amount: int | None = None,
+        tier_id: uuid.UUID | None | Literal[_Keep.KEEP] = KEEP_TIER,
+    ) -> None:
+        """The pledge's backer changes its amount and/or tier (``None``: no tier) while the
+        campaign is live; records PledgeChanged if anything changed."""
+        now = check_aware(now)
+        self._require_backer(pledge, actor_id)
+        self._require_open(now)
+        new_amount = pledge.amount if amount is None else check_amount(amount, "amount")
+        new_tier_id = pledge.tier_id if tier_id is KEEP_TIER else tier_id
+        self._change(pledge, new_amount, new_tier_id, now)
+
+    def cancel_pledge(self, pledge: Pledge, actor_id: uuid.UUID, *, now: datetime) -> None:
+        """The pledge's backer withdraws it while the campaign is live, freeing its tier slot;
+        records PledgeCancelled."""
+        now = check_aware(now)
+        self._require_backer(pledge, actor_id)
+        self._require_open(now)
+        pledge.cancel(now)
+        if pledge.tier_id is not None:
+            self.tier(pledge.tier_id).taken -= 1
+        self.pledged_amount -= pledge.amount
+        self.backers_count -= 1
+        self.events.append(ev.PledgeCancelled(**ev.pledge_fields(pledge)))
+
+    def refund(
+        self,
+        pledge: Pledge,
+        actor_id: uuid.UUID,
+        *,
+        reason: str,
+        gateway: PaymentGateway,
+        now: datetime,
+        amount: int | None = None,
+    ) -> PaymentReceipt:
+        """The creator returns ``amount`` (default: all that is left) of a collected pledge;
+        records PledgeRefunded."""
+        now = check_aware(now)
+        self._require_own(pledge)
+        self._require_creator(actor_id)
+        reason = check_text(reason, "reason", max_length=REASON_MAX, multiline=True)
+        if amount is not None:
+            amount = check_amount(amount, "amount")
+        # Checked before the gateway is asked, so a refused refund moves no money.
+        amount = pledge.check_refund(amount)
+        receipt = gateway.refund(pledge, amount, reason)
+        pledge.refund(amount, now)
+        self.events.append(
+            ev.PledgeRefunded(
+                collected_amount=pledge.amount,
+                refunded_total=pledge.refunded_amount,
+                reason=reason,
+                payment_reference=receipt.reference,
+                **(ev.pledge_fields(pledge) | {"amount": amount}),
+            )
+        )
+        return receipt
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _change(
+        self, pledge: Pledge, amount: int, tier_id: uuid.UUID | None, now: datetime
+    ) -> None:
+        if not pledge.is_active:
+            raise PledgeNotActive(f"the pledge is already {pledge.status.value}")
+        new_tier = self._tier_for(tier_id, amount)
+        previous_amount, previous_tier_id = pledge.amount, pledge.tier_id
+        if (amount, tier_id) == (previous_amount, previous_tier_id):
+            return
+        if tier_id != previous_tier_id:
+            if new_tier is not None:
+                take_slot(new_tier)
+            if previous_tier_id is not None:
+                self.tier(previous_tier_id).taken -= 1
+        pledge.change(amount, tier_id, now)
+        self.pledged_amount += amount - previous_amount
+        self.events.append(
+            ev.PledgeChanged(
+                previous_amount=previous_amount,
+                previous_tier_id=previous_tier_id,
+                **ev.pledge_fields(pledge),
+            )
+        )

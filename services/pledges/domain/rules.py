@@ -1,0 +1,212 @@
+"""The limits campaigns and pledges must respect, and the checks that enforce them."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.money import MAX_AMOUNT, is_amount, is_currency
+
+from .errors import (
+    DeadlineInPast,
+    InvalidAmount,
+    InvalidBudget,
+    InvalidCurrency,
+    InvalidDeadline,
+    InvalidFundingModel,
+    InvalidText,
+    InvalidTier,
+)
+from .values import BudgetLine, FundingModel, Tier, TierSpec
+
+__all__ = [
+    "CATEGORY_MAX",
+    "DESCRIPTION_MAX",
+    "MAX_AMOUNT",
+    "MAX_BUDGET_LINES",
+    "MAX_TIERS",
+    "MAX_TIER_LIMIT",
+    "REASON_MAX",
+    "TIER_NAME_MAX",
+    "TITLE_MAX",
+    "build_budget",
+    "build_tiers",
+    "check_amount",
+    "check_aware",
+    "check_currency",
+    "check_deadline",
+    "check_funding_model",
+    "check_terms",
+    "check_text",
+    "check_tier_limit",
+]
+
+#: Longest campaign title, in characters.
+TITLE_MAX = 200
+#: Longest campaign description, in characters.
+DESCRIPTION_MAX = 20_000
+#: Longest reward tier name, in characters.
+TIER_NAME_MAX = 100
+#: Longest budget category, in characters.
+CATEGORY_MAX = 64
+#: Longest refund reason, in characters.
+REASON_MAX = 1_000
+#: Most reward tiers one campaign may offer.
+MAX_TIERS = 50
+#: Most lines one planned budget may have.
+MAX_BUDGET_LINES = 100
+#: Largest quantity limit a tier may have.
+MAX_TIER_LIMIT = 1_000_000
+
+# Multi-line text may keep its line breaks and tabs; no text may hold other control characters
+# (PostgreSQL refuses NUL outright, and the rest only ever hide things from readers).
+_MULTILINE_ALLOWED = frozenset("\n\r\t")
+
+
+def check_amount(value: object, field: str) -> int:
+    """``value`` as an amount of minor units, or :class:`InvalidAmount`."""
+    if not is_amount(value):
+        raise InvalidAmount(
+            f"must be a whole number of minor units from 1 to {MAX_AMOUNT}", field=field
+        )
+    assert isinstance(value, int)  # is_amount() said so; this tells the type checker
+    return value
+
+
+def check_currency(value: object, field: str = "currency") -> str:
+    """``value`` as an ISO 4217 code in use, or :class:`InvalidCurrency`."""
+    if not is_currency(value):
+        raise InvalidCurrency("must be an upper-case ISO 4217 currency code", field=field)
+    assert isinstance(value, str)
+    return value
+
+
+def check_text(
+    value: object, field: str, *, max_length: int, multiline: bool = False, blank: bool = False
+) -> str:
+    """``value`` with surrounding whitespace removed, or :class:`InvalidText`.
+
+    Lengths count characters (code points) after stripping.
+    """
+    if not isinstance(value, str):
+        raise InvalidText("must be text", field=field)
+    text = value.strip()
+    if not text and not blank:
+        raise InvalidText("must not be blank", field=field)
+    if len(text) > max_length:
+        raise InvalidText(f"must be at most {max_length} characters", field=field)
+    allowed = _MULTILINE_ALLOWED if multiline else frozenset()
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
+        raise InvalidText("must not contain control characters", field=field)
+    return text
+
+
+def check_aware(moment: datetime, name: str = "now") -> datetime:
+    """``moment`` in UTC; a naive datetime here is a programming error, not bad input."""
+    if not isinstance(moment, datetime) or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime")
+    return moment.astimezone(UTC)
+
+
+def check_deadline(value: object, now: datetime, field: str = "deadline") -> datetime:
+    """``value`` in UTC if it is an aware datetime after ``now``."""
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidDeadline("must be a date and time with a UTC offset", field=field)
+    deadline = value.astimezone(UTC)
+    if deadline <= now:
+        raise DeadlineInPast("must be in the future", field=field)
+    return deadline
+
+
+def check_funding_model(value: object, field: str = "funding_model") -> FundingModel:
+    """``value`` as a :class:`FundingModel`, from the enum or its name."""
+    try:
+        return FundingModel(value)  # type: ignore[arg-type]  # anything else is refused below
+    except ValueError:
+        names = " or ".join(m.value for m in FundingModel)
+        raise InvalidFundingModel(f"must be {names}", field=field) from None
+
+
+def check_tier_limit(value: object, field: str) -> int | None:
+    """``value`` as a tier's quantity limit: ``None`` or 1..MAX_TIER_LIMIT."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MAX_TIER_LIMIT:
+        raise InvalidTier(f"must be empty or a whole number from 1 to {MAX_TIER_LIMIT}", field)
+    return value
+
+
+def build_tiers(specs: Sequence[TierSpec], previous: Sequence[Tier] = ()) -> list[Tier]:
+    """Validated tiers for ``specs``; a spec with the id of a ``previous`` tier keeps it."""
+    if len(specs) > MAX_TIERS:
+        raise InvalidTier(f"at most {MAX_TIERS} tiers", field="tiers")
+    known_ids = {tier.id for tier in previous}
+    tiers: list[Tier] = []
+    for index, spec in enumerate(specs):
+        at = f"tiers[{index}]"
+        if not isinstance(spec, TierSpec):
+            raise InvalidTier("must be a tier", field=at)
+        name = check_text(spec.name, f"{at}.name", max_length=TIER_NAME_MAX)
+        if any(t.name.casefold() == name.casefold() for t in tiers):
+            raise InvalidTier("another tier has this name", field=f"{at}.name")
+        if spec.id is not None and spec.id not in known_ids:
+            raise InvalidTier("is not one of this campaign's tiers", field=f"{at}.id")
+        if spec.id is not None and any(t.id == spec.id for t in tiers):
+            raise InvalidTier("appears twice", field=f"{at}.id")
+        tiers.append(
+            Tier(
+                id=spec.id or uuid.uuid4(),
+                name=name,
+                min_amount=check_amount(spec.min_amount, f"{at}.min_amount"),
+                limit=check_tier_limit(spec.limit, f"{at}.limit"),
+            )
+        )
+    return tiers
+
+
+def build_budget(lines: Sequence[BudgetLine]) -> tuple[BudgetLine, ...]:
+    """Validated budget lines, categories stripped and unique (ignoring case)."""
+    if len(lines) > MAX_BUDGET_LINES:
+        raise InvalidBudget(f"at most {MAX_BUDGET_LINES} lines", field="budget")
+    budget: list[BudgetLine] = []
+    for index, line in enumerate(lines):
+        at = f"budget[{index}]"
+        if not isinstance(line, BudgetLine):
+            raise InvalidBudget("must be a budget line", field=at)
+        category = check_text(line.category, f"{at}.category", max_length=CATEGORY_MAX)
+        if any(b.category.casefold() == category.casefold() for b in budget):
+            raise InvalidBudget("another line has this category", field=f"{at}.category")
+        budget.append(BudgetLine(category, check_amount(line.amount, f"{at}.amount")))
+    return tuple(budget)
+
+
+def check_terms(
+    terms: Mapping[str, object],
+    now: datetime,
+    *,
+    partial: bool = False,
+    previous_tiers: Sequence[Tier] = (),
+) -> dict[str, Any]:
+    """Validated campaign terms (title, description, goal_amount, currency, deadline,
+    funding_model, tiers, budget), keyed like ``terms``. With ``partial``, a ``None`` term is
+    left out instead of refused; an edit changes only what it names."""
+    checks: dict[str, Callable[[Any], object]] = {
+        "title": lambda v: check_text(v, "title", max_length=TITLE_MAX),
+        "description": lambda v: check_text(
+            v, "description", max_length=DESCRIPTION_MAX, multiline=True, blank=True
+        ),
+        "goal_amount": lambda v: check_amount(v, "goal_amount"),
+        "currency": check_currency,
+        "deadline": lambda v: check_deadline(v, now),
+        "funding_model": check_funding_model,
+        "tiers": lambda v: build_tiers(v, previous_tiers),
+        "budget": build_budget,
+    }
+    return {
+        name: checks[name](value)
+        for name, value in terms.items()
+        if value is not None or not partial
+    }

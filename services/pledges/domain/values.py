@@ -1,0 +1,102 @@
+"""Statuses, funding models and the small value objects campaigns are made of."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FundingModel(StrEnum):
+    """How settlement treats pledges once the deadline has come."""
+
+    #: Pledges are collected only if their total reached the goal; otherwise all are released.
+    ALL_OR_NOTHING = "all_or_nothing"
+    #: Pledges are always collected, whatever the total.
+    FLEXIBLE = "flexible"
+
+
+class CampaignStatus(StrEnum):
+    """``draft → live → succeeded | failed``, and ``draft | live → cancelled``."""
+
+    DRAFT = "draft"
+    LIVE = "live"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class PledgeStatus(StrEnum):
+    """``pledged → collected | released | cancelled``, and ``collected → refunded``."""
+
+    PLEDGED = "pledged"
+    COLLECTED = "collected"
+    RELEASED = "released"
+    CANCELLED = "cancelled"
+    #: Some or all of the collected amount went back; ``Pledge.refunded_amount`` says how much.
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True, slots=True)
+class TierSpec:
+    """A reward tier as a creator asks for it; the campaign validates it and gives it an id."""
+
+    #: What backers see, at most TIER_NAME_MAX characters.
+    name: str
+    #: The smallest pledge, in the campaign's minor units, that earns this tier.
+    min_amount: int
+    #: How many backers may choose the tier; ``None`` for no limit.
+    limit: int | None = None
+    #: Keeps an existing tier's id when a draft is edited; ``None`` makes a new one.
+    id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TierTerms:
+    """A tier's terms as events carry them: everything but the changing ``taken`` count."""
+
+    id: uuid.UUID
+    name: str
+    min_amount: int
+    limit: int | None
+
+
+@dataclass(slots=True, eq=False)
+class Tier:
+    """A campaign's reward tier, with the count of active pledges that chose it.
+
+    ``taken`` lives on the tier (one row, locked with the campaign) so that a limited tier can
+    never be oversold, however many backers pledge at once.
+    """
+
+    id: uuid.UUID
+    name: str
+    min_amount: int
+    limit: int | None = None
+    #: Active (``pledged``) pledges holding a slot of this tier.
+    taken: int = 0
+
+    @property
+    def remaining(self) -> int | None:
+        """Slots still free, or ``None`` for an unlimited tier."""
+        return None if self.limit is None else self.limit - self.taken
+
+    @property
+    def sold_out(self) -> bool:
+        """Whether a limited tier has no free slot left."""
+        return self.limit is not None and self.taken >= self.limit
+
+    @property
+    def terms(self) -> TierTerms:
+        """The tier's terms, frozen, for an event."""
+        return TierTerms(id=self.id, name=self.name, min_amount=self.min_amount, limit=self.limit)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """One category of a campaign's planned budget."""
+
+    #: A category the creator names (``"printing"``), at most CATEGORY_MAX characters.
+    category: str
+    #: Planned spending in the campaign's minor units.
+    amount: int

@@ -1,0 +1,1 @@
+"""The updates service: creator updates, backer Q&A, Atom feeds and e-mail notifications."""

@@ -1,0 +1,1 @@
+"""The updates service's adapters: its database tables and repositories."""

@@ -1,0 +1,1 @@
+"""What Fundtrail's three services share: event schemas, Kafka and database plumbing, tokens."""

@@ -1,0 +1,71 @@
+"""Service settings: defaults, then environment variables, then a test's overrides.
+
+Nothing is read at import time: `Settings.load()` reads the environment when an app or a worker
+is built, so tests can set their own values first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from environs import Env
+
+SERVICES = ("pledges", "ledger", "updates")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one service process needs to know about its surroundings."""
+
+    service: str
+    #: SQLAlchemy URL of this service's own database.
+    database_url: str
+    #: Comma-separated `host:port` list of the Kafka cluster.
+    kafka_bootstrap_servers: str
+    #: Folder for local state: SQLite files, keys, receipts.
+    var_dir: Path
+    #: Ed25519 private key that signs API tokens (only the pledges service needs it).
+    token_signing_key_file: Path
+    #: The verifier half of the token key (base64 of the raw 32-byte public key). When empty the
+    #: service derives it from `token_signing_key_file`, which only works on one machine.
+    token_public_key: str
+    #: How often a message may fail processing before it is sent to the dead-letter topic.
+    consumer_max_attempts: int
+    #: `json` for production logs, `console` for people.
+    log_format: str
+    #: Consumer group id prefix; each service consumes as `<prefix>.<service>`.
+    consumer_group_prefix: str
+    #: Anything a single service adds (ledger: log origin, key file ...).
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def load(cls, service: str, overrides: dict[str, Any] | None = None) -> Settings:
+        """Read the settings of `service` from the environment, then apply `overrides`."""
+        if service not in SERVICES:
+            raise ValueError(f"unknown service {service!r}; expected one of {SERVICES}")
+        env = Env()
+        var_dir = Path(env.str("FUNDTRAIL_VAR_DIR", "var")).absolute()
+        with env.prefixed(f"{service.upper()}_"):
+            database_url = env.str("DATABASE_URL", f"sqlite:///{var_dir / service}.db")
+        values: dict[str, Any] = dict(
+            service=service,
+            database_url=database_url,
+            kafka_bootstrap_servers=env.str("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
+            var_dir=var_dir,
+            token_signing_key_file=env.path(
+                "FUNDTRAIL_TOKEN_KEY_FILE", var_dir / "keys" / "token-signing.key"
+            ),
+            token_public_key=env.str("FUNDTRAIL_TOKEN_PUBLIC_KEY", ""),
+            consumer_max_attempts=env.int("FUNDTRAIL_CONSUMER_MAX_ATTEMPTS", 3),
+            log_format=env.str("FUNDTRAIL_LOG_FORMAT", "console"),
+            consumer_group_prefix=env.str("FUNDTRAIL_CONSUMER_GROUP_PREFIX", "fundtrail"),
+        )
+        values.update(overrides or {})
+        return cls(**values)
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.consumer_group_prefix}.{self.service}"

@@ -1,0 +1,204 @@
+"""Database plumbing every service shares: engines, the outbox and inbox tables, a unit of work.
+
+Each service owns its own database; these tables exist once in each of them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.url import make_url
+
+from shared.events import Envelope, encode
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that goes in as an aware datetime and comes out in UTC, on every database.
+
+    SQLite keeps no offset, so without this a datetime would come back naive.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine tuned for the dialect: SQLite gets WAL, foreign keys and write-locking BEGINs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, **kwargs)
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A deferred transaction that reads, then writes, can fail with "database is locked"
+        # when another writer got in between; taking the write lock up front serialises
+        # writers instead, which is what the tier and balance checks rely on.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgresql(connection: Connection | Engine) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+# The plumbing tables' columns are built by functions so that each service's metadata and its
+# first migration create exactly the same table from one definition.
+
+
+def outbox_columns() -> list[sa.SchemaItem]:
+    return [
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+        sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
+        sa.Column("topic", sa.String(100), nullable=False),
+        sa.Column("key", sa.String(100), nullable=False),
+        sa.Column("value", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("sent_at", UtcDateTime(), nullable=True),
+        sa.Index(
+            "ix_outbox_unsent",
+            "id",
+            postgresql_where=sa.text("sent_at IS NULL"),
+            sqlite_where=sa.text("sent_at IS NULL"),
+        ),
+    ]
+
+
+def processed_events_columns() -> list[sa.SchemaItem]:
+    return [
+        sa.Column("event_id", sa.Uuid, primary_key=True),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("processed_at", UtcDateTime(), nullable=False),
+    ]
+
+
+def revoked_accounts_columns() -> list[sa.SchemaItem]:
+    return [
+        sa.Column("account_id", sa.Uuid, primary_key=True),
+        sa.Column("revoked_at", UtcDateTime(), nullable=False),
+    ]
+
+
+PLUMBING_TABLES = {
+    "outbox": outbox_columns,
+    "processed_events": processed_events_columns,
+    "revoked_accounts": revoked_accounts_columns,
+}
+
+
+def add_plumbing_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """Add the outbox, processed-events and revoked-accounts tables to a service's metadata."""
+    return {name: sa.Table(name, metadata, *columns()) for name, columns in PLUMBING_TABLES.items()}
+
+
+class UnitOfWork:
+    """One database transaction; whatever a handler changes and publishes commits together.
+
+    Services subclass it to add their repositories in `_open(connection)`. Leaving the block
+    without `commit()` rolls everything back, outbox rows included.
+    """
+
+    def __init__(self, engine: Engine, tables: dict[str, sa.Table], producer: str) -> None:
+        self._engine = engine
+        self._tables = tables
+        self._producer = producer
+        self.connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        self.connection = self._engine.connect()
+        self._transaction = self.connection.begin()
+        self._open(self.connection)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self.connection is not None
+        if self._transaction.is_active:
+            self._transaction.rollback()
+        self.connection.close()
+        self.connection = None
+
+    def _open(self, connection: Connection) -> None:
+        """Subclasses create their repositories here."""
+
+    def commit(self) -> None:
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        self._transaction.rollback()
+
+    @property
+    def conn(self) -> Connection:
+        if self.connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self.connection
+
+    def publish(self, topic: str, envelope: Envelope) -> None:
+        """Queue `envelope` for `topic` in this transaction; the relay sends it after commit."""
+        self.conn.execute(
+            self._tables["outbox"].insert().values(
+                event_id=envelope.event_id,
+                topic=topic,
+                key=envelope.key,
+                value=encode(envelope),
+                created_at=envelope.occurred_at,
+            )
+        )
+
+    def first_time(self, envelope: Envelope) -> bool:
+        """Record that this service handled `envelope`; False if it already had."""
+        table = self._tables["processed_events"]
+        values = {
+            "event_id": envelope.event_id,
+            "event_type": envelope.type,
+            "processed_at": datetime.now(UTC),
+        }
+        insert = _insert_ignoring_duplicates(self.conn, table, values)
+        # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
+        return self.conn.execute(insert.returning(table.c.event_id)).first() is not None
+
+    def revoke_account(self, account_id: Any, revoked_at: Any) -> None:
+        table = self._tables["revoked_accounts"]
+        values = {"account_id": account_id, "revoked_at": revoked_at}
+        self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
+
+
+def _insert_ignoring_duplicates(
+    connection: Connection, table: sa.Table, values: dict[str, Any]
+) -> Any:
+    if is_postgresql(connection):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values(**values).on_conflict_do_nothing()

@@ -1,0 +1,22 @@
+"""Payloads on `accounts.events`: accounts are owned by the pledges service."""
+
+import marshmallow as ma
+
+from shared.events.envelope import Payload, event_schema
+
+ROLES = ("creator", "backer", "auditor", "admin")
+
+
+@event_schema("account.created")
+class AccountCreated(Payload):
+    account_id = ma.fields.UUID(required=True)
+    role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    #: For notifications; None when the account gave no address.
+    email = ma.fields.Email(required=True, allow_none=True)
+
+
+@event_schema("account.revoked")
+class AccountRevoked(Payload):
+    account_id = ma.fields.UUID(required=True)
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))

@@ -1,0 +1,80 @@
+"""Payloads of campaign events on `pledges.events`.
+
+Every campaign event carries the campaign's terms as they stand after it, so a consumer can keep
+its own read model from any one of them without asking the pledges service.
+"""
+
+import marshmallow as ma
+
+from shared.events import fields
+from shared.events.envelope import Payload, event_schema
+
+FUNDING_MODELS = ("all_or_nothing", "flexible")
+CAMPAIGN_STATUSES = ("draft", "live", "succeeded", "failed", "cancelled")
+
+
+class Tier(Payload):
+    tier_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    min_amount = fields.amount(required=True)
+    limit = ma.fields.Integer(strict=True, required=True, allow_none=True)
+
+
+class BudgetLine(Payload):
+    category = ma.fields.String(required=True)
+    amount = fields.amount(required=True)
+
+
+class CampaignSnapshot(Payload):
+    campaign_id = ma.fields.UUID(required=True)
+    creator_id = ma.fields.UUID(required=True)
+    title = ma.fields.String(required=True)
+    goal_amount = fields.amount(required=True)
+    currency = fields.currency(required=True)
+    deadline = ma.fields.AwareDateTime(required=True)
+    funding_model = ma.fields.String(required=True, validate=ma.validate.OneOf(FUNDING_MODELS))
+    #: The campaign's status after the event.
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
+    tiers = ma.fields.List(ma.fields.Nested(Tier), required=True)
+    budget = ma.fields.List(ma.fields.Nested(BudgetLine), required=True)
+
+
+@event_schema("campaign.created")
+class CampaignCreated(CampaignSnapshot):
+    """A creator drafted a campaign."""
+
+    description = ma.fields.String(required=True)
+
+
+@event_schema("campaign.updated")
+class CampaignUpdated(CampaignSnapshot):
+    """A creator edited a draft; the whole new version, not a difference."""
+
+    description = ma.fields.String(required=True)
+
+
+@event_schema("campaign.launched")
+class CampaignLaunched(CampaignSnapshot):
+    """A draft went live."""
+
+
+@event_schema("campaign.cancelled")
+class CampaignCancelled(CampaignSnapshot):
+    """The creator called the campaign off; its live pledges are released."""
+
+    released_count = ma.fields.Integer(strict=True, required=True)
+
+
+class CampaignSettled(CampaignSnapshot):
+    pledged_amount = fields.amount(required=True)
+    backers_count = ma.fields.Integer(strict=True, required=True)
+
+
+@event_schema("campaign.succeeded")
+class CampaignSucceeded(CampaignSettled):
+    """The deadline passed and the pledges are being collected."""
+
+
+@event_schema("campaign.failed")
+class CampaignFailed(CampaignSettled):
+    """An all-or-nothing campaign missed its goal; the pledges are being released."""

@@ -1,0 +1,43 @@
+"""Kafka clients configured the one way Fundtrail needs them: durable producers, manual commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+
+
+def make_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
+    """A producer that never loses or duplicates a send it reports as done.
+
+    Idempotence is set explicitly so that a conflicting setting raises instead of silently
+    switching it off (kafka-python's behaviour when it is only the default).
+    """
+    config: dict[str, Any] = dict(
+        bootstrap_servers=bootstrap_servers.split(","),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        client_id="fundtrail",
+    )
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(
+    bootstrap_servers: str, group_id: str, topics: Iterable[str], **overrides: Any
+) -> KafkaConsumer:
+    """A consumer that commits only when told to, after the database has committed."""
+    config: dict[str, Any] = dict(
+        bootstrap_servers=bootstrap_servers.split(","),
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=500,
+        client_id="fundtrail",
+    )
+    config.update(overrides)
+    consumer = KafkaConsumer(**config)
+    consumer.subscribe(list(topics))
+    return consumer

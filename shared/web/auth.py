@@ -1,0 +1,77 @@
+"""Bearer-token checks for routes: who is calling, and may they."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import flask
+import marshmallow as ma
+
+from shared.auth import InvalidToken, Principal
+from shared.web.api import BEARER, Blueprint
+from shared.web.problems import Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="fundtrail"'}
+
+
+def current_principal() -> Principal:
+    """The verified caller of this request; 401 when there is no valid token."""
+    cached = flask.g.get("principal")
+    if cached is not None:
+        return cached
+    header = flask.request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Problem(401, "An 'Authorization: Bearer <token>' header is required.",
+                      headers=_CHALLENGE)
+    verifier = flask.current_app.extensions["fundtrail"].token_verifier
+    try:
+        principal = verifier.verify(token.strip())
+    except InvalidToken as exc:
+        raise Problem(401, str(exc), headers=_CHALLENGE) from None
+    flask.g.principal = principal
+    return principal
+
+
+def optional_principal() -> Principal | None:
+    """The caller if a token was sent (a bad token is still a 401), else None."""
+    if "Authorization" not in flask.request.headers:
+        return None
+    return current_principal()
+
+
+def requires_role(*roles: str) -> Callable[[F], F]:
+    """The route needs a valid token whose role is one of `roles`."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if principal.role not in roles:
+                raise Problem(403, f"This needs the role {' or '.join(roles)}.")
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class MeSchema(ma.Schema):
+    account_id = ma.fields.UUID()
+    role = ma.fields.String()
+
+
+me_blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Who the token belongs to")
+
+
+@me_blp.get("/me")
+@me_blp.doc(security=BEARER)
+@me_blp.response(200, MeSchema)
+@me_blp.alt_response(401, description="No valid token, or its account was revoked")
+def me() -> Principal:
+    """The account behind the bearer token, as this service sees it (revocations included)."""
+    return current_principal()

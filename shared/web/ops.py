@@ -1,0 +1,96 @@
+"""/healthz, /readyz and /metrics: what an operator or an orchestrator asks a service."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+
+import flask
+import sqlalchemy as sa
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest
+from sqlalchemy.engine import Engine
+
+from shared.web.problems import problem_response
+
+ReadinessCheck = Callable[[], str | None]  # returns None when fine, else the reason
+
+
+def database_check(engine: Engine) -> ReadinessCheck:
+    def check() -> str | None:
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as exc:
+            return f"database unreachable: {exc.__class__.__name__}"
+        return None
+
+    return check
+
+
+def kafka_check(bootstrap_servers: str, timeout: float = 1.0) -> ReadinessCheck:
+    """Reachable when any bootstrap server accepts a TCP connection.
+
+    The web process itself never talks to Kafka (it writes to the outbox), so a cheap
+    connection test says what readiness needs: whether events can leave soon.
+    """
+
+    def check() -> str | None:
+        for server in bootstrap_servers.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                with socket.create_connection((host or "localhost", int(port)), timeout=timeout):
+                    return None
+            except (OSError, ValueError):
+                continue
+        return f"kafka unreachable at {bootstrap_servers}"
+
+    return check
+
+
+def make_ops_blueprint(checks: dict[str, ReadinessCheck], registry: CollectorRegistry) -> flask.Blueprint:
+    blueprint = flask.Blueprint("ops", __name__)
+
+    @blueprint.get("/healthz")
+    def healthz() -> flask.Response:
+        return flask.jsonify(status="ok")
+
+    @blueprint.get("/readyz")
+    def readyz() -> flask.Response:
+        failures = {name: reason for name, check in checks.items() if (reason := check())}
+        if failures:
+            return problem_response(
+                503, "; ".join(failures.values()), errors={k: [v] for k, v in failures.items()}
+            )
+        return flask.jsonify(status="ready", checks=sorted(checks))
+
+    @blueprint.get("/metrics")
+    def metrics() -> flask.Response:
+        return flask.Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+    return blueprint
+
+
+def instrument(app: flask.Flask, registry: CollectorRegistry) -> None:
+    """Count requests and time them, labelled by route (not raw path: ids would explode it)."""
+    requests = Counter(
+        "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+        registry=registry,
+    )
+
+    @app.before_request
+    def start_timer() -> None:
+        flask.g.request_started = time.perf_counter()
+
+    @app.after_request
+    def record(response: flask.Response) -> flask.Response:
+        route = flask.request.url_rule.rule if flask.request.url_rule else "unmatched"
+        requests.labels(flask.request.method, route, str(response.status_code)).inc()
+        started = flask.g.get("request_started")
+        if started is not None:
+            latency.labels(flask.request.method, route).observe(time.perf_counter() - started)
+        return response

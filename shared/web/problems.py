@@ -1,0 +1,117 @@
+"""RFC 9457 problem details: every error any service returns, bad input included."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, current_app, json
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemSchema(ma.Schema):
+    """The shape of an error response (documentation only)."""
+
+    type = ma.fields.String(metadata={"description": "A URI naming the kind of problem"})
+    title = ma.fields.String(metadata={"description": "Short summary of the kind of problem"})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong this time"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Validation errors: field name to messages"},
+    )
+
+
+class Problem(HTTPException):
+    """Raise to answer with a problem; `errors` names the fields to blame."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: Mapping[str, list[str]] | None = None,
+        title: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(description=detail)
+        self.code = status
+        self.errors = dict(errors) if errors else None
+        self.title = title
+        self.extra_headers = dict(headers or {})
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = dict(errors)
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_JSON
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as `{"tiers.0.name": [...]}`, one level per dot."""
+    if isinstance(messages, Mapping):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten_messages(value, name))
+        return flat
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_body": list(messages)}
+    return {prefix or "_body": [str(messages)]}
+
+
+def http_exception_to_problem(error: HTTPException) -> Response:
+    """Any werkzeug HTTP error, including webargs' validation aborts, as problem+json."""
+    status = error.code or 500
+    if isinstance(error, Problem):
+        return problem_response(
+            status,
+            error.description or "",
+            title=error.title,
+            errors=error.errors,
+            headers=error.extra_headers,
+        )
+    data = getattr(error, "data", None) or {}
+    headers = data.get("headers") or {}
+    messages = data.get("messages")
+    if messages is not None:
+        # webargs nests messages under the location ("json", "query", "form" ...).
+        if isinstance(messages, Mapping) and len(messages) == 1:
+            location, messages = next(iter(messages.items()))
+        else:
+            location = "request"
+        errors = flatten_messages(messages)
+        if list(errors) == ["_body"]:
+            detail = "; ".join(errors["_body"])
+            return problem_response(status, detail, headers=headers)
+        detail = f"Invalid {location}: " + "; ".join(
+            f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()
+        )
+        return problem_response(status, detail, errors=errors, headers=headers)
+    detail = error.description or ""
+    if status == 500:
+        detail = "The server failed to handle the request; it has been logged."
+    return problem_response(status, detail, headers=headers)

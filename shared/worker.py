@@ -1,0 +1,117 @@
+"""A service's background process: its outbox relay and its event consumer, side by side."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from shared.config import Settings
+from shared.consumer import EventConsumer
+from shared.db import make_engine
+from shared.kafka import make_consumer, make_producer
+from shared.logging import configure_logging, get_logger
+from shared.outbox import OutboxRelay
+from shared.service import ServiceSpec
+
+T = TypeVar("T")
+
+log = get_logger(__name__)
+
+
+def run_worker(
+    spec: ServiceSpec, settings: Settings, stop: threading.Event | None = None
+) -> None:
+    """Relay the outbox and consume the service's topics until SIGTERM/SIGINT (or `stop`)."""
+    configure_logging(settings.log_format)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+
+        def request_stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("worker.stopping", signal=signum)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+
+    engine = make_engine(settings.database_url)
+    servers = settings.kafka_bootstrap_servers
+    threads = [
+        threading.Thread(
+            target=_relay, args=(engine, spec.tables, servers, stop), name="relay", daemon=True
+        )
+    ]
+    if spec.topics:
+        threads.append(
+            threading.Thread(
+                target=_consume,
+                args=(spec, settings, engine, stop),
+                name="consumer",
+                daemon=True,
+            )
+        )
+    for thread in threads:
+        thread.start()
+    log.info("worker.started", service=spec.name, topics=list(spec.topics))
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.5)
+    engine.dispose()
+    log.info("worker.stopped", service=settings.service)
+
+
+def _relay(engine: sa.Engine, tables: dict[str, sa.Table], servers: str, stop: threading.Event) -> None:
+    producer = _retrying(lambda: make_producer(servers, max_block_ms=10_000), stop)
+    if producer is None:
+        return
+    try:
+        OutboxRelay(engine, tables["outbox"], producer).run(stop)
+    finally:
+        producer.close(timeout=5)
+
+
+def _consume(
+    spec: ServiceSpec, settings: Settings, engine: sa.Engine, stop: threading.Event
+) -> None:
+    servers = settings.kafka_bootstrap_servers
+    clients = _retrying(
+        lambda: (
+            make_consumer(servers, settings.consumer_group, spec.topics),
+            make_producer(servers, max_block_ms=10_000),
+        ),
+        stop,
+    )
+    if clients is None:
+        return
+    kafka_consumer, dead_letters = clients
+    consumer = EventConsumer(
+        kafka_consumer,
+        dead_letters,
+        lambda: spec.unit_of_work(engine),
+        spec.handlers,
+        max_attempts=settings.consumer_max_attempts,
+    )
+    try:
+        consumer.run(stop)
+    finally:
+        consumer.close()
+        dead_letters.close(timeout=5)
+
+
+def _retrying(connect: Callable[[], T], stop: threading.Event) -> T | None:
+    """Connect to Kafka, waiting for it to come up rather than dying (it may start later)."""
+    from kafka.errors import KafkaError
+
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            return connect()
+        except KafkaError as exc:
+            log.warning("worker.kafka_unavailable", error=str(exc), retry_in=delay)
+            stop.wait(delay)
+            delay = min(delay * 2, 10)
+    return None

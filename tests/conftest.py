@@ -1,0 +1,114 @@
+"""Fixtures for real parts: one Kafka broker per test run, PostgreSQL and SQLite databases.
+
+Outside CI a missing Java or PostgreSQL skips the tests that need it, saying why; with CI=true
+they fail instead, so a green CI run really ran them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shared.db import make_engine
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://fundtrail:fundtrail@localhost:5432/postgres"
+
+
+def unavailable(reason: str) -> None:
+    """Skip, or in CI fail: a test that needs a real service must not pass without it."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: needed services must be present)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --- Kafka -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Apache Kafka: $KAFKA_BOOTSTRAP_SERVERS, or a local broker started for this run."""
+    from infra.broker import LocalBroker, ensure_topics, find_free_port, jar_dir
+    from shared.topics import ALL_TOPICS
+
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        ensure_topics(external, ALL_TOPICS)
+        yield external
+        return
+    broker = LocalBroker(
+        tmp_path_factory.mktemp("kafka"), port=find_free_port(), controller_port=find_free_port()
+    )
+    try:
+        broker.libs = jar_dir()
+        broker.start()
+    except Exception as exc:  # noqa: BLE001  (any failure to start means no broker)
+        broker.stop()
+        unavailable(f"could not start a local Kafka broker: {exc}")
+    try:
+        ensure_topics(broker.bootstrap_servers, ALL_TOPICS)
+        yield broker.bootstrap_servers
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def topic(kafka_bootstrap: str) -> str:
+    """A fresh topic (and its dead-letter twin) so tests never see each other's messages."""
+    from infra.broker import ensure_topics
+    from shared.topics import dead_letter_topic
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    ensure_topics(kafka_bootstrap, [name, dead_letter_topic(name)])
+    return name
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    url = os.environ.get("FUNDTRAIL_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        unavailable(f"no PostgreSQL at {engine.url!r}: {exc.orig}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped after the test."""
+    name = f"fundtrail_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(postgres_admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each database test runs twice: on SQLite (the embedded default) and on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("postgres_url")
