@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,19 +86,30 @@ def postgres_admin_url() -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped after the test."""
-    name = f"fundtrail_test_{uuid.uuid4().hex[:12]}"
+def postgres_database_factory(postgres_admin_url: str) -> Iterator[Callable[[], str]]:
+    """Makes new, empty PostgreSQL databases; drops them after the test."""
     admin = make_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(postgres_admin_url).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"fundtrail_test_{uuid.uuid4().hex[:12]}"
         with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        url = sa.make_url(postgres_admin_url).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    yield make
+    with admin.connect() as connection:
+        for name in made:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_database_factory: Callable[[], str]) -> str:
+    """A new, empty PostgreSQL database, dropped after the test."""
+    return postgres_database_factory()
 
 
 @pytest.fixture

@@ -1,1 +1,55 @@
 """The ledger's domain: rules and pure computations, free of Flask, SQLAlchemy and Kafka."""
+
+from .accounts_chart import Balance, CategorySpending, Posting
+from .entries import LEAF_FIELDS, Entry, EntryKind, MalformedLeaf
+from .errors import (
+    AlreadyReversed,
+    CurrencyMismatch,
+    InsufficientFunds,
+    InvalidAmount,
+    InvalidBudget,
+    InvalidCurrency,
+    InvalidDate,
+    InvalidId,
+    InvalidReceiptHash,
+    InvalidText,
+    InvalidValue,
+    LedgerError,
+    NotAllowed,
+    NotCampaignCreator,
+    NotFound,
+    RefundExceedsContribution,
+    StateConflict,
+    UnknownEntry,
+)
+from .journal import EntryAppended, Journal
+
+__all__ = [
+    "LEAF_FIELDS",
+    "AlreadyReversed",
+    "Balance",
+    "CategorySpending",
+    "CurrencyMismatch",
+    "Entry",
+    "EntryAppended",
+    "EntryKind",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidBudget",
+    "InvalidCurrency",
+    "InvalidDate",
+    "InvalidId",
+    "InvalidReceiptHash",
+    "InvalidText",
+    "InvalidValue",
+    "Journal",
+    "LedgerError",
+    "MalformedLeaf",
+    "NotAllowed",
+    "NotCampaignCreator",
+    "NotFound",
+    "Posting",
+    "RefundExceedsContribution",
+    "StateConflict",
+    "UnknownEntry",
+]

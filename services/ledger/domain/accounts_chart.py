@@ -148,9 +148,7 @@ class Balance:
     by_category: tuple[CategorySpending, ...]
 
 
-def balance_from(
-    balances: Mapping[str, int], currency: str, budget: Mapping[str, int]
-) -> Balance:
+def balance_from(balances: Mapping[str, int], currency: str, budget: Mapping[str, int]) -> Balance:
     """The balance view of running account ``balances`` against the planned ``budget``."""
     spent_by_category: dict[str, int] = {}
     for account, amount in balances.items():

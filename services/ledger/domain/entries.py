@@ -297,23 +297,29 @@ _KIND_FIELDS = (
 )
 
 
+#: The kind-specific fields each kind must fill in.
+_REQUIRED_FIELDS: dict[EntryKind, frozenset[str]] = {
+    EntryKind.CONTRIBUTION: frozenset({"pledge_id", "event_id"}),
+    EntryKind.REFUND: frozenset({"pledge_id", "event_id"}),
+    EntryKind.EXPENSE: frozenset(
+        {"category", "memo", "vendor", "incurred_on", "receipt_sha256", "recorded_by"}
+    ),
+    EntryKind.REVERSAL: frozenset({"memo", "reverses_seq", "recorded_by"}),
+}
+#: The kind-specific fields each kind may fill in besides those.
+_OPTIONAL_FIELDS: dict[EntryKind, frozenset[str]] = {
+    EntryKind.CONTRIBUTION: frozenset(),
+    EntryKind.REFUND: frozenset(),
+    EntryKind.EXPENSE: frozenset({"event_id"}),
+    EntryKind.REVERSAL: frozenset({"event_id", "category", "pledge_id"}),
+}
+
+
 def _check_kind_fields(entry: Entry) -> None:
     """Each kind fills in its own fields, no others, and posts what the chart says."""
     kind = entry.kind
-    required = {
-        EntryKind.CONTRIBUTION: {"pledge_id", "event_id"},
-        EntryKind.REFUND: {"pledge_id", "event_id"},
-        EntryKind.EXPENSE: {
-            "category", "memo", "vendor", "incurred_on", "receipt_sha256", "recorded_by"
-        },
-        EntryKind.REVERSAL: {"memo", "reverses_seq", "recorded_by"},
-    }[kind]
-    allowed = required | {
-        EntryKind.CONTRIBUTION: set(),
-        EntryKind.REFUND: set(),
-        EntryKind.EXPENSE: {"event_id"},
-        EntryKind.REVERSAL: {"event_id", "category", "pledge_id"},
-    }[kind]
+    required = _REQUIRED_FIELDS[kind]
+    allowed = required | _OPTIONAL_FIELDS[kind]
     present = {name for name in _KIND_FIELDS if getattr(entry, name) is not None}
     if not required <= present <= allowed:
         raise ValueError(
