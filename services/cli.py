@@ -36,8 +36,12 @@ def migrate(services: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("service", type=SERVICE)
-@click.option("--host", default=lambda: os.environ.get("FUNDTRAIL_BIND_HOST", "127.0.0.1"),
-              show_default="127.0.0.1 or $FUNDTRAIL_BIND_HOST", help="Address to listen on.")
+@click.option(
+    "--host",
+    default=lambda: os.environ.get("FUNDTRAIL_BIND_HOST", "127.0.0.1"),
+    show_default="127.0.0.1 or $FUNDTRAIL_BIND_HOST",
+    help="Address to listen on.",
+)
 @click.option("--port", type=int, default=None, help="Port (default: the service's own).")
 @click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", default=8, show_default=True, help="Threads per worker.")
@@ -45,13 +49,23 @@ def serve(service: str, host: str, port: int | None, workers: int, threads: int)
     """Serve SERVICE's HTTP API with gunicorn (the production server)."""
     spec = service_spec(service)
     argv = [
-        sys.executable, "-m", "gunicorn",
-        "--bind", f"{host}:{port or spec.port}",
-        "--workers", str(workers),
-        "--worker-class", "gthread",
-        "--threads", str(threads),
-        "--access-logfile", "-",
-        "--graceful-timeout", "10",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port or spec.port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        # Three services share one machine; gunicorn's default control socket path would clash.
+        "--no-control-socket",
         spec.app_factory,
     ]
     os.execv(sys.executable, argv)

@@ -63,9 +63,7 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
 
 def public_key_text(key: Ed25519PrivateKey) -> str:
     """The verifier half as base64 of the raw 32 bytes: what FUNDTRAIL_TOKEN_PUBLIC_KEY holds."""
-    raw = key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()
 
 

@@ -9,6 +9,7 @@ headers, and the consumer moves on.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -135,16 +136,12 @@ class EventConsumer:
         self._dead_letters.send(
             dead_letter_topic(record.topic), key=record.key, value=record.value, headers=headers
         ).get(timeout=30)
-        log.error(
-            "consumer.dead_lettered", topic=record.topic, offset=record.offset, error=error
-        )
+        log.error("consumer.dead_lettered", topic=record.topic, offset=record.offset, error=error)
         return Outcome("dead-lettered", error)
 
     def stop(self) -> None:
         self._stop.set()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(KafkaError):
             self._consumer.close()
-        except KafkaError:
-            pass

@@ -12,6 +12,7 @@ from typing import Any, Self
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.schema import SchemaItem
 
 from shared.events import Envelope, encode
 
@@ -78,7 +79,7 @@ def is_postgresql(connection: Connection | Engine) -> bool:
 # first migration create exactly the same table from one definition.
 
 
-def outbox_columns() -> list[sa.SchemaItem]:
+def outbox_columns() -> list[SchemaItem]:
     return [
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
         sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
@@ -96,7 +97,7 @@ def outbox_columns() -> list[sa.SchemaItem]:
     ]
 
 
-def processed_events_columns() -> list[sa.SchemaItem]:
+def processed_events_columns() -> list[SchemaItem]:
     return [
         sa.Column("event_id", sa.Uuid, primary_key=True),
         sa.Column("event_type", sa.String(100), nullable=False),
@@ -104,7 +105,7 @@ def processed_events_columns() -> list[sa.SchemaItem]:
     ]
 
 
-def revoked_accounts_columns() -> list[sa.SchemaItem]:
+def revoked_accounts_columns() -> list[SchemaItem]:
     return [
         sa.Column("account_id", sa.Uuid, primary_key=True),
         sa.Column("revoked_at", UtcDateTime(), nullable=False),
@@ -167,7 +168,9 @@ class UnitOfWork:
     def publish(self, topic: str, envelope: Envelope) -> None:
         """Queue `envelope` for `topic` in this transaction; the relay sends it after commit."""
         self.conn.execute(
-            self._tables["outbox"].insert().values(
+            self._tables["outbox"]
+            .insert()
+            .values(
                 event_id=envelope.event_id,
                 topic=topic,
                 key=envelope.key,
@@ -197,8 +200,7 @@ class UnitOfWork:
 def _insert_ignoring_duplicates(
     connection: Connection, table: sa.Table, values: dict[str, Any]
 ) -> Any:
-    if is_postgresql(connection):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if is_postgresql(connection) else sqlite
+    return dialect.insert(table).values(**values).on_conflict_do_nothing()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+
 import sqlalchemy as sa
 from alembic import command, context, op
 from alembic.config import Config

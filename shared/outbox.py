@@ -66,9 +66,7 @@ class OutboxRelay:
                 sent.append(row_id)
             if sent:
                 connection.execute(
-                    outbox.update()
-                    .where(outbox.c.id.in_(sent))
-                    .values(sent_at=datetime.now(UTC))
+                    outbox.update().where(outbox.c.id.in_(sent)).values(sent_at=datetime.now(UTC))
                 )
         return len(sent)
 

@@ -23,9 +23,7 @@ T = TypeVar("T")
 log = get_logger(__name__)
 
 
-def run_worker(
-    spec: ServiceSpec, settings: Settings, stop: threading.Event | None = None
-) -> None:
+def run_worker(spec: ServiceSpec, settings: Settings, stop: threading.Event | None = None) -> None:
     """Relay the outbox and consume the service's topics until SIGTERM/SIGINT (or `stop`)."""
     configure_logging(settings.log_format)
     stop = stop or threading.Event()
@@ -64,7 +62,9 @@ def run_worker(
     log.info("worker.stopped", service=settings.service)
 
 
-def _relay(engine: sa.Engine, tables: dict[str, sa.Table], servers: str, stop: threading.Event) -> None:
+def _relay(
+    engine: sa.Engine, tables: dict[str, sa.Table], servers: str, stop: threading.Event
+) -> None:
     producer = _retrying(lambda: make_producer(servers, max_block_ms=10_000), stop)
     if producer is None:
         return

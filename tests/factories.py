@@ -47,13 +47,16 @@ def issue_token(var_dir: Path, role: str, account_id: uuid.UUID | None = None) -
     return TokenIssuer(key).issue(account_id or uuid.uuid4(), role)
 
 
-def create_account(pledges_app: flask.Flask, role: str, name: str = "Test") -> tuple[uuid.UUID, str]:
+def create_account(
+    pledges_app: flask.Flask, role: str, name: str = "Test"
+) -> tuple[uuid.UUID, str]:
     """A real account in the pledges service (outbox row included); returns (id, token)."""
     from services.pledges import commands, handlers
 
     context = pledges_app.extensions["fundtrail"]
     new = handlers.create_account(
-        commands.CreateAccount(role=role, name=name), context.uow_factory(),
+        commands.CreateAccount(role=role, name=name),
+        context.uow_factory(),
         context.extra["token_issuer"],
     )
     return new.account.id, new.token
@@ -79,4 +82,12 @@ def campaign_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-__all__ = ["bearer", "campaign_body", "create_account", "issue_token", "make_app", "service_settings", "service_spec"]
+__all__ = [
+    "bearer",
+    "campaign_body",
+    "create_account",
+    "issue_token",
+    "make_app",
+    "service_settings",
+    "service_spec",
+]

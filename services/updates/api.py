@@ -7,12 +7,16 @@ from typing import Any
 
 import marshmallow as ma
 
+from services.updates.unit_of_work import current_uow
 from shared.web.api import Blueprint
-from shared.web.app import service_context
 from shared.web.problems import Problem
 
-blp = Blueprint("updates campaigns", __name__, url_prefix="/api/v1",
-                description="Campaigns as the updates service knows them")
+blp = Blueprint(
+    "updates campaigns",
+    __name__,
+    url_prefix="/api/v1",
+    description="Campaigns as the updates service knows them",
+)
 
 
 class CampaignSchema(ma.Schema):
@@ -27,7 +31,7 @@ class CampaignSchema(ma.Schema):
 @blp.alt_response(404, description="The updates service has not heard of this campaign")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """A campaign as the updates service's read model holds it."""
-    with service_context().uow_factory() as uow:
+    with current_uow() as uow:
         campaign = uow.campaigns.get(campaign_id)
     if campaign is None:
         raise Problem(404, f"No campaign {campaign_id} in the updates service.")

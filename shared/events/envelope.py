@@ -16,6 +16,7 @@ from typing import Any
 
 import marshmallow as ma
 
+
 class Payload(ma.Schema):
     """Base of every payload schema: tolerant of fields it does not know, nested ones included."""
 
@@ -34,9 +35,7 @@ class InvalidEvent(ValueError):
         self.errors = errors
 
 
-def event_schema(
-    event_type: str, version: int = 1
-) -> Callable[[type[ma.Schema]], type[ma.Schema]]:
+def event_schema(event_type: str, version: int = 1) -> Callable[[type[ma.Schema]], type[ma.Schema]]:
     """Class decorator: `cls` is the payload schema of `event_type` at `version`."""
 
     def register(cls: type[ma.Schema]) -> type[ma.Schema]:

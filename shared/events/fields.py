@@ -1,5 +1,7 @@
 """Field types that recur across event payloads."""
 
+from typing import Any
+
 import marshmallow as ma
 
 from shared.money import MAX_AMOUNT, is_currency
@@ -10,13 +12,13 @@ def _iso_4217(value: str) -> None:
         raise ma.ValidationError("not an ISO 4217 currency code")
 
 
-def amount(**kwargs: object) -> ma.fields.Integer:
+def amount(**kwargs: Any) -> ma.fields.Integer:
     """Integer minor units, never a float; zero allowed (a tier may be free)."""
     return ma.fields.Integer(
         strict=True, validate=ma.validate.Range(min=0, max=MAX_AMOUNT), **kwargs
     )
 
 
-def currency(**kwargs: object) -> ma.fields.String:
+def currency(**kwargs: Any) -> ma.fields.String:
     """An ISO 4217 code such as EUR."""
     return ma.fields.String(validate=_iso_4217, **kwargs)

@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from shared.web.problems import Problem, ProblemSchema, http_exception_to_problem
 
 API_PREFIX = "/api/v1"
-BEARER = [{"bearerAuth": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 SWAGGER_UI_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
 

@@ -16,12 +16,17 @@ from werkzeug.exceptions import HTTPException
 from shared.auth import TokenVerifier, load_or_create_signing_key, parse_public_key, public_key_text
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine
-from shared.service import ServiceSpec
 from shared.logging import configure_logging, get_logger
+from shared.service import ServiceSpec
 from shared.web.api import ProblemApi, api_config, make_api
-from shared.web.ops import ReadinessCheck, database_check, instrument, kafka_check
 from shared.web.auth import me_blp
-from shared.web.ops import make_ops_blueprint
+from shared.web.ops import (
+    ReadinessCheck,
+    database_check,
+    instrument,
+    kafka_check,
+    make_ops_blueprint,
+)
 from shared.web.problems import http_exception_to_problem, problem_response
 
 log = get_logger(__name__)
@@ -57,7 +62,7 @@ def token_verifier(settings: Settings, engine: Engine, revoked: sa.Table) -> Tok
 def build_app(
     spec: ServiceSpec, import_name: str, *, test_config: dict[str, Any] | None = None
 ) -> flask.Flask:
-    """A Flask app for the service `spec` describes, with its engine, API docs, errors, tokens and health routes.
+    """A Flask app for the service `spec` describes: engine, API docs, errors, tokens, health.
 
     `test_config` may hold Flask settings and, under "SETTINGS", overrides of `Settings`.
     """
@@ -69,7 +74,8 @@ def build_app(
     app = flask.Flask(import_name)
     app.config.update(api_config(f"Fundtrail {service}", "1.0.0"))
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
-    app.json.sort_keys = False
+    # Keep fields in schema order: responses read top to bottom as documented.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(test_config)
 
     engine = make_engine(settings.database_url)

@@ -26,8 +26,9 @@ def current_principal() -> Principal:
     header = flask.request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Problem(401, "An 'Authorization: Bearer <token>' header is required.",
-                      headers=_CHALLENGE)
+        raise Problem(
+            401, "An 'Authorization: Bearer <token>' header is required.", headers=_CHALLENGE
+        )
     verifier = flask.current_app.extensions["fundtrail"].token_verifier
     try:
         principal = verifier.verify(token.strip())

@@ -8,8 +8,13 @@ from collections.abc import Callable
 
 import flask
 import sqlalchemy as sa
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client import generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from sqlalchemy.engine import Engine
 
 from shared.web.problems import problem_response
@@ -49,7 +54,9 @@ def kafka_check(bootstrap_servers: str, timeout: float = 1.0) -> ReadinessCheck:
     return check
 
 
-def make_ops_blueprint(checks: dict[str, ReadinessCheck], registry: CollectorRegistry) -> flask.Blueprint:
+def make_ops_blueprint(
+    checks: dict[str, ReadinessCheck], registry: CollectorRegistry
+) -> flask.Blueprint:
     blueprint = flask.Blueprint("ops", __name__)
 
     @blueprint.get("/healthz")
@@ -78,7 +85,9 @@ def instrument(app: flask.Flask, registry: CollectorRegistry) -> None:
         "http_requests_total", "HTTP requests", ["method", "route", "status"], registry=registry
     )
     latency = Histogram(
-        "http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+        "http_request_duration_seconds",
+        "HTTP request latency",
+        ["method", "route"],
         registry=registry,
     )
 

@@ -63,9 +63,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = dict(errors)
-    response = current_app.response_class(
-        json.dumps(body), status=status, mimetype=PROBLEM_JSON
-    )
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     return response
 

@@ -35,8 +35,10 @@ class Fundtrail:
     def start_worker(self, service: str) -> None:
         settings = Settings.load(service, self.settings[service])
         thread = threading.Thread(
-            target=run_worker, args=(service_spec(service), settings, self.stop),
-            name=f"{service}-worker", daemon=True,
+            target=run_worker,
+            args=(service_spec(service), settings, self.stop),
+            name=f"{service}-worker",
+            daemon=True,
         )
         thread.start()
         self.threads.append(thread)
@@ -61,17 +63,18 @@ def eventually(probe: Callable[[], T | None], timeout: float = 45.0, interval: f
     pytest.fail(f"gave up after {timeout}s; last seen: {last!r}")
 
 
-def build_fundtrail(
-    database_urls: dict[str, str], var_dir: Path, kafka: str
-) -> Fundtrail:
+def build_fundtrail(database_urls: dict[str, str], var_dir: Path, kafka: str) -> Fundtrail:
     group = f"e2e-{uuid.uuid4().hex[:8]}"
     settings = {
-        name: service_settings(name, database_urls[name], var_dir, kafka=kafka,
-                               consumer_group_prefix=group)
+        name: service_settings(
+            name, database_urls[name], var_dir, kafka=kafka, consumer_group_prefix=group
+        )
         for name in NAMES
     }
-    apps = {name: make_app(name, database_urls[name], var_dir, kafka=kafka,
-                           consumer_group_prefix=group) for name in NAMES}
+    apps = {
+        name: make_app(name, database_urls[name], var_dir, kafka=kafka, consumer_group_prefix=group)
+        for name in NAMES
+    }
     return Fundtrail(apps=apps, settings=settings, kafka=kafka)
 
 

@@ -15,23 +15,34 @@ def test_a_new_campaign_travels_to_the_ledger_and_the_updates_service(
 ) -> None:
     _, creator = create_account(fundtrail.apps["pledges"], "creator")
     created = fundtrail.client("pledges").post(
-        "/api/v1/campaigns", json=campaign_body(currency="JPY", goal_amount=900_000),
+        "/api/v1/campaigns",
+        json=campaign_body(currency="JPY", goal_amount=900_000),
         headers=bearer(creator),
     )
     assert created.status_code == 201
     campaign = created.json
     path = f"/api/v1/campaigns/{campaign['id']}"
 
-    in_ledger = eventually(lambda: fundtrail.client("ledger").get(path).json
-                           if fundtrail.client("ledger").get(path).status_code == 200 else None)
+    in_ledger = eventually(
+        lambda: (
+            fundtrail.client("ledger").get(path).json
+            if fundtrail.client("ledger").get(path).status_code == 200
+            else None
+        )
+    )
     assert in_ledger["title"] == campaign["title"]
     assert in_ledger["currency"] == "JPY" and in_ledger["goal_amount"] == 900_000
     assert in_ledger["creator_id"] == campaign["creator_id"]
     assert in_ledger["status"] == "draft"
     assert in_ledger["budget"] == campaign["budget"]
 
-    in_updates = eventually(lambda: fundtrail.client("updates").get(path).json
-                            if fundtrail.client("updates").get(path).status_code == 200 else None)
+    in_updates = eventually(
+        lambda: (
+            fundtrail.client("updates").get(path).json
+            if fundtrail.client("updates").get(path).status_code == 200
+            else None
+        )
+    )
     assert (in_updates["title"], in_updates["status"]) == (campaign["title"], "draft")
 
 
@@ -40,19 +51,28 @@ def test_a_revoked_account_is_refused_by_every_service_once_it_hears(
 ) -> None:
     pledges = fundtrail.client("pledges")
     _, admin = create_account(fundtrail.apps["pledges"], "admin")
-    account = pledges.post("/api/v1/accounts", json={"role": "backer", "name": "Bea"},
-                           headers=bearer(admin)).json
+    account = pledges.post(
+        "/api/v1/accounts", json={"role": "backer", "name": "Bea"}, headers=bearer(admin)
+    ).json
     token = account["token"]
     for service in ("ledger", "updates"):
         assert fundtrail.client(service).get("/api/v1/me", headers=bearer(token)).status_code == 200
 
-    assert pledges.post(f"/api/v1/accounts/{account['id']}/revoke", json={"reason": "stolen"},
-                        headers=bearer(admin)).status_code == 200
+    assert (
+        pledges.post(
+            f"/api/v1/accounts/{account['id']}/revoke",
+            json={"reason": "stolen"},
+            headers=bearer(admin),
+        ).status_code
+        == 200
+    )
 
     for service in ("ledger", "updates"):
         refused = eventually(
-            lambda service=service: fundtrail.client(service).get(
-                "/api/v1/me", headers=bearer(token)
-            ).json.get("detail")
+            lambda service=service: (
+                fundtrail.client(service)
+                .get("/api/v1/me", headers=bearer(token))
+                .json.get("detail")
+            )
         )
         assert "revoked" in refused

@@ -29,7 +29,9 @@ class CampaignReadModel:
         self._connection.execute(campaigns.insert().values(**row))
 
     def get(self, campaign_id: uuid.UUID) -> dict[str, Any] | None:
-        row = self._connection.execute(
-            sa.select(campaigns).where(campaigns.c.id == campaign_id)
-        ).mappings().first()
+        row = (
+            self._connection.execute(sa.select(campaigns).where(campaigns.c.id == campaign_id))
+            .mappings()
+            .first()
+        )
         return None if row is None else dict(row)

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.kafka
 metadata = sa.MetaData()
 TABLES = add_plumbing_tables(metadata)
 effects = sa.Table(
-    "effects", metadata,
+    "effects",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("account_id", sa.Uuid, nullable=False),
 )
@@ -88,8 +89,11 @@ def send(kafka: str, topic: str, values: list[bytes | None]) -> None:
 
 def dead_letters(kafka: str, topic: str, expected: int) -> list[Any]:
     reader = KafkaConsumer(
-        dead_letter_topic(topic), bootstrap_servers=kafka, auto_offset_reset="earliest",
-        consumer_timeout_ms=5000, group_id=None,
+        dead_letter_topic(topic),
+        bootstrap_servers=kafka,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+        group_id=None,
     )
     found = []
     for message in reader:

@@ -28,14 +28,22 @@ def plumbing(database_url: str) -> Iterator[tuple[sa.Engine, dict[str, sa.Table]
 
 
 def revocation(account_id: uuid.UUID) -> object:
-    return new_envelope("account.revoked", {"account_id": account_id, "reason": "test"},
-                        producer="test", campaign_id=None)
+    return new_envelope(
+        "account.revoked",
+        {"account_id": account_id, "reason": "test"},
+        producer="test",
+        campaign_id=None,
+    )
 
 
 def read_all(kafka: str, topic: str, expected: int) -> list[object]:
     consumer = KafkaConsumer(
-        topic, bootstrap_servers=kafka, auto_offset_reset="earliest",
-        enable_auto_commit=False, consumer_timeout_ms=5000, group_id=None,
+        topic,
+        bootstrap_servers=kafka,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=5000,
+        group_id=None,
     )
     try:
         messages = []

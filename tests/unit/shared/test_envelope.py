@@ -13,7 +13,10 @@ from shared.events import InvalidEvent, decode, encode, new_envelope, registered
 
 def account_created(**payload_overrides: object) -> dict[str, object]:
     payload: dict[str, object] = {
-        "account_id": uuid.uuid4(), "role": "backer", "name": "Bea", "email": None
+        "account_id": uuid.uuid4(),
+        "role": "backer",
+        "name": "Bea",
+        "email": None,
     }
     payload.update(payload_overrides)
     return payload
@@ -22,7 +25,10 @@ def account_created(**payload_overrides: object) -> dict[str, object]:
 def test_round_trip_keeps_every_field_and_types() -> None:
     occurred = datetime(2026, 11, 22, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     envelope = new_envelope(
-        "account.created", account_created(), producer="pledges", campaign_id=None,
+        "account.created",
+        account_created(),
+        producer="pledges",
+        campaign_id=None,
         occurred_at=occurred,
     )
     decoded = decode(encode(envelope))
@@ -35,7 +41,9 @@ def test_round_trip_keeps_every_field_and_types() -> None:
 def test_key_is_the_campaign_or_else_the_account() -> None:
     account_id = uuid.uuid4()
     envelope = new_envelope(
-        "account.created", account_created(account_id=account_id), producer="pledges",
+        "account.created",
+        account_created(account_id=account_id),
+        producer="pledges",
         campaign_id=None,
     )
     assert envelope.key == str(account_id)
@@ -43,8 +51,12 @@ def test_key_is_the_campaign_or_else_the_account() -> None:
 
 def test_producer_refuses_a_payload_that_breaks_its_schema() -> None:
     with pytest.raises(InvalidEvent) as caught:
-        new_envelope("account.created", account_created(role="overlord"), producer="pledges",
-                     campaign_id=None)
+        new_envelope(
+            "account.created",
+            account_created(role="overlord"),
+            producer="pledges",
+            campaign_id=None,
+        )
     assert "role" in str(caught.value)
 
 
@@ -72,9 +84,16 @@ def test_consumer_refuses_what_is_not_an_event(raw: bytes | None) -> None:
 def test_consumer_refuses_a_float_amount() -> None:
     envelope = new_envelope(
         "pledge.created",
-        {"campaign_id": uuid.uuid4(), "pledge_id": uuid.uuid4(), "backer_id": uuid.uuid4(),
-         "amount": 1500, "currency": "EUR", "tier_id": None},
-        producer="pledges", campaign_id=uuid.uuid4(),
+        {
+            "campaign_id": uuid.uuid4(),
+            "pledge_id": uuid.uuid4(),
+            "backer_id": uuid.uuid4(),
+            "amount": 1500,
+            "currency": "EUR",
+            "tier_id": None,
+        },
+        producer="pledges",
+        campaign_id=uuid.uuid4(),
     )
     document = json.loads(encode(envelope))
     document["payload"]["amount"] = 15.0
@@ -83,8 +102,9 @@ def test_consumer_refuses_a_float_amount() -> None:
 
 
 def test_consumer_ignores_fields_it_does_not_know() -> None:
-    envelope = new_envelope("account.created", account_created(), producer="pledges",
-                            campaign_id=None)
+    envelope = new_envelope(
+        "account.created", account_created(), producer="pledges", campaign_id=None
+    )
     document = json.loads(encode(envelope))
     document["payload"]["added_in_a_later_release"] = 1
     document["trace_id"] = "abc"
@@ -92,8 +112,9 @@ def test_consumer_ignores_fields_it_does_not_know() -> None:
 
 
 def test_naive_times_are_refused_on_the_wire() -> None:
-    envelope = new_envelope("account.created", account_created(), producer="pledges",
-                            campaign_id=None)
+    envelope = new_envelope(
+        "account.created", account_created(), producer="pledges", campaign_id=None
+    )
     document = json.loads(encode(envelope))
     document["occurred_at"] = datetime.now(UTC).replace(tzinfo=None).isoformat()
     with pytest.raises(InvalidEvent, match="occurred_at"):
@@ -103,9 +124,18 @@ def test_naive_times_are_refused_on_the_wire() -> None:
 def test_every_contract_event_type_has_a_schema() -> None:
     types = {name for name, _version in registered_types()}
     assert {
-        "account.created", "account.revoked",
-        "campaign.created", "campaign.updated", "campaign.launched", "campaign.cancelled",
-        "campaign.succeeded", "campaign.failed",
-        "pledge.created", "pledge.changed", "pledge.cancelled", "pledge.collected",
-        "pledge.released", "pledge.refunded",
+        "account.created",
+        "account.revoked",
+        "campaign.created",
+        "campaign.updated",
+        "campaign.launched",
+        "campaign.cancelled",
+        "campaign.succeeded",
+        "campaign.failed",
+        "pledge.created",
+        "pledge.changed",
+        "pledge.cancelled",
+        "pledge.collected",
+        "pledge.released",
+        "pledge.refunded",
     } <= types

@@ -4,8 +4,10 @@ from shared.web.problems import flatten_messages
 
 
 def test_nested_messages_are_named_by_path() -> None:
-    messages = {"tiers": {0: {"name": ["Missing data for required field."]}},
-                "goal_amount": ["Not a valid integer."]}
+    messages = {
+        "tiers": {0: {"name": ["Missing data for required field."]}},
+        "goal_amount": ["Not a valid integer."],
+    }
     assert flatten_messages(messages) == {
         "tiers.0.name": ["Missing data for required field."],
         "goal_amount": ["Not a valid integer."],

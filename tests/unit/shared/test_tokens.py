@@ -51,9 +51,15 @@ def test_a_token_whose_role_was_edited_is_refused(key: Ed25519PrivateKey) -> Non
 
 def test_an_unsigned_token_is_refused(key: Ed25519PrivateKey) -> None:
     unsigned = jwt.encode(
-        {"iss": "fundtrail", "sub": str(uuid.uuid4()), "role": "admin",
-         "jti": str(uuid.uuid4()), "iat": 0},
-        key=None, algorithm="none",
+        {
+            "iss": "fundtrail",
+            "sub": str(uuid.uuid4()),
+            "role": "admin",
+            "jti": str(uuid.uuid4()),
+            "iat": 0,
+        },
+        key=None,
+        algorithm="none",
     )
     with pytest.raises(InvalidToken):
         verifier(key).verify(unsigned)

@@ -1,0 +1,52 @@
+"""/healthz, /readyz and /metrics on each service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.registry import NAMES
+from tests.factories import make_app
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_ready_only_when_database_and_kafka_answer(
+    service: str, sqlite_url: str, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    ready = make_app(service, sqlite_url, tmp_path, kafka=kafka_bootstrap).test_client()
+    assert ready.get("/healthz").json == {"status": "ok"}
+    assert ready.get("/readyz").json == {"status": "ready", "checks": ["database", "kafka"]}
+
+    no_kafka = make_app(service, sqlite_url, tmp_path, kafka="localhost:1").test_client()
+    response = no_kafka.get("/readyz")
+    assert response.status_code == 503
+    assert list(response.json["errors"]) == ["kafka"]
+    assert no_kafka.get("/healthz").status_code == 200  # up, just not ready
+
+
+def test_not_ready_without_its_database(tmp_path: Path, kafka_bootstrap: str) -> None:
+    from services.ledger.app import create_app
+    from tests.factories import service_settings
+
+    settings = service_settings(
+        "ledger",
+        "postgresql+psycopg://nobody:wrong@127.0.0.1:1/none",
+        tmp_path,
+        kafka=kafka_bootstrap,
+    )
+    client = create_app({"TESTING": True, "SETTINGS": settings}).test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "database unreachable" in response.json["errors"]["database"][0]
+
+
+def test_metrics_count_requests_by_route(sqlite_url: str, tmp_path: Path) -> None:
+    client = make_app("updates", sqlite_url, tmp_path).test_client()
+    client.get("/api/v1/campaigns/00000000-0000-4000-8000-000000000000")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert (
+        'http_requests_total{method="GET",route="/api/v1/campaigns/<uuid:campaign_id>",'
+        'status="404"} 1.0'
+    ) in text
