@@ -8,38 +8,33 @@ import subprocess
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaTimeoutError
 
-with warnings.catch_warnings():
-    # kafka-python 3.0 reads its protocol schemas with importlib.resources.open_text, deprecated
-    # since Python 3.11; the warning is attributed to importlib, so a `kafka.*` filter misses it.
-    warnings.filterwarnings("ignore", "open_text is deprecated", DeprecationWarning)
-    from kafka import KafkaConsumer, KafkaProducer
-    from kafka.consumer.fetcher import ConsumerRecord
-    from kafka.errors import KafkaTimeoutError
+from infra.broker import (
+    BrokerError,
+    LocalBroker,
+    ensure_topics,
+    find_free_port,
+    jar_dir,
+    kafka_cli,
+    wait_until_ready,
+)
+from tests.conftest import unavailable
 
-    from infra.broker import (
-        BrokerError,
-        LocalBroker,
-        ensure_topics,
-        find_free_port,
-        jar_dir,
-        kafka_cli,
-        wait_until_ready,
-    )
+pytestmark = pytest.mark.kafka
 
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.skipif(
-        shutil.which("java") is None and "JAVA_HOME" not in os.environ,
-        reason="a local Kafka broker needs Java 17+",
-    ),
-]
+
+@pytest.fixture(autouse=True)
+def _needs_java() -> None:
+    if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
+        unavailable("a local Kafka broker needs Java 17+")
 
 
 def _new_broker(data_dir: Path) -> LocalBroker:
