@@ -7,6 +7,7 @@ an optional field without a new version.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable
@@ -48,7 +49,9 @@ def event_schema(event_type: str, version: int = 1) -> Callable[[type[ma.Schema]
     return register
 
 
+@functools.cache
 def payload_schema(event_type: str, version: int = 1) -> ma.Schema:
+    """The schema of one type and version; built once, as a schema holds no per-call state."""
     try:
         return _SCHEMAS[(event_type, version)]()
     except KeyError:
