@@ -1,10 +1,10 @@
 """Idempotent event consumption: decode, handle once in a database transaction, then commit offsets.
 
-Each message is handled in its own unit of work that also records the event id; a redelivered
-event finds its id and is skipped. Kafka offsets are committed only after the database commit,
-so a crash in between means a redelivery, never a loss. A message that is not a valid event, or
-whose handler keeps failing, goes to `<topic>.dlq` with its original bytes and the error in
-headers, and the consumer moves on.
+Each poll batch is handled in one unit of work, each event in a savepoint that also records its
+event id; a redelivered event finds its id and is skipped. Kafka offsets are committed only after
+the database commit, so a crash in between means a redelivery, never a loss. A message that is
+not a valid event, or whose handler keeps failing, goes to `<topic>.dlq` with its original bytes
+and the error in headers, and the consumer moves on.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
-from kafka.structs import OffsetAndMetadata, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from shared.db import UnitOfWork
 from shared.events import Envelope, InvalidEvent, decode
@@ -71,60 +71,86 @@ class EventConsumer:
     def poll_once(self, timeout_ms: int = 500, stop: threading.Event | None = None) -> int:
         """Handle one poll's worth of messages and commit their offsets; returns how many."""
         batches = self._consumer.poll(timeout_ms=timeout_ms)
-        count = 0
-        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
-        for partition, records in batches.items():
-            for record in records:
-                if stop is not None and stop.is_set():
-                    break
-                self.handle(record, stop)
-                offsets[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
-                count += 1
-        if offsets:
-            self._consumer.commit(offsets)
-        return count
+        records = [record for partition_records in batches.values() for record in partition_records]
+        if not records:
+            return 0
+        self.handle_batch(records, stop)
+        self._consumer.commit(
+            {
+                partition: OffsetAndMetadata(partition_records[-1].offset + 1, "", -1)
+                for partition, partition_records in batches.items()
+                if partition_records
+            }
+        )
+        return len(records)
+
+    def handle_batch(
+        self, records: list[ConsumerRecord], stop: threading.Event | None = None
+    ) -> list[Outcome]:
+        """Handle `records` in one database transaction, each event in a savepoint of its own.
+
+        One commit per batch rather than per event: the commit (and its flush to disk) is most
+        of an event's cost. A failing event rolls back to its savepoint only; the others keep
+        their effects. Poison messages are sent to the dead-letter topic after the commit, so
+        a batch that has to be redone never parks a message twice.
+        """
+        while True:
+            dead: list[tuple[ConsumerRecord, str, int]] = []
+            try:
+                with self._uow_factory() as uow:
+                    outcomes = [self._handle_in(uow, record, dead) for record in records]
+                    uow.commit()
+                break
+            except TRANSIENT_ERRORS as exc:
+                log.warning("consumer.database_unavailable", error=str(exc))
+                if (stop or self._stop).wait(self._transient_backoff):
+                    raise
+        for record, error, attempts in dead:
+            self._dead_letter(record, error, attempts)
+        return outcomes
 
     def handle(self, record: ConsumerRecord, stop: threading.Event | None = None) -> Outcome:
+        """Handle one message in a transaction of its own."""
+        return self.handle_batch([record], stop)[0]
+
+    def _handle_in(
+        self, uow: UnitOfWork, record: ConsumerRecord, dead: list[tuple[ConsumerRecord, str, int]]
+    ) -> Outcome:
         try:
             envelope = decode(record.value)
         except InvalidEvent as exc:
-            return self._dead_letter(record, f"invalid event: {exc}", attempts=0)
-
+            dead.append((record, f"invalid event: {exc}", 0))
+            return Outcome("dead-lettered", str(exc))
         handler = self._handlers.get(envelope.type)
         if handler is None:
             return Outcome("ignored")
 
-        attempts = 0
-        while True:
+        error = "never attempted"
+        for attempt in range(1, self._max_attempts + 1):
+            savepoint = uow.conn.begin_nested()
             try:
-                return self._handle_once(envelope, handler)
-            except TRANSIENT_ERRORS as exc:
-                log.warning("consumer.database_unavailable", error=str(exc))
-                waiter = stop or self._stop
-                if waiter.wait(self._transient_backoff):
-                    raise
+                if not uow.first_time(envelope):
+                    savepoint.commit()
+                    return Outcome("duplicate")
+                handler(envelope, uow)
+                savepoint.commit()
+                return Outcome("handled")
+            except TRANSIENT_ERRORS:
+                raise
             except Exception as exc:  # noqa: BLE001  (any handler failure counts as an attempt)
-                attempts += 1
+                savepoint.rollback()
                 log.warning(
                     "consumer.handler_failed",
                     event_id=str(envelope.event_id),
                     type=envelope.type,
-                    attempt=attempts,
+                    attempt=attempt,
                     error=repr(exc),
                 )
-                if attempts >= self._max_attempts:
-                    detail = "".join(traceback.format_exception_only(exc)).strip()
-                    return self._dead_letter(record, detail, attempts=attempts)
+                error = "".join(traceback.format_exception_only(exc)).strip()
+        dead.append((record, error, self._max_attempts))
+        return Outcome("dead-lettered", error)
 
-    def _handle_once(self, envelope: Envelope, handler: Handler) -> Outcome:
-        with self._uow_factory() as uow:
-            if not uow.first_time(envelope):
-                return Outcome("duplicate")
-            handler(envelope, uow)
-            uow.commit()
-        return Outcome("handled")
-
-    def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> Outcome:
+    def _dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> None:
         headers = [
             ("error", error.encode()[:4000]),
             ("original_topic", record.topic.encode()),
@@ -137,7 +163,6 @@ class EventConsumer:
             dead_letter_topic(record.topic), key=record.key, value=record.value, headers=headers
         ).get(timeout=30)
         log.error("consumer.dead_lettered", topic=record.topic, offset=record.offset, error=error)
-        return Outcome("dead-lettered", error)
 
     def stop(self) -> None:
         self._stop.set()
