@@ -29,6 +29,8 @@ def processes() -> dict[str, list[str]]:
     for name in NAMES:
         commands[f"{name}-web"] = _fundtrail("serve", name)
         commands[f"{name}-worker"] = _fundtrail("worker", name)
+    # Campaigns whose deadline passed are settled within a minute, with no one asking.
+    commands["pledges-settler"] = _fundtrail("settle", "--every", "60")
     return commands
 
 

@@ -89,9 +89,10 @@ def run() -> None:
 
 
 def _add_service_commands() -> None:
-    from services.pledges.cli import accounts
+    from services.pledges.cli import accounts, settle
 
     main.add_command(accounts)
+    main.add_command(settle)
 
 
 _add_service_commands()

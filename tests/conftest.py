@@ -7,6 +7,7 @@ they fail instead, so a green CI run really ran them.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -102,8 +103,20 @@ def postgres_database_factory(postgres_admin_url: str) -> Iterator[Callable[[], 
     yield make
     with admin.connect() as connection:
         for name in made:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _drop_database(connection, name)
     admin.dispose()
+
+
+def _drop_database(connection: sa.Connection, name: str, attempts: int = 10) -> None:
+    """Drop a test database, waiting out an autovacuum worker our role may not terminate."""
+    for attempt in range(attempts):
+        try:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except sa.exc.ProgrammingError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture

@@ -33,3 +33,86 @@ class CreateCampaign:
     funding_model: str
     tiers: tuple[TierSpec, ...] = field(default_factory=tuple)
     budget: tuple[BudgetLine, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class UpdateCampaign:
+    """Edit a draft; `None` leaves a term as it is, tiers and budget are replaced whole."""
+
+    campaign_id: uuid.UUID
+    actor_id: uuid.UUID
+    title: str | None = None
+    description: str | None = None
+    goal_amount: int | None = None
+    currency: str | None = None
+    deadline: datetime | None = None
+    funding_model: str | None = None
+    tiers: tuple[TierSpec, ...] | None = None
+    budget: tuple[BudgetLine, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LaunchCampaign:
+    campaign_id: uuid.UUID
+    actor_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class CancelCampaign:
+    campaign_id: uuid.UUID
+    actor_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SettleCampaign:
+    campaign_id: uuid.UUID
+    #: The creator or an admin; `None` for the platform's scheduled settlement.
+    actor_id: uuid.UUID | None
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's `Idempotency-Key` and a fingerprint of the request that carried it."""
+
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class MakePledge:
+    """Pledge to a campaign, or change the backer's active pledge to it (pledging again)."""
+
+    campaign_id: uuid.UUID
+    backer_id: uuid.UUID
+    amount: int
+    tier_id: uuid.UUID | None = None
+    #: If given, must be the campaign's.
+    currency: str | None = None
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True)
+class ChangePledge:
+    """New amount and/or tier; `tier_id=None` with `change_tier=True` drops the tier."""
+
+    pledge_id: uuid.UUID
+    actor_id: uuid.UUID
+    amount: int | None = None
+    tier_id: uuid.UUID | None = None
+    change_tier: bool = False
+
+
+@dataclass(frozen=True)
+class CancelPledge:
+    pledge_id: uuid.UUID
+    actor_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class RefundPledge:
+    pledge_id: uuid.UUID
+    actor_id: uuid.UUID
+    reason: str
+    #: Minor units; `None` refunds all that is left.
+    amount: int | None = None

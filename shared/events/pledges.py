@@ -55,3 +55,4 @@ class PledgeRefunded(PledgePayload):
     collected_amount = fields.amount(required=True)
     refunded_total = fields.amount(required=True)
     reason = ma.fields.String(required=True)
+    payment_reference = ma.fields.String(required=True)

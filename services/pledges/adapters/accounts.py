@@ -28,9 +28,11 @@ class AccountRepository:
         )
 
     def get(self, account_id: uuid.UUID) -> Account | None:
-        row = self._connection.execute(
-            sa.select(accounts).where(accounts.c.id == account_id)
-        ).mappings().first()
+        row = (
+            self._connection.execute(sa.select(accounts).where(accounts.c.id == account_id))
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         return Account(**{**row, "role": Role(row["role"])})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,12 +19,19 @@ _CAMPAIGN_FIELDS = (
     "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
     "funding_model", "status", "pledged_amount", "backers_count", "created_at", "updated_at",
     "launched_at", "ended_at",
-)
+)  # fmt: skip
+
+#: Columns that change after drafting: status, tallies and lifecycle times.
+_STATE_FIELDS = (
+    "status", "pledged_amount", "backers_count", "updated_at", "launched_at", "ended_at",
+)  # fmt: skip
 
 
 class CampaignRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        # Each loaded tier's `taken`, so `save_state` writes only the tiers that changed.
+        self._loaded_taken: dict[uuid.UUID, int] = {}
 
     def add(self, campaign: Campaign) -> None:
         self._connection.execute(campaigns.insert().values(**_campaign_row(campaign)))
@@ -35,18 +44,50 @@ class CampaignRepository:
             .where(campaigns.c.id == campaign.id)
             .values(**_campaign_row(campaign))
         )
-        self._connection.execute(sa.delete(budget_lines).where(budget_lines.c.campaign_id == campaign.id))
+        self._connection.execute(
+            sa.delete(budget_lines).where(budget_lines.c.campaign_id == campaign.id)
+        )
         kept = [tier.id for tier in campaign.tiers]
         self._connection.execute(
             sa.delete(tiers).where(tiers.c.campaign_id == campaign.id, tiers.c.id.not_in(kept))
         )
         for position, tier in enumerate(campaign.tiers):
             updated = self._connection.execute(
-                tiers.update().where(tiers.c.id == tier.id).values(**_tier_row(campaign, position, tier))
+                tiers.update()
+                .where(tiers.c.id == tier.id)
+                .values(**_tier_row(campaign, position, tier))
             )
             if updated.rowcount == 0:
-                self._connection.execute(tiers.insert().values(**_tier_row(campaign, position, tier)))
+                self._connection.execute(
+                    tiers.insert().values(**_tier_row(campaign, position, tier))
+                )
         self._write_budget(campaign)
+
+    def save_state(self, campaign: Campaign) -> None:
+        """Write back what launching, pledging, settling or cancelling changes: the campaign's
+        status, tallies and times, and its tiers' `taken` counts. Terms stay as they are; an
+        edited draft goes through `save`."""
+        state = _campaign_row(campaign)
+        self._connection.execute(
+            campaigns.update()
+            .where(campaigns.c.id == campaign.id)
+            .values(**{name: state[name] for name in _STATE_FIELDS})
+        )
+        for tier in campaign.tiers:
+            if self._loaded_taken.get(tier.id) != tier.taken:
+                self._connection.execute(
+                    tiers.update().where(tiers.c.id == tier.id).values(taken=tier.taken)
+                )
+                self._loaded_taken[tier.id] = tier.taken
+
+    def due_ids(self, now: datetime) -> list[uuid.UUID]:
+        """Live campaigns whose deadline has come, oldest deadline first."""
+        query = (
+            sa.select(campaigns.c.id)
+            .where(campaigns.c.status == CampaignStatus.LIVE.value, campaigns.c.deadline <= now)
+            .order_by(campaigns.c.deadline, campaigns.c.id)
+        )
+        return list(self._connection.execute(query).scalars())
 
     def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
         """The campaign with its tiers and budget; `for_update` locks it until commit."""
@@ -58,35 +99,58 @@ class CampaignRepository:
             return None
         return self._load([row])[0]
 
-    def list(self, *, statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0) -> list[Campaign]:
+    def creator_of(self, campaign_id: uuid.UUID) -> uuid.UUID | None:
+        return self._connection.execute(
+            sa.select(campaigns.c.creator_id).where(campaigns.c.id == campaign_id)
+        ).scalar_one_or_none()
+
+    def list(
+        self, *, statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0
+    ) -> builtins.list[Campaign]:
         query = sa.select(campaigns).order_by(campaigns.c.created_at.desc(), campaigns.c.id)
         if statuses:
             query = query.where(campaigns.c.status.in_(statuses))
         rows = self._connection.execute(query.limit(limit).offset(offset)).mappings().all()
         return self._load(rows)
 
-    def _load(self, rows: Sequence[Any]) -> list[Campaign]:
+    def _load(self, rows: Sequence[Any]) -> builtins.list[Campaign]:
         ids = [row["id"] for row in rows]
-        tier_rows = self._connection.execute(
-            sa.select(tiers).where(tiers.c.campaign_id.in_(ids)).order_by(tiers.c.position)
-        ).mappings().all()
-        budget_rows = self._connection.execute(
-            sa.select(budget_lines)
-            .where(budget_lines.c.campaign_id.in_(ids))
-            .order_by(budget_lines.c.position)
-        ).mappings().all()
+        tier_rows = (
+            self._connection.execute(
+                sa.select(tiers).where(tiers.c.campaign_id.in_(ids)).order_by(tiers.c.position)
+            )
+            .mappings()
+            .all()
+        )
+        budget_rows = (
+            self._connection.execute(
+                sa.select(budget_lines)
+                .where(budget_lines.c.campaign_id.in_(ids))
+                .order_by(budget_lines.c.position)
+            )
+            .mappings()
+            .all()
+        )
+        self._loaded_taken.update({t["id"]: t["taken"] for t in tier_rows})
         loaded = []
         for row in rows:
             campaign = Campaign(
                 **{name: row[name] for name in _CAMPAIGN_FIELDS},
                 tiers=[
-                    Tier(id=t["id"], name=t["name"], min_amount=t["min_amount"],
-                         limit=t["limit"], taken=t["taken"])
-                    for t in tier_rows if t["campaign_id"] == row["id"]
+                    Tier(
+                        id=t["id"],
+                        name=t["name"],
+                        min_amount=t["min_amount"],
+                        limit=t["limit"],
+                        taken=t["taken"],
+                    )
+                    for t in tier_rows
+                    if t["campaign_id"] == row["id"]
                 ],
                 budget=tuple(
                     BudgetLine(category=b["category"], amount=b["amount"])
-                    for b in budget_rows if b["campaign_id"] == row["id"]
+                    for b in budget_rows
+                    if b["campaign_id"] == row["id"]
                 ),
             )
             campaign.funding_model = FundingModel(row["funding_model"])
@@ -98,7 +162,10 @@ class CampaignRepository:
         if campaign.tiers:
             self._connection.execute(
                 tiers.insert(),
-                [_tier_row(campaign, position, tier) for position, tier in enumerate(campaign.tiers)],
+                [
+                    _tier_row(campaign, position, tier)
+                    for position, tier in enumerate(campaign.tiers)
+                ],
             )
         self._write_budget(campaign)
 
@@ -107,8 +174,12 @@ class CampaignRepository:
             self._connection.execute(
                 budget_lines.insert(),
                 [
-                    {"campaign_id": campaign.id, "category": line.category,
-                     "position": position, "amount": line.amount}
+                    {
+                        "campaign_id": campaign.id,
+                        "category": line.category,
+                        "position": position,
+                        "amount": line.amount,
+                    }
                     for position, line in enumerate(campaign.budget)
                 ],
             )
@@ -123,6 +194,11 @@ def _campaign_row(campaign: Campaign) -> dict[str, Any]:
 
 def _tier_row(campaign: Campaign, position: int, tier: Tier) -> dict[str, Any]:
     return {
-        "id": tier.id, "campaign_id": campaign.id, "position": position, "name": tier.name,
-        "min_amount": tier.min_amount, "limit": tier.limit, "taken": tier.taken,
+        "id": tier.id,
+        "campaign_id": campaign.id,
+        "position": position,
+        "name": tier.name,
+        "min_amount": tier.min_amount,
+        "limit": tier.limit,
+        "taken": tier.taken,
     }

@@ -38,9 +38,7 @@ def to_envelope(event: domain.Event) -> Envelope:
         if field.name != "occurred_at"
     }
     if "tiers" in payload:
-        payload["tiers"] = [
-            {"tier_id": tier.pop("id"), **tier} for tier in payload["tiers"]
-        ]
+        payload["tiers"] = [{"tier_id": tier.pop("id"), **tier} for tier in payload["tiers"]]
     if status is not None:
         payload["status"] = status
     return new_envelope(
@@ -67,8 +65,12 @@ def _plain(value: Any) -> Any:
 def account_created(account: Account) -> Envelope:
     return new_envelope(
         "account.created",
-        {"account_id": account.id, "role": account.role.value, "name": account.name,
-         "email": account.email},
+        {
+            "account_id": account.id,
+            "role": account.role.value,
+            "name": account.name,
+            "email": account.email,
+        },
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=account.created_at,

@@ -1,7 +1,8 @@
 """The pledges service's own database tables (SQLAlchemy Core); migrations create them.
 
 Rules that must hold whatever the code does are also constraints here: a limited tier's `taken`
-never exceeds its `limit`, amounts are positive.
+never exceeds its `limit`, amounts are positive, a refund never exceeds what was collected, and a
+backer holds at most one active pledge per campaign.
 """
 
 import sqlalchemy as sa
@@ -63,10 +64,52 @@ budget_lines = sa.Table(
     sa.Column("amount", sa.BigInteger, sa.CheckConstraint("amount >= 0"), nullable=False),
 )
 
+pledges = sa.Table(
+    "pledges",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("campaigns.id"), nullable=False, index=True),
+    sa.Column("backer_id", sa.Uuid, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("amount", sa.BigInteger, sa.CheckConstraint("amount > 0"), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("tier_id", sa.Uuid, sa.ForeignKey("tiers.id"), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("refunded_amount", sa.BigInteger, nullable=False),
+    sa.Column("payment_reference", sa.String(200), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint(
+        "refunded_amount >= 0 AND refunded_amount <= amount", name="ck_pledges_refund_within"
+    ),
+    sa.Index(
+        "uq_pledges_one_active_per_backer",
+        "campaign_id",
+        "backer_id",
+        unique=True,
+        postgresql_where=sa.text("status = 'pledged'"),
+        sqlite_where=sa.text("status = 'pledged'"),
+    ),
+)
+
+#: The first answer to each `Idempotency-Key`, per account, so a retry gets it again.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("account_id", sa.Uuid, primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    #: SHA-256 (hex) of the request it answered: method, path and canonical JSON body.
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status_code", sa.Integer, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
     "campaigns": campaigns,
     "tiers": tiers,
     "budget_lines": budget_lines,
+    "pledges": pledges,
+    "idempotency_keys": idempotency_keys,
 }

@@ -6,8 +6,10 @@ import uuid
 from typing import Any
 
 from services.pledges import commands, handlers
+from services.pledges.api.blueprint import Blueprint
+from services.pledges.api.context import uow
 from services.pledges.api.schemas import AccountIn, AccountOut, RevokedOut, RevokeIn
-from shared.web.api import BEARER, Blueprint
+from shared.web.api import BEARER
 from shared.web.app import service_context
 from shared.web.auth import requires_role
 
@@ -19,16 +21,20 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Account
 @requires_role("admin")
 @blp.arguments(AccountIn)
 @blp.response(201, AccountOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="Only admins create accounts this way")
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Only admins create accounts this way")
 def create_account(body: dict[str, Any]) -> dict[str, Any]:
     """Create an account and return its token, once."""
     context = service_context()
     new = handlers.create_account(
-        commands.CreateAccount(**body), context.uow_factory(), context.extra["token_issuer"]
+        commands.CreateAccount(**body), uow(), context.extra["token_issuer"]
     )
-    return {"id": new.account.id, "role": new.account.role.value, "name": new.account.name,
-            "token": new.token}
+    return {
+        "id": new.account.id,
+        "role": new.account.role.value,
+        "name": new.account.name,
+        "token": new.token,
+    }
 
 
 @blp.post("/accounts/<uuid:account_id>/revoke")
@@ -36,11 +42,9 @@ def create_account(body: dict[str, Any]) -> dict[str, Any]:
 @requires_role("admin")
 @blp.arguments(RevokeIn)
 @blp.response(200, RevokedOut)
-@blp.alt_response(404, description="No such account")
-@blp.alt_response(409, description="Already revoked")
+@blp.problem(404, "No such account")
+@blp.problem(409, "Already revoked")
 def revoke_account(body: dict[str, Any], account_id: uuid.UUID) -> dict[str, Any]:
     """Revoke an account: every service refuses its tokens once it hears of it."""
-    account = handlers.revoke_account(
-        commands.RevokeAccount(account_id, body["reason"]), service_context().uow_factory()
-    )
+    account = handlers.revoke_account(commands.RevokeAccount(account_id, body["reason"]), uow())
     return {"id": account.id, "revoked_at": account.revoked_at}

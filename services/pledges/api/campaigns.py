@@ -1,4 +1,4 @@
-"""Campaigns over HTTP: creators draft them; anyone reads them."""
+"""Campaigns over HTTP: creators draft and edit them; anyone reads them."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import uuid
 from typing import Any
 
 from services.pledges import commands, handlers
-from services.pledges.api.schemas import CampaignIn, CampaignList, CampaignOut, CampaignQuery
-from services.pledges.domain import Campaign
+from services.pledges.api import context
+from services.pledges.api.blueprint import Blueprint
+from services.pledges.api.schemas import (
+    CampaignEdit,
+    CampaignIn,
+    CampaignList,
+    CampaignOut,
+    CampaignQuery,
+)
 from services.pledges.domain.values import BudgetLine, TierSpec
-from shared.web.api import BEARER, Blueprint
-from shared.web.app import service_context
+from shared.web.api import BEARER
 from shared.web.auth import current_principal, requires_role
 from shared.web.problems import Problem
 
@@ -22,9 +28,11 @@ blp = Blueprint("campaigns", __name__, url_prefix="/api/v1", description="Campai
 @requires_role("creator")
 @blp.arguments(CampaignIn)
 @blp.response(201, CampaignOut)
-@blp.alt_response(401, description="No valid token")
-@blp.alt_response(403, description="Only creators draft campaigns")
-def create_campaign(body: dict[str, Any]) -> Campaign:
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Only creators draft campaigns")
+@blp.problem(415, "The body is not JSON")
+@blp.problem(422, "A term is missing or invalid; `errors` names it")
+def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
     """Draft a campaign; it takes pledges once launched."""
     command = commands.CreateCampaign(
         creator_id=current_principal().account_id,
@@ -37,7 +45,38 @@ def create_campaign(body: dict[str, Any]) -> Campaign:
         tiers=tuple(TierSpec(**tier) for tier in body["tiers"]),
         budget=tuple(BudgetLine(**line) for line in body["budget"]),
     )
-    return handlers.create_campaign(command, service_context().uow_factory())
+    return context.campaign_view(handlers.create_campaign(command, context.uow(), context.now))
+
+
+@blp.patch("/campaigns/<uuid:campaign_id>")
+@blp.doc(security=BEARER)
+@requires_role("creator")
+@blp.arguments(CampaignEdit)
+@blp.response(200, CampaignOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Not this campaign's creator")
+@blp.problem(404, "No such campaign")
+@blp.problem(409, "The campaign is no longer a draft")
+@blp.problem(415, "The body is not JSON")
+@blp.problem(422, "A term is invalid; `errors` names it")
+def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
+    """Edit a draft: each given field replaces the old one; `tiers` and `budget` are replaced
+    whole (give a tier's `id` to keep it)."""
+    tiers = body.get("tiers")
+    budget = body.get("budget")
+    command = commands.UpdateCampaign(
+        campaign_id=campaign_id,
+        actor_id=current_principal().account_id,
+        title=body.get("title"),
+        description=body.get("description"),
+        goal_amount=body.get("goal_amount"),
+        currency=body.get("currency"),
+        deadline=body.get("deadline"),
+        funding_model=body.get("funding_model"),
+        tiers=None if tiers is None else tuple(TierSpec(**tier) for tier in tiers),
+        budget=None if budget is None else tuple(BudgetLine(**line) for line in budget),
+    )
+    return context.campaign_view(handlers.update_campaign(command, context.uow(), context.now))
 
 
 @blp.get("/campaigns")
@@ -46,18 +85,19 @@ def create_campaign(body: dict[str, Any]) -> Campaign:
 def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
     """Campaigns, newest first; `status` filters."""
     statuses = [query["status"]] if query["status"] else None
-    with service_context().uow_factory() as uow:
+    with context.uow() as uow:
         found = uow.campaigns.list(statuses=statuses, limit=query["limit"], offset=query["offset"])
-    return {"campaigns": found}
+    moment = context.now()
+    return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
 
 
 @blp.get("/campaigns/<uuid:campaign_id>")
 @blp.response(200, CampaignOut)
-@blp.alt_response(404, description="No such campaign")
-def get_campaign(campaign_id: uuid.UUID) -> Campaign:
-    """One campaign: its totals and tiers, never who pledged what."""
-    with service_context().uow_factory() as uow:
+@blp.problem(404, "No such campaign")
+def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """One campaign: its totals, share of the goal, time left and tiers, never who pledged what."""
+    with context.uow() as uow:
         campaign = uow.campaigns.get(campaign_id)
     if campaign is None:
         raise Problem(404, f"No campaign {campaign_id}.")
-    return campaign
+    return context.campaign_view(campaign)

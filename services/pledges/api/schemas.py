@@ -82,10 +82,47 @@ class CampaignOut(ma.Schema):
     pledged_amount = ma.fields.Integer()
     backers_count = ma.fields.Integer()
     deadline = ma.fields.AwareDateTime()
+    funded_percent = ma.fields.Integer(
+        metadata={
+            "description": "Pledged total as a whole percent of the goal, rounded down "
+            "(may pass 100)"
+        }
+    )
+    seconds_left = ma.fields.Integer(
+        metadata={
+            "description": "Whole seconds until the deadline; 0 once it has passed or "
+            "the campaign has ended"
+        }
+    )
     created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
     launched_at = ma.fields.AwareDateTime(allow_none=True)
+    ended_at = ma.fields.AwareDateTime(allow_none=True)
     tiers = ma.fields.List(ma.fields.Nested(TierOut))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineOut))
+
+
+class TierEdit(TierIn):
+    id = ma.fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "An existing tier's id to keep it; leave out for a new tier"},
+    )
+
+
+class CampaignEdit(ma.Schema):
+    """A draft's new terms: each given field replaces the old one; tiers and budget whole."""
+
+    title = ma.fields.String()
+    description = ma.fields.String()
+    goal_amount = ma.fields.Integer(strict=True)
+    currency = ma.fields.String()
+    deadline = ma.fields.AwareDateTime(
+        error_messages={"invalid_awareness": "must be RFC 3339 with a timezone offset"},
+    )
+    funding_model = ma.fields.String()
+    tiers = ma.fields.List(ma.fields.Nested(TierEdit))
+    budget = ma.fields.List(ma.fields.Nested(BudgetLineIn))
 
 
 class CampaignList(ma.Schema):
@@ -94,7 +131,8 @@ class CampaignList(ma.Schema):
 
 class CampaignQuery(ma.Schema):
     status = ma.fields.String(
-        load_default=None, validate=ma.validate.OneOf(["draft", "live", "succeeded", "failed", "cancelled"])
+        load_default=None,
+        validate=ma.validate.OneOf(["draft", "live", "succeeded", "failed", "cancelled"]),
     )
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))

@@ -18,6 +18,10 @@ EMAIL_MAX = 254
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _is_email(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= EMAIL_MAX and bool(_EMAIL.match(value))
+
+
 class Role(StrEnum):
     CREATOR = "creator"
     BACKER = "backer"
@@ -46,9 +50,8 @@ class Account:
             checked_role = Role(role)
         except ValueError:
             raise InvalidValue(f"role must be one of {', '.join(Role)}", "role") from None
-        if email is not None:
-            if not isinstance(email, str) or len(email) > EMAIL_MAX or not _EMAIL.match(email):
-                raise InvalidValue("not an e-mail address", "email")
+        if email is not None and not _is_email(email):
+            raise InvalidValue("not an e-mail address", "email")
         return cls(
             id=uuid.uuid4(),
             role=checked_role,

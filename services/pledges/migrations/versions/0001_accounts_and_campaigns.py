@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.Column("creator_id", sa.Uuid, sa.ForeignKey("accounts.id"), nullable=False, index=True),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("description", sa.Text, nullable=False),
-        sa.Column("goal_amount", sa.BigInteger, sa.CheckConstraint("goal_amount > 0"), nullable=False),
+        sa.Column(
+            "goal_amount", sa.BigInteger, sa.CheckConstraint("goal_amount > 0"), nullable=False
+        ),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("deadline", Timestamp, nullable=False),
         sa.Column("funding_model", sa.String(20), nullable=False),
@@ -50,10 +52,14 @@ def upgrade() -> None:
     op.create_table(
         "tiers",
         sa.Column("id", sa.Uuid, primary_key=True),
-        sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("campaigns.id"), nullable=False, index=True),
+        sa.Column(
+            "campaign_id", sa.Uuid, sa.ForeignKey("campaigns.id"), nullable=False, index=True
+        ),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("min_amount", sa.BigInteger, sa.CheckConstraint("min_amount >= 0"), nullable=False),
+        sa.Column(
+            "min_amount", sa.BigInteger, sa.CheckConstraint("min_amount >= 0"), nullable=False
+        ),
         sa.Column("limit", sa.Integer, nullable=True),
         sa.Column("taken", sa.Integer, nullable=False),
         sa.CheckConstraint('"limit" IS NULL OR taken <= "limit"', name="ck_tiers_not_oversold"),

@@ -1,28 +1,15 @@
-"""The pledges service layer: one handler per command, each one unit of work."""
+"""Handlers for accounts: opening and revoking them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from services.pledges import commands
 from services.pledges.adapters.events import ACCOUNT_TOPIC, account_created, account_revoked
-from services.pledges.domain import Campaign
 from services.pledges.domain.accounts import Account
-from services.pledges.domain.errors import DomainError
+from services.pledges.handlers.common import Clock, UnknownAccount, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import TokenIssuer
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class UnknownAccount(DomainError):
-    """No account has that id."""
 
 
 @dataclass(frozen=True)
@@ -60,25 +47,3 @@ def revoke_account(
         uow.publish(ACCOUNT_TOPIC, account_revoked(account, command.reason))
         uow.commit()
     return account
-
-
-def create_campaign(
-    command: commands.CreateCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
-) -> Campaign:
-    campaign = Campaign.create(
-        creator_id=command.creator_id,
-        title=command.title,
-        description=command.description,
-        goal_amount=command.goal_amount,
-        currency=command.currency,
-        deadline=command.deadline,
-        funding_model=command.funding_model,
-        tiers=command.tiers,
-        budget=command.budget,
-        now=clock(),
-    )
-    with uow:
-        uow.campaigns.add(campaign)
-        uow.publish_all(campaign.events)
-        uow.commit()
-    return campaign

@@ -1,0 +1,123 @@
+"""Pledges in the pledges database, as domain objects."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.pledges.adapters.tables import pledges
+from services.pledges.domain import Pledge, PledgeStatus
+
+_ACTIVE = PledgeStatus.PLEDGED.value
+
+
+class PledgeRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, pledge: Pledge) -> None:
+        self._connection.execute(pledges.insert().values(**_row(pledge)))
+
+    def save(self, pledge: Pledge) -> None:
+        """Write back a pledge changed under its campaign's lock."""
+        row = _row(pledge)
+        del row["id"]
+        self._connection.execute(pledges.update().where(pledges.c.id == pledge.id).values(**row))
+
+    def save_all(self, changed: list[Pledge]) -> None:
+        """Write back many pledges at once (settling or cancelling a campaign)."""
+        if not changed:
+            return
+        statement = (
+            pledges.update()
+            .where(pledges.c.id == sa.bindparam("pledge_id"))
+            .values(
+                status=sa.bindparam("new_status"),
+                payment_reference=sa.bindparam("new_reference"),
+                updated_at=sa.bindparam("new_updated_at"),
+            )
+        )
+        self._connection.execute(
+            statement,
+            [
+                {
+                    "pledge_id": p.id,
+                    "new_status": p.status.value,
+                    "new_reference": p.payment_reference,
+                    "new_updated_at": p.updated_at,
+                }
+                for p in changed
+            ],
+        )
+
+    def get(self, pledge_id: uuid.UUID) -> Pledge | None:
+        row = (
+            self._connection.execute(sa.select(pledges).where(pledges.c.id == pledge_id))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _pledge(row)
+
+    def campaign_of(self, pledge_id: uuid.UUID) -> uuid.UUID | None:
+        """The id of the pledge's campaign, or None if there is no such pledge."""
+        return self._connection.execute(
+            sa.select(pledges.c.campaign_id).where(pledges.c.id == pledge_id)
+        ).scalar_one_or_none()
+
+    def active_of(self, campaign_id: uuid.UUID, backer_id: uuid.UUID) -> Pledge | None:
+        """The backer's one active pledge to the campaign, if any."""
+        row = (
+            self._connection.execute(
+                sa.select(pledges).where(
+                    pledges.c.campaign_id == campaign_id,
+                    pledges.c.backer_id == backer_id,
+                    pledges.c.status == _ACTIVE,
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _pledge(row)
+
+    def active_for(self, campaign_id: uuid.UUID) -> list[Pledge]:
+        """Every active pledge of the campaign, oldest first (the order their events go out)."""
+        rows = self._connection.execute(
+            sa.select(pledges)
+            .where(pledges.c.campaign_id == campaign_id, pledges.c.status == _ACTIVE)
+            .order_by(pledges.c.created_at, pledges.c.id)
+        ).mappings()
+        return [_pledge(row) for row in rows]
+
+    def of_backer(self, backer_id: uuid.UUID, *, limit: int = 50, offset: int = 0) -> list[Pledge]:
+        """The backer's pledges, newest first, whatever their state."""
+        rows = self._connection.execute(
+            sa.select(pledges)
+            .where(pledges.c.backer_id == backer_id)
+            .order_by(pledges.c.created_at.desc(), pledges.c.id)
+            .limit(limit)
+            .offset(offset)
+        ).mappings()
+        return [_pledge(row) for row in rows]
+
+
+def _row(pledge: Pledge) -> dict[str, Any]:
+    return {
+        "id": pledge.id,
+        "campaign_id": pledge.campaign_id,
+        "backer_id": pledge.backer_id,
+        "amount": pledge.amount,
+        "currency": pledge.currency,
+        "tier_id": pledge.tier_id,
+        "status": pledge.status.value,
+        "refunded_amount": pledge.refunded_amount,
+        "payment_reference": pledge.payment_reference,
+        "created_at": pledge.created_at,
+        "updated_at": pledge.updated_at,
+    }
+
+
+def _pledge(row: sa.RowMapping) -> Pledge:
+    return Pledge(**{**row, "status": PledgeStatus(row["status"])})

@@ -1,0 +1,65 @@
+"""What routes take from the app beside the unit of work: the clock, payments, the caller.
+
+`create_app` puts a clock and a payment-gateway factory in the service context's `extra`; tests
+replace `extra["clock"]` to stand after a deadline without waiting for it.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
+from services.pledges.unit_of_work import PledgesUnitOfWork
+from shared.web.app import service_context
+
+#: CampaignOut's fields that come straight from the campaign record.
+_RECORD_FIELDS = (
+    "id",
+    "creator_id",
+    "title",
+    "description",
+    "status",
+    "funding_model",
+    "goal_amount",
+    "currency",
+    "pledged_amount",
+    "backers_count",
+    "deadline",
+    "created_at",
+    "updated_at",
+    "launched_at",
+    "ended_at",
+    "tiers",
+    "budget",
+)
+_OPEN = (CampaignStatus.DRAFT, CampaignStatus.LIVE)
+
+
+def now() -> datetime:
+    clock = service_context().extra["clock"]
+    moment: datetime = clock()
+    return moment
+
+
+def uow() -> PledgesUnitOfWork:
+    unit: PledgesUnitOfWork = service_context().uow_factory()  # type: ignore[assignment]
+    return unit
+
+
+def gateway() -> PaymentGateway:
+    """A fresh gateway per request: the record-only one remembers what it was asked."""
+    made: PaymentGateway = service_context().extra["payment_gateway_factory"]()
+    return made
+
+
+def campaign_view(campaign: Campaign, moment: datetime | None = None) -> dict[str, Any]:
+    """The campaign as anyone may see it at `moment`: totals and tiers, never who pledged what."""
+    moment = moment or now()
+    view = {name: getattr(campaign, name) for name in _RECORD_FIELDS}
+    # Exact arithmetic on integers: a share of the goal is never a float.
+    view["funded_percent"] = math.floor(campaign.share_of_goal * 100)
+    left = campaign.time_left(moment) if campaign.status in _OPEN else timedelta(0)
+    view["seconds_left"] = left // timedelta(seconds=1)
+    return view

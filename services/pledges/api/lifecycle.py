@@ -1,0 +1,72 @@
+"""A campaign's moves over HTTP: launch, cancel and settle."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from services.pledges import commands, handlers
+from services.pledges.api import context
+from services.pledges.api.blueprint import Blueprint
+from services.pledges.api.schemas import CampaignOut
+from shared.web.api import BEARER
+from shared.web.auth import current_principal, requires_role
+
+blp = Blueprint(
+    "campaign_lifecycle",
+    __name__,
+    url_prefix="/api/v1",
+    description="Launching, cancelling and settling campaigns",
+)
+
+
+@blp.post("/campaigns/<uuid:campaign_id>/launch")
+@blp.doc(security=BEARER)
+@requires_role("creator")
+@blp.response(200, CampaignOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Not this campaign's creator")
+@blp.problem(404, "No such campaign")
+@blp.problem(409, "Not a draft")
+@blp.problem(422, "The deadline has already passed")
+def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """Draft → live: the campaign takes pledges until its deadline."""
+    command = commands.LaunchCampaign(campaign_id, current_principal().account_id)
+    return context.campaign_view(handlers.launch_campaign(command, context.uow(), context.now))
+
+
+@blp.post("/campaigns/<uuid:campaign_id>/cancel")
+@blp.doc(security=BEARER)
+@requires_role("creator")
+@blp.response(200, CampaignOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Not this campaign's creator")
+@blp.problem(404, "No such campaign")
+@blp.problem(409, "Already ended, or the deadline has passed (settle instead)")
+def cancel_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """Call a draft or live campaign off before its deadline; live pledges are released."""
+    command = commands.CancelCampaign(campaign_id, current_principal().account_id)
+    campaign = handlers.cancel_campaign(command, context.uow(), context.gateway(), context.now)
+    return context.campaign_view(campaign)
+
+
+@blp.post("/campaigns/<uuid:campaign_id>/settle")
+@blp.doc(security=BEARER)
+@requires_role("creator", "admin")
+@blp.response(200, CampaignOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Neither this campaign's creator nor an admin")
+@blp.problem(404, "No such campaign")
+@blp.problem(409, "Before the deadline, or the campaign is not live")
+def settle_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """After the deadline: `succeeded` (pledges collected) or `failed` (released).
+
+    All-or-nothing campaigns succeed only if the pledged total reached the goal; flexible ones
+    always do. Settling a settled campaign answers 200 with it unchanged.
+    """
+    principal = current_principal()
+    command = commands.SettleCampaign(
+        campaign_id, principal.account_id, is_admin=principal.role == "admin"
+    )
+    outcome = handlers.settle_campaign(command, context.uow(), context.gateway(), context.now)
+    return context.campaign_view(outcome.campaign)

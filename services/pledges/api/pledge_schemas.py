@@ -1,0 +1,96 @@
+"""What the pledges API reads and writes about pledges. Types are checked here; rules in the
+domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from services.pledges.domain import REASON_MAX
+
+#: Longest accepted `Idempotency-Key`; a UUID (36) or a ULID (26) fits many times over.
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class PledgeIn(ma.Schema):
+    amount = ma.fields.Integer(
+        strict=True,
+        required=True,
+        metadata={"description": "Minor units of the campaign's currency"},
+    )
+    tier_id = ma.fields.UUID(load_default=None, allow_none=True)
+    currency = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Optional; if given, must be the campaign's currency"},
+    )
+
+
+class PledgeHeaders(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = ma.fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=[
+            ma.validate.Length(min=1, max=IDEMPOTENCY_KEY_MAX),
+            ma.validate.Regexp(r"^[\x21-\x7e]+$", error="must be printable ASCII, no spaces"),
+        ],
+        metadata={
+            "description": "Any unique string (a UUID is best). A retry with the same key and "
+            "body returns the first answer and pledges nothing more; the same key with another "
+            "body is refused (422). Keys are per account."
+        },
+    )
+
+
+class PledgeEdit(ma.Schema):
+    """New amount and/or tier; `tier_id: null` drops the tier, leaving it out keeps it."""
+
+    amount = ma.fields.Integer(strict=True)
+    tier_id = ma.fields.UUID(allow_none=True)
+
+    @ma.validates_schema
+    def _something_to_change(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ma.ValidationError("give amount, tier_id or both", "_schema")
+
+
+class RefundIn(ma.Schema):
+    amount = ma.fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Minor units to return; leave out to refund all that is left"},
+    )
+    reason = ma.fields.String(
+        required=True, metadata={"description": f"Why, at most {REASON_MAX} characters"}
+    )
+
+
+class PledgeOut(ma.Schema):
+    """A pledge as its backer and the campaign's creator see it; never public."""
+
+    id = ma.fields.UUID()
+    campaign_id = ma.fields.UUID()
+    backer_id = ma.fields.UUID(metadata={"description": "The backer's opaque account id"})
+    status = ma.fields.String(
+        metadata={"description": "pledged, collected, released, cancelled or refunded"}
+    )
+    amount = ma.fields.Integer()
+    currency = ma.fields.String()
+    tier_id = ma.fields.UUID(allow_none=True)
+    refunded_amount = ma.fields.Integer()
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class PledgeList(ma.Schema):
+    pledges = ma.fields.List(ma.fields.Nested(PledgeOut))
+
+
+class PageQuery(ma.Schema):
+    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))

@@ -1,0 +1,168 @@
+"""Pledges over HTTP: backers pledge, change and cancel; creators refund."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+import flask
+
+from services.pledges import commands, handlers
+from services.pledges.api import context
+from services.pledges.api.blueprint import Blueprint
+from services.pledges.api.pledge_schemas import (
+    PageQuery,
+    PledgeEdit,
+    PledgeHeaders,
+    PledgeIn,
+    PledgeList,
+    PledgeOut,
+    RefundIn,
+)
+from services.pledges.domain import Pledge
+from shared.web.api import BEARER
+from shared.web.auth import current_principal, requires_role
+
+blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges")
+
+_pledge_out = PledgeOut()
+
+
+@blp.post("/campaigns/<uuid:campaign_id>/pledges")
+@blp.doc(security=BEARER)
+@requires_role("backer")
+@blp.arguments(PledgeHeaders, location="headers")
+@blp.arguments(PledgeIn)
+@blp.response(201, PledgeOut, description="A new pledge")
+@blp.alt_response(200, schema=PledgeOut, description="The backer's active pledge, changed")
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Only backers pledge")
+@blp.problem(404, "No such campaign")
+@blp.problem(409, "The campaign is not live, or the tier is sold out")
+@blp.problem(415, "The body is not JSON")
+@blp.problem(422, "Bad amount, tier or currency, or an Idempotency-Key reused for another body")
+def make_pledge(
+    headers: dict[str, Any], body: dict[str, Any], campaign_id: uuid.UUID
+) -> flask.Response:
+    """Pledge to a live campaign, optionally choosing a tier (amount ≥ its minimum).
+
+    A backer holds one active pledge per campaign: pledging again changes it (200).
+    """
+    key = headers["idempotency_key"]
+    command = commands.MakePledge(
+        campaign_id=campaign_id,
+        backer_id=current_principal().account_id,
+        amount=body["amount"],
+        tier_id=body["tier_id"],
+        currency=body["currency"],
+        idempotency=None if key is None else commands.IdempotencyKey(key, _fingerprint(body)),
+    )
+    answer = handlers.make_pledge(command, context.uow(), _respond, context.now)
+    response = flask.jsonify(answer.body)
+    response.status_code = answer.status_code
+    response.headers["Location"] = f"/api/v1/pledges/{answer.body['id']}"
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@blp.get("/pledges/<uuid:pledge_id>")
+@blp.doc(security=BEARER)
+@blp.response(200, PledgeOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Neither the pledge's backer nor the campaign's creator")
+@blp.problem(404, "No such pledge")
+def get_pledge(pledge_id: uuid.UUID) -> Pledge:
+    """One pledge, for its backer and the campaign's creator."""
+    return handlers.pledge_for(pledge_id, current_principal().account_id, context.uow())
+
+
+@blp.get("/me/pledges")
+@blp.doc(security=BEARER)
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, PledgeList)
+@blp.problem(401, "No valid token")
+def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
+    """The caller's own pledges, newest first, in every state."""
+    found = handlers.pledges_of(
+        current_principal().account_id, context.uow(), limit=query["limit"], offset=query["offset"]
+    )
+    return {"pledges": found}
+
+
+@blp.patch("/pledges/<uuid:pledge_id>")
+@blp.doc(security=BEARER)
+@requires_role("backer")
+@blp.arguments(PledgeEdit)
+@blp.response(200, PledgeOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Not this pledge's backer")
+@blp.problem(404, "No such pledge")
+@blp.problem(409, "The campaign is not live, the pledge is not active, or the tier is sold out")
+@blp.problem(415, "The body is not JSON")
+@blp.problem(422, "Bad amount or tier, or nothing to change")
+def change_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
+    """Change the amount and/or tier while the campaign is live (`tier_id: null` drops it)."""
+    command = commands.ChangePledge(
+        pledge_id=pledge_id,
+        actor_id=current_principal().account_id,
+        amount=body.get("amount"),
+        tier_id=body.get("tier_id"),
+        change_tier="tier_id" in body,
+    )
+    return handlers.change_pledge(command, context.uow(), context.now)
+
+
+@blp.post("/pledges/<uuid:pledge_id>/cancel")
+@blp.doc(security=BEARER)
+@requires_role("backer")
+@blp.response(200, PledgeOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Not this pledge's backer")
+@blp.problem(404, "No such pledge")
+@blp.problem(409, "The campaign is not live, or the pledge is not active")
+def cancel_pledge(pledge_id: uuid.UUID) -> Pledge:
+    """Withdraw an active pledge while the campaign is live; its tier slot is freed."""
+    command = commands.CancelPledge(pledge_id, current_principal().account_id)
+    return handlers.cancel_pledge(command, context.uow(), context.now)
+
+
+@blp.post("/pledges/<uuid:pledge_id>/refund")
+@blp.doc(security=BEARER)
+@requires_role("creator")
+@blp.arguments(RefundIn)
+@blp.response(200, PledgeOut)
+@blp.problem(401, "No valid token")
+@blp.problem(403, "Not the campaign's creator")
+@blp.problem(404, "No such pledge")
+@blp.problem(409, "Not collected, or more than is left to refund")
+@blp.problem(415, "The body is not JSON")
+@blp.problem(422, "No reason, or a bad amount")
+def refund_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
+    """Return some (`amount`) or all of a collected pledge, with a reason."""
+    command = commands.RefundPledge(
+        pledge_id=pledge_id,
+        actor_id=current_principal().account_id,
+        reason=body["reason"],
+        amount=body["amount"],
+    )
+    return handlers.refund_pledge(command, context.uow(), context.gateway(), context.now)
+
+
+def _respond(pledge: Pledge, created: bool) -> tuple[int, dict[str, Any]]:
+    body: dict[str, Any] = _pledge_out.dump(pledge)
+    return (201 if created else 200), body
+
+
+def _fingerprint(body: dict[str, Any]) -> str:
+    """SHA-256 of what the request asks, whatever its JSON spelling: the path and the loaded
+    body, canonically encoded."""
+    canonical = json.dumps(
+        {"path": flask.request.path, "body": body},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

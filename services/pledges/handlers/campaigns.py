@@ -1,0 +1,153 @@
+"""Handlers for a campaign's lifecycle: draft, edit, launch, cancel and settle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from services.pledges import commands
+from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
+from services.pledges.domain.errors import DomainError
+from services.pledges.handlers.common import Clock, locked_campaign, utc_now
+from services.pledges.unit_of_work import PledgesUnitOfWork
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    campaign: Campaign
+    #: False when the campaign had already been settled and nothing changed.
+    settled: bool
+
+
+def create_campaign(
+    command: commands.CreateCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> Campaign:
+    campaign = Campaign.create(
+        creator_id=command.creator_id,
+        title=command.title,
+        description=command.description,
+        goal_amount=command.goal_amount,
+        currency=command.currency,
+        deadline=command.deadline,
+        funding_model=command.funding_model,
+        tiers=command.tiers,
+        budget=command.budget,
+        now=clock(),
+    )
+    with uow:
+        uow.campaigns.add(campaign)
+        uow.publish_all(campaign.events)
+        uow.commit()
+    return campaign
+
+
+def update_campaign(
+    command: commands.UpdateCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> Campaign:
+    with uow:
+        campaign = locked_campaign(uow, command.campaign_id)
+        campaign.update(
+            command.actor_id,
+            now=clock(),
+            title=command.title,
+            description=command.description,
+            goal_amount=command.goal_amount,
+            currency=command.currency,
+            deadline=command.deadline,
+            funding_model=command.funding_model,
+            tiers=command.tiers,
+            budget=command.budget,
+        )
+        if campaign.events:
+            uow.campaigns.save(campaign)
+            uow.publish_all(campaign.events)
+            uow.commit()
+    return campaign
+
+
+def launch_campaign(
+    command: commands.LaunchCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> Campaign:
+    with uow:
+        campaign = locked_campaign(uow, command.campaign_id)
+        campaign.launch(command.actor_id, now=clock())
+        uow.campaigns.save_state(campaign)
+        uow.publish_all(campaign.events)
+        uow.commit()
+    return campaign
+
+
+def cancel_campaign(
+    command: commands.CancelCampaign,
+    uow: PledgesUnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock = utc_now,
+) -> Campaign:
+    with uow:
+        campaign = locked_campaign(uow, command.campaign_id)
+        active = (
+            uow.pledges.active_for(campaign.id) if campaign.status is CampaignStatus.LIVE else []
+        )
+        campaign.cancel(command.actor_id, now=clock(), pledges=active, gateway=gateway)
+        uow.pledges.save_all(active)
+        uow.campaigns.save_state(campaign)
+        uow.publish_all(campaign.events)
+        uow.commit()
+    return campaign
+
+
+def settle_campaign(
+    command: commands.SettleCampaign,
+    uow: PledgesUnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock = utc_now,
+) -> Settlement:
+    """Collect or release every active pledge, exactly once: the campaign's lock makes a second,
+    concurrent settle wait and then find the campaign settled, changing nothing."""
+    with uow:
+        campaign = locked_campaign(uow, command.campaign_id)
+        active = (
+            uow.pledges.active_for(campaign.id) if campaign.status is CampaignStatus.LIVE else []
+        )
+        settled = campaign.settle(
+            active, gateway, now=clock(), actor_id=command.actor_id, is_admin=command.is_admin
+        )
+        if settled:
+            uow.pledges.save_all(active)
+            uow.campaigns.save_state(campaign)
+            uow.publish_all(campaign.events)
+            uow.commit()
+    return Settlement(campaign, settled)
+
+
+def settle_due(
+    uow_factory: Callable[[], PledgesUnitOfWork],
+    gateway_factory: Callable[[], PaymentGateway],
+    clock: Clock = utc_now,
+) -> list[Settlement]:
+    """Settle every live campaign whose deadline has come, each in its own transaction, so one
+    that cannot be settled does not hold back the others. Returns those it settled."""
+    now = clock()
+    with uow_factory() as uow:
+        due = uow.campaigns.due_ids(now)
+    done: list[Settlement] = []
+    for campaign_id in due:
+        try:
+            outcome = settle_campaign(
+                commands.SettleCampaign(campaign_id, actor_id=None),
+                uow_factory(),
+                gateway_factory(),
+                clock=lambda: now,
+            )
+        except DomainError as exc:
+            log.warning("settle.refused", campaign_id=str(campaign_id), reason=exc.message)
+            continue
+        if outcome.settled:
+            log.info(
+                "settle.done", campaign_id=str(campaign_id), status=outcome.campaign.status.value
+            )
+            done.append(outcome)
+    return done

@@ -1,0 +1,52 @@
+"""What every pledges handler shares: the clock, lookups that lock, and "no such thing"."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from services.pledges.domain import Campaign, Pledge
+from services.pledges.domain.errors import DomainError
+from services.pledges.unit_of_work import PledgesUnitOfWork
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# Named "Unknown…" and outside the three domain families, so the API answers them with 404.
+
+
+class UnknownAccount(DomainError):
+    """No account has that id."""
+
+
+class UnknownCampaign(DomainError):
+    """No campaign has that id."""
+
+
+class UnknownPledge(DomainError):
+    """No pledge has that id."""
+
+
+def locked_campaign(uow: PledgesUnitOfWork, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign, locked until commit: every write to a campaign or its pledges takes this
+    lock first, so its tallies and tier counts are decided one writer at a time."""
+    campaign = uow.campaigns.get(campaign_id, for_update=True)
+    if campaign is None:
+        raise UnknownCampaign(f"No campaign {campaign_id}.")
+    return campaign
+
+
+def locked_pledge(uow: PledgesUnitOfWork, pledge_id: uuid.UUID) -> tuple[Campaign, Pledge]:
+    """The pledge and its campaign, the campaign locked first and the pledge read after it."""
+    campaign_id = uow.pledges.campaign_of(pledge_id)
+    if campaign_id is None:
+        raise UnknownPledge(f"No pledge {pledge_id}.")
+    campaign = locked_campaign(uow, campaign_id)
+    pledge = uow.pledges.get(pledge_id)
+    assert pledge is not None  # pledges are never deleted
+    return campaign, pledge

@@ -1,0 +1,178 @@
+"""Handlers for pledges: make (idempotently), change, cancel, refund, and who may read one."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from services.pledges import commands
+from services.pledges.adapters.idempotency import RecordedResponse
+from services.pledges.domain import KEEP_TIER, PaymentGateway, Pledge
+from services.pledges.domain.errors import InvalidValue, NotAllowed
+from services.pledges.handlers.common import (
+    Clock,
+    UnknownPledge,
+    locked_campaign,
+    locked_pledge,
+    utc_now,
+)
+from services.pledges.unit_of_work import PledgesUnitOfWork
+
+#: How an entrypoint answers a pledge (the pledge, and whether it is new rather than an
+#: existing one changed): a status code and a JSON-ready body, kept for idempotent retries.
+Respond = Callable[[Pledge, bool], tuple[int, dict[str, Any]]]
+
+
+class IdempotencyKeyReused(InvalidValue):
+    """The idempotency key was first sent with a different request."""
+
+
+class NotYourPledge(NotAllowed):
+    """Only the pledge's backer and the campaign's creator may see a pledge."""
+
+
+@dataclass(frozen=True)
+class PledgeAnswer:
+    status_code: int
+    body: dict[str, Any]
+    #: True when this is the recorded answer to an earlier request with the same key.
+    replayed: bool
+
+
+def make_pledge(
+    command: commands.MakePledge,
+    uow: PledgesUnitOfWork,
+    respond: Respond,
+    clock: Clock = utc_now,
+) -> PledgeAnswer:
+    """Pledge, or change the backer's active pledge (one per backer and campaign).
+
+    With an idempotency key, the answer is kept with the key in the same transaction: a retry
+    with the same request gets it back and changes nothing; a different request is refused.
+    """
+    key = command.idempotency
+    with uow:
+        # The campaign's lock comes first: it also serialises two uses of one key here.
+        campaign = locked_campaign(uow, command.campaign_id)
+        if key is not None:
+            recorded = uow.idempotency_keys.find(command.backer_id, key.key)
+            if recorded is not None:
+                return _replay(recorded, key)
+        existing = uow.pledges.active_of(campaign.id, command.backer_id)
+        pledge = campaign.pledge(
+            command.backer_id,
+            command.amount,
+            now=clock(),
+            tier_id=command.tier_id,
+            currency=command.currency,
+            existing=existing,
+        )
+        if existing is None:
+            uow.pledges.add(pledge)
+        else:
+            uow.pledges.save(pledge)
+        uow.campaigns.save_state(campaign)
+        uow.publish_all(campaign.events)
+        status_code, body = respond(pledge, existing is None)
+        answer = RecordedResponse(key.request_hash if key else "", status_code, body)
+        if key is None or uow.idempotency_keys.remember(
+            command.backer_id, key.key, answer, clock()
+        ):
+            uow.commit()
+            return PledgeAnswer(status_code, body, replayed=False)
+    # The same key won a race on another campaign (another lock): this pledge rolled back,
+    # and the key now answers with what it recorded.
+    assert key is not None
+    with uow:
+        recorded = uow.idempotency_keys.find(command.backer_id, key.key)
+    assert recorded is not None
+    return _replay(recorded, key)
+
+
+def change_pledge(
+    command: commands.ChangePledge, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> Pledge:
+    with uow:
+        campaign, pledge = locked_pledge(uow, command.pledge_id)
+        campaign.change_pledge(
+            pledge,
+            command.actor_id,
+            now=clock(),
+            amount=command.amount,
+            tier_id=command.tier_id if command.change_tier else KEEP_TIER,
+        )
+        if campaign.events:
+            uow.pledges.save(pledge)
+            uow.campaigns.save_state(campaign)
+            uow.publish_all(campaign.events)
+            uow.commit()
+    return pledge
+
+
+def cancel_pledge(
+    command: commands.CancelPledge, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> Pledge:
+    with uow:
+        campaign, pledge = locked_pledge(uow, command.pledge_id)
+        campaign.cancel_pledge(pledge, command.actor_id, now=clock())
+        uow.pledges.save(pledge)
+        uow.campaigns.save_state(campaign)
+        uow.publish_all(campaign.events)
+        uow.commit()
+    return pledge
+
+
+def refund_pledge(
+    command: commands.RefundPledge,
+    uow: PledgesUnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock = utc_now,
+) -> Pledge:
+    """Return some or all of a collected pledge; under the campaign's lock, so two refunds at
+    once can never return more than was collected."""
+    with uow:
+        campaign, pledge = locked_pledge(uow, command.pledge_id)
+        campaign.refund(
+            pledge,
+            command.actor_id,
+            reason=command.reason,
+            gateway=gateway,
+            now=clock(),
+            amount=command.amount,
+        )
+        uow.pledges.save(pledge)
+        uow.publish_all(campaign.events)
+        uow.commit()
+    return pledge
+
+
+def pledge_for(pledge_id: uuid.UUID, viewer_id: uuid.UUID, uow: PledgesUnitOfWork) -> Pledge:
+    """The pledge, if `viewer_id` is its backer or its campaign's creator; someone else's
+    pledge is refused (403) rather than hidden, an unknown id is a 404."""
+    with uow:
+        pledge = uow.pledges.get(pledge_id)
+        if pledge is None:
+            raise UnknownPledge(f"No pledge {pledge_id}.")
+        if viewer_id != pledge.backer_id and viewer_id != uow.campaigns.creator_of(
+            pledge.campaign_id
+        ):
+            raise NotYourPledge("only the pledge's backer and the campaign's creator may see it")
+    return pledge
+
+
+def pledges_of(
+    backer_id: uuid.UUID, uow: PledgesUnitOfWork, *, limit: int = 50, offset: int = 0
+) -> list[Pledge]:
+    with uow:
+        return uow.pledges.of_backer(backer_id, limit=limit, offset=offset)
+
+
+def _replay(recorded: RecordedResponse, key: commands.IdempotencyKey) -> PledgeAnswer:
+    if recorded.request_hash != key.request_hash:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used for a different request; use a new key",
+            "Idempotency-Key",
+        )
+    return PledgeAnswer(recorded.status_code, recorded.body, replayed=True)
