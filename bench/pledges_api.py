@@ -25,9 +25,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 import flask
@@ -35,7 +36,9 @@ import sqlalchemy as sa
 
 from bench.common import machine_description, postgres_scratch_database, write_results
 from infra.broker import find_free_port
+from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import TokenIssuer, load_or_create_signing_key
+from shared.config import Settings
 from shared.db import make_engine
 from shared.migrations import upgrade
 
@@ -106,7 +109,8 @@ class Setup:
         upgrade("pledges", url)
         self.engine = make_engine(url)
         _plain_metadata.create_all(self.engine)
-        self.uow = lambda: SERVICE.unit_of_work(self.engine)
+        settings = Settings.load("pledges", {"database_url": url, "var_dir": scratch})
+        self.uow = cast(Callable[[], PledgesUnitOfWork], SERVICE.uow_factory(self.engine, settings))
         key = load_or_create_signing_key(scratch / "keys" / "token-signing.key")
         self.issuer = TokenIssuer(key)
         self.campaigns = self._live_campaigns(campaigns)

@@ -89,10 +89,12 @@ def run() -> None:
 
 
 def _add_service_commands() -> None:
+    from services.ledger.cli import add_ledger_commands
     from services.pledges.cli import accounts, settle
 
     main.add_command(accounts)
     main.add_command(settle)
+    add_ledger_commands(main)
 
 
 _add_service_commands()

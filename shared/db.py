@@ -5,6 +5,7 @@ Each service owns its own database; these tables exist once in each of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.schema import SchemaItem
 
+from shared.config import Settings
 from shared.events import Envelope, encode
 
 
@@ -149,6 +151,17 @@ class UnitOfWork:
             self._transaction.rollback()
         self.connection.close()
         self.connection = None
+
+    @classmethod
+    def factory(
+        cls, engine: Engine, tables: dict[str, sa.Table], producer: str, settings: Settings
+    ) -> Callable[[], UnitOfWork]:
+        """Units of work for one process.
+
+        A service whose units of work need more than a connection (the ledger's signing key)
+        overrides this to prepare it once from `settings`, not once per transaction.
+        """
+        return lambda: cls(engine, tables, producer)
 
     def _open(self, connection: Connection) -> None:
         """Subclasses create their repositories here."""

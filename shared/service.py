@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from shared.config import Settings
 from shared.consumer import Handler
 from shared.db import UnitOfWork
 
@@ -27,5 +28,6 @@ class ServiceSpec:
     #: The WSGI app for gunicorn, as `module:callable()`.
     app_factory: str
 
-    def unit_of_work(self, engine: sa.Engine) -> UnitOfWork:
-        return self.uow_class(engine, self.tables, producer=self.name)
+    def uow_factory(self, engine: sa.Engine, settings: Settings) -> Callable[[], UnitOfWork]:
+        """Units of work on `engine` for one process of this service."""
+        return self.uow_class.factory(engine, self.tables, self.name, settings)

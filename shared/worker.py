@@ -91,7 +91,7 @@ def _consume(
     consumer = EventConsumer(
         kafka_consumer,
         dead_letters,
-        lambda: spec.unit_of_work(engine),
+        spec.uow_factory(engine, settings),
         spec.handlers,
         max_attempts=settings.consumer_max_attempts,
     )

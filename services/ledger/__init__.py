@@ -1,1 +1,1 @@
-"""The ledger service: the append-only, double-entry, verifiable journal of each campaign's money."""
+"""The ledger service: the append-only, double-entry, verifiable journal of each campaign."""

@@ -1,12 +1,28 @@
-"""What the ledger consumes, and which handler each event type goes to."""
+"""What the ledger consumes, and which handler each event type goes to.
+
+Besides pledge events, the ledger hears its own `ledger.entry_appended` announcements back:
+that is how its worker learns of every append (API ones included) to batch checkpoints.
+"""
 
 from services.ledger import handlers
 from shared import topics
 from shared.accounts import ACCOUNT_HANDLERS
 
-TOPICS = (topics.ACCOUNTS, topics.PLEDGES)
+TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER)
+
+CAMPAIGN_EVENTS = (
+    "campaign.created",
+    "campaign.updated",
+    "campaign.launched",
+    "campaign.cancelled",
+    "campaign.succeeded",
+    "campaign.failed",
+)
 
 HANDLERS = {
     **ACCOUNT_HANDLERS,
-    "campaign.created": handlers.on_campaign_created,
+    **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENTS},
+    "pledge.collected": handlers.on_pledge_collected,
+    "pledge.refunded": handlers.on_pledge_refunded,
+    "ledger.entry_appended": handlers.on_entry_appended,
 }

@@ -1,10 +1,148 @@
-"""The ledger's event handlers: one per event type it acts on, each inside a unit of work."""
+"""The ledger's handlers: one per event it consumes and per command it takes, each one unit of work.
+
+Event handlers run inside the unit of work the consumer opened (and commits after recording the
+event id, so a redelivered event is skipped); command handlers open and commit their own.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from services.ledger import checkpointing, commands
+from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
+from services.ledger.adapters.journal import StoredEntry
+from services.ledger.adapters.receipts import ReceiptStore
+from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry
+from services.ledger.receipts import accept_receipt
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.events import Envelope
 
+Clock = Callable[[], datetime]
 
-def on_campaign_created(envelope: Envelope, uow: LedgerUnitOfWork) -> None:
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UnknownCampaign(NotFound):
+    """The ledger has heard of no campaign with that id."""
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def on_campaign_event(envelope: Envelope, uow: LedgerUnitOfWork) -> None:
+    """Any `campaign.*` event: keep the read model current; a new campaign gets its journal."""
     uow.campaigns.record(envelope.payload, as_of=envelope.occurred_at)
+    uow.campaigns.open_journal(envelope.payload["campaign_id"], now=utc_now())
+
+
+def on_pledge_collected(envelope: Envelope, uow: LedgerUnitOfWork, clock: Clock = utc_now) -> None:
+    payload = envelope.payload
+    journal = _journal(uow, payload["campaign_id"], [payload["pledge_id"]])
+    journal.record_contribution(
+        payload["pledge_id"],
+        payload["amount"],
+        payload["currency"],
+        envelope.event_id,
+        occurred_at=envelope.occurred_at,
+        recorded_at=clock(),
+    )
+    _save(uow, journal)
+
+
+def on_pledge_refunded(envelope: Envelope, uow: LedgerUnitOfWork, clock: Clock = utc_now) -> None:
+    """`amount` is what this refund returns (not the pledge's running total)."""
+    payload = envelope.payload
+    journal = _journal(uow, payload["campaign_id"], [payload["pledge_id"]])
+    journal.record_refund(
+        payload["pledge_id"],
+        payload["amount"],
+        payload["currency"],
+        envelope.event_id,
+        occurred_at=envelope.occurred_at,
+        recorded_at=clock(),
+    )
+    _save(uow, journal)
+
+
+def on_entry_appended(envelope: Envelope, uow: LedgerUnitOfWork, clock: Clock = utc_now) -> None:
+    """Our own announcement, heard back: publish a checkpoint when one is due."""
+    checkpointing.checkpoint_if_due(
+        uow, envelope.payload["campaign_id"], envelope.payload["seq"], clock()
+    )
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def record_expense(
+    command: commands.RecordExpense,
+    uow: LedgerUnitOfWork,
+    receipts: ReceiptStore,
+    receipt_max_bytes: int,
+    clock: Clock = utc_now,
+) -> StoredEntry:
+    """Append an expense with its receipt; refused whole (no file, no row) on any rule."""
+    with uow:
+        journal = _journal(uow, command.campaign_id)
+        # Who asks is settled before what they sent is looked at.
+        if command.recorded_by != journal.creator_id:
+            raise NotCampaignCreator("only the campaign's creator keeps its books", "recorded_by")
+        receipt = accept_receipt(command.receipt, receipt_max_bytes)
+        journal.record_expense(
+            amount=command.amount,
+            currency=command.currency,
+            category=command.category,
+            description=command.description,
+            vendor=command.vendor,
+            incurred_on=command.incurred_on,
+            receipt_sha256=receipt.sha256,
+            recorded_by=command.recorded_by,
+            recorded_at=clock(),
+        )
+        # Stored before the commit, so no entry ever names a file that isn't there; a rollback
+        # after this leaves an unreferenced file, which nobody can fetch (see docs/ledger.md).
+        receipts.put(receipt.content)
+        stored = _save(uow, journal)
+        uow.commit()
+    return stored
+
+
+def reverse_entry(
+    command: commands.ReverseEntry, uow: LedgerUnitOfWork, clock: Clock = utc_now
+) -> StoredEntry:
+    with uow:
+        journal = _journal(uow, command.campaign_id)
+        if command.recorded_by != journal.creator_id:
+            raise NotCampaignCreator("only the campaign's creator keeps its books", "recorded_by")
+        original = uow.journals.entry(command.campaign_id, journal.check_seq(command.seq))
+        if original is None:
+            raise UnknownEntry(f"campaign has no entry {command.seq}", "seq")
+        if original.pledge_id is not None:
+            uow.journals.load_pledges(journal, [original.pledge_id])
+        journal.record_reversal(original, command.reason, command.recorded_by, clock())
+        stored = _save(uow, journal)
+        uow.commit()
+    return stored
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+def _journal(
+    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, pledge_ids: list[uuid.UUID] | None = None
+) -> Journal:
+    journal = uow.journals.lock(campaign_id, pledge_ids or ())
+    if journal is None:
+        raise UnknownCampaign(f"the ledger has no campaign {campaign_id}", "campaign_id")
+    return journal
+
+
+def _save(uow: LedgerUnitOfWork, journal: Journal) -> StoredEntry:
+    stored = uow.journals.save(journal)
+    for appended in stored:
+        uow.publish(LEDGER_TOPIC, entry_appended(journal.campaign_id, appended))
+    return stored[-1]

@@ -28,7 +28,7 @@ log = get_logger(__name__)
 
 def _pledges() -> tuple[Settings, Any]:
     settings = Settings.load("pledges")
-    return settings, SERVICE.unit_of_work(make_engine(settings.database_url))
+    return settings, SERVICE.uow_factory(make_engine(settings.database_url), settings)()
 
 
 @click.group()
@@ -86,9 +86,7 @@ def settle(every: float | None) -> None:
     settings = Settings.load("pledges")
     configure_logging(settings.log_format)
     engine = make_engine(settings.database_url)
-
-    def uow_factory() -> PledgesUnitOfWork:
-        return cast(PledgesUnitOfWork, SERVICE.unit_of_work(engine))
+    uow_factory = cast(Callable[[], PledgesUnitOfWork], SERVICE.uow_factory(engine, settings))
 
     try:
         if every is None:

@@ -3,7 +3,7 @@
 Importing this package registers every schema, so `encode` and `decode` know all types.
 """
 
-from shared.events import accounts, campaigns, pledges  # noqa: F401  (registers schemas)
+from shared.events import accounts, campaigns, ledger, pledges  # noqa: F401  (registers schemas)
 from shared.events.envelope import (
     Envelope,
     InvalidEvent,

@@ -87,7 +87,7 @@ def build_app(
         tables=tables,
         api=api,
         token_verifier=token_verifier(settings, engine, tables["revoked_accounts"]),
-        uow_factory=lambda: spec.unit_of_work(engine),
+        uow_factory=spec.uow_factory(engine, settings),
         readiness={
             "database": database_check(engine),
             "kafka": kafka_check(settings.kafka_bootstrap_servers),

@@ -1,4 +1,4 @@
-"""The ledger's read model of campaigns: written from events, read by the API."""
+"""The ledger's read model of campaigns: written from events, read by the API and the journal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from services.ledger.adapters.tables import budget_lines, campaigns
+from services.ledger.adapters.tables import budget_lines, campaigns, journals
 
 
 class CampaignReadModel:
@@ -17,9 +17,12 @@ class CampaignReadModel:
         self._connection = connection
 
     def record(self, snapshot: dict[str, Any], as_of: datetime) -> None:
-        """Store (or replace) a campaign as a `campaign.*` event describes it."""
+        """Store a campaign as a `campaign.*` event describes it, unless a newer one is held.
+
+        Updated in place, never deleted and re-inserted: the campaign's journal refers to it.
+        """
+        campaign_id = snapshot["campaign_id"]
         row = {
-            "id": snapshot["campaign_id"],
             "creator_id": snapshot["creator_id"],
             "title": snapshot["title"],
             "currency": snapshot["currency"],
@@ -29,25 +32,61 @@ class CampaignReadModel:
             "deadline": snapshot["deadline"],
             "updated_at": as_of,
         }
-        self._connection.execute(sa.delete(budget_lines).where(budget_lines.c.campaign_id == row["id"]))
-        self._connection.execute(sa.delete(campaigns).where(campaigns.c.id == row["id"]))
-        self._connection.execute(campaigns.insert().values(**row))
+        held = self._connection.execute(
+            sa.select(campaigns.c.updated_at).where(campaigns.c.id == campaign_id)
+        ).scalar_one_or_none()
+        if held is None:
+            self._connection.execute(campaigns.insert().values(id=campaign_id, **row))
+        elif held > as_of:
+            return  # an older snapshot arriving late changes nothing
+        else:
+            self._connection.execute(
+                campaigns.update().where(campaigns.c.id == campaign_id).values(**row)
+            )
+        self._connection.execute(
+            sa.delete(budget_lines).where(budget_lines.c.campaign_id == campaign_id)
+        )
         lines = [
-            {"campaign_id": row["id"], "category": line["category"], "amount": line["amount"]}
-            for line in snapshot["budget"]
+            {
+                "campaign_id": campaign_id,
+                "category": line["category"],
+                "amount": line["amount"],
+                "position": position,
+            }
+            for position, line in enumerate(snapshot["budget"])
         ]
         if lines:
             self._connection.execute(budget_lines.insert(), lines)
 
     def get(self, campaign_id: uuid.UUID) -> dict[str, Any] | None:
-        row = self._connection.execute(
-            sa.select(campaigns).where(campaigns.c.id == campaign_id)
-        ).mappings().first()
+        row = (
+            self._connection.execute(sa.select(campaigns).where(campaigns.c.id == campaign_id))
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
-        budget = self._connection.execute(
-            sa.select(budget_lines.c.category, budget_lines.c.amount)
-            .where(budget_lines.c.campaign_id == campaign_id)
-            .order_by(budget_lines.c.category)
-        ).mappings().all()
-        return {**row, "budget": [dict(line) for line in budget]}
+        return {**row, "budget": self.budget(campaign_id)}
+
+    def budget(self, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The planned budget lines, in the creator's order."""
+        lines = (
+            self._connection.execute(
+                sa.select(budget_lines.c.category, budget_lines.c.amount)
+                .where(budget_lines.c.campaign_id == campaign_id)
+                .order_by(budget_lines.c.position, budget_lines.c.category)
+            )
+            .mappings()
+            .all()
+        )
+        return [dict(line) for line in lines]
+
+    def open_journal(self, campaign_id: uuid.UUID, now: datetime) -> None:
+        """Give a known campaign its (empty) journal, once."""
+        exists = self._connection.execute(
+            sa.select(journals.c.campaign_id).where(journals.c.campaign_id == campaign_id)
+        ).first()
+        if exists is None:
+            self._connection.execute(
+                journals.insert().values(campaign_id=campaign_id, size=0, created_at=now)
+            )

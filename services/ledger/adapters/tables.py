@@ -1,10 +1,19 @@
-"""The ledger's own database tables (SQLAlchemy Core); migrations create and change them."""
+"""The ledger's own database tables (SQLAlchemy Core); migrations create and change them.
+
+Append-only tables (the database refuses UPDATE, DELETE and TRUNCATE on them, see migration
+0002): `journal_entries`, `journal_postings`, `merkle_nodes`, `checkpoints`. The running state
+an append reads and moves forward lives in small mutable rows: `journals` (one per campaign, the
+row an append locks), `account_balances` and `pledge_balances`.
+"""
 
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, add_plumbing_tables
 
 metadata = sa.MetaData()
+
+#: Tables the database keeps append-only.
+APPEND_ONLY = ("journal_entries", "journal_postings", "merkle_nodes", "checkpoints")
 
 #: The ledger's read model of a campaign, kept from pledge-service events; never asked back.
 campaigns = sa.Table(
@@ -28,10 +37,132 @@ budget_lines = sa.Table(
     sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("campaigns.id"), primary_key=True),
     sa.Column("category", sa.String(64), primary_key=True),
     sa.Column("amount", sa.BigInteger, sa.CheckConstraint("amount >= 0"), nullable=False),
+    #: The line's place in the creator's budget, so views keep the creator's order.
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+)
+
+#: One campaign's journal: its size (the next seq, the log's tree size); locked by each append.
+journals = sa.Table(
+    "journals",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("campaigns.id"), primary_key=True),
+    sa.Column("size", sa.BigInteger, sa.CheckConstraint("size >= 0"), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+#: The entries, each with its exact leaf data (RFC 8785 JSON) and RFC 6962 leaf hash.
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("seq", sa.BigInteger, sa.CheckConstraint("seq >= 0"), primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("amount", sa.BigInteger, sa.CheckConstraint("amount > 0"), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("category", sa.String(64), nullable=True),
+    sa.Column("memo", sa.Text, nullable=True),
+    sa.Column("vendor", sa.String(200), nullable=True),
+    sa.Column("incurred_on", sa.Date, nullable=True),
+    sa.Column("receipt_sha256", sa.String(64), nullable=True),
+    sa.Column("pledge_id", sa.Uuid, nullable=True),
+    sa.Column("reverses_seq", sa.BigInteger, nullable=True),
+    sa.Column("event_id", sa.Uuid, nullable=True),
+    sa.Column("recorded_by", sa.Uuid, nullable=True),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("leaf_data", sa.LargeBinary, nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+    sa.CheckConstraint(
+        "kind IN ('contribution', 'refund', 'expense', 'reversal')", name="ck_entry_kind"
+    ),
+    sa.CheckConstraint("reverses_seq IS NULL OR reverses_seq < seq", name="ck_reverses_earlier"),
+    # A pledge event makes at most one entry, anywhere.
+    sa.Index(
+        "uq_entry_event",
+        "event_id",
+        unique=True,
+        postgresql_where=sa.text("event_id IS NOT NULL"),
+        sqlite_where=sa.text("event_id IS NOT NULL"),
+    ),
+    # An entry is reversed at most once.
+    sa.Index(
+        "uq_entry_reversal",
+        "campaign_id",
+        "reverses_seq",
+        unique=True,
+        postgresql_where=sa.text("reverses_seq IS NOT NULL"),
+        sqlite_where=sa.text("reverses_seq IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_entry_receipt",
+        "campaign_id",
+        "receipt_sha256",
+        postgresql_where=sa.text("receipt_sha256 IS NOT NULL"),
+        sqlite_where=sa.text("receipt_sha256 IS NOT NULL"),
+    ),
+)
+
+#: Each entry's double-entry legs; written before their entry, whose insert checks they net out.
+journal_postings = sa.Table(
+    "journal_postings",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("position", sa.SmallInteger, primary_key=True),
+    sa.Column("account", sa.String(100), nullable=False),
+    sa.Column("amount", sa.BigInteger, sa.CheckConstraint("amount <> 0"), nullable=False),
+)
+
+#: Running sum of every account's postings, per campaign: the balance view without a scan.
+account_balances = sa.Table(
+    "account_balances",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("account", sa.String(100), primary_key=True),
+    sa.Column("balance", sa.BigInteger, nullable=False),
+    # The funds may never go negative, whatever code path writes here.
+    sa.CheckConstraint("account <> 'assets:funds' OR balance >= 0", name="ck_funds_not_negative"),
+)
+
+#: What each pledge contributed net of refunds, so a refund never exceeds its pledge.
+pledge_balances = sa.Table(
+    "pledge_balances",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("pledge_id", sa.Uuid, primary_key=True),
+    sa.Column("balance", sa.BigInteger, sa.CheckConstraint("balance >= 0"), nullable=False),
+)
+
+#: Every perfect subtree hash of each campaign's Merkle log (level 0 holds the leaf hashes).
+merkle_nodes = sa.Table(
+    "merkle_nodes",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("level", sa.SmallInteger, primary_key=True),
+    sa.Column("idx", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+)
+
+#: Signed checkpoints as published: the whole signed note, kept verbatim.
+checkpoints = sa.Table(
+    "checkpoints",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("tree_size", sa.BigInteger, sa.CheckConstraint("tree_size >= 0"), primary_key=True),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
 )
 
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "campaigns": campaigns,
     "budget_lines": budget_lines,
+    "journals": journals,
+    "journal_entries": journal_entries,
+    "journal_postings": journal_postings,
+    "account_balances": account_balances,
+    "pledge_balances": pledge_balances,
+    "merkle_nodes": merkle_nodes,
+    "checkpoints": checkpoints,
 }

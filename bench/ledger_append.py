@@ -1,0 +1,165 @@
+"""Journal appends per second (hashing, tree nodes, balances and the outbox included) against plain
+INSERTs of the very same entry rows into a table with no triggers, on SQLite and PostgreSQL:
+
+    python -m bench ledger_append --entries 2000
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import sqlalchemy as sa
+
+from bench.common import (
+    Measurement,
+    Timing,
+    results_table,
+    timed,
+    with_ratios,
+    write_results,
+)
+from bench.ledger_setup import LedgerDatabase, describe, ledger_databases
+from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
+from services.ledger.adapters.tables import journal_entries
+from services.ledger.handlers import on_pledge_collected
+from shared.events import Envelope, new_envelope
+
+NAME = "ledger_append"
+BATCH = 100
+
+
+def collected(campaign_id: uuid.UUID, count: int) -> list[Envelope]:
+    return [
+        new_envelope(
+            "pledge.collected",
+            {
+                "campaign_id": campaign_id,
+                "pledge_id": uuid.uuid4(),
+                "backer_id": uuid.uuid4(),
+                "amount": 1_000 + n,
+                "currency": "EUR",
+                "tier_id": None,
+                "payment_reference": f"bench-{n}",
+            },
+            producer="pledges",
+            campaign_id=campaign_id,
+        )  # fmt: skip
+        for n in range(count)
+    ]
+
+
+def append_one_per_transaction(db: LedgerDatabase, count: int) -> tuple[Timing, uuid.UUID]:
+    campaign_id, _ = db.open_campaign()
+    events = collected(campaign_id, count)
+    with timed() as timing:
+        for envelope in events:
+            with db.uow() as uow:
+                on_pledge_collected(envelope, uow)
+                uow.commit()
+    return timing, campaign_id
+
+
+def append_batched(db: LedgerDatabase, count: int) -> tuple[Timing, uuid.UUID]:
+    campaign_id, _ = db.open_campaign()
+    events = collected(campaign_id, count)
+    now = datetime.now(UTC)
+    with timed() as timing:
+        for start in range(0, count, BATCH):
+            with db.uow() as uow:
+                journal = uow.journals.lock(campaign_id)
+                assert journal is not None
+                for envelope in events[start : start + BATCH]:
+                    payload = envelope.payload
+                    journal.record_contribution(
+                        payload["pledge_id"], payload["amount"], "EUR", envelope.event_id,
+                        occurred_at=envelope.occurred_at, recorded_at=now,
+                    )  # fmt: skip
+                for stored in uow.journals.save(journal):
+                    uow.publish(LEDGER_TOPIC, entry_appended(campaign_id, stored))
+                uow.commit()
+    return timing, campaign_id
+
+
+def plain_table(db: LedgerDatabase) -> sa.Table:
+    """A copy of `journal_entries` with its columns only: no triggers, indexes or checks."""
+    metadata = sa.MetaData()
+    table = sa.Table(
+        f"bench_plain_entries_{uuid.uuid4().hex[:8]}", metadata,
+        *(sa.Column(c.name, c.type, primary_key=c.primary_key) for c in journal_entries.columns),
+    )  # fmt: skip
+    metadata.create_all(db.engine)
+    return table
+
+
+def plain_inserts(db: LedgerDatabase, campaign_id: uuid.UUID, per_transaction: int) -> Timing:
+    """INSERT the rows the journal wrote for `campaign_id`, in transactions of that many rows."""
+    with db.engine.connect() as connection:
+        rows = [
+            dict(row)
+            for row in connection.execute(
+                sa.select(journal_entries)
+                .where(journal_entries.c.campaign_id == campaign_id)
+                .order_by(journal_entries.c.seq)
+            ).mappings()
+        ]
+    table = plain_table(db)
+    with timed() as timing:
+        for start in range(0, len(rows), per_transaction):
+            with db.engine.begin() as connection:
+                connection.execute(table.insert(), rows[start : start + per_transaction])
+    table.drop(db.engine)
+    return timing
+
+
+def run(entries: int, repeats: int, with_postgres: bool = True) -> dict[str, Any]:
+    measurements: list[Measurement] = []
+    with ledger_databases(with_postgres) as databases:
+        for db in databases:
+            for label, append, per_transaction in (
+                ("1 per transaction", append_one_per_transaction, 1),
+                (f"{BATCH} per transaction", append_batched, BATCH),
+            ):
+                appended, plain = [], []
+                for _ in range(repeats):
+                    timing, campaign_id = append(db, entries)
+                    appended.append(timing)
+                    plain.append(plain_inserts(db, campaign_id, per_transaction))
+                baseline = f"plain INSERT, {db.name}, {label}"
+                measurements.append(Measurement(baseline, entries, tuple(plain), "ceiling"))
+                measurements.append(
+                    Measurement(
+                        f"journal append, {db.name}, {label}",
+                        entries,
+                        tuple(appended),
+                        "plumbing",
+                        baseline,
+                    )  # fmt: skip
+                )
+        machine = describe(databases)
+    results = with_ratios(measurements)
+    return {"benchmark": NAME, "entries": entries, "repeats": repeats, "machine": machine,
+            "results": results}  # fmt: skip
+
+
+@click.command(NAME)
+@click.option(
+    "--entries",
+    default=2_000,
+    type=click.IntRange(min=BATCH),
+    show_default=True,
+    help="Entries appended per repeat.",
+)
+@click.option("--repeats", default=3, type=click.IntRange(min=1), show_default=True)
+@click.option("--no-postgres", is_flag=True, help="Measure SQLite only.")
+def command(entries: int, repeats: int, no_postgres: bool) -> None:
+    """Journal appends/s (hashing, tree, balances, outbox) against plain INSERTs of the rows."""
+    document = run(entries, repeats, with_postgres=not no_postgres)
+    click.echo(results_table(document["results"]))
+    click.echo(f"results: {write_results(NAME, document)}")
+
+
+if __name__ == "__main__":
+    command()

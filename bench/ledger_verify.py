@@ -1,0 +1,131 @@
+"""`fundtrail verify` entries per second against hashlib's raw SHA-256 rate over the same bytes:
+
+    python -m bench ledger_verify --entries 100000
+
+The export is a realistic journal (contributions, refunds, expenses, reversals) built with the
+domain's own Journal, so every line is real leaf data. Verification is timed in-process (the code
+`fundtrail verify` runs) and as the real command in a child process (interpreter start included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bench.common import Measurement, Timing, results_table, timed, with_ratios, write_results
+from services.ledger.domain import Journal, merkle
+from services.ledger.domain.checkpoint import Checkpoint, generate_signer, sign_note
+from services.ledger.verify import verify_export
+
+NAME = "ledger_verify"
+RAW_PER_LINE = "hashlib SHA-256 of each 0x00 ‖ line"
+
+
+def export_lines(count: int) -> list[bytes]:
+    """`count` leaves of one campaign: mostly contributions, with refunds, expenses, reversals."""
+    creator = uuid.uuid4()
+    journal = Journal(uuid.uuid4(), creator_id=creator, currency="EUR",
+                      budget={"printing": 10**9, "shipping": 10**8})  # fmt: skip
+    moment = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    pledges: list[uuid.UUID] = []
+    for n in range(count):
+        kind = n % 10
+        if kind == 7 and pledges:
+            journal.record_refund(pledges[-1], 500, "EUR", uuid.uuid4(), moment, moment)
+        elif kind == 8:
+            journal.record_expense(2_000, "EUR", "printing", f"Print run {n}", "Acme Print",
+                                   date(2026, 3, 1), hashlib.sha256(str(n).encode()).hexdigest(),
+                                   creator, moment)  # fmt: skip
+        elif kind == 9:
+            journal.record_reversal(journal.events[-1].entry, "entered twice", creator, moment)
+        else:
+            pledges.append(uuid.uuid4())
+            journal.record_contribution(pledges[-1], 5_000 + n, "EUR", uuid.uuid4(), moment,
+                                        moment)  # fmt: skip
+    return [appended.entry.leaf_data() for appended in journal.events]
+
+
+def write_files(folder: Path, lines: list[bytes]) -> tuple[Path, Path, Path]:
+    signer = generate_signer("bench.local")
+    root = merkle.root_from_leaves(merkle.leaf_hash(line) for line in lines)
+    note = sign_note(Checkpoint("bench.local/campaigns/x", len(lines), root).to_text(), signer)
+    export, checkpoint, key = folder / "export.jsonl", folder / "checkpoint.txt", folder / "key"
+    export.write_bytes(b"".join(line + b"\n" for line in lines))
+    checkpoint.write_text(note)
+    key.write_text(signer.vkey + "\n")
+    return export, checkpoint, key
+
+
+def verify_in_process(export: Path, checkpoint: Path, key: Path) -> Timing:
+    with timed() as timing, export.open("rb") as lines:
+        report = verify_export(lines, checkpoint.read_text(), key.read_text().strip())
+    assert report.ok, report.render()
+    return timing
+
+
+def verify_command(export: Path, checkpoint: Path, key: Path) -> Timing:
+    command = [sys.executable, "-m", "services", "verify", str(export), "--checkpoint",
+               str(checkpoint), "--key", str(key)]  # fmt: skip
+    with timed() as timing:
+        finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    return timing
+
+
+def hash_lines(export: Path, *_: Path) -> Timing:
+    """The floor: read the same file line by line and SHA-256 each leaf, nothing else."""
+    with timed() as timing, export.open("rb") as lines:
+        for line in lines:
+            hashlib.sha256(b"\x00" + line[:-1]).digest()
+    return timing
+
+
+def run(entries: int, repeats: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    lines = export_lines(entries)
+    built = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="fundtrail-bench-verify-") as folder:
+        files = write_files(Path(folder), lines)
+        size = files[0].stat().st_size
+        plans: list[tuple[str, Callable[[Path, Path, Path], Timing], str, str | None]] = [
+            (RAW_PER_LINE, hash_lines, "ceiling", None),
+            ("verify (in-process)", verify_in_process, "plumbing", RAW_PER_LINE),
+            ("fundtrail verify (child process)", verify_command, "plumbing", RAW_PER_LINE),
+        ]
+        measurements = []
+        for name, measure, group, baseline in plans:
+            timings = [measure(*files) for _ in range(repeats)]
+            measurements.append(Measurement(name, entries, tuple(timings), group, baseline))
+    return {
+        "benchmark": NAME,
+        "entries": entries,
+        "export_bytes": size,
+        "repeats": repeats,
+        "export_build_seconds": round(built, 1),
+        "results": with_ratios(measurements),
+    }
+
+
+@click.command(NAME)
+@click.option("--entries", default=100_000, type=click.IntRange(min=10), show_default=True)
+@click.option("--repeats", default=3, type=click.IntRange(min=1), show_default=True)
+def command(entries: int, repeats: int) -> None:
+    """`fundtrail verify` entries/s against raw SHA-256 of the same lines."""
+    document = run(entries, repeats)
+    click.echo(f"export: {document['entries']:,} entries, {document['export_bytes']:,} bytes")
+    click.echo(results_table(document["results"]))
+    click.echo(f"results: {write_results(NAME, document)}")
+
+
+if __name__ == "__main__":
+    command()

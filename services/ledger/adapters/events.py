@@ -1,0 +1,53 @@
+"""The wire form of what the ledger announces: envelopes for `ledger.events`."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from services.ledger.adapters.checkpoints import PublishedCheckpoint
+from services.ledger.adapters.journal import StoredEntry
+from shared import topics
+from shared.events import Envelope, new_envelope
+
+PRODUCER = "ledger"
+LEDGER_TOPIC = topics.LEDGER
+
+
+def entry_appended(campaign_id: uuid.UUID, stored: StoredEntry) -> Envelope:
+    entry = stored.entry
+    return new_envelope(
+        "ledger.entry_appended",
+        {
+            "campaign_id": campaign_id,
+            "seq": entry.seq,
+            "kind": entry.kind.value,
+            "amount": entry.amount,
+            "currency": entry.currency,
+            "category": entry.category,
+            "reverses_seq": entry.reverses_seq,
+            "occurred_at": entry.occurred_at,
+            "recorded_at": entry.recorded_at,
+            "leaf_hash": base64.b64encode(stored.leaf_hash).decode(),
+            "leaf_data": stored.leaf_data.decode(),
+        },
+        producer=PRODUCER,
+        campaign_id=campaign_id,
+        occurred_at=entry.recorded_at,
+    )
+
+
+def checkpoint_published(checkpoint: PublishedCheckpoint, origin: str) -> Envelope:
+    return new_envelope(
+        "ledger.checkpoint_published",
+        {
+            "campaign_id": checkpoint.campaign_id,
+            "origin": origin,
+            "tree_size": checkpoint.tree_size,
+            "root_hash": base64.b64encode(checkpoint.root_hash).decode(),
+            "note": checkpoint.note,
+        },
+        producer=PRODUCER,
+        campaign_id=checkpoint.campaign_id,
+        occurred_at=checkpoint.published_at,
+    )

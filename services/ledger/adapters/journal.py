@@ -1,0 +1,281 @@
+"""Campaign journals in the database: load one locked, append its new entries, read entries."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from services.ledger.adapters.campaigns import CampaignReadModel
+from services.ledger.adapters.merkle_nodes import SqlNodeStore
+from services.ledger.adapters.tables import (
+    account_balances,
+    campaigns,
+    journal_entries,
+    journal_postings,
+    journals,
+    pledge_balances,
+)
+from services.ledger.domain import Entry, Journal, merkle
+from shared.db import is_postgresql
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry as appended: its leaf data (the export line) and its RFC 6962 leaf hash."""
+
+    entry: Entry
+    leaf_data: bytes
+    leaf_hash: bytes
+
+
+class JournalRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    # --- the write side -----------------------------------------------------------------------
+
+    def lock(
+        self, campaign_id: uuid.UUID, pledge_ids: Collection[uuid.UUID] = ()
+    ) -> Journal | None:
+        """The campaign's journal, its row locked until the transaction ends; None if unknown.
+
+        On PostgreSQL the row lock makes concurrent appends to one campaign (two expenses racing
+        for the last funds) wait for each other; SQLite's write lock, taken at BEGIN, does the
+        same. `pledge_ids` are the pledges whose net contribution the operation needs.
+        """
+        query = (
+            sa.select(journals.c.size, campaigns.c.creator_id, campaigns.c.currency)
+            .join(campaigns, campaigns.c.id == journals.c.campaign_id)
+            .where(journals.c.campaign_id == campaign_id)
+        )
+        if is_postgresql(self._connection):
+            query = query.with_for_update(of=journals)
+        row = self._connection.execute(query).first()
+        if row is None:
+            return None
+        budget = CampaignReadModel(self._connection).budget(campaign_id)
+        balances = self._connection.execute(
+            sa.select(account_balances.c.account, account_balances.c.balance).where(
+                account_balances.c.campaign_id == campaign_id
+            )
+        ).all()
+        reversals = self._connection.execute(
+            sa.select(journal_entries.c.reverses_seq, journal_entries.c.seq).where(
+                journal_entries.c.campaign_id == campaign_id,
+                journal_entries.c.reverses_seq.is_not(None),
+            )
+        ).all()
+        journal = Journal(
+            campaign_id,
+            creator_id=row.creator_id,
+            currency=row.currency,
+            budget={line["category"]: line["amount"] for line in budget},
+            next_seq=row.size,
+            balances=dict(balances),
+            reversed_by=dict(reversals),
+        )
+        self.load_pledges(journal, pledge_ids)
+        return journal
+
+    def load_pledges(self, journal: Journal, pledge_ids: Collection[uuid.UUID]) -> None:
+        """Add what these pledges contributed, net of refunds, to a journal loaded by `lock`."""
+        if not pledge_ids:
+            return
+        rows = self._connection.execute(
+            sa.select(pledge_balances.c.pledge_id, pledge_balances.c.balance).where(
+                pledge_balances.c.campaign_id == journal.campaign_id,
+                pledge_balances.c.pledge_id.in_(list(pledge_ids)),
+            )
+        )
+        journal.pledge_balances.update({row.pledge_id: row.balance for row in rows})
+
+    def save(self, journal: Journal) -> list[StoredEntry]:
+        """Append the journal's new entries (its `events`), their tree nodes and its new state."""
+        campaign_id = journal.campaign_id
+        new = [event.entry for event in journal.events]
+        if not new:
+            return []
+        stored = [
+            StoredEntry(entry, data, merkle.leaf_hash(data))
+            for entry in new
+            for data in [entry.leaf_data()]
+        ]
+        # Postings first: inserting the entry checks, in the database, that they net out.
+        self._connection.execute(
+            journal_postings.insert(),
+            [
+                {
+                    "campaign_id": campaign_id,
+                    "seq": entry.seq,
+                    "position": position,
+                    "account": posting.account,
+                    "amount": posting.amount,
+                }
+                for entry in new
+                for position, posting in enumerate(entry.postings)
+            ],
+        )
+        self._connection.execute(
+            journal_entries.insert(), [_entry_row(campaign_id, s) for s in stored]
+        )
+        nodes = SqlNodeStore(self._connection, campaign_id)
+        first = new[0].seq
+        nodes.add(merkle.nodes_for_appends(nodes, first, [s.leaf_hash for s in stored]))
+        touched_accounts = {p.account for entry in new for p in entry.postings}
+        self._upsert(
+            account_balances,
+            "account",
+            campaign_id,
+            {account: journal.balances[account] for account in touched_accounts},
+        )
+        touched_pledges = {entry.pledge_id for entry in new if entry.pledge_id is not None}
+        self._upsert(
+            pledge_balances,
+            "pledge_id",
+            campaign_id,
+            {pledge: journal.pledge_balances[pledge] for pledge in touched_pledges},
+        )
+        self._connection.execute(
+            journals.update()
+            .where(journals.c.campaign_id == campaign_id)
+            .values(size=journal.next_seq)
+        )
+        journal.events.clear()
+        return stored
+
+    def _upsert(
+        self, table: sa.Table, key: str, campaign_id: uuid.UUID, values: dict[object, int]
+    ) -> None:
+        if not values:
+            return
+        statement = _balance_upsert(self._connection.dialect.name, table, key)
+        rows = [{"campaign_id": campaign_id, key: k, "balance": v} for k, v in values.items()]
+        self._connection.execute(statement, rows)
+
+    # --- the read side ------------------------------------------------------------------------
+
+    def size(self, campaign_id: uuid.UUID) -> int | None:
+        """How many entries the journal holds (the log's tree size); None if there is none."""
+        return self._connection.execute(
+            sa.select(journals.c.size).where(journals.c.campaign_id == campaign_id)
+        ).scalar_one_or_none()
+
+    def entry(self, campaign_id: uuid.UUID, seq: int) -> Entry | None:
+        data = self._connection.execute(
+            sa.select(journal_entries.c.leaf_data).where(
+                journal_entries.c.campaign_id == campaign_id, journal_entries.c.seq == seq
+            )
+        ).scalar_one_or_none()
+        return None if data is None else Entry.from_leaf(data)
+
+    def page(self, campaign_id: uuid.UUID, after_seq: int, limit: int) -> list[tuple[bytes, bytes]]:
+        """(leaf data, leaf hash) of up to `limit` entries after `after_seq`, in seq order."""
+        rows = self._connection.execute(
+            sa.select(journal_entries.c.leaf_data, journal_entries.c.leaf_hash)
+            .where(journal_entries.c.campaign_id == campaign_id, journal_entries.c.seq > after_seq)
+            .order_by(journal_entries.c.seq)
+            .limit(limit)
+        )
+        return [(row.leaf_data, row.leaf_hash) for row in rows]
+
+    def balances(self, campaign_id: uuid.UUID) -> dict[str, int]:
+        rows = self._connection.execute(
+            sa.select(account_balances.c.account, account_balances.c.balance).where(
+                account_balances.c.campaign_id == campaign_id
+            )
+        )
+        return {row.account: row.balance for row in rows}
+
+    def holds_receipt(self, campaign_id: uuid.UUID, sha256: str) -> bool:
+        """Whether an expense of this campaign names a receipt with that SHA-256."""
+        return (
+            self._connection.execute(
+                sa.select(journal_entries.c.seq)
+                .where(
+                    journal_entries.c.campaign_id == campaign_id,
+                    journal_entries.c.receipt_sha256 == sha256,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+    def node_store(self, campaign_id: uuid.UUID) -> SqlNodeStore:
+        return SqlNodeStore(self._connection, campaign_id)
+
+
+def stream_leaves(
+    engine: Engine, campaign_id: uuid.UUID, tree_size: int, batch: int = 1000
+) -> Iterator[bytes]:
+    """The leaf data of entries 0 … tree_size-1, in order, read in batches on a connection of
+    its own (entries never change, so no transaction has to span the whole export)."""
+    after = -1
+    while after + 1 < tree_size:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(journal_entries.c.seq, journal_entries.c.leaf_data)
+                .where(
+                    journal_entries.c.campaign_id == campaign_id,
+                    journal_entries.c.seq > after,
+                    journal_entries.c.seq < tree_size,
+                )
+                .order_by(journal_entries.c.seq)
+                .limit(batch)
+            ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield row.leaf_data
+        after = rows[-1].seq
+
+
+def dialect_insert(connection: Connection, table: sa.Table) -> Any:
+    """INSERT with the dialect's ON CONFLICT clauses (PostgreSQL's or SQLite's, alike)."""
+    if is_postgresql(connection):
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
+@functools.cache
+def _balance_upsert(dialect: str, table: sa.Table, key: str) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE of a running balance, built once per table (it's hot)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=["campaign_id", key], set_={"balance": statement.excluded.balance}
+    )
+
+
+def _entry_row(campaign_id: uuid.UUID, stored: StoredEntry) -> dict[str, object]:
+    entry = stored.entry
+    return {
+        "campaign_id": campaign_id,
+        "seq": entry.seq,
+        "kind": entry.kind.value,
+        "amount": entry.amount,
+        "currency": entry.currency,
+        "category": entry.category,
+        "memo": entry.memo,
+        "vendor": entry.vendor,
+        "incurred_on": entry.incurred_on,
+        "receipt_sha256": entry.receipt_sha256,
+        "pledge_id": entry.pledge_id,
+        "reverses_seq": entry.reverses_seq,
+        "event_id": entry.event_id,
+        "recorded_by": entry.recorded_by,
+        "occurred_at": entry.occurred_at,
+        "recorded_at": entry.recorded_at,
+        "leaf_data": stored.leaf_data,
+        "leaf_hash": stored.leaf_hash,
+    }

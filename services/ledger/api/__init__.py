@@ -1,0 +1,6 @@
+"""The ledger's JSON API under /api/v1: thin routes over the handlers."""
+
+from services.ledger.api.journal import blp as journal_blp
+from services.ledger.api.log import blp as log_blp
+
+BLUEPRINTS = (journal_blp, log_blp)

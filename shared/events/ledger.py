@@ -1,0 +1,49 @@
+"""Payloads on `ledger.events`: what the ledger announces about its journals and their logs."""
+
+from typing import Any
+
+import marshmallow as ma
+
+from shared.events import fields
+from shared.events.envelope import Payload, event_schema
+
+ENTRY_KINDS = ("contribution", "refund", "expense", "reversal")
+
+
+def _base64_hash(**kwargs: Any) -> ma.fields.String:
+    """A SHA-256 in standard base64 (44 characters), as checkpoints and proofs write it."""
+    return ma.fields.String(validate=ma.validate.Length(equal=44), **kwargs)
+
+
+@event_schema("ledger.entry_appended")
+class EntryAppended(Payload):
+    """An entry was appended to a campaign's journal; `seq` is its leaf index in the log."""
+
+    campaign_id = ma.fields.UUID(required=True)
+    seq = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=0))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(ENTRY_KINDS))
+    amount = fields.amount(required=True)
+    currency = fields.currency(required=True)
+    #: The expense category (also on reversals of expenses), else null.
+    category = ma.fields.String(required=True, allow_none=True)
+    #: The seq a reversal undoes, else null.
+    reverses_seq = ma.fields.Integer(strict=True, required=True, allow_none=True)
+    occurred_at = ma.fields.AwareDateTime(required=True)
+    recorded_at = ma.fields.AwareDateTime(required=True)
+    #: RFC 6962 leaf hash, SHA-256(0x00 ‖ leaf data), base64.
+    leaf_hash = _base64_hash(required=True)
+    #: The entry's leaf data (its RFC 8785 canonical JSON), exactly the export line.
+    leaf_data = ma.fields.String(required=True)
+
+
+@event_schema("ledger.checkpoint_published")
+class CheckpointPublished(Payload):
+    """A new signed checkpoint of a campaign's log."""
+
+    campaign_id = ma.fields.UUID(required=True)
+    origin = ma.fields.String(required=True)
+    tree_size = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=0))
+    #: RFC 6962 root hash at `tree_size`, base64.
+    root_hash = _base64_hash(required=True)
+    #: The C2SP signed note, exactly as `GET /campaigns/{id}/checkpoint` serves it.
+    note = ma.fields.String(required=True)

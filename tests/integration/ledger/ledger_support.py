@@ -1,0 +1,247 @@
+"""Helpers for the ledger's integration tests: an app fed events as its worker would, receipts."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import flask
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from services.ledger.consumer import HANDLERS
+from shared.consumer import EventConsumer, Outcome
+from shared.events import Envelope, decode, encode, new_envelope
+from tests.factories import bearer, issue_token
+
+ORIGIN = "ledger.test"
+
+
+class DeadLetters:
+    """Stands in for the dead-letter producer: keeps what would have been parked."""
+
+    def __init__(self) -> None:
+        self.parked: list[tuple[str, bytes]] = []
+
+    def send(self, topic: str, key: Any = None, value: bytes = b"", headers: Any = None) -> Any:
+        self.parked.append((topic, value))
+        return SimpleNamespace(get=lambda timeout=None: None)
+
+
+@dataclass
+class Ledger:
+    """A migrated ledger app, and the ways a test talks to it."""
+
+    app: flask.Flask
+    var_dir: Path
+    dead_letters: DeadLetters
+
+    @property
+    def client(self) -> FlaskClient:
+        return self.app.test_client()
+
+    @property
+    def engine(self) -> sa.Engine:
+        engine: sa.Engine = self.app.extensions["fundtrail"].engine
+        return engine
+
+    def deliver(self, envelope: Envelope) -> Outcome:
+        """Hand one event to the ledger exactly as its worker's consumer would."""
+        context = self.app.extensions["fundtrail"]
+        consumer = EventConsumer(
+            None,
+            self.dead_letters,
+            context.uow_factory,
+            HANDLERS,  # type: ignore[arg-type]
+            max_attempts=1,
+        )
+        record = SimpleNamespace(
+            value=encode(envelope), topic="pledges.events", partition=0, offset=0, key=None
+        )
+        return consumer.handle(record)  # type: ignore[arg-type]
+
+    def open_campaign(
+        self,
+        currency: str = "EUR",
+        budget: list[dict[str, Any]] | None = None,
+        status: str = "live",
+    ) -> tuple[uuid.UUID, uuid.UUID, str]:
+        """A campaign the ledger heard of; returns (campaign id, creator id, creator token)."""
+        campaign_id, creator_id = uuid.uuid4(), uuid.uuid4()
+        envelope = campaign_event(
+            "campaign.created",
+            campaign_id,
+            creator_id,
+            currency=currency,
+            budget=budget,
+            status=status,
+        )
+        assert self.deliver(envelope).status == "handled"
+        return campaign_id, creator_id, issue_token(self.var_dir, "creator", creator_id)
+
+    def collect(
+        self,
+        campaign_id: uuid.UUID,
+        amount: int,
+        currency: str = "EUR",
+        pledge_id: uuid.UUID | None = None,
+    ) -> Envelope:
+        envelope = pledge_event("pledge.collected", campaign_id, amount, currency, pledge_id)
+        assert self.deliver(envelope).status == "handled"
+        return envelope
+
+    def token(self, role: str, account_id: uuid.UUID | None = None) -> str:
+        return issue_token(self.var_dir, role, account_id)
+
+    def counts(self) -> dict[str, int]:
+        """Rows in every ledger table (outbox included), and receipt files on disk."""
+        tables = self.app.extensions["fundtrail"].tables
+        with self.engine.connect() as connection:
+            counts = {
+                name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                for name, table in tables.items()
+            }
+        receipts = self.var_dir / "receipts"
+        files = receipts.rglob("*") if receipts.exists() else iter(())
+        counts["receipt files"] = sum(1 for path in files if path.is_file())
+        return counts
+
+    def outbox(self) -> list[tuple[str, Envelope]]:
+        outbox = self.app.extensions["fundtrail"].tables["outbox"]
+        with self.engine.connect() as connection:
+            query = sa.select(outbox.c.topic, outbox.c.value).order_by(outbox.c.id)
+            rows = connection.execute(query)
+            return [(topic, decode(value)) for topic, value in rows]
+
+
+def campaign_event(
+    event_type: str,
+    campaign_id: uuid.UUID,
+    creator_id: uuid.UUID,
+    *,
+    currency: str = "EUR",
+    budget: list[dict[str, Any]] | None = None,
+    status: str = "live",
+    occurred_at: datetime | None = None,
+) -> Envelope:
+    payload: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "creator_id": creator_id,
+        "title": "Board game",
+        "goal_amount": 100_000,
+        "currency": currency,
+        "deadline": datetime.now(UTC) + timedelta(days=30),
+        "funding_model": "flexible",
+        "status": status,
+        "tiers": [],
+        "budget": budget
+        if budget is not None
+        else [
+            {"category": "printing", "amount": 30_000},
+            {"category": "art", "amount": 10_000},
+        ],
+    }
+    if event_type in ("campaign.created", "campaign.updated"):
+        payload["description"] = "A board game about trust."
+    if event_type in ("campaign.succeeded", "campaign.failed"):
+        payload.update(pledged_amount=0, backers_count=0)
+    if event_type == "campaign.cancelled":
+        payload["released_count"] = 0
+    return new_envelope(
+        event_type, payload, producer="pledges", campaign_id=campaign_id, occurred_at=occurred_at
+    )
+
+
+def pledge_event(
+    event_type: str,
+    campaign_id: uuid.UUID,
+    amount: int,
+    currency: str = "EUR",
+    pledge_id: uuid.UUID | None = None,
+    **extra: Any,
+) -> Envelope:
+    payload: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "pledge_id": pledge_id or uuid.uuid4(),
+        "backer_id": uuid.uuid4(),
+        "amount": amount,
+        "currency": currency,
+        "tier_id": None,
+    }
+    if event_type in ("pledge.collected", "pledge.refunded"):
+        payload["payment_reference"] = f"pay-{uuid.uuid4().hex[:8]}"
+    payload.update(extra)
+    return new_envelope(event_type, payload, producer="pledges", campaign_id=campaign_id)
+
+
+# --- receipts ----------------------------------------------------------------------------------
+
+
+def png_bytes(colour: str = "red") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), "blue").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(text: str = "Invoice 42") -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        + f"% {text}\n".encode()
+        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+#: Pass as a field's value to leave that field out of the form.
+MISSING: Any = object()
+
+
+def expense_form(
+    receipt: bytes | str | None = None, filename: str = "receipt.png", **fields: Any
+) -> dict[str, Any]:
+    """A valid multipart body for POST /expenses; override any field, or drop it with MISSING.
+
+    `receipt` is the file's bytes (None: a small PNG), or a str to send a plain form field.
+    """
+    upload: Any = receipt
+    if receipt is None or isinstance(receipt, bytes):
+        content = png_bytes() if receipt is None else receipt
+        upload = FileStorage(
+            io.BytesIO(content), filename=filename, content_type="application/octet-stream"
+        )
+    form: dict[str, Any] = {
+        "amount": "1500",
+        "currency": "EUR",
+        "category": "printing",
+        "description": "Proof copies",
+        "vendor": "PrintCo",
+        "incurred_on": "2026-01-05",
+        "receipt": upload,
+    }
+    form.update(fields)
+    return {key: value for key, value in form.items() if value is not MISSING}
+
+
+def post_expense(ledger: Ledger, campaign_id: uuid.UUID, token: str, **form: Any) -> Any:
+    # Encoded in memory here: the test client would spool a big body to a temporary file
+    # and leave it open when the server refuses the request unread.
+    boundary, body = encode_multipart(expense_form(**form))
+    return ledger.client.post(
+        f"/api/v1/campaigns/{campaign_id}/expenses",
+        data=body,
+        headers={**bearer(token), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
