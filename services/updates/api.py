@@ -28,7 +28,7 @@ class CampaignSchema(ma.Schema):
 
 @blp.get("/campaigns/<uuid:campaign_id>")
 @blp.response(200, CampaignSchema)
-@blp.alt_response(404, description="The updates service has not heard of this campaign")
+@blp.problem(404, "The updates service has not heard of this campaign")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """A campaign as the updates service's read model holds it."""
     with current_uow() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import flask_swagger_ui
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from shared.web.problems import Problem, ProblemSchema, http_exception_to_problem
+from shared.web.problems import PROBLEM_JSON, Problem, ProblemSchema, http_exception_to_problem
 
 API_PREFIX = "/api/v1"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -35,6 +36,12 @@ class Blueprint(flask_smorest.Blueprint):
     """A smorest blueprint whose JSON bodies go through the strict parser."""
 
     ARGUMENTS_PARSER = StrictJsonParser()
+
+    def problem(self, status: int, description: str) -> Callable[[Any], Any]:
+        """Document an error answer: RFC 9457 problem+json, saying when it happens."""
+        return self.alt_response(
+            status, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description
+        )
 
 
 class ProblemApi(flask_smorest.Api):

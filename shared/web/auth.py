@@ -72,7 +72,7 @@ me_blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Who the to
 @me_blp.get("/me")
 @me_blp.doc(security=BEARER)
 @me_blp.response(200, MeSchema)
-@me_blp.alt_response(401, description="No valid token, or its account was revoked")
+@me_blp.problem(401, "No valid token, or its account was revoked")
 def me() -> Principal:
     """The account behind the bearer token, as this service sees it (revocations included)."""
     return current_principal()

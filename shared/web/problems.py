@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import marshmallow as ma
@@ -66,6 +66,21 @@ def problem_response(
     response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     return response
+
+
+def refusal_handler(
+    statuses: Sequence[tuple[type[Exception], int]],
+) -> Callable[[Exception], Response]:
+    """An error handler answering a domain's refusals: the first family that matches decides the
+    status; the refusal's `message` is the detail and its `field`, if any, is blamed."""
+
+    def answer(error: Exception) -> Response:
+        status = next((code for family, code in statuses if isinstance(error, family)), 422)
+        message = getattr(error, "message", str(error))
+        field = getattr(error, "field", None)
+        return problem_response(status, message, errors={field: [message]} if field else None)
+
+    return answer
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""How the ledger domain's refusals answer over HTTP: one place, four families."""
+"""How the ledger domain's refusals answer over HTTP: one place, by family."""
 
 from __future__ import annotations
 
@@ -13,24 +13,16 @@ from services.ledger.domain.errors import (
     StateConflict,
 )
 from services.ledger.receipts import ReceiptTooLarge
-from shared.web.problems import http_exception_to_problem, problem_response
+from shared.web.problems import http_exception_to_problem, problem_response, refusal_handler
 
-
-def ledger_error_to_problem(error: LedgerError) -> flask.Response:
-    if isinstance(error, ReceiptTooLarge):
-        status = 413
-    elif isinstance(error, InvalidValue):
-        status = 422
-    elif isinstance(error, NotAllowed):
-        status = 403
-    elif isinstance(error, NotFound):
-        status = 404
-    elif isinstance(error, StateConflict):
-        status = 409
-    else:
-        status = 422
-    errors = {error.field: [error.message]} if error.field else None
-    return problem_response(status, error.message, errors=errors)
+#: ReceiptTooLarge first: it is an InvalidValue, but the answer to a too-large body is a 413.
+STATUSES = (
+    (ReceiptTooLarge, 413),
+    (InvalidValue, 422),
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (StateConflict, 409),
+)
 
 
 def body_too_large(error: RequestEntityTooLarge) -> flask.Response:
@@ -43,5 +35,5 @@ def body_too_large(error: RequestEntityTooLarge) -> flask.Response:
 
 
 def register(app: flask.Flask) -> None:
-    app.register_error_handler(LedgerError, ledger_error_to_problem)
+    app.register_error_handler(LedgerError, refusal_handler(STATUSES))
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

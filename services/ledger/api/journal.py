@@ -38,7 +38,7 @@ blp = LedgerBlueprint(
 
 @blp.get("/campaigns/<uuid:campaign_id>")
 @blp.response(200, CampaignSchema)
-@blp.alt_response(404, description="The ledger has not heard of this campaign")
+@blp.problem(404, "The ledger has not heard of this campaign")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """A campaign as the ledger's read model holds it."""
     with unit_of_work() as uow:
@@ -48,7 +48,7 @@ def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.get("/campaigns/<uuid:campaign_id>/entries")
 @blp.arguments(EntriesQuery, location="query")
 @blp.response(200, EntryPageSchema)
-@blp.alt_response(404, description="No such campaign")
+@blp.problem(404, "No such campaign")
 def list_entries(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """The journal's entries in seq order, a page at a time."""
     with unit_of_work() as uow:
@@ -65,9 +65,9 @@ def list_entries(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
 @requires_role("creator")
 @blp.arguments(ExpenseForm, location=MULTIPART)
 @blp.response(201, EntrySchema)
-@blp.alt_response(403, description="Not this campaign's creator")
-@blp.alt_response(409, description="More than the available funds")
-@blp.alt_response(413, description="The receipt is too large")
+@blp.problem(403, "Not this campaign's creator")
+@blp.problem(409, "More than the available funds")
+@blp.problem(413, "The receipt is too large")
 def record_expense(form: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """Record money spent, with its receipt (PDF, PNG or JPEG, recognised by content)."""
     limit = ledger().settings.receipt_max_bytes
@@ -93,9 +93,9 @@ def record_expense(form: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, An
 @requires_role("creator")
 @blp.arguments(ReverseIn)
 @blp.response(201, EntrySchema)
-@blp.alt_response(403, description="Not this campaign's creator")
-@blp.alt_response(404, description="No such campaign or entry")
-@blp.alt_response(409, description="Already reversed, or the funds are no longer there")
+@blp.problem(403, "Not this campaign's creator")
+@blp.problem(404, "No such campaign or entry")
+@blp.problem(409, "Already reversed, or the funds are no longer there")
 def reverse_entry(body: dict[str, Any], campaign_id: uuid.UUID, seq: int) -> dict[str, Any]:
     """Append a reversal of entry `seq`; the original stays in the log."""
     command = commands.ReverseEntry(
@@ -109,7 +109,7 @@ def reverse_entry(body: dict[str, Any], campaign_id: uuid.UUID, seq: int) -> dic
 
 @blp.get("/campaigns/<uuid:campaign_id>/balance")
 @blp.response(200, BalanceSchema)
-@blp.alt_response(404, description="No such campaign")
+@blp.problem(404, "No such campaign")
 def get_balance(campaign_id: uuid.UUID) -> dict[str, Any]:
     """Raised, refunded, spent and available, and spending by category against the budget."""
     with unit_of_work() as uow:
@@ -123,8 +123,8 @@ def get_balance(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.get("/campaigns/<uuid:campaign_id>/receipts/<string:sha256>")
 @blp.doc(security=BEARER)
 @blp.response(200, description="The receipt file", content_type="application/octet-stream")
-@blp.alt_response(403, description="Only the campaign's creator and auditors see receipts")
-@blp.alt_response(404, description="No expense of this campaign has that receipt")
+@blp.problem(403, "Only the campaign's creator and auditors see receipts")
+@blp.problem(404, "No expense of this campaign has that receipt")
 def get_receipt(campaign_id: uuid.UUID, sha256: str) -> flask.Response:
     """A receipt file (it may hold personal data); its SHA-256 is public in the log."""
     principal = current_principal()

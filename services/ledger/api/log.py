@@ -46,7 +46,7 @@ def get_key() -> flask.Response:
 
 @blp.get("/campaigns/<uuid:campaign_id>/checkpoint")
 @blp.response(200, description="A C2SP signed note holding a tlog-checkpoint", content_type=TEXT)
-@blp.alt_response(404, description="No such campaign")
+@blp.problem(404, "No such campaign")
 def get_checkpoint(campaign_id: uuid.UUID) -> flask.Response:
     """The latest signed checkpoint; a fresh one is published first if entries came since."""
     with unit_of_work() as uow:
@@ -57,7 +57,7 @@ def get_checkpoint(campaign_id: uuid.UUID) -> flask.Response:
 
 @blp.get("/campaigns/<uuid:campaign_id>/checkpoints/<int:tree_size>")
 @blp.response(200, description="A C2SP signed note holding a tlog-checkpoint", content_type=TEXT)
-@blp.alt_response(404, description="No checkpoint of that size was published")
+@blp.problem(404, "No checkpoint of that size was published")
 def get_published_checkpoint(campaign_id: uuid.UUID, tree_size: int) -> flask.Response:
     """A checkpoint published earlier, by its tree size."""
     with unit_of_work() as uow:
@@ -70,8 +70,8 @@ def get_published_checkpoint(campaign_id: uuid.UUID, tree_size: int) -> flask.Re
 @blp.get("/campaigns/<uuid:campaign_id>/proof/inclusion")
 @blp.arguments(InclusionQuery, location="query")
 @blp.response(200, InclusionSchema)
-@blp.alt_response(404, description="No such campaign")
-@blp.alt_response(422, description="seq or tree_size outside the log")
+@blp.problem(404, "No such campaign")
+@blp.problem(422, "seq or tree_size outside the log")
 def get_inclusion_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """RFC 6962 §2.1.1 audit path of entry `seq` in the tree of `tree_size` entries."""
     with unit_of_work() as uow:
@@ -91,8 +91,8 @@ def get_inclusion_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[s
 @blp.get("/campaigns/<uuid:campaign_id>/proof/consistency")
 @blp.arguments(ConsistencyQuery, location="query")
 @blp.response(200, ConsistencySchema)
-@blp.alt_response(404, description="No such campaign")
-@blp.alt_response(422, description="from > to, or to outside the log")
+@blp.problem(404, "No such campaign")
+@blp.problem(422, "from > to, or to outside the log")
 def get_consistency_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """RFC 6962 §2.1.2 proof that the tree of `from` entries is a prefix of that of `to`."""
     old, new = query["from_"], query["to"]
@@ -109,7 +109,7 @@ def get_consistency_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict
 @blp.response(
     200, description="One leaf per line (RFC 8785 JSON)", content_type="application/jsonl"
 )
-@blp.alt_response(404, description="No such campaign, or no checkpoint of that size")
+@blp.problem(404, "No such campaign, or no checkpoint of that size")
 def export_jsonl(query: dict[str, Any], campaign_id: uuid.UUID) -> flask.Response:
     """The leaves of the latest checkpoint (or of a published one): verifiable offline."""
     with unit_of_work() as uow:

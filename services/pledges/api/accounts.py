@@ -6,10 +6,9 @@ import uuid
 from typing import Any
 
 from services.pledges import commands, handlers
-from services.pledges.api.blueprint import Blueprint
 from services.pledges.api.context import uow
 from services.pledges.api.schemas import AccountIn, AccountOut, RevokedOut, RevokeIn
-from shared.web.api import BEARER
+from shared.web.api import BEARER, Blueprint
 from shared.web.app import service_context
 from shared.web.auth import requires_role
 

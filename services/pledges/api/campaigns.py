@@ -7,7 +7,6 @@ from typing import Any
 
 from services.pledges import commands, handlers
 from services.pledges.api import context
-from services.pledges.api.blueprint import Blueprint
 from services.pledges.api.schemas import (
     CampaignEdit,
     CampaignIn,
@@ -16,7 +15,7 @@ from services.pledges.api.schemas import (
     CampaignQuery,
 )
 from services.pledges.domain.values import BudgetLine, TierSpec
-from shared.web.api import BEARER
+from shared.web.api import BEARER, Blueprint
 from shared.web.auth import current_principal, requires_role
 from shared.web.problems import Problem
 

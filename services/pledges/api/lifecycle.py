@@ -7,9 +7,8 @@ from typing import Any
 
 from services.pledges import commands, handlers
 from services.pledges.api import context
-from services.pledges.api.blueprint import Blueprint
 from services.pledges.api.schemas import CampaignOut
-from shared.web.api import BEARER
+from shared.web.api import BEARER, Blueprint
 from shared.web.auth import current_principal, requires_role
 
 blp = Blueprint(

@@ -11,7 +11,6 @@ import flask
 
 from services.pledges import commands, handlers
 from services.pledges.api import context
-from services.pledges.api.blueprint import Blueprint
 from services.pledges.api.pledge_schemas import (
     PageQuery,
     PledgeEdit,
@@ -22,7 +21,7 @@ from services.pledges.api.pledge_schemas import (
     RefundIn,
 )
 from services.pledges.domain import Pledge
-from shared.web.api import BEARER
+from shared.web.api import BEARER, Blueprint
 from shared.web.auth import current_principal, requires_role
 
 blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges")

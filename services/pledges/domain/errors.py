@@ -33,6 +33,10 @@ class StateConflict(DomainError):
     """The input is fine but the campaign or pledge is in the wrong state for it."""
 
 
+class NotFound(DomainError):
+    """The operation names an account, campaign or pledge that does not exist."""
+
+
 # --- invalid values ---------------------------------------------------------------------------
 
 

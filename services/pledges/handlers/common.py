@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.pledges.domain import Campaign, Pledge
-from services.pledges.domain.errors import DomainError
+from services.pledges.domain.errors import NotFound
 from services.pledges.unit_of_work import PledgesUnitOfWork
 
 Clock = Callable[[], datetime]
@@ -20,15 +20,15 @@ def utc_now() -> datetime:
 # Named "Unknown…" and outside the three domain families, so the API answers them with 404.
 
 
-class UnknownAccount(DomainError):
+class UnknownAccount(NotFound):
     """No account has that id."""
 
 
-class UnknownCampaign(DomainError):
+class UnknownCampaign(NotFound):
     """No campaign has that id."""
 
 
-class UnknownPledge(DomainError):
+class UnknownPledge(NotFound):
     """No pledge has that id."""
 
 
