@@ -7,6 +7,7 @@ an optional field without a new version.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import uuid
@@ -80,6 +81,8 @@ class Envelope:
     producer: str
     #: The type's payload, as loaded by its schema (UUIDs and datetimes, not strings).
     payload: dict[str, Any] = field(default_factory=dict)
+    #: The validated wire bytes, kept by `new_envelope` so that publishing does not encode twice.
+    wire: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -124,8 +127,8 @@ def new_envelope(
         producer=producer,
         payload=payload,
     )
-    encode(envelope)  # refuse an invalid event where it is made, with the producer's stack
-    return envelope
+    # Encoding validates: an invalid event is refused where it is made, with the producer's stack.
+    return dataclasses.replace(envelope, wire=encode(envelope))
 
 
 def to_wire(envelope: Envelope) -> dict[str, Any]:
@@ -150,6 +153,8 @@ def to_wire(envelope: Envelope) -> dict[str, Any]:
 
 
 def encode(envelope: Envelope) -> bytes:
+    if envelope.wire is not None:
+        return envelope.wire
     return json.dumps(to_wire(envelope), separators=(",", ":"), sort_keys=True).encode()
 
 
