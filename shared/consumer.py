@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
@@ -70,6 +71,8 @@ class EventConsumer:
 
     def poll_once(self, timeout_ms: int = 500, stop: threading.Event | None = None) -> int:
         """Handle one poll's worth of messages and commit their offsets; returns how many."""
+        # No rebalance listener is needed: a batch is handled and its offsets committed before
+        # the next poll, and partitions are only revoked inside poll, so none is ever half done.
         batches = self._consumer.poll(timeout_ms=timeout_ms)
         records = [record for partition_records in batches.values() for record in partition_records]
         if not records:
@@ -116,6 +119,7 @@ class EventConsumer:
     def _handle_in(
         self, uow: UnitOfWork, record: ConsumerRecord, dead: list[tuple[ConsumerRecord, str, int]]
     ) -> Outcome:
+        structlog.contextvars.unbind_contextvars("event_id", "type")
         try:
             envelope = decode(record.value)
         except InvalidEvent as exc:
@@ -124,6 +128,7 @@ class EventConsumer:
         handler = self._handlers.get(envelope.type)
         if handler is None:
             return Outcome("ignored")
+        structlog.contextvars.bind_contextvars(event_id=str(envelope.event_id), type=envelope.type)
 
         error = "never attempted"
         for attempt in range(1, self._max_attempts + 1):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
+import uuid
 from collections.abc import Callable
 
 import flask
 import sqlalchemy as sa
+import structlog
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,6 +21,8 @@ from prometheus_client import (
 from sqlalchemy.engine import Engine
 
 from shared.web.problems import problem_response
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 ReadinessCheck = Callable[[], str | None]  # returns None when fine, else the reason
 
@@ -92,8 +97,14 @@ def instrument(app: flask.Flask, registry: CollectorRegistry) -> None:
     )
 
     @app.before_request
-    def start_timer() -> None:
+    def start_request() -> None:
         flask.g.request_started = time.perf_counter()
+        # Every log line of this request carries its id; a caller's own id is kept if sane.
+        given = flask.request.headers.get("X-Request-ID", "")
+        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        flask.g.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
 
     @app.after_request
     def record(response: flask.Response) -> flask.Response:
@@ -102,4 +113,5 @@ def instrument(app: flask.Flask, registry: CollectorRegistry) -> None:
         started = flask.g.get("request_started")
         if started is not None:
             latency.labels(flask.request.method, route).observe(time.perf_counter() - started)
+        response.headers["X-Request-ID"] = flask.g.get("request_id", "")
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,14 @@ def test_metrics_count_requests_by_route(sqlite_url: str, tmp_path: Path) -> Non
         'http_requests_total{method="GET",route="/api/v1/campaigns/<uuid:campaign_id>",'
         'status="404"} 1.0'
     ) in text
+
+
+def test_every_answer_names_its_request(sqlite_url: str, tmp_path: Path) -> None:
+    client = make_app("pledges", sqlite_url, tmp_path).test_client()
+    minted = client.get("/healthz").headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", minted)
+    assert client.get("/healthz").headers["X-Request-ID"] != minted
+    kept = client.get("/healthz", headers={"X-Request-ID": "trace-42.a_b"})
+    assert kept.headers["X-Request-ID"] == "trace-42.a_b"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "x\u2028<script>" + "y" * 200})
+    assert re.fullmatch(r"[0-9a-f]{32}", hostile.headers["X-Request-ID"])
