@@ -12,6 +12,7 @@ import flask_swagger_ui
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from shared.web.auth import requires_role
 from shared.web.problems import PROBLEM_JSON, Problem, ProblemSchema, http_exception_to_problem
 
 API_PREFIX = "/api/v1"
@@ -36,6 +37,17 @@ class Blueprint(flask_smorest.Blueprint):
     """A smorest blueprint whose JSON bodies go through the strict parser."""
 
     ARGUMENTS_PARSER = StrictJsonParser()
+
+    def authenticated(self, *roles: str) -> Callable[[Any], Any]:
+        """The route needs a bearer token (of one of `roles`, when given), checked before its
+        body is read, and its documentation says so: the security scheme and the 401."""
+
+        def decorate(view: Any) -> Any:
+            guarded = requires_role(*roles)(view)
+            documented = self.problem(401, "No valid token, or its account was revoked")(guarded)
+            return self.doc(security=BEARER)(documented)
+
+        return decorate
 
     def problem(self, status: int, description: str) -> Callable[[Any], Any]:
         """Document an error answer: RFC 9457 problem+json, saying when it happens."""

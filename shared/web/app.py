@@ -19,7 +19,7 @@ from shared.db import UnitOfWork, make_engine
 from shared.logging import configure_logging, get_logger
 from shared.service import ServiceSpec
 from shared.web.api import ProblemApi, api_config, make_api
-from shared.web.auth import me_blp
+from shared.web.me import me_blp
 from shared.web.ops import (
     ReadinessCheck,
     database_check,

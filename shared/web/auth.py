@@ -7,10 +7,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask
-import marshmallow as ma
 
 from shared.auth import InvalidToken, Principal
-from shared.web.api import BEARER, Blueprint
 from shared.web.problems import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,41 +36,17 @@ def current_principal() -> Principal:
     return principal
 
 
-def optional_principal() -> Principal | None:
-    """The caller if a token was sent (a bad token is still a 401), else None."""
-    if "Authorization" not in flask.request.headers:
-        return None
-    return current_principal()
-
-
 def requires_role(*roles: str) -> Callable[[F], F]:
-    """The route needs a valid token whose role is one of `roles`."""
+    """The route needs a valid token, and with `roles` given, one whose role is among them."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             principal = current_principal()
-            if principal.role not in roles:
+            if roles and principal.role not in roles:
                 raise Problem(403, f"This needs the role {' or '.join(roles)}.")
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-class MeSchema(ma.Schema):
-    account_id = ma.fields.UUID()
-    role = ma.fields.String()
-
-
-me_blp = Blueprint("me", __name__, url_prefix="/api/v1", description="Who the token belongs to")
-
-
-@me_blp.get("/me")
-@me_blp.doc(security=BEARER)
-@me_blp.response(200, MeSchema)
-@me_blp.problem(401, "No valid token, or its account was revoked")
-def me() -> Principal:
-    """The account behind the bearer token, as this service sees it (revocations included)."""
-    return current_principal()

@@ -24,8 +24,7 @@ from services.ledger.api.schemas import (
 )
 from services.ledger.domain.accounts_chart import balance_from
 from services.ledger.receipts import EXTENSIONS, sniff
-from shared.web.api import BEARER
-from shared.web.auth import current_principal, requires_role
+from shared.web.auth import current_principal
 from shared.web.problems import Problem
 
 blp = LedgerBlueprint(
@@ -61,8 +60,7 @@ def list_entries(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/expenses")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.arguments(ExpenseForm, location=MULTIPART)
 @blp.response(201, EntrySchema)
 @blp.problem(403, "Not this campaign's creator")
@@ -89,8 +87,7 @@ def record_expense(form: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, An
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/entries/<int:seq>/reverse")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.arguments(ReverseIn)
 @blp.response(201, EntrySchema)
 @blp.problem(403, "Not this campaign's creator")
@@ -121,7 +118,7 @@ def get_balance(campaign_id: uuid.UUID) -> dict[str, Any]:
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/receipts/<string:sha256>")
-@blp.doc(security=BEARER)
+@blp.authenticated()
 @blp.response(200, description="The receipt file", content_type="application/octet-stream")
 @blp.problem(403, "Only the campaign's creator and auditors see receipts")
 @blp.problem(404, "No expense of this campaign has that receipt")

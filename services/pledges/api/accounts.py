@@ -8,19 +8,16 @@ from typing import Any
 from services.pledges import commands, handlers
 from services.pledges.api.context import uow
 from services.pledges.api.schemas import AccountIn, AccountOut, RevokedOut, RevokeIn
-from shared.web.api import BEARER, Blueprint
+from shared.web.api import Blueprint
 from shared.web.app import service_context
-from shared.web.auth import requires_role
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
 
 @blp.post("/accounts")
-@blp.doc(security=BEARER)
-@requires_role("admin")
+@blp.authenticated("admin")
 @blp.arguments(AccountIn)
 @blp.response(201, AccountOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Only admins create accounts this way")
 def create_account(body: dict[str, Any]) -> dict[str, Any]:
     """Create an account and return its token, once."""
@@ -37,8 +34,7 @@ def create_account(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.post("/accounts/<uuid:account_id>/revoke")
-@blp.doc(security=BEARER)
-@requires_role("admin")
+@blp.authenticated("admin")
 @blp.arguments(RevokeIn)
 @blp.response(200, RevokedOut)
 @blp.problem(404, "No such account")

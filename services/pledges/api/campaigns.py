@@ -15,19 +15,17 @@ from services.pledges.api.schemas import (
     CampaignQuery,
 )
 from services.pledges.domain.values import BudgetLine, TierSpec
-from shared.web.api import BEARER, Blueprint
-from shared.web.auth import current_principal, requires_role
+from shared.web.api import Blueprint
+from shared.web.auth import current_principal
 from shared.web.problems import Problem
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1", description="Campaigns")
 
 
 @blp.post("/campaigns")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.arguments(CampaignIn)
 @blp.response(201, CampaignOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Only creators draft campaigns")
 @blp.problem(415, "The body is not JSON")
 @blp.problem(422, "A term is missing or invalid; `errors` names it")
@@ -48,11 +46,9 @@ def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.patch("/campaigns/<uuid:campaign_id>")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.arguments(CampaignEdit)
 @blp.response(200, CampaignOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Not this campaign's creator")
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "The campaign is no longer a draft")

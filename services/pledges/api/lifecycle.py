@@ -8,8 +8,8 @@ from typing import Any
 from services.pledges import commands, handlers
 from services.pledges.api import context
 from services.pledges.api.schemas import CampaignOut
-from shared.web.api import BEARER, Blueprint
-from shared.web.auth import current_principal, requires_role
+from shared.web.api import Blueprint
+from shared.web.auth import current_principal
 
 blp = Blueprint(
     "campaign_lifecycle",
@@ -20,10 +20,8 @@ blp = Blueprint(
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/launch")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.response(200, CampaignOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Not this campaign's creator")
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "Not a draft")
@@ -35,10 +33,8 @@ def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/cancel")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.response(200, CampaignOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Not this campaign's creator")
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "Already ended, or the deadline has passed (settle instead)")
@@ -50,10 +46,8 @@ def cancel_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/settle")
-@blp.doc(security=BEARER)
-@requires_role("creator", "admin")
+@blp.authenticated("creator", "admin")
 @blp.response(200, CampaignOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Neither this campaign's creator nor an admin")
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "Before the deadline, or the campaign is not live")

@@ -21,8 +21,8 @@ from services.pledges.api.pledge_schemas import (
     RefundIn,
 )
 from services.pledges.domain import Pledge
-from shared.web.api import BEARER, Blueprint
-from shared.web.auth import current_principal, requires_role
+from shared.web.api import Blueprint
+from shared.web.auth import current_principal
 
 blp = Blueprint("pledges", __name__, url_prefix="/api/v1", description="Pledges")
 
@@ -30,13 +30,11 @@ _pledge_out = PledgeOut()
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/pledges")
-@blp.doc(security=BEARER)
-@requires_role("backer")
+@blp.authenticated("backer")
 @blp.arguments(PledgeHeaders, location="headers")
 @blp.arguments(PledgeIn)
 @blp.response(201, PledgeOut, description="A new pledge")
 @blp.alt_response(200, schema=PledgeOut, description="The backer's active pledge, changed")
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Only backers pledge")
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "The campaign is not live, or the tier is sold out")
@@ -68,9 +66,8 @@ def make_pledge(
 
 
 @blp.get("/pledges/<uuid:pledge_id>")
-@blp.doc(security=BEARER)
+@blp.authenticated()
 @blp.response(200, PledgeOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Neither the pledge's backer nor the campaign's creator")
 @blp.problem(404, "No such pledge")
 def get_pledge(pledge_id: uuid.UUID) -> Pledge:
@@ -79,10 +76,9 @@ def get_pledge(pledge_id: uuid.UUID) -> Pledge:
 
 
 @blp.get("/me/pledges")
-@blp.doc(security=BEARER)
+@blp.authenticated()
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, PledgeList)
-@blp.problem(401, "No valid token")
 def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
     """The caller's own pledges, newest first, in every state."""
     found = handlers.pledges_of(
@@ -92,11 +88,9 @@ def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.patch("/pledges/<uuid:pledge_id>")
-@blp.doc(security=BEARER)
-@requires_role("backer")
+@blp.authenticated("backer")
 @blp.arguments(PledgeEdit)
 @blp.response(200, PledgeOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Not this pledge's backer")
 @blp.problem(404, "No such pledge")
 @blp.problem(409, "The campaign is not live, the pledge is not active, or the tier is sold out")
@@ -115,10 +109,8 @@ def change_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
 
 
 @blp.post("/pledges/<uuid:pledge_id>/cancel")
-@blp.doc(security=BEARER)
-@requires_role("backer")
+@blp.authenticated("backer")
 @blp.response(200, PledgeOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Not this pledge's backer")
 @blp.problem(404, "No such pledge")
 @blp.problem(409, "The campaign is not live, or the pledge is not active")
@@ -129,11 +121,9 @@ def cancel_pledge(pledge_id: uuid.UUID) -> Pledge:
 
 
 @blp.post("/pledges/<uuid:pledge_id>/refund")
-@blp.doc(security=BEARER)
-@requires_role("creator")
+@blp.authenticated("creator")
 @blp.arguments(RefundIn)
 @blp.response(200, PledgeOut)
-@blp.problem(401, "No valid token")
 @blp.problem(403, "Not the campaign's creator")
 @blp.problem(404, "No such pledge")
 @blp.problem(409, "Not collected, or more than is left to refund")

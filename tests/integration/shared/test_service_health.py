@@ -62,3 +62,21 @@ def test_every_answer_names_its_request(sqlite_url: str, tmp_path: Path) -> None
     assert kept.headers["X-Request-ID"] == "trace-42.a_b"
     hostile = client.get("/healthz", headers={"X-Request-ID": "x\u2028<script>" + "y" * 200})
     assert re.fullmatch(r"[0-9a-f]{32}", hostile.headers["X-Request-ID"])
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_every_route_that_needs_a_token_documents_the_401(
+    service: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    spec = make_app(service, sqlite_url, tmp_path).test_client().get("/api/v1/openapi.json").json
+    guarded = [
+        (path, method, operation)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if isinstance(operation, dict) and operation.get("security")
+    ]
+    assert guarded  # at least /me
+    for path, method, operation in guarded:
+        answer = operation["responses"].get("401")
+        assert answer is not None, f"{method.upper()} {path} does not document its 401"
+        assert "application/problem+json" in answer["content"], (method, path)
