@@ -22,7 +22,7 @@ from bench.common import write_results
 from bench.ledger_setup import LedgerDatabase, describe, ledger_databases
 from services.ledger.adapters.merkle_nodes import SqlNodeStore
 from services.ledger.adapters.tables import journals, merkle_nodes
-from services.ledger.checkpointing import publish_checkpoint
+from services.ledger.checkpoint_publishing import publish_checkpoint
 from services.ledger.domain import merkle
 
 NAME = "ledger_proofs"
@@ -111,7 +111,7 @@ def measure_size(db: LedgerDatabase, size: int, proofs: int, checkpoints: int) -
     for offset in range(checkpoints):
         with db.uow() as uow:  # rolled back: each repeat signs and stores the same new size
             started = time.perf_counter()
-            publish_checkpoint(uow, campaign_id, size - offset, datetime.now(UTC))
+            publish_checkpoint(uow, db.signing, campaign_id, size - offset, datetime.now(UTC))
             checkpoint_times.append(time.perf_counter() - started)
     return {
         "database": db.name,

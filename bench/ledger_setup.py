@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from bench.common import machine_description, postgres_scratch_database
 from services.ledger.adapters.tables import TABLES, campaigns, journals
-from services.ledger.domain.checkpoint import generate_signer
+from services.ledger.domain.signed_note import generate_signer
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.db import make_engine
@@ -32,7 +32,7 @@ class LedgerDatabase:
     signing: LogSigning
 
     def uow(self) -> LedgerUnitOfWork:
-        return LedgerUnitOfWork(self.engine, TABLES, "ledger", self.signing)
+        return LedgerUnitOfWork(self.engine, TABLES, "ledger")
 
     def open_campaign(self, currency: str = "EUR") -> tuple[uuid.UUID, uuid.UUID]:
         """A campaign in the read model with an empty journal; returns (campaign, creator)."""

@@ -24,7 +24,7 @@ import click
 
 from bench.common import Measurement, Timing, results_table, timed, with_ratios, write_results
 from services.ledger.domain import Journal, merkle
-from services.ledger.domain.checkpoint import Checkpoint, generate_signer, sign_note
+from services.ledger.domain.signed_note import Checkpoint, generate_signer, sign_note
 from services.ledger.verify import verify_export
 
 NAME = "ledger_verify"

@@ -25,10 +25,9 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import click
 import flask
@@ -36,9 +35,6 @@ import sqlalchemy as sa
 
 from bench.common import machine_description, postgres_scratch_database, write_results
 from infra.broker import find_free_port
-from services.pledges.unit_of_work import PledgesUnitOfWork
-from shared.auth import TokenIssuer, load_or_create_signing_key
-from shared.config import Settings
 from shared.db import make_engine
 from shared.migrations import upgrade
 
@@ -103,16 +99,15 @@ class Setup:
     """The scratch database, the key and accounts the pledges app trusts, its live campaigns."""
 
     def __init__(self, url: str, scratch: Path, campaigns: int) -> None:
-        from services.pledges.bootstrap import SERVICE
+        from services.pledges.bootstrap import bootstrap
 
         self.url, self.scratch = url, scratch
         upgrade("pledges", url)
-        self.engine = make_engine(url)
+        pledges = bootstrap({"database_url": url, "var_dir": scratch})
+        self.engine = pledges.engine
         _plain_metadata.create_all(self.engine)
-        settings = Settings.load("pledges", {"database_url": url, "var_dir": scratch})
-        self.uow = cast(Callable[[], PledgesUnitOfWork], SERVICE.uow_factory(self.engine, settings))
-        key = load_or_create_signing_key(scratch / "keys" / "token-signing.key")
-        self.issuer = TokenIssuer(key)
+        self.uow = pledges.uow_factory
+        self.issuer = pledges.token_issuer
         self.campaigns = self._live_campaigns(campaigns)
 
     def _live_campaigns(self, count: int) -> list[uuid.UUID]:

@@ -34,6 +34,7 @@ __all__ = [
     "jar_dir",
     "kafka_cli",
     "kafka_version",
+    "port_is_free",
     "wait_until_ready",
 ]
 
@@ -73,6 +74,9 @@ class LocalBroker:
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
+            # Interrupted (Ctrl-C) between starting the JVM and writing its pid: still ours.
+            if self._process is not None and self._process.poll() is None:
+                return self._process.pid
             return None
         if self._process is not None and self._process.pid == pid:
             return pid if self._process.poll() is None else None
@@ -102,7 +106,7 @@ class LocalBroker:
             return
         self.pid_file.unlink(missing_ok=True)
         for port in (self.port, self.controller_port):
-            if not _port_is_free(port):
+            if not port_is_free(port):
                 raise BrokerError(f"port {port} on 127.0.0.1 is already in use")
         libs = self.libs or jar_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -278,10 +282,19 @@ def _is_kafka_process(pid: int) -> bool:
     return False
 
 
-def _port_is_free(port: int) -> bool:
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on `port` and a server could bind it now.
+
+    SO_REUSEADDR, as Kafka's own listener has it, so that connections left in TIME_WAIT by a
+    broker that just stopped do not count: without it a quick restart is refused for a minute.
+    The connect probe also catches listeners the bind would not see (other platforms' rules).
+    """
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True

@@ -75,9 +75,10 @@ def serve(service: str, host: str, port: int | None, workers: int, threads: int)
 @click.argument("service", type=SERVICE)
 def worker(service: str) -> None:
     """Run SERVICE's outbox relay and event consumer until interrupted."""
+    from services.registry import bootstrap
     from shared.worker import run_worker
 
-    run_worker(service_spec(service), Settings.load(service))
+    run_worker(bootstrap(service))
 
 
 @main.command()

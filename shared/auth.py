@@ -1,19 +1,22 @@
 """API tokens: signed by the pledges service, checked by every service on its own.
 
-A token is a JWT signed with Ed25519 (EdDSA). Any service holding the public key can check it
-without calling another service; revocations arrive as `account.revoked` events and are kept in
-each service's own `revoked_accounts` table. The signing key never leaves the pledges service,
-so no other service can mint a token.
+A token is a JWT signed with Ed25519 (EdDSA) that expires (`exp`) and has its own id (`jti`).
+Any service holding the public key can check it without calling another service; revocations
+arrive as `account.revoked` and `token.revoked` events and are kept in each service's own
+`revoked_accounts` and `revoked_tokens` tables. The signing key never leaves the pledges
+service, so no other service can mint a token: they read only the public half.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jwt
@@ -22,10 +25,47 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 ROLES = ("creator", "backer", "auditor", "admin")
 ISSUER = "fundtrail"
+#: How long a token lives unless its issuer says otherwise (FUNDTRAIL_TOKEN_LIFETIME).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
+#: The longest life a token may be given: a forgotten token must still die some day.
+MAX_TOKEN_LIFETIME = timedelta(days=365)
+#: Clocks of different machines disagree a little; a token is not refused for that.
+CLOCK_LEEWAY = timedelta(seconds=60)
+
+_DURATION = re.compile(r"^\s*(\d{1,9})\s*([smhdw]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class InvalidToken(Exception):
-    """The token is missing, malformed, forged, or its account was revoked."""
+    """The token is missing, malformed, forged, expired, or it or its account was revoked."""
+
+
+class ExpiredToken(InvalidToken):
+    """The token was genuine but its `exp` has passed."""
+
+
+class MissingPublicKey(RuntimeError):
+    """A service that checks tokens was given no (usable) public key to check them with."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90d`, `12h`, `30m`, `45s`, `2w`, or a bare number of seconds, as a timedelta."""
+    match = _DURATION.match(str(text))
+    if match is None:
+        raise ValueError(
+            f"{text!r} is not a duration: use a whole number with s, m, h, d or w "
+            "(such as 90d or 12h), or a number of seconds"
+        )
+    return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
+
+
+def check_lifetime(lifetime: timedelta) -> timedelta:
+    """`lifetime` if a token may be given it: more than nothing, at most MAX_TOKEN_LIFETIME."""
+    if lifetime <= timedelta(0):
+        raise ValueError("a token's lifetime must be positive")
+    if lifetime > MAX_TOKEN_LIFETIME:
+        raise ValueError(f"a token may live at most {MAX_TOKEN_LIFETIME.days} days")
+    return lifetime
 
 
 @dataclass(frozen=True)
@@ -35,10 +75,37 @@ class Principal:
     account_id: uuid.UUID
     role: str
     token_id: uuid.UUID
+    #: When the token stops being accepted (None only for principals made by hand).
+    expires_at: datetime | None = None
 
 
-def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
-    """Read the token signing key, creating it (mode 0600) on first run."""
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly signed token and what its holder may want to know about it."""
+
+    #: The JWT itself: shown once, never stored.
+    token: str
+    #: Its `jti`: the id to revoke it by.
+    token_id: uuid.UUID
+    issued_at: datetime
+    expires_at: datetime
+
+
+def load_or_create_signing_key(
+    path: Path, public_key_file: Path | None = None
+) -> Ed25519PrivateKey:
+    """Read the token signing key, creating it (mode 0600) on first run.
+
+    With `public_key_file`, also (re)write the public half there, for the services on this
+    machine that verify tokens and must never see the private key.
+    """
+    key = _load_or_create_private_key(path)
+    if public_key_file is not None:
+        write_public_key_file(key, public_key_file)
+    return key
+
+
+def _load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
@@ -55,7 +122,7 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return load_or_create_signing_key(path)
+        return _load_or_create_private_key(path)
     with os.fdopen(fd, "wb") as file:
         file.write(pem)
     return key
@@ -67,33 +134,103 @@ def public_key_text(key: Ed25519PrivateKey) -> str:
     return base64.b64encode(raw).decode()
 
 
+def write_public_key_file(key: Ed25519PrivateKey, path: Path) -> None:
+    """Write the public half of `key` to `path` (one line, as FUNDTRAIL_TOKEN_PUBLIC_KEY)."""
+    text = public_key_text(key) + "\n"
+    if path.exists() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside, then renamed: a service starting meanwhile reads the old or the new key,
+    # never half a line.
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def parse_public_key(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
 
 
-class TokenIssuer:
-    def __init__(self, key: Ed25519PrivateKey) -> None:
-        self._key = key
+def load_public_key(text: str, path: Path) -> Ed25519PublicKey:
+    """The token verifier key: `text` (base64) if given, else the one-line file at `path`."""
+    where = "FUNDTRAIL_TOKEN_PUBLIC_KEY"
+    if not text.strip() and path.exists():
+        text, where = path.read_text(), str(path)
+    if not text.strip():
+        raise MissingPublicKey(
+            "No public key to check API tokens with: set FUNDTRAIL_TOKEN_PUBLIC_KEY to the "
+            f"pledges service's public token key, or provide the file {path} (the pledges "
+            "service and `make run` write it). Only the pledges service holds the private key."
+        )
+    try:
+        return parse_public_key(text.strip())
+    except (ValueError, binascii.Error):
+        raise MissingPublicKey(
+            f"{where} does not hold a base64 Ed25519 public key (32 bytes)"
+        ) from None
 
-    def issue(self, account_id: uuid.UUID, role: str, now: datetime | None = None) -> str:
+
+class TokenIssuer:
+    """Signs tokens; only the pledges service has one."""
+
+    def __init__(
+        self, key: Ed25519PrivateKey, lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
+    ) -> None:
+        self._key = key
+        self._lifetime = check_lifetime(lifetime)
+
+    def mint(
+        self,
+        account_id: uuid.UUID,
+        role: str,
+        *,
+        lifetime: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> IssuedToken:
+        """A new token for the account, living `lifetime` (the issuer's default if None)."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
+        life = check_lifetime(lifetime if lifetime is not None else self._lifetime)
+        # JWT times are whole seconds; round once so expires_at says exactly what `exp` says.
+        issued_at = datetime.fromtimestamp(int((now or datetime.now(UTC)).timestamp()), UTC)
+        expires_at = issued_at + timedelta(seconds=int(life.total_seconds()))
+        token_id = uuid.uuid4()
         claims = {
             "iss": ISSUER,
             "sub": str(account_id),
             "role": role,
-            "jti": str(uuid.uuid4()),
-            "iat": int((now or datetime.now(UTC)).timestamp()),
+            "jti": str(token_id),
+            "iat": int(issued_at.timestamp()),
+            "exp": int(expires_at.timestamp()),
         }
-        return jwt.encode(claims, self._key, algorithm="EdDSA")
+        token = jwt.encode(claims, self._key, algorithm="EdDSA")
+        return IssuedToken(token, token_id, issued_at, expires_at)
+
+    def issue(
+        self,
+        account_id: uuid.UUID,
+        role: str,
+        now: datetime | None = None,
+        lifetime: timedelta | None = None,
+    ) -> str:
+        """Just the token string of `mint`."""
+        return self.mint(account_id, role, lifetime=lifetime, now=now).token
 
 
 class TokenVerifier:
+    """Checks a token's signature, claims and expiry, then asks whether it was revoked."""
+
     def __init__(
-        self, public_key: Ed25519PublicKey, is_revoked: Callable[[uuid.UUID], bool]
+        self,
+        public_key: Ed25519PublicKey,
+        is_revoked: Callable[[uuid.UUID], bool],
+        is_token_revoked: Callable[[uuid.UUID], bool] = lambda _token_id: False,
+        leeway: timedelta = CLOCK_LEEWAY,
     ) -> None:
         self._public_key = public_key
         self._is_revoked = is_revoked
+        self._is_token_revoked = is_token_revoked
+        self._leeway = leeway
 
     def verify(self, token: str) -> Principal:
         try:
@@ -102,17 +239,27 @@ class TokenVerifier:
                 self._public_key,
                 algorithms=["EdDSA"],  # never let the token pick its own algorithm
                 issuer=ISSUER,
-                options={"require": ["iss", "sub", "role", "jti", "iat"]},
+                leeway=self._leeway,
+                # `exp` is required: a token without one (issued before tokens expired) would
+                # otherwise be accepted for ever.
+                options={"require": ["iss", "sub", "role", "jti", "iat", "exp"]},
             )
             principal = Principal(
                 account_id=uuid.UUID(claims["sub"]),
                 role=claims["role"],
                 token_id=uuid.UUID(claims["jti"]),
+                expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
             )
-        except (jwt.PyJWTError, ValueError, TypeError, AttributeError) as exc:
+        except jwt.ExpiredSignatureError:
+            raise ExpiredToken(
+                "the token has expired: get a fresh one (see `fundtrail accounts token`)"
+            ) from None
+        except (jwt.PyJWTError, ValueError, TypeError, AttributeError, OverflowError) as exc:
             raise InvalidToken(f"invalid token: {exc}") from None
         if principal.role not in ROLES:
             raise InvalidToken("invalid token: unknown role")
         if self._is_revoked(principal.account_id):
             raise InvalidToken("the account has been revoked")
+        if self._is_token_revoked(principal.token_id):
+            raise InvalidToken("the token has been revoked")
         return principal

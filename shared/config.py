@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from environs import Env
+
+from shared.auth import DEFAULT_TOKEN_LIFETIME, check_lifetime, parse_duration
 
 SERVICES = ("pledges", "ledger", "updates")
 
@@ -30,7 +33,7 @@ class Settings:
     #: Ed25519 private key that signs API tokens (only the pledges service needs it).
     token_signing_key_file: Path
     #: The verifier half of the token key (base64 of the raw 32-byte public key). When empty the
-    #: service derives it from `token_signing_key_file`, which only works on one machine.
+    #: ledger and updates read it from `public_key_file`; they never read the private key.
     token_public_key: str
     #: How often a message may fail processing before it is sent to the dead-letter topic.
     consumer_max_attempts: int
@@ -38,6 +41,11 @@ class Settings:
     log_format: str
     #: Consumer group id prefix; each service consumes as `<prefix>.<service>`.
     consumer_group_prefix: str
+    #: Where the pledges service writes, and the others read, the public token key; None means
+    #: `<var_dir>/keys/token-signing.pub` (see `public_key_file`).
+    token_public_key_file: Path | None = None
+    #: How long a token lives when its issuer names no lifetime (pledges only).
+    token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
     #: Anything a single service adds (ledger: log origin, key file ...).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -59,6 +67,8 @@ class Settings:
                 "FUNDTRAIL_TOKEN_KEY_FILE", var_dir / "keys" / "token-signing.key"
             ),
             token_public_key=env.str("FUNDTRAIL_TOKEN_PUBLIC_KEY", ""),
+            token_public_key_file=env.path("FUNDTRAIL_TOKEN_PUBLIC_KEY_FILE", None),
+            token_lifetime=_lifetime(env.str("FUNDTRAIL_TOKEN_LIFETIME", "30d")),
             consumer_max_attempts=env.int("FUNDTRAIL_CONSUMER_MAX_ATTEMPTS", 3),
             log_format=env.str("FUNDTRAIL_LOG_FORMAT", "console"),
             consumer_group_prefix=env.str("FUNDTRAIL_CONSUMER_GROUP_PREFIX", "fundtrail"),
@@ -69,3 +79,15 @@ class Settings:
     @property
     def consumer_group(self) -> str:
         return f"{self.consumer_group_prefix}.{self.service}"
+
+    @property
+    def public_key_file(self) -> Path:
+        """The public token key's file; beside the service's var_dir unless set."""
+        return self.token_public_key_file or self.var_dir / "keys" / "token-signing.pub"
+
+
+def _lifetime(text: str) -> timedelta:
+    try:
+        return check_lifetime(parse_duration(text))
+    except ValueError as exc:
+        raise ValueError(f"FUNDTRAIL_TOKEN_LIFETIME: {exc}") from None

@@ -1,4 +1,4 @@
-"""Idempotent event consumption: decode, handle once in a database transaction, then commit offsets.
+"""Idempotent event consumption: decode to a typed event, handle it once, then commit offsets.
 
 Each poll batch is handled in one unit of work, each event in a savepoint that also records its
 event id; a redelivered event finds its id and is skipped. Kafka offsets are committed only after
@@ -24,13 +24,14 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from shared.db import UnitOfWork
-from shared.events import Envelope, InvalidEvent, decode
+from shared.events import Event, InvalidEvent, decode, to_event
 from shared.logging import get_logger
 from shared.topics import dead_letter_topic
 
 log = get_logger(__name__)
 
-Handler = Callable[[Envelope, Any], None]
+#: A handler with its dependencies bound: the typed event, and the batch's unit of work.
+Handler = Callable[[Event, Any], None]
 
 #: Errors that say the database is away, not that the message is bad: retried without limit.
 TRANSIENT_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError)
@@ -122,12 +123,13 @@ class EventConsumer:
         structlog.contextvars.unbind_contextvars("event_id", "type")
         try:
             envelope = decode(record.value)
+            handler = self._handlers.get(envelope.type)
+            if handler is None:
+                return Outcome("ignored")
+            event = to_event(envelope)
         except InvalidEvent as exc:
             dead.append((record, f"invalid event: {exc}", 0))
             return Outcome("dead-lettered", str(exc))
-        handler = self._handlers.get(envelope.type)
-        if handler is None:
-            return Outcome("ignored")
         structlog.contextvars.bind_contextvars(event_id=str(envelope.event_id), type=envelope.type)
 
         error = "never attempted"
@@ -137,7 +139,7 @@ class EventConsumer:
                 if not uow.first_time(envelope):
                     savepoint.commit()
                     return Outcome("duplicate")
-                handler(envelope, uow)
+                handler(event, uow)
                 savepoint.commit()
                 return Outcome("handled")
             except TRANSIENT_ERRORS:

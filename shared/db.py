@@ -5,7 +5,6 @@ Each service owns its own database; these tables exist once in each of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -15,7 +14,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.schema import SchemaItem
 
-from shared.config import Settings
 from shared.events import Envelope, encode
 
 
@@ -114,15 +112,26 @@ def revoked_accounts_columns() -> list[SchemaItem]:
     ]
 
 
+def revoked_tokens_columns() -> list[SchemaItem]:
+    return [
+        sa.Column("token_id", sa.Uuid, primary_key=True),
+        sa.Column("account_id", sa.Uuid, nullable=False),
+        sa.Column("revoked_at", UtcDateTime(), nullable=False),
+        # Past this the token is refused as expired anyway, so the row may then be dropped.
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+    ]
+
+
 PLUMBING_TABLES = {
     "outbox": outbox_columns,
     "processed_events": processed_events_columns,
     "revoked_accounts": revoked_accounts_columns,
+    "revoked_tokens": revoked_tokens_columns,
 }
 
 
 def add_plumbing_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
-    """Add the outbox, processed-events and revoked-accounts tables to a service's metadata."""
+    """Add the outbox, processed-events and revocation tables to a service's metadata."""
     return {name: sa.Table(name, metadata, *columns()) for name, columns in PLUMBING_TABLES.items()}
 
 
@@ -151,17 +160,6 @@ class UnitOfWork:
             self._transaction.rollback()
         self.connection.close()
         self.connection = None
-
-    @classmethod
-    def factory(
-        cls, engine: Engine, tables: dict[str, sa.Table], producer: str, settings: Settings
-    ) -> Callable[[], UnitOfWork]:
-        """Units of work for one process.
-
-        A service whose units of work need more than a connection (the ledger's signing key)
-        overrides this to prepare it once from `settings`, not once per transaction.
-        """
-        return lambda: cls(engine, tables, producer)
 
     def _open(self, connection: Connection) -> None:
         """Subclasses create their repositories here."""
@@ -207,6 +205,19 @@ class UnitOfWork:
     def revoke_account(self, account_id: Any, revoked_at: Any) -> None:
         table = self._tables["revoked_accounts"]
         values = {"account_id": account_id, "revoked_at": revoked_at}
+        self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
+
+    def revoke_token(
+        self, token_id: Any, account_id: Any, revoked_at: datetime, expires_at: datetime
+    ) -> None:
+        """Remember that one token is refused from now on (its account's others are not)."""
+        table = self._tables["revoked_tokens"]
+        values = {
+            "token_id": token_id,
+            "account_id": account_id,
+            "revoked_at": revoked_at,
+            "expires_at": expires_at,
+        }
         self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
 
 

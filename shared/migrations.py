@@ -47,5 +47,10 @@ def create_plumbing_tables_v1() -> None:
     Frozen with the migrations that call it: a later change to these tables gets a function
     of its own, called from a new migration in each service.
     """
-    for name, columns in PLUMBING_TABLES.items():
-        op.create_table(name, *columns())
+    for name in ("outbox", "processed_events", "revoked_accounts"):
+        op.create_table(name, *PLUMBING_TABLES[name]())
+
+
+def create_revoked_tokens_table() -> None:
+    """Add the revoked-tokens table (single tokens refused by id), in each service's migration."""
+    op.create_table("revoked_tokens", *PLUMBING_TABLES["revoked_tokens"]())

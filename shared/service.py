@@ -1,4 +1,8 @@
-"""How a service describes itself to the shared app skeleton, worker and CLI."""
+"""What a service is, as the shared app skeleton, worker and CLI need to know it.
+
+Static facts only (no engine, no keys): its composition root (`bootstrap.py`) builds the
+process's live `Dependencies` from this and `Settings`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from shared.config import Settings
-from shared.consumer import Handler
 from shared.db import UnitOfWork
 
 
@@ -22,12 +24,9 @@ class ServiceSpec:
     tables: dict[str, sa.Table]
     #: Its unit of work, with its repositories.
     uow_class: type[UnitOfWork]
-    #: The topics it consumes, and the handler for each event type it acts on.
+    #: The topics it consumes, and the handler for each event type it acts on: each takes
+    #: `(event, uow)` then, by name, whatever dependencies it needs (see shared/bootstrap.py).
     topics: Sequence[str]
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[str, Callable[..., None]]
     #: The WSGI app for gunicorn, as `module:callable()`.
     app_factory: str
-
-    def uow_factory(self, engine: sa.Engine, settings: Settings) -> Callable[[], UnitOfWork]:
-        """Units of work on `engine` for one process of this service."""
-        return self.uow_class.factory(engine, self.tables, self.name, settings)

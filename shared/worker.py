@@ -10,21 +10,23 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from shared.config import Settings
+from shared.bootstrap import Dependencies
 from shared.consumer import EventConsumer
-from shared.db import make_engine
 from shared.kafka import make_consumer, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
-from shared.service import ServiceSpec
 
 T = TypeVar("T")
 
 log = get_logger(__name__)
 
 
-def run_worker(spec: ServiceSpec, settings: Settings, stop: threading.Event | None = None) -> None:
-    """Relay the outbox and consume the service's topics until SIGTERM/SIGINT (or `stop`)."""
+def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) -> None:
+    """Relay the outbox and consume the service's topics until SIGTERM/SIGINT (or `stop`).
+
+    Built from the same composition root as the service's app (Flask's worker pattern).
+    """
+    spec, settings = dependencies.spec, dependencies.settings
     configure_logging(settings.log_format)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
@@ -36,7 +38,7 @@ def run_worker(spec: ServiceSpec, settings: Settings, stop: threading.Event | No
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
 
-    engine = make_engine(settings.database_url)
+    engine = dependencies.engine
     servers = settings.kafka_bootstrap_servers
     threads = [
         threading.Thread(
@@ -47,7 +49,7 @@ def run_worker(spec: ServiceSpec, settings: Settings, stop: threading.Event | No
         threads.append(
             threading.Thread(
                 target=_consume,
-                args=(spec, settings, engine, stop),
+                args=(dependencies, stop),
                 name="consumer",
                 daemon=True,
             )
@@ -74,9 +76,8 @@ def _relay(
         producer.close(timeout=5)
 
 
-def _consume(
-    spec: ServiceSpec, settings: Settings, engine: sa.Engine, stop: threading.Event
-) -> None:
+def _consume(dependencies: Dependencies, stop: threading.Event) -> None:
+    spec, settings = dependencies.spec, dependencies.settings
     servers = settings.kafka_bootstrap_servers
     clients = _retrying(
         lambda: (
@@ -91,8 +92,8 @@ def _consume(
     consumer = EventConsumer(
         kafka_consumer,
         dead_letters,
-        spec.uow_factory(engine, settings),
-        spec.handlers,
+        dependencies.uow_factory,
+        dependencies.event_handlers(),
         max_attempts=settings.consumer_max_attempts,
     )
     try:

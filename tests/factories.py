@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import flask
 
 from services.registry import service_spec
 from shared.auth import TokenIssuer, load_or_create_signing_key
+from shared.consumer import EventConsumer, Outcome
 from shared.migrations import upgrade
 
 
@@ -18,6 +22,11 @@ def service_settings(
     service: str, database_url: str, var_dir: Path, kafka: str = "localhost:1", **extra: Any
 ) -> dict[str, Any]:
     """Settings overrides for one service in a test: its own database, a shared key folder."""
+    if service != "pledges" and "token_public_key" not in extra:
+        # The tests stand in for the pledges service: they hold the key pair in var_dir, and
+        # the ledger and updates read only the public half it writes, as in production.
+        keys = var_dir / "keys"
+        load_or_create_signing_key(keys / "token-signing.key", keys / "token-signing.pub")
     return {
         "database_url": database_url,
         "var_dir": var_dir,
@@ -53,13 +62,46 @@ def create_account(
     """A real account in the pledges service (outbox row included); returns (id, token)."""
     from services.pledges import commands, handlers
 
-    context = pledges_app.extensions["fundtrail"]
+    dependencies = pledges_app.extensions["fundtrail"]
     new = handlers.create_account(
         commands.CreateAccount(role=role, name=name),
-        context.uow_factory(),
-        context.extra["token_issuer"],
+        dependencies.uow_factory(),
+        dependencies.token_issuer,
     )
     return new.account.id, new.token
+
+
+def set_clock(app: flask.Flask, clock: Callable[[], datetime]) -> None:
+    """Swap the clock in the app's composition root; the next request reads the new one."""
+    app.extensions["fundtrail"] = dataclasses.replace(app.extensions["fundtrail"], clock=clock)
+
+
+class DeadLetters:
+    """Stands in for the dead-letter producer: keeps what would have been parked."""
+
+    def __init__(self) -> None:
+        self.parked: list[tuple[str, bytes]] = []
+
+    def send(self, topic: str, key: Any = None, value: bytes = b"", headers: Any = None) -> Any:
+        self.parked.append((topic, value))
+        return SimpleNamespace(get=lambda timeout=None: None)
+
+
+def consume(
+    app: flask.Flask, value: bytes, topic: str, dead_letters: DeadLetters | None = None
+) -> Outcome:
+    """Hand one message to a service exactly as its worker's consumer would: decoded, typed,
+    handled once by the handler its composition root wires, with its dependencies."""
+    dependencies = app.extensions["fundtrail"]
+    consumer = EventConsumer(
+        None,  # type: ignore[arg-type]  (no Kafka: one record is handed in)
+        dead_letters or DeadLetters(),  # type: ignore[arg-type]
+        dependencies.uow_factory,
+        dependencies.event_handlers(),
+        max_attempts=1,
+    )
+    record = SimpleNamespace(value=value, topic=topic, partition=0, offset=0, key=None)
+    return consumer.handle(record)  # type: ignore[arg-type]
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -110,10 +110,13 @@ def log() -> None:
 @log.command("key")
 def key() -> None:
     """Print the log's verifier key (creating the signing key on first run)."""
+    from services.ledger.settings import LedgerSettings
     from services.ledger.signing import LogSigning
     from shared.config import Settings
 
-    click.echo(LogSigning.from_settings(Settings.load("ledger")).signer.vkey)
+    # Only the key: the rest of the ledger's wiring (a database, the token key) is not needed.
+    ledger_settings = LedgerSettings.load(Settings.load("ledger"))
+    click.echo(LogSigning.from_settings(ledger_settings).signer.vkey)
 
 
 def add_ledger_commands(group: click.Group) -> None:

@@ -21,6 +21,8 @@ class RecordExpense:
     incurred_on: date
     #: The receipt file's bytes, as uploaded.
     receipt: bytes
+    #: Why this receipt may back this expense although it backs another still in force.
+    receipt_reuse_reason: str | None = None
 
 
 @dataclass(frozen=True)

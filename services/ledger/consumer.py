@@ -4,24 +4,18 @@ Besides pledge events, the ledger hears its own `ledger.entry_appended` announce
 that is how its worker learns of every append (API ones included) to batch checkpoints.
 """
 
+from collections.abc import Callable
+
 from services.ledger import handlers
 from shared import topics
 from shared.accounts import ACCOUNT_HANDLERS
+from shared.events.catalog import CAMPAIGN_EVENT_TYPES
 
 TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER)
 
-CAMPAIGN_EVENTS = (
-    "campaign.created",
-    "campaign.updated",
-    "campaign.launched",
-    "campaign.cancelled",
-    "campaign.succeeded",
-    "campaign.failed",
-)
-
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., None]] = {
     **ACCOUNT_HANDLERS,
-    **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENTS},
+    **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},
     "pledge.collected": handlers.on_pledge_collected,
     "pledge.refunded": handlers.on_pledge_refunded,
     "ledger.entry_appended": handlers.on_entry_appended,

@@ -7,23 +7,17 @@ event id, so a redelivered event is skipped); command handlers open and commit t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
 
-from services.ledger import checkpointing, commands
+from services.ledger import checkpoint_publishing, commands
 from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.journal import StoredEntry
 from services.ledger.adapters.receipts import ReceiptStore
 from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry
-from services.ledger.receipts import accept_receipt
+from services.ledger.receipt_files import accept_receipt
+from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
-from shared.events import Envelope
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from shared.clock import Clock, utc_now
+from shared.events.catalog import CampaignEvent, EntryAppended, PledgeCollected, PledgeRefunded
 
 
 class UnknownCampaign(NotFound):
@@ -33,46 +27,51 @@ class UnknownCampaign(NotFound):
 # --- events ------------------------------------------------------------------------------------
 
 
-def on_campaign_event(envelope: Envelope, uow: LedgerUnitOfWork) -> None:
-    """Any `campaign.*` event: keep the read model current; a new campaign gets its journal."""
-    uow.campaigns.record(envelope.payload, as_of=envelope.occurred_at)
-    uow.campaigns.open_journal(envelope.payload["campaign_id"], now=utc_now())
+def on_campaign_event(
+    event: CampaignEvent, uow: LedgerUnitOfWork, log_signing: LogSigning, clock: Clock
+) -> None:
+    """Any `campaign.*` event: keep the read model current; a new campaign gets its journal,
+    and its log begins with a signed checkpoint of the empty tree, so every known campaign has
+    a checkpoint to serve."""
+    uow.campaigns.record(event)
+    now = clock()
+    if uow.campaigns.open_journal(event.campaign_id, now=now):
+        checkpoint_publishing.publish_checkpoint(uow, log_signing, event.campaign_id, 0, now)
 
 
-def on_pledge_collected(envelope: Envelope, uow: LedgerUnitOfWork, clock: Clock = utc_now) -> None:
-    payload = envelope.payload
-    journal = _journal(uow, payload["campaign_id"], [payload["pledge_id"]])
+def on_pledge_collected(event: PledgeCollected, uow: LedgerUnitOfWork, clock: Clock) -> None:
+    journal = _journal(uow, event.campaign_id, [event.pledge_id])
     journal.record_contribution(
-        payload["pledge_id"],
-        payload["amount"],
-        payload["currency"],
-        envelope.event_id,
-        occurred_at=envelope.occurred_at,
+        event.pledge_id,
+        event.amount,
+        event.currency,
+        event.event_id,
+        occurred_at=event.occurred_at,
         recorded_at=clock(),
     )
     _save(uow, journal)
 
 
-def on_pledge_refunded(envelope: Envelope, uow: LedgerUnitOfWork, clock: Clock = utc_now) -> None:
+def on_pledge_refunded(event: PledgeRefunded, uow: LedgerUnitOfWork, clock: Clock) -> None:
     """`amount` is what this refund returns (not the pledge's running total)."""
-    payload = envelope.payload
-    journal = _journal(uow, payload["campaign_id"], [payload["pledge_id"]])
+    journal = _journal(uow, event.campaign_id, [event.pledge_id])
     journal.record_refund(
-        payload["pledge_id"],
-        payload["amount"],
-        payload["currency"],
-        envelope.event_id,
-        occurred_at=envelope.occurred_at,
+        event.pledge_id,
+        event.amount,
+        event.currency,
+        event.event_id,
+        occurred_at=event.occurred_at,
         recorded_at=clock(),
     )
     _save(uow, journal)
 
 
-def on_entry_appended(envelope: Envelope, uow: LedgerUnitOfWork, clock: Clock = utc_now) -> None:
-    """Our own announcement, heard back: publish a checkpoint when one is due."""
-    checkpointing.checkpoint_if_due(
-        uow, envelope.payload["campaign_id"], envelope.payload["seq"], clock()
-    )
+def on_entry_appended(
+    event: EntryAppended, uow: LedgerUnitOfWork, log_signing: LogSigning, clock: Clock
+) -> None:
+    """Our own announcement, heard back: publish a checkpoint when one is due. Only the worker
+    signs checkpoints; readers get the latest one published."""
+    checkpoint_publishing.checkpoint_if_due(uow, log_signing, event.campaign_id, event.seq, clock())
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -92,6 +91,7 @@ def record_expense(
         if command.recorded_by != journal.creator_id:
             raise NotCampaignCreator("only the campaign's creator keeps its books", "recorded_by")
         receipt = accept_receipt(command.receipt, receipt_max_bytes)
+        uow.journals.load_receipt_uses(journal, receipt.sha256)
         journal.record_expense(
             amount=command.amount,
             currency=command.currency,
@@ -102,6 +102,7 @@ def record_expense(
             receipt_sha256=receipt.sha256,
             recorded_by=command.recorded_by,
             recorded_at=clock(),
+            receipt_reuse_reason=command.receipt_reuse_reason,
         )
         # Stored before the commit, so no entry ever names a file that isn't there; a rollback
         # after this leaves an unreferenced file, which nobody can fetch (see docs/ledger.md).

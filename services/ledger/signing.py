@@ -1,7 +1,7 @@
 """How the ledger signs its logs: the key, the origin, and how often the worker checkpoints.
 
-Built once per process from the service's settings: by the web app for its routes, and by
-`LedgerUnitOfWork.factory` for the units of work of the app and of the worker alike.
+Built once per process, by the ledger's composition root (bootstrap.py), for the app, the
+worker and the CLI alike.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import uuid
 from dataclasses import dataclass
 
 from services.ledger.adapters.log_key import load_or_create_log_signer
-from services.ledger.domain.checkpoint import Signer
+from services.ledger.domain.signed_note import Signer
 from services.ledger.settings import LedgerSettings
-from shared.config import Settings
 
 
 @dataclass(frozen=True)
@@ -26,8 +25,7 @@ class LogSigning:
     checkpoint_interval: float
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LogSigning:
-        ledger = LedgerSettings.load(settings)
+    def from_settings(cls, ledger: LedgerSettings) -> LogSigning:
         signer = load_or_create_log_signer(ledger.log_key_file, ledger.log_origin)
         return cls(signer, ledger.log_origin, ledger.checkpoint_interval)
 

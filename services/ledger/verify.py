@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from services.ledger.domain import merkle
 from services.ledger.domain.canonical import NotCanonicalisable, canonical_json
-from services.ledger.domain.checkpoint import Checkpoint, NoteError, Verifier, open_note
+from services.ledger.domain.signed_note import Checkpoint, NoteError, Verifier, open_note
 
 KEY = "key"
 SIGNATURE = "signature"
@@ -38,7 +38,7 @@ Status = Literal["passed", "failed", "skipped"]
 
 
 @dataclass(frozen=True)
-class Problem:
+class Failure:
     """One failure, located as precisely as the check allows."""
 
     #: The name of the check that failed (one of this module's constants, e.g. `"root"`).
@@ -61,7 +61,7 @@ class Problem:
 class Check:
     """One thing the verifier checked, and how it went."""
 
-    #: Short name, the same as `Problem.check`.
+    #: Short name, the same as `Failure.check`.
     name: str
     #: What was checked, for people.
     description: str
@@ -76,7 +76,7 @@ class Report:
     #: The checks in the order they were made.
     checks: list[Check]
     #: The first problems found (at most `max_problems`), in the order found.
-    problems: list[Problem]
+    problems: list[Failure]
     #: Problems found beyond those kept, counted so a huge broken export stays cheap.
     more_problems: int = 0
     #: Export lines read (0 for a consistency check).
@@ -203,7 +203,7 @@ class _Audit:
         self.order: dict[str, str] = {}
         self.skipped: set[str] = set()
         self.failures: Counter[str] = Counter()
-        self.problems: list[Problem] = []
+        self.problems: list[Failure] = []
         self.more_problems = 0
 
     def start(self, name: str, description: str) -> None:
@@ -217,7 +217,7 @@ class _Audit:
     ) -> None:
         self.failures[name] += 1
         if len(self.problems) < self.max_problems:
-            self.problems.append(Problem(name, message, line, seq))
+            self.problems.append(Failure(name, message, line, seq))
         else:
             self.more_problems += 1
 

@@ -1,7 +1,22 @@
-"""The one place the pledges service's real adapters are wired."""
+"""The pledges service's composition root: the one place its real adapters are wired.
+
+`bootstrap()` builds, once per process and from `Settings`, everything the app, the CLI and the
+settlement loop use: units of work, the clock, the payment gateway, the token issuer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
 
 from services.pledges.adapters.tables import TABLES
+from services.pledges.domain import PaymentGateway, RecordOnlyGateway
 from services.pledges.unit_of_work import PledgesUnitOfWork
+from shared.auth import TokenIssuer, load_or_create_signing_key
+from shared.bootstrap import Dependencies, core_dependencies
+from shared.config import Settings
 from shared.service import ServiceSpec
 
 SERVICE = ServiceSpec(
@@ -14,3 +29,32 @@ SERVICE = ServiceSpec(
     handlers={},
     app_factory="services.pledges.app:create_app()",
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PledgesDependencies(Dependencies):
+    uow_factory: Callable[[], PledgesUnitOfWork]
+    #: A fresh gateway per operation: record-only (Fundtrail processes no cards; see README).
+    payment_gateway: Callable[[], PaymentGateway]
+    #: Signs API tokens; only this service holds the private key.
+    token_issuer: TokenIssuer
+
+
+def bootstrap(
+    settings_overrides: dict[str, Any] | None = None, **replacements: Any
+) -> PledgesDependencies:
+    """The pledges service's dependencies; `replacements` swap any of them (tests: a clock)."""
+    settings = Settings.load(SERVICE.name, settings_overrides)
+    core = core_dependencies(SERVICE, settings)
+    dependencies = PledgesDependencies(
+        **core,
+        payment_gateway=RecordOnlyGateway,
+        token_issuer=TokenIssuer(
+            load_or_create_signing_key(settings.token_signing_key_file), settings.token_lifetime
+        ),
+    )
+    return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
+
+
+def typed(dependencies: Dependencies) -> PledgesDependencies:
+    return cast(PledgesDependencies, dependencies)

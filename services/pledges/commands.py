@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.pledges.domain.values import BudgetLine, TierSpec
 
@@ -14,12 +14,32 @@ class CreateAccount:
     role: str
     name: str
     email: str | None = None
+    #: How long its first token lives; None for the configured default.
+    token_lifetime: timedelta | None = None
 
 
 @dataclass(frozen=True)
 class RevokeAccount:
     account_id: uuid.UUID
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class IssueToken:
+    """A fresh token for an existing account (its other tokens stay valid)."""
+
+    account_id: uuid.UUID
+    lifetime: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class RevokeToken:
+    """Refuse one token from now on. No actor: the operator at the command line."""
+
+    token_id: uuid.UUID
+    reason: str = ""
+    actor_id: uuid.UUID | None = None
+    actor_is_admin: bool = False
 
 
 @dataclass(frozen=True)

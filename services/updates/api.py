@@ -7,8 +7,9 @@ from typing import Any
 
 import marshmallow as ma
 
-from services.updates.unit_of_work import current_uow
+from services.updates.bootstrap import typed
 from shared.web.api import Blueprint
+from shared.web.app import current_dependencies
 from shared.web.problems import Problem
 
 blp = Blueprint(
@@ -31,8 +32,9 @@ class CampaignSchema(ma.Schema):
 @blp.problem(404, "The updates service has not heard of this campaign")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """A campaign as the updates service's read model holds it."""
-    with current_uow() as uow:
+    with typed(current_dependencies()).uow_factory() as uow:
         campaign = uow.campaigns.get(campaign_id)
-    if campaign is None:
+    # A draft is its creator's business (the pledges service shows it to them): not public here.
+    if campaign is None or campaign["status"] == "draft":
         raise Problem(404, f"No campaign {campaign_id} in the updates service.")
     return campaign

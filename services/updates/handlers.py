@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from services.updates.unit_of_work import UpdatesUnitOfWork
-from shared.events import Envelope
+from shared.events.catalog import CampaignEvent
 
 
-def on_campaign_created(envelope: Envelope, uow: UpdatesUnitOfWork) -> None:
-    uow.campaigns.record(envelope.payload, as_of=envelope.occurred_at)
+def on_campaign_event(event: CampaignEvent, uow: UpdatesUnitOfWork) -> None:
+    """Any `campaign.*` event: the read model follows the campaign (late, stale ones ignored)."""
+    uow.campaigns.record(event)

@@ -20,3 +20,15 @@ class AccountCreated(Payload):
 class AccountRevoked(Payload):
     account_id = ma.fields.UUID(required=True)
     reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))
+
+
+@event_schema("token.revoked")
+class TokenRevoked(Payload):
+    """One token refused from now on; the account's other tokens still work."""
+
+    #: The token's `jti`.
+    token_id = ma.fields.UUID(required=True)
+    account_id = ma.fields.UUID(required=True)
+    #: When the token would have expired anyway: after it, a service may forget the revocation.
+    expires_at = ma.fields.AwareDateTime(required=True)
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import flask
 import flask_smorest
 import flask_swagger_ui
+from flask_smorest.utils import prepare_response
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -17,6 +20,8 @@ from shared.web.problems import PROBLEM_JSON, Problem, ProblemSchema, http_excep
 
 API_PREFIX = "/api/v1"
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+#: A public read that a token may personalise (e.g. shows the caller's own drafts).
+PUBLIC_OR_BEARER: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]
 SWAGGER_UI_ASSETS = Path(flask_swagger_ui.__file__).parent / "dist"
 
 
@@ -30,7 +35,57 @@ class StrictJsonParser(FlaskParser):
                 f"The body must be application/json, not {req.mimetype or 'nothing'}.",
                 errors={"Content-Type": ["must be application/json"]},
             )
-        return core.parse_json(req.get_data(cache=True))
+        try:
+            body = core.parse_json(req.get_data(cache=True))
+        except json.JSONDecodeError:
+            raise  # webargs answers malformed JSON itself (400)
+        except RecursionError:
+            raise Problem(
+                400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels."
+            ) from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise Problem(400, f"The JSON body cannot be read: {exc}.") from None
+        _refuse_unencodable(body)
+        return body
+
+
+#: How deep a JSON body may nest; Python's decoder stops near its recursion limit anyway.
+MAX_JSON_DEPTH = 32
+
+
+def _refuse_unencodable(body: Any) -> None:
+    """Refuse a body that nests too deep or holds a lone surrogate (valid JSON, but no UTF-8
+    text can hold it, so it could be neither stored nor sent on), naming where it is."""
+    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise Problem(400, f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                message = "must not contain a lone surrogate (it is not Unicode text)"
+                raise Problem(
+                    422, f"{path or '_body'}: {message}", errors={path or "_body": [message]}
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if _has_surrogate(key):
+                    name = path or "_body"
+                    message = "holds a field name with a lone surrogate"
+                    raise Problem(422, f"{name}: {message}", errors={name: [message]})
+                stack.append((item, name, depth + 1))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                stack.append((item, f"{path}.{index}" if path else str(index), depth + 1))
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -63,6 +118,22 @@ class ProblemApi(flask_smorest.Api):
 
     def handle_http_exception(self, error: Any) -> flask.Response:  # type: ignore[override]
         return http_exception_to_problem(error)
+
+    def _register_responses(self) -> None:
+        """smorest's shared error responses (the 422 every `arguments` adds, the default), as
+        the media type they are really sent with: problem+json."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            elif not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
 def api_config(title: str, version: str) -> dict[str, Any]:

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import flask
-import sqlalchemy as sa
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from prometheus_client import CollectorRegistry
-from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
-from shared.auth import TokenVerifier, load_or_create_signing_key, parse_public_key, public_key_text
-from shared.config import Settings
-from shared.db import UnitOfWork, make_engine
+from shared.errors import FAMILY_STATUSES, DomainError
 from shared.logging import configure_logging, get_logger
-from shared.service import ServiceSpec
-from shared.web.api import ProblemApi, api_config, make_api
+from shared.web.api import Blueprint, api_config, make_api
+from shared.web.fields import MAX_LOG_POSITION
 from shared.web.me import me_blp
 from shared.web.ops import (
     ReadinessCheck,
@@ -27,79 +23,63 @@ from shared.web.ops import (
     kafka_check,
     make_ops_blueprint,
 )
-from shared.web.problems import http_exception_to_problem, problem_response
+from shared.web.problems import http_exception_to_problem, problem_response, refusal_handler
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Dependencies
 
 log = get_logger(__name__)
 
 
-@dataclass
-class ServiceContext:
-    """What a service's routes reach through `current_app.extensions["fundtrail"]`."""
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` with an upper bound by default: a number past it matches no route (404)
+    instead of overflowing a 64-bit database column (500)."""
 
-    settings: Settings
-    engine: Engine
-    tables: dict[str, sa.Table]
-    api: ProblemApi
-    token_verifier: TokenVerifier
-    uow_factory: Callable[[], UnitOfWork]
-    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def token_verifier(settings: Settings, engine: Engine, revoked: sa.Table) -> TokenVerifier:
-    public_key = settings.token_public_key or public_key_text(
-        load_or_create_signing_key(settings.token_signing_key_file)
-    )
-
-    def is_revoked(account_id: uuid.UUID) -> bool:
-        with engine.connect() as connection:
-            query = sa.select(revoked.c.account_id).where(revoked.c.account_id == account_id)
-            return connection.execute(query).first() is not None
-
-    return TokenVerifier(parse_public_key(public_key), is_revoked)
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_LOG_POSITION)
+        super().__init__(map, *args, **kwargs)
 
 
 def build_app(
-    spec: ServiceSpec, import_name: str, *, test_config: dict[str, Any] | None = None
+    dependencies: Dependencies,
+    import_name: str,
+    *,
+    blueprints: Sequence[Blueprint] = (),
+    test_config: dict[str, Any] | None = None,
 ) -> flask.Flask:
-    """A Flask app for the service `spec` describes: engine, API docs, errors, tokens, health.
+    """A Flask app for the service `dependencies` were built for: API docs, errors, health.
 
-    `test_config` may hold Flask settings and, under "SETTINGS", overrides of `Settings`.
+    Routes reach the dependencies through `current_dependencies()`; `test_config` holds Flask
+    settings only (a test changes the service's own settings through its bootstrap).
     """
-    test_config = dict(test_config or {})
-    service, tables = spec.name, spec.tables
-    settings = Settings.load(service, test_config.pop("SETTINGS", None))
+    settings = dependencies.settings
     configure_logging(settings.log_format)
 
     app = flask.Flask(import_name)
-    app.config.update(api_config(f"Fundtrail {service}", "1.0.0"))
+    # Before any route is added: every `<int:...>` path parameter is bounded (see the class).
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.config.update(api_config(f"Fundtrail {dependencies.spec.name}", "1.0.0"))
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     # Keep fields in schema order: responses read top to bottom as documented.
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.config.update(test_config)
+    app.config.update(test_config or {})
+    app.extensions["fundtrail"] = dependencies
 
-    engine = make_engine(settings.database_url)
     api = make_api(app)
+    api.register_converter(BoundedIntConverter, integerconverter2paramschema)
+    for blueprint in (me_blp, *blueprints):
+        api.register_blueprint(blueprint)
+    readiness: dict[str, ReadinessCheck] = {
+        "database": database_check(dependencies.engine),
+        "kafka": kafka_check(settings.kafka_bootstrap_servers),
+    }
     registry = CollectorRegistry()
-    context = ServiceContext(
-        settings=settings,
-        engine=engine,
-        tables=tables,
-        api=api,
-        token_verifier=token_verifier(settings, engine, tables["revoked_accounts"]),
-        uow_factory=spec.uow_factory(engine, settings),
-        readiness={
-            "database": database_check(engine),
-            "kafka": kafka_check(settings.kafka_bootstrap_servers),
-        },
-    )
-    app.extensions["fundtrail"] = context
-    api.register_blueprint(me_blp)
-    app.register_blueprint(make_ops_blueprint(context.readiness, registry))
+    app.register_blueprint(make_ops_blueprint(readiness, registry))
     instrument(app, registry)
 
     # Errors raised outside smorest's reach (unknown routes, 405s, aborts in plain blueprints).
     app.register_error_handler(HTTPException, http_exception_to_problem)
+    app.register_error_handler(DomainError, refusal_handler(FAMILY_STATUSES))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> flask.Response:
@@ -109,5 +89,12 @@ def build_app(
     return app
 
 
-def service_context() -> ServiceContext:
-    return flask.current_app.extensions["fundtrail"]
+def current_dependencies() -> Dependencies:
+    """The composition root of the app serving this request."""
+    dependencies: Dependencies = flask.current_app.extensions["fundtrail"]
+    return dependencies
+
+
+def current_uow() -> Any:
+    """A new unit of work of the app serving this request (services narrow the type)."""
+    return current_dependencies().uow_factory()

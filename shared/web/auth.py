@@ -8,12 +8,19 @@ from typing import Any, TypeVar
 
 import flask
 
-from shared.auth import InvalidToken, Principal
+from shared.auth import ExpiredToken, InvalidToken, Principal
 from shared.web.problems import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="fundtrail"'}
+# RFC 6750 §3.1: a token was given but is no good; clients may tell "expired" from the rest.
+_INVALID = {"WWW-Authenticate": 'Bearer realm="fundtrail", error="invalid_token"'}
+_EXPIRED = {
+    "WWW-Authenticate": (
+        'Bearer realm="fundtrail", error="invalid_token", error_description="The token expired"'
+    )
+}
 
 
 def current_principal() -> Principal:
@@ -30,8 +37,10 @@ def current_principal() -> Principal:
     verifier = flask.current_app.extensions["fundtrail"].token_verifier
     try:
         principal = verifier.verify(token.strip())
+    except ExpiredToken as exc:
+        raise Problem(401, str(exc), headers=_EXPIRED) from None
     except InvalidToken as exc:
-        raise Problem(401, str(exc), headers=_CHALLENGE) from None
+        raise Problem(401, str(exc), headers=_INVALID) from None
     flask.g.principal = principal
     return principal
 
@@ -50,3 +59,11 @@ def requires_role(*roles: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def optional_principal() -> Principal | None:
+    """The caller of a public read: ``None`` without an Authorization header; a header that is
+    there but wrong is still a 401, so a broken client learns its token is bad."""
+    if "Authorization" not in flask.request.headers:
+        return None
+    return current_principal()

@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 import flask
 import pytest
 
-from services.registry import NAMES, service_spec
-from shared.config import Settings
+from services.registry import NAMES, bootstrap
 from shared.worker import run_worker
 from tests.factories import make_app, service_settings
 
@@ -33,10 +32,9 @@ class Fundtrail:
         return self.apps[service].test_client()
 
     def start_worker(self, service: str) -> None:
-        settings = Settings.load(service, self.settings[service])
         thread = threading.Thread(
             target=run_worker,
-            args=(service_spec(service), settings, self.stop),
+            args=(bootstrap(service, self.settings[service]), self.stop),
             name=f"{service}-worker",
             daemon=True,
         )

@@ -15,17 +15,29 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from PIL import Image
+from pypdf import PdfWriter
 
 from services.cli import main
 from services.ledger.domain import merkle
-from services.ledger.domain.checkpoint import Checkpoint, Verifier, open_note
+from services.ledger.domain.signed_note import Checkpoint, Verifier, open_note
 from tests.e2e.conftest import Fundtrail, eventually
-from tests.factories import bearer, campaign_body, create_account
+from tests.factories import bearer, campaign_body, create_account, set_clock
 
 pytestmark = pytest.mark.kafka
 
 API = "/api/v1"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def one_page_pdf() -> bytes:
+    """A real PDF with one (blank) page: the ledger parses receipts, not just their header."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = one_page_pdf()
 
 
 def ok(response: Any, status: int = 200) -> Any:
@@ -105,7 +117,7 @@ def test_pledges_become_entries_and_the_books_verify_offline(
         )
         for token, amount in zip(backers, (8_000, 12_000, 5_000), strict=True)
     ]
-    app.extensions["fundtrail"].extra["clock"] = lambda: datetime.now(UTC) + timedelta(days=31)
+    set_clock(app, lambda: datetime.now(UTC) + timedelta(days=31))
     assert (
         ok(pledges.post(f"{API}/campaigns/{cid}/settle", headers=bearer(creator)))["status"]
         == "succeeded"
@@ -132,6 +144,8 @@ def test_pledges_become_entries_and_the_books_verify_offline(
         made[1]["id"],
         2_000,
     )
+    # Reads never sign: the worker publishes the checkpoint once it hears of the appends.
+    eventually(lambda: ledger.get(f"{API}/campaigns/{cid}/checkpoints/4").status_code == 200)
     early_note, early = opened(ledger, f"{API}/campaigns/{cid}/checkpoint")
     assert early.tree_size == 4
 

@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from shared.topics import PLEDGES
 from tests.e2e.conftest import Fundtrail, eventually
-from tests.factories import bearer, campaign_body, create_account
+from tests.factories import bearer, campaign_body, create_account, set_clock
 
 pytestmark = pytest.mark.kafka
 
@@ -127,7 +127,7 @@ def test_a_campaign_from_draft_to_refund_publishes_one_event_per_state_change(
     ok(client.post(f"{API}/pledges/{cy_pledge['id']}/cancel", headers=cy))
 
     # The deadline passes: the pledges app's clock moves on a month.
-    app.extensions["fundtrail"].extra["clock"] = lambda: datetime.now(UTC) + timedelta(days=31)
+    set_clock(app, lambda: datetime.now(UTC) + timedelta(days=31))
     settled = ok(client.post(f"{API}/campaigns/{cid}/settle", headers=bearer(creator)))
     assert (settled["status"], settled["pledged_amount"], settled["backers_count"]) == (
         "succeeded",

@@ -10,26 +10,27 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.ledger.adapters.tables import budget_lines, campaigns, journals
+from shared.events.catalog import CampaignEvent
 
 
 class CampaignReadModel:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def record(self, snapshot: dict[str, Any], as_of: datetime) -> None:
+    def record(self, event: CampaignEvent) -> None:
         """Store a campaign as a `campaign.*` event describes it, unless a newer one is held.
 
         Updated in place, never deleted and re-inserted: the campaign's journal refers to it.
         """
-        campaign_id = snapshot["campaign_id"]
+        campaign_id, as_of = event.campaign_id, event.occurred_at
         row = {
-            "creator_id": snapshot["creator_id"],
-            "title": snapshot["title"],
-            "currency": snapshot["currency"],
-            "goal_amount": snapshot["goal_amount"],
-            "funding_model": snapshot["funding_model"],
-            "status": snapshot["status"],
-            "deadline": snapshot["deadline"],
+            "creator_id": event.creator_id,
+            "title": event.title,
+            "currency": event.currency,
+            "goal_amount": event.goal_amount,
+            "funding_model": event.funding_model,
+            "status": event.status,
+            "deadline": event.deadline,
             "updated_at": as_of,
         }
         held = self._connection.execute(
@@ -49,11 +50,11 @@ class CampaignReadModel:
         lines = [
             {
                 "campaign_id": campaign_id,
-                "category": line["category"],
-                "amount": line["amount"],
+                "category": line.category,
+                "amount": line.amount,
                 "position": position,
             }
-            for position, line in enumerate(snapshot["budget"])
+            for position, line in enumerate(event.budget)
         ]
         if lines:
             self._connection.execute(budget_lines.insert(), lines)
@@ -81,12 +82,14 @@ class CampaignReadModel:
         )
         return [dict(line) for line in lines]
 
-    def open_journal(self, campaign_id: uuid.UUID, now: datetime) -> None:
-        """Give a known campaign its (empty) journal, once."""
+    def open_journal(self, campaign_id: uuid.UUID, now: datetime) -> bool:
+        """Give a known campaign its (empty) journal, once; True if it was opened now."""
         exists = self._connection.execute(
             sa.select(journals.c.campaign_id).where(journals.c.campaign_id == campaign_id)
         ).first()
-        if exists is None:
-            self._connection.execute(
-                journals.insert().values(campaign_id=campaign_id, size=0, created_at=now)
-            )
+        if exists is not None:
+            return False
+        self._connection.execute(
+            journals.insert().values(campaign_id=campaign_id, size=0, created_at=now)
+        )
+        return True

@@ -95,6 +95,20 @@ class JournalRepository:
         )
         journal.pledge_balances.update({row.pledge_id: row.balance for row in rows})
 
+    def load_receipt_uses(self, journal: Journal, receipt_sha256: str) -> None:
+        """Add the expenses naming this receipt to a journal loaded by `lock` (the journal then
+        tells whether one of them is still in force)."""
+        seqs = self._connection.execute(
+            sa.select(journal_entries.c.seq)
+            .where(
+                journal_entries.c.campaign_id == journal.campaign_id,
+                journal_entries.c.receipt_sha256 == receipt_sha256,
+                journal_entries.c.kind == "expense",
+            )
+            .order_by(journal_entries.c.seq)
+        ).scalars()
+        journal.receipt_uses[receipt_sha256] = list(seqs)
+
     def save(self, journal: Journal) -> list[StoredEntry]:
         """Append the journal's new entries (its `events`), their tree nodes and its new state."""
         campaign_id = journal.campaign_id

@@ -7,7 +7,7 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
-from services.ledger.domain.checkpoint import Signer, generate_signer
+from services.ledger.domain.signed_note import Signer, generate_signer
 
 
 def load_or_create_log_signer(path: Path, name: str) -> Signer:

@@ -120,8 +120,8 @@ account_balances = sa.Table(
     sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
     sa.Column("account", sa.String(100), primary_key=True),
     sa.Column("balance", sa.BigInteger, nullable=False),
-    # The funds may never go negative, whatever code path writes here.
-    sa.CheckConstraint("account <> 'assets:funds' OR balance >= 0", name="ck_funds_not_negative"),
+    # No CHECK on the funds: a refund of money already spent takes them below zero (migration
+    # 0004); a trigger on journal_entries refuses any other entry that would.
 )
 
 #: What each pledge contributed net of refunds, so a refund never exceeds its pledge.

@@ -1,8 +1,7 @@
-"""The ledger's blueprint class and what its routes reach: a multipart body, the app's adapters."""
+"""The ledger's blueprint class and what its routes reach: a multipart body, the dependencies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import flask
@@ -10,12 +9,10 @@ import marshmallow as ma
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from services.ledger.adapters.receipts import ReceiptStore
-from services.ledger.settings import LedgerSettings
-from services.ledger.signing import LogSigning
+from services.ledger.bootstrap import LedgerDependencies, typed
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.web.api import Blueprint, StrictJsonParser
-from shared.web.app import service_context
+from shared.web.app import current_dependencies
 
 MULTIPART = "multipart"
 
@@ -37,21 +34,10 @@ class LedgerBlueprint(Blueprint):
     }
 
 
-@dataclass(frozen=True)
-class LedgerContext:
-    """The ledger's own adapters, made once per app."""
-
-    settings: LedgerSettings
-    signing: LogSigning
-    receipts: ReceiptStore
-
-
-def ledger() -> LedgerContext:
-    context: LedgerContext = service_context().extra["ledger"]
-    return context
+def ledger() -> LedgerDependencies:
+    """The ledger's composition root, as the app serving this request was built with."""
+    return typed(current_dependencies())
 
 
 def unit_of_work() -> LedgerUnitOfWork:
-    uow = service_context().uow_factory()
-    assert isinstance(uow, LedgerUnitOfWork)
-    return uow
+    return ledger().uow_factory()

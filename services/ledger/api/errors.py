@@ -1,28 +1,16 @@
-"""How the ledger domain's refusals answer over HTTP: one place, by family."""
+"""How the ledger's refusals that are not plain domain families answer over HTTP."""
 
 from __future__ import annotations
 
 import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from services.ledger.domain.errors import (
-    InvalidValue,
-    LedgerError,
-    NotAllowed,
-    NotFound,
-    StateConflict,
-)
-from services.ledger.receipts import ReceiptTooLarge
+from services.ledger.receipt_files import ReceiptTooLarge
+from shared.errors import FAMILY_STATUSES
 from shared.web.problems import http_exception_to_problem, problem_response, refusal_handler
 
 #: ReceiptTooLarge first: it is an InvalidValue, but the answer to a too-large body is a 413.
-STATUSES = (
-    (ReceiptTooLarge, 413),
-    (InvalidValue, 422),
-    (NotAllowed, 403),
-    (NotFound, 404),
-    (StateConflict, 409),
-)
+STATUSES = ((ReceiptTooLarge, 413), *FAMILY_STATUSES)
 
 
 def body_too_large(error: RequestEntityTooLarge) -> flask.Response:
@@ -35,5 +23,5 @@ def body_too_large(error: RequestEntityTooLarge) -> flask.Response:
 
 
 def register(app: flask.Flask) -> None:
-    app.register_error_handler(LedgerError, refusal_handler(STATUSES))
+    app.register_error_handler(ReceiptTooLarge, refusal_handler(STATUSES))
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

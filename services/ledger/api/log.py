@@ -9,7 +9,7 @@ from typing import Any
 
 import flask
 
-from services.ledger import checkpointing
+from services.ledger import queries
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.journal import stream_leaves
 from services.ledger.api.blueprint import LedgerBlueprint, ledger, unit_of_work
@@ -21,9 +21,6 @@ from services.ledger.api.schemas import (
     InclusionSchema,
 )
 from services.ledger.domain import merkle
-from services.ledger.handlers import utc_now
-from services.ledger.unit_of_work import LedgerUnitOfWork
-from shared.web.app import service_context
 from shared.web.problems import Problem
 
 blp = LedgerBlueprint(
@@ -41,18 +38,17 @@ TEXT = "text/plain; charset=utf-8"
 @blp.response(200, description="The verifier key (signed-note vkey form)", content_type=TEXT)
 def get_key() -> flask.Response:
     """The key every checkpoint is signed with, as one line: `<name>+<key id>+<key>`."""
-    return flask.Response(ledger().signing.signer.vkey + "\n", content_type=TEXT)
+    return flask.Response(ledger().log_signing.signer.vkey + "\n", content_type=TEXT)
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/checkpoint")
 @blp.response(200, description="A C2SP signed note holding a tlog-checkpoint", content_type=TEXT)
 @blp.problem(404, "No such campaign")
 def get_checkpoint(campaign_id: uuid.UUID) -> flask.Response:
-    """The latest signed checkpoint; a fresh one is published first if entries came since."""
+    """The latest signed checkpoint. The ledger's worker signs one shortly after each append
+    (batched under load), so for a moment it may lack the newest entries."""
     with unit_of_work() as uow:
-        checkpoint = _fresh(uow, campaign_id)
-        uow.commit()
-    return _note(checkpoint)
+        return _note(queries.latest_checkpoint(uow, campaign_id))
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/checkpoints/<int:tree_size>")
@@ -61,10 +57,7 @@ def get_checkpoint(campaign_id: uuid.UUID) -> flask.Response:
 def get_published_checkpoint(campaign_id: uuid.UUID, tree_size: int) -> flask.Response:
     """A checkpoint published earlier, by its tree size."""
     with unit_of_work() as uow:
-        checkpoint = uow.checkpoints.at(campaign_id, tree_size)
-    if checkpoint is None:
-        raise Problem(404, f"No checkpoint of tree size {tree_size} for campaign {campaign_id}.")
-    return _note(checkpoint)
+        return _note(queries.published_checkpoint(uow, campaign_id, tree_size))
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/proof/inclusion")
@@ -73,14 +66,13 @@ def get_published_checkpoint(campaign_id: uuid.UUID, tree_size: int) -> flask.Re
 @blp.problem(404, "No such campaign")
 @blp.problem(422, "seq or tree_size outside the log")
 def get_inclusion_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
-    """RFC 6962 §2.1.1 audit path of entry `seq` in the tree of `tree_size` entries."""
+    """RFC 6962 §2.1.1 audit path of entry `seq` in the tree of `tree_size` entries (default:
+    the latest checkpoint's)."""
     with unit_of_work() as uow:
         tree_size = query["tree_size"]
         if tree_size is None:
-            tree_size = _fresh(uow, campaign_id).tree_size
-            uow.commit()
-        size = _size(uow, campaign_id)
-        _within(tree_size, size, "tree_size")
+            tree_size = queries.latest_checkpoint(uow, campaign_id).tree_size
+        _within(tree_size, queries.journal_size(uow, campaign_id), "tree_size")
         if query["seq"] >= tree_size:
             raise _invalid("seq", f"must be less than the tree size {tree_size}")
         nodes = uow.journals.node_store(campaign_id)
@@ -97,7 +89,7 @@ def get_consistency_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict
     """RFC 6962 §2.1.2 proof that the tree of `from` entries is a prefix of that of `to`."""
     old, new = query["from_"], query["to"]
     with unit_of_work() as uow:
-        _within(new, _size(uow, campaign_id), "to")
+        _within(new, queries.journal_size(uow, campaign_id), "to")
         if old > new:
             raise _invalid("from", f"must not exceed to ({new})")
         hashes = merkle.consistency_proof(uow.journals.node_store(campaign_id), old, new)
@@ -114,16 +106,11 @@ def export_jsonl(query: dict[str, Any], campaign_id: uuid.UUID) -> flask.Respons
     """The leaves of the latest checkpoint (or of a published one): verifiable offline."""
     with unit_of_work() as uow:
         if query["tree_size"] is None:
-            checkpoint = _fresh(uow, campaign_id)
-            uow.commit()
+            checkpoint = queries.latest_checkpoint(uow, campaign_id)
         else:
-            found = uow.checkpoints.at(campaign_id, query["tree_size"])
-            if found is None:
-                size = query["tree_size"]
-                raise Problem(404, f"No checkpoint of tree size {size} was published.")
-            checkpoint = found
+            checkpoint = queries.published_checkpoint(uow, campaign_id, query["tree_size"])
     size = checkpoint.tree_size
-    engine = service_context().engine
+    engine = ledger().engine
 
     def lines() -> Iterator[bytes]:
         for leaf in stream_leaves(engine, campaign_id, size):
@@ -135,20 +122,6 @@ def export_jsonl(query: dict[str, Any], campaign_id: uuid.UUID) -> flask.Respons
         f'attachment; filename="campaign-{campaign_id}-{size}.jsonl"'
     )
     return response
-
-
-def _fresh(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> PublishedCheckpoint:
-    checkpoint = checkpointing.fresh_checkpoint(uow, campaign_id, utc_now())
-    if checkpoint is None:
-        raise Problem(404, f"The ledger has no campaign {campaign_id}.")
-    return checkpoint
-
-
-def _size(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> int:
-    size = uow.journals.size(campaign_id)
-    if size is None:
-        raise Problem(404, f"The ledger has no campaign {campaign_id}.")
-    return size
 
 
 def _within(tree_size: int, size: int, field: str) -> None:

@@ -6,7 +6,9 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from werkzeug.datastructures import FileStorage
 
+from services.ledger.domain.rules import CATEGORY_MAX, DESCRIPTION_MAX, REASON_MAX, VENDOR_MAX
 from shared.money import MAX_AMOUNT
+from shared.web.fields import MAX_LOG_POSITION, Day, Text, bounded_int
 
 MAX_PAGE = 1000
 
@@ -45,6 +47,12 @@ class EntrySchema(ma.Schema):
     vendor = ma.fields.String(allow_none=True)
     incurred_on = ma.fields.String(allow_none=True, metadata={"format": "date"})
     receipt_sha256 = ma.fields.String(allow_none=True)
+    receipt_reuse_reason = ma.fields.String(
+        metadata={
+            "description": "Only on an expense whose receipt also backs another expense in "
+            "force: the creator's reason (absent otherwise, as in the leaf)"
+        }
+    )
     pledge_id = ma.fields.String(allow_none=True)
     reverses_seq = ma.fields.Integer(allow_none=True)
     event_id = ma.fields.String(allow_none=True)
@@ -64,9 +72,10 @@ class EntryPageSchema(ma.Schema):
 
 
 class EntriesQuery(ma.Schema):
-    after_seq = ma.fields.Integer(
+    after_seq = bounded_int(
+        -1,
+        MAX_LOG_POSITION,
         load_default=-1,
-        validate=ma.validate.Range(min=-1),
         metadata={"description": "Only entries with a greater seq (default: from the first)"},
     )
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=MAX_PAGE))
@@ -86,17 +95,36 @@ class ExpenseForm(ma.Schema):
         metadata={"description": "Minor units of the campaign's currency"},
     )
     currency = ma.fields.String(required=True)
-    category = ma.fields.String(required=True)
-    description = ma.fields.String(required=True)
-    vendor = ma.fields.String(required=True)
-    incurred_on = ma.fields.Date(required=True)
+    category = Text(required=True, max_length=CATEGORY_MAX)
+    description = Text(required=True, max_length=DESCRIPTION_MAX, multiline=True)
+    vendor = Text(required=True, max_length=VENDOR_MAX)
+    incurred_on = Day(required=True)
     receipt = Upload(
         required=True, validate=_is_file, metadata={"description": "PDF, PNG or JPEG file"}
     )
+    receipt_reuse_reason = Text(
+        load_default=None,
+        max_length=REASON_MAX,
+        multiline=True,
+        blank=True,
+        metadata={
+            "description": "Why this receipt may back this expense although it already backs "
+            "another expense in force (without it, that is refused with 409). Public: it goes "
+            "into the entry. Left out or blank: none."
+        },
+    )
+
+    @ma.post_load
+    def _blank_reason_is_none(self, data: dict[str, object], **_: object) -> dict[str, object]:
+        # An HTML form sends an empty field for a reason left blank: that is no reason.
+        reason = data.get("receipt_reuse_reason")
+        if isinstance(reason, str) and not reason.strip():
+            data["receipt_reuse_reason"] = None
+        return data
 
 
 class ReverseIn(ma.Schema):
-    reason = ma.fields.String(required=True)
+    reason = Text(required=True, max_length=REASON_MAX, multiline=True)
 
 
 class CategorySchema(ma.Schema):
@@ -106,19 +134,31 @@ class CategorySchema(ma.Schema):
 
 
 class BalanceSchema(ma.Schema):
+    """A campaign's money in minor units: `available - shortfall = raised - refunded - spent`."""
+
     currency = ma.fields.String()
-    raised = ma.fields.Integer()
-    refunded = ma.fields.Integer()
-    spent = ma.fields.Integer()
-    available = ma.fields.Integer()
+    raised = ma.fields.Integer(metadata={"description": "Pledges collected"})
+    refunded = ma.fields.Integer(metadata={"description": "Given back to backers"})
+    spent = ma.fields.Integer(metadata={"description": "Expenses, net of reversed ones"})
+    available = ma.fields.Integer(
+        metadata={"description": "Held and free to spend; never negative"}
+    )
+    shortfall = ma.fields.Integer(
+        metadata={
+            "description": "What refunds made after the money was spent left the campaign short"
+            " of (refunded + spent - raised, when positive; else 0): the creator owes it to the"
+            " campaign, and money coming in covers it before any can be spent"
+        }
+    )
     by_category = ma.fields.List(ma.fields.Nested(CategorySchema))
 
 
 class InclusionQuery(ma.Schema):
-    seq = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
-    tree_size = ma.fields.Integer(
+    seq = bounded_int(0, MAX_LOG_POSITION, required=True)
+    tree_size = bounded_int(
+        1,
+        MAX_LOG_POSITION,
         load_default=None,
-        validate=ma.validate.Range(min=1),
         metadata={"description": "Default: the latest checkpoint's tree size"},
     )
 
@@ -130,8 +170,8 @@ class InclusionSchema(ma.Schema):
 
 
 class ConsistencyQuery(ma.Schema):
-    from_ = ma.fields.Integer(data_key="from", required=True, validate=ma.validate.Range(min=0))
-    to = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+    from_ = bounded_int(0, MAX_LOG_POSITION, data_key="from", required=True)
+    to = bounded_int(0, MAX_LOG_POSITION, required=True)
 
 
 class ConsistencySchema(ma.Schema):
@@ -141,8 +181,9 @@ class ConsistencySchema(ma.Schema):
 
 
 class ExportQuery(ma.Schema):
-    tree_size = ma.fields.Integer(
+    tree_size = bounded_int(
+        0,
+        MAX_LOG_POSITION,
         load_default=None,
-        validate=ma.validate.Range(min=0),
         metadata={"description": "A published checkpoint's size (default: the latest)"},
     )

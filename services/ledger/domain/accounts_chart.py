@@ -6,7 +6,8 @@ positive and credits negative (beancount's convention), and its postings sum to 
 =====================  ==============  ================================================
 account                type            balance, and what it means
 =====================  ==============  ================================================
-``assets:funds``       asset           ≥ 0: the money the campaign holds (``available``)
+``assets:funds``       asset           the money the campaign holds (``available``); below
+                                       zero only after refunds (``shortfall``, see below)
 ``income:pledges``     income          ≤ 0: pledges collected (``raised`` is its negation)
 ``income:refunds``     contra-income   ≥ 0: pledges given back (``refunded``)
 ``expenses:<category>`` expense        ≥ 0: money spent on that category (``spent``)
@@ -21,11 +22,21 @@ expense        ``expenses:<category>``             ``assets:funds``
 reversal       every posting of the reversed entry, same accounts and order, sign flipped
 =============  ==================================  ==================================
 
-So ``available = raised − refunded − spent`` always holds, and a reversal of an expense puts
+So ``assets:funds = raised − refunded − spent`` always holds, and a reversal of an expense puts
 the money back into ``assets:funds`` and takes it out of its category.
 
+A refund is recorded even when the money was spent already: ``pledge.refunded`` reports money
+that has gone back to the backer, so books refusing it would hide money that really moved. The
+refund keeps its usual postings and ``assets:funds`` goes below zero by what the campaign is
+short: the creator owes the campaign that much, out of money already spent. The balance view
+shows it as ``shortfall`` and keeps ``available`` at zero, so
+``available − shortfall = raised − refunded − spent``. Funds below zero were chosen over a
+receivable account so that every entry keeps its leaf form, and so that money coming in later (a
+contribution, a reversed expense) covers the shortfall first, by plain addition, before any of it
+can be spent: expenses are refused while they would take ``assets:funds`` below zero.
+
 Refunds get a contra-income account rather than ``liabilities:refunds``: a ``pledge.refunded``
-event reports money already paid back, so nothing is owed at any moment, and keeping refunds out
+event reports money already paid back, so nothing is owed to the backer, and keeping refunds out
 of ``income:pledges`` lets the balance show ``raised`` gross and ``refunded`` beside it.
 
 An expense account is ``expenses:`` followed by the category exactly as the journal spells it
@@ -98,6 +109,12 @@ def reversal_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
     return tuple(posting.reversed() for posting in postings)
 
 
+def moves_pledge_money(postings: Iterable[Posting]) -> bool:
+    """Whether the entry posts to a pledge account: money that came in or went back through
+    pledge events (a contribution, a refund, or a reversal of one)."""
+    return any(posting.account in (PLEDGES, REFUNDS) for posting in postings)
+
+
 def funds_change(postings: Iterable[Posting]) -> int:
     """How much the entry adds to (or, negative, takes from) the available funds."""
     return sum(posting.amount for posting in postings if posting.account == FUNDS)
@@ -135,14 +152,18 @@ class Balance:
 
     #: The campaign's ISO 4217 currency.
     currency: str
-    #: Contributions collected, net of reversed contributions.
+    #: Contributions collected (net of any reversed before reversing them was refused).
     raised: int
-    #: Given back to backers, net of reversed refunds.
+    #: Given back to backers (likewise).
     refunded: int
     #: Spent on expenses, net of reversed expenses.
     spent: int
-    #: Held now: ``raised − refunded − spent``; never negative.
+    #: Held and free to spend: ``raised − refunded − spent`` when that is positive, else 0.
     available: int
+    #: What refunds made after the money was spent left the campaign short of:
+    #: ``refunded + spent − raised`` when that is positive, else 0. The creator owes the
+    #: campaign this; money coming in covers it before it becomes ``available``.
+    shortfall: int
     #: Every budget line in the budget's order (spent 0 when untouched), then each unbudgeted
     #: category with non-zero spending in alphabetical order, with ``budget`` ``None``.
     by_category: tuple[CategorySpending, ...]
@@ -170,6 +191,7 @@ def balance_from(balances: Mapping[str, int], currency: str, budget: Mapping[str
         raised=-balances.get(PLEDGES, 0),
         refunded=balances.get(REFUNDS, 0),
         spent=sum(line.spent for line in lines),
-        available=balances.get(FUNDS, 0),
+        available=max(balances.get(FUNDS, 0), 0),
+        shortfall=max(-balances.get(FUNDS, 0), 0),
         by_category=tuple(lines),
     )

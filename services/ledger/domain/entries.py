@@ -19,6 +19,13 @@ What each kind fills in (everything else ``null``):
   ``receipt_sha256`` and ``recorded_by`` (the creator's account id); ``event_id`` optionally.
 - ``reversal``: ``reverses_seq``, ``memo`` (the reason) and ``recorded_by``; ``category`` and
   ``pledge_id`` are copied from the reversed entry so the reversal can be filed beside it.
+
+One key is optional, the only exception to "every key in every entry":
+``receipt_reuse_reason``, the creator's reason for letting an expense's receipt back another
+expense that is still in force (see :class:`.journal.Journal`). It is in the leaf only when it
+was given (a non-empty string), never ``null``, so every leaf written before the key existed,
+and every leaf without a reason, keeps its exact bytes and hash; a reader takes a missing key as
+"no reason given". Being in the leaf, the reason is public and signed like the rest of the entry.
 """
 
 from __future__ import annotations
@@ -58,6 +65,9 @@ LEAF_FIELDS: tuple[str, ...] = (
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Leaf keys present only when they have a value (see the module's docstring).
+OPTIONAL_LEAF_FIELDS: tuple[str, ...] = ("receipt_reuse_reason",)
+
 RECEIPT_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -115,6 +125,8 @@ class Entry:
     incurred_on: date | None = None
     #: The seq of the entry a reversal undoes.
     reverses_seq: int | None = None
+    #: Why an expense's receipt also backs another expense in force; ``None`` if not given.
+    receipt_reuse_reason: str | None = None
 
     def __post_init__(self) -> None:
         # Entries are built by the Journal (which has already refused bad input with domain
@@ -160,6 +172,9 @@ class Entry:
 
     def to_json(self) -> dict[str, JsonValue]:
         """The entry as the JSON object of its leaf (and of the API, which adds ``leaf_hash``)."""
+        optional: dict[str, JsonValue] = {}
+        if self.receipt_reuse_reason is not None:
+            optional["receipt_reuse_reason"] = self.receipt_reuse_reason
         return {
             "amount": self.amount,
             "category": self.category,
@@ -177,6 +192,7 @@ class Entry:
             "reverses_seq": self.reverses_seq,
             "seq": self.seq,
             "vendor": self.vendor,
+            **optional,
         }
 
     def leaf_data(self) -> bytes:
@@ -195,9 +211,9 @@ class Entry:
             raise MalformedLeaf("a leaf is a JSON object")
         if "leaf_hash" in obj:
             raise MalformedLeaf("leaf data never holds its own leaf_hash")
-        if set(obj) != set(LEAF_FIELDS):
+        if not set(LEAF_FIELDS) <= set(obj) <= {*LEAF_FIELDS, *OPTIONAL_LEAF_FIELDS}:
             missing = sorted(set(LEAF_FIELDS) - set(obj))
-            unknown = sorted(set(obj) - set(LEAF_FIELDS))
+            unknown = sorted(set(obj) - {*LEAF_FIELDS, *OPTIONAL_LEAF_FIELDS})
             raise MalformedLeaf(f"leaf keys differ: missing {missing}, unknown {unknown}")
         try:
             entry = cls(**_entry_fields(obj))
@@ -238,6 +254,10 @@ def _entry_fields(obj: dict[str, Any]) -> dict[str, Any]:
         "vendor": _text(obj, "vendor", optional=True),
         "incurred_on": _date(obj, "incurred_on"),
         "reverses_seq": obj["reverses_seq"],
+        # A null here reads as absent; the canonical round trip then refuses the null.
+        "receipt_reuse_reason": _text(obj, "receipt_reuse_reason", optional=True)
+        if "receipt_reuse_reason" in obj
+        else None,
     }
 
 
@@ -294,6 +314,7 @@ _KIND_FIELDS = (
     "vendor",
     "incurred_on",
     "reverses_seq",
+    "receipt_reuse_reason",
 )
 
 
@@ -310,7 +331,7 @@ _REQUIRED_FIELDS: dict[EntryKind, frozenset[str]] = {
 _OPTIONAL_FIELDS: dict[EntryKind, frozenset[str]] = {
     EntryKind.CONTRIBUTION: frozenset(),
     EntryKind.REFUND: frozenset(),
-    EntryKind.EXPENSE: frozenset({"event_id"}),
+    EntryKind.EXPENSE: frozenset({"event_id", "receipt_reuse_reason"}),
     EntryKind.REVERSAL: frozenset({"event_id", "category", "pledge_id"}),
 }
 
@@ -326,9 +347,11 @@ def _check_kind_fields(entry: Entry) -> None:
             f"a {kind} entry fills in {sorted(required)} (may add {sorted(allowed - required)}),"
             f" not {sorted(present)}"
         )
-    for name in ("category", "memo", "vendor"):
+    for name in ("category", "memo", "vendor", "receipt_reuse_reason"):
         if not isinstance(getattr(entry, name), str | None):
             raise ValueError(f"{name} must be text")
+    if entry.receipt_reuse_reason == "":
+        raise ValueError("receipt_reuse_reason is left out when there is none, never empty")
     for name in ("event_id", "recorded_by", "pledge_id"):
         if not isinstance(getattr(entry, name), uuid.UUID | None):
             raise ValueError(f"{name} must be a UUID")

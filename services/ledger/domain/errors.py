@@ -8,34 +8,12 @@ but the books as they stand refuse it, 409).
 
 from __future__ import annotations
 
+from shared.errors import DomainError, InvalidValue, NotAllowed, NotFound, StateConflict
 
-class LedgerError(Exception):
-    """A rule of the ledger domain refused an operation.
+#: The ledger's refusals are the shared domain errors; the name reads better in ledger code.
+LedgerError = DomainError
 
-    ``field`` names the input to blame when there is one (``"amount"``, ``"receipt_sha256"``),
-    so an API can answer ``errors: {field: [message]}``.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InvalidValue(LedgerError):
-    """An input value that can never be accepted as given."""
-
-
-class NotAllowed(LedgerError):
-    """The acting account may not do this to this campaign's books."""
-
-
-class NotFound(LedgerError):
-    """The operation names something the journal does not hold."""
-
-
-class StateConflict(LedgerError):
-    """The input is fine but the books as they stand refuse it."""
+__all__ = ["DomainError", "InvalidValue", "LedgerError", "NotAllowed", "NotFound", "StateConflict"]
 
 
 # --- invalid values ---------------------------------------------------------------------------
@@ -98,5 +76,14 @@ class AlreadyReversed(StateConflict):
     """The entry was reversed already; an entry is reversed at most once."""
 
 
+class NotReversible(StateConflict):
+    """The entry moved pledge money (a contribution, a refund, or a reversal of one recorded
+    before this rule): that money changes only through pledge events, never by a reversal."""
+
+
 class RefundExceedsContribution(StateConflict):
     """A pledge would have more refunded than was contributed through it."""
+
+
+class ReceiptAlreadyUsed(StateConflict):
+    """The receipt already backs an expense in force, and no reason was given to reuse it."""

@@ -3,19 +3,30 @@
 Rules every append keeps (see :mod:`.accounts_chart` for the postings each kind makes):
 
 - ``seq`` runs 0, 1, 2, … with no gaps; nothing is ever changed or removed.
-- The available funds (``assets:funds``) never go negative: an expense, a refund or a reversal
-  that would take more than is there is refused with :class:`InsufficientFunds`.
+- Nothing but a refund takes the funds (``assets:funds``) below zero: an expense, or a
+  reversal that re-instates one, needing more than is there is refused with
+  :class:`InsufficientFunds`. A refund reports money that has already gone back to a backer, so
+  it is always recorded, even after the money was spent; the funds then stand below zero and the
+  balance shows the difference as ``shortfall`` (see :mod:`.accounts_chart`). Money coming in
+  afterwards (a contribution, a reversed expense) covers the shortfall before it can be spent.
 - No pledge ever has more refunded than was contributed through it
-  (:class:`RefundExceedsContribution`), whether by a refund or by reversing a contribution that
-  refunds were made against.
-- Reversals. Any entry, reversals included, is reversed at most once (:class:`AlreadyReversed`).
-  Reversing a reversal re-instates what it reversed; the original stays marked as reversed, so
-  reversing the original a second time is refused: to take it out again, reverse the
-  re-instatement, the latest link of its chain. As every link is reversed at most once, a chain
-  never forks, and an original counts exactly when its chain of reversals has even length. A
-  bookkeeper can thus undo any mistake, including a mistaken reversal of a contribution (which
-  cannot be entered again by hand), and no entry can be undone twice over.
+  (:class:`RefundExceedsContribution`).
+- Reversals undo the creator's own entries: expenses, and reversals of expenses. Money that
+  moved through pledge events (contributions and refunds) changes only through pledge events, so
+  reversing one is refused (:class:`NotReversible`), as is reversing a reversal of one that a
+  journal may hold from before this rule. Any entry is reversed at most once
+  (:class:`AlreadyReversed`). Reversing a reversal re-instates what it reversed; the original
+  stays marked as reversed, so reversing the original a second time is refused: to take it out
+  again, reverse the re-instatement, the latest link of its chain. As every link is reversed at
+  most once, a chain never forks, and an original counts exactly when its chain of reversals has
+  even length. A creator can thus undo a mistaken expense, or a mistaken reversal of one, and no
+  entry can be undone twice over.
 - Expenses and reversals are recorded by the campaign's creator only (:class:`NotCampaignCreator`).
+- One receipt file (by SHA-256) backs at most one expense in force (an expense whose chain of
+  reversals has even length) unless the creator says why it backs another
+  (``receipt_reuse_reason``, which goes into the entry and so the public log); without a reason
+  a second use is refused with :class:`ReceiptAlreadyUsed`. Once the first expense is reversed,
+  its receipt is free for a new one.
 """
 
 from __future__ import annotations
@@ -37,6 +48,8 @@ from .errors import (
     InsufficientFunds,
     InvalidCurrency,
     NotCampaignCreator,
+    NotReversible,
+    ReceiptAlreadyUsed,
     RefundExceedsContribution,
     UnknownEntry,
 )
@@ -81,6 +94,9 @@ class Journal:
       pledge an operation touches (a refund's ``pledge_id``; the ``pledge_id`` of an entry being
       reversed). A pledge that is missing counts as nothing contributed, so forgetting to load
       it refuses a refund rather than allowing a wrong one.
+    - ``receipt_uses``: receipt SHA-256 → seqs of the expenses naming it. Load at least the
+      receipt an expense names (its rows are found by an index on the receipt's hash); a receipt
+      that is missing counts as unused, so load it before recording an expense with it.
 
     Operations validate their input, append an :class:`Entry` and an :class:`EntryAppended` to
     ``events`` (never publishing it), and return the entry. Times are aware datetimes; a naive
@@ -98,6 +114,7 @@ class Journal:
         balances: Mapping[str, int] | None = None,
         reversed_by: Mapping[int, int] | None = None,
         pledge_balances: Mapping[uuid.UUID, int] | None = None,
+        receipt_uses: Mapping[str, Iterable[int]] | None = None,
     ) -> None:
         if not is_currency(currency):
             raise InvalidCurrency("must be an upper-case ISO 4217 currency code", "currency")
@@ -111,6 +128,9 @@ class Journal:
         self.balances: dict[str, int] = dict(balances or {})
         self.reversed_by: dict[int, int] = dict(reversed_by or {})
         self.pledge_balances: dict[uuid.UUID, int] = dict(pledge_balances or {})
+        self.receipt_uses: dict[str, list[int]] = {
+            sha256: list(seqs) for sha256, seqs in (receipt_uses or {}).items()
+        }
         self.events: list[EntryAppended] = []
         # A trial balance: whatever the adapter loaded must itself obey double entry.
         if sum(self.balances.values()) != 0:
@@ -139,13 +159,20 @@ class Journal:
     # --- reading ------------------------------------------------------------------------------
 
     def balance(self) -> Balance:
-        """Raised, refunded, spent, available and spending by category, from the postings."""
+        """Raised, refunded, spent, available, shortfall and spending by category, from the
+        postings."""
         return chart.balance_from(self.balances, self.currency, self.budget)
 
     @property
-    def available(self) -> int:
-        """The money the campaign holds now, in minor units."""
+    def funds(self) -> int:
+        """The balance of ``assets:funds`` in minor units: below zero only when refunds went
+        back after the money was spent."""
         return self.balances.get(chart.FUNDS, 0)
+
+    @property
+    def available(self) -> int:
+        """The money the campaign holds and may spend now, in minor units; never negative."""
+        return max(self.funds, 0)
 
     def check_seq(self, seq: object) -> int:
         """``seq`` if this journal holds an entry with it, else :class:`UnknownEntry`."""
@@ -187,12 +214,16 @@ class Journal:
     ) -> Entry:
         """Part or all of a collected pledge went back (``pledge.refunded``; ``amount`` is what
         this refund returns). The reason the creator gave stays in the pledges service: free
-        text could name the backer, and the log is public and permanent."""
+        text could name the backer, and the log is public and permanent.
+
+        Recorded even when the money was spent already: the backer has it back whatever the
+        books say, and books missing it would hide the campaign's shortfall."""
         amount = self._check_money(amount, currency)
         return self._append(
             kind=EntryKind.REFUND,
             amount=amount,
             postings=chart.refund_postings(amount),
+            may_overdraw=True,
             occurred_at=occurred_at,
             recorded_at=recorded_at,
             pledge_id=check_id(pledge_id, "pledge_id"),
@@ -213,16 +244,37 @@ class Journal:
         recorded_by: uuid.UUID | str,
         recorded_at: datetime,
         event_id: uuid.UUID | str | None = None,
+        receipt_reuse_reason: object = None,
     ) -> Entry:
         """The creator spent ``amount`` on ``category``, with a receipt whose SHA-256 is given.
 
         A category matching a budget line or an earlier expense, ignoring case, takes that
         spelling, so spending lands on one account. Refused with :class:`InsufficientFunds`
-        when more than is available."""
+        when more than is available, and with :class:`ReceiptAlreadyUsed` when the receipt
+        backs an expense in force and no ``receipt_reuse_reason`` is given (a reason, when
+        given, is recorded in the entry either way)."""
         recorder = self._check_creator(recorded_by)
         amount = self._check_money(amount, currency)
         category = self._known_category(check_text(category, "category", max_length=CATEGORY_MAX))
         recorded_at = aware(recorded_at, "recorded_at")
+        # Every value is checked before the books are consulted: bad input is a 422 whatever
+        # state the journal is in.
+        fields: dict[str, Any] = {
+            "memo": check_text(
+                description, "description", max_length=DESCRIPTION_MAX, multiline=True
+            ),
+            "vendor": check_text(vendor, "vendor", max_length=VENDOR_MAX),
+            "incurred_on": check_incurred_on(incurred_on, recorded_at),
+            "receipt_sha256": check_receipt(receipt_sha256),
+            "event_id": None if event_id is None else check_id(event_id, "event_id"),
+            "receipt_reuse_reason": None
+            if receipt_reuse_reason is None
+            else check_text(
+                receipt_reuse_reason, "receipt_reuse_reason", max_length=REASON_MAX, multiline=True
+            ),
+        }
+        if fields["receipt_reuse_reason"] is None:
+            self._check_receipt_unused(fields["receipt_sha256"])
         return self._append(
             kind=EntryKind.EXPENSE,
             amount=amount,
@@ -230,12 +282,8 @@ class Journal:
             occurred_at=recorded_at,
             recorded_at=recorded_at,
             category=category,
-            memo=check_text(description, "description", max_length=DESCRIPTION_MAX, multiline=True),
-            vendor=check_text(vendor, "vendor", max_length=VENDOR_MAX),
-            incurred_on=check_incurred_on(incurred_on, recorded_at),
-            receipt_sha256=check_receipt(receipt_sha256),
             recorded_by=recorder,
-            event_id=None if event_id is None else check_id(event_id, "event_id"),
+            **fields,
         )
 
     def record_reversal(
@@ -247,13 +295,25 @@ class Journal:
         event_id: uuid.UUID | str | None = None,
     ) -> Entry:
         """Undo ``entry_being_reversed`` (which the adapter loaded from this campaign's journal
-        by seq) with an entry posting the opposite; the original stays. See the module's rules
-        on reversing reversals."""
+        by seq) with an entry posting the opposite; the original stays. Only expenses and
+        reversals of them are reversible; see the module's rules on reversing reversals."""
         original = entry_being_reversed
         recorder = self._check_creator(recorded_by)
+        # The reason is checked first, so bad input is answered as such whatever the entry.
+        memo = check_text(reason, "reason", max_length=REASON_MAX, multiline=True)
         seq = self.check_seq(original.seq)
         if original.currency != self.currency:
             raise CurrencyMismatch(f"entry {seq} is not in {self.currency}", "currency")
+        if chart.moves_pledge_money(original.postings):
+            kind = original.kind.value
+            if original.kind is EntryKind.REVERSAL:
+                kind = "reversal of a pledge entry"
+            raise NotReversible(
+                f"entry {seq} is a {kind}: money that moved through pledge"
+                " events changes only through pledge events (a refund, from the pledges service);"
+                " only expenses and reversals of them can be reversed",
+                "seq",
+            )
         if seq in self.reversed_by:
             raise AlreadyReversed(
                 f"entry {seq} was already reversed by entry {self.reversed_by[seq]}", "seq"
@@ -265,7 +325,7 @@ class Journal:
             postings=chart.reversal_postings(original.postings),
             occurred_at=recorded_at,
             recorded_at=recorded_at,
-            memo=check_text(reason, "reason", max_length=REASON_MAX, multiline=True),
+            memo=memo,
             reverses_seq=seq,
             blame="seq",
             category=original.category,
@@ -277,10 +337,16 @@ class Journal:
     # --- internals ----------------------------------------------------------------------------
 
     def _append(
-        self, *, postings: tuple[Posting, ...], blame: str = "amount", **fields: Any
+        self,
+        *,
+        postings: tuple[Posting, ...],
+        blame: str = "amount",
+        may_overdraw: bool = False,
+        **fields: Any,
     ) -> Entry:
         """Check the rules every entry keeps, then append it; ``blame`` names the input that
-        a refusal points at."""
+        a refusal points at, and ``may_overdraw`` lets the entry (a refund) take the funds below
+        zero."""
         pledge_id: uuid.UUID | None = fields.get("pledge_id")
         if pledge_id is not None:
             contributed = self.pledge_balances.get(pledge_id, 0)
@@ -291,7 +357,8 @@ class Journal:
                     blame,
                 )
         change = chart.funds_change(postings)
-        if self.available + change < 0:
+        # Money coming in is always welcome, also while the funds are short of zero.
+        if change < 0 and self.funds + change < 0 and not may_overdraw:
             raise InsufficientFunds(
                 f"{-change} needed but only {self.available} {self.currency} available", blame
             )
@@ -314,7 +381,28 @@ class Journal:
             ) + chart.pledge_change(entry.postings)
         if entry.reverses_seq is not None:
             self.reversed_by[entry.reverses_seq] = entry.seq
+        if entry.kind is EntryKind.EXPENSE and entry.receipt_sha256 is not None:
+            self.receipt_uses.setdefault(entry.receipt_sha256, []).append(entry.seq)
         self.next_seq = entry.seq + 1
+
+    def _in_force(self, seq: int) -> bool:
+        """Whether entry ``seq`` counts: its chain of reversals has even length."""
+        links = 0
+        while seq in self.reversed_by:
+            seq = self.reversed_by[seq]
+            links += 1
+        return links % 2 == 0
+
+    def _check_receipt_unused(self, receipt_sha256: str) -> None:
+        """:class:`ReceiptAlreadyUsed` if an expense in force already names this receipt."""
+        in_force = [s for s in self.receipt_uses.get(receipt_sha256, ()) if self._in_force(s)]
+        if in_force:
+            raise ReceiptAlreadyUsed(
+                f"this receipt already backs expense {in_force[0]}, which is in force; reverse "
+                "that expense first, or give receipt_reuse_reason to say why the same receipt "
+                "backs another expense",
+                "receipt",
+            )
 
     def _check_money(self, amount: object, currency: object) -> int:
         checked = check_amount(amount)

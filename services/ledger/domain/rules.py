@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from shared.money import MAX_AMOUNT, is_amount
+from shared.text import TextRefused, clean_text
 
 from .entries import RECEIPT_SHA256
 from .errors import (
@@ -31,10 +31,6 @@ REASON_MAX = 1_000
 #: up to 14 hours ahead of UTC, so "today" where they are may be tomorrow in UTC.
 INCURRED_ON_SLACK = timedelta(days=1)
 
-# Multi-line text keeps its line breaks and tabs; no text holds other control characters, nor
-# lone surrogates, which cannot be encoded as UTF-8 and so could never become a leaf.
-_MULTILINE_ALLOWED = frozenset("\n\r\t")
-
 
 def check_amount(value: object, field: str = "amount") -> int:
     """``value`` as an amount of minor units, or :class:`InvalidAmount`."""
@@ -57,18 +53,12 @@ def check_budget(budget: Mapping[str, int]) -> dict[str, int]:
 
 
 def check_text(value: object, field: str, *, max_length: int, multiline: bool = False) -> str:
-    """``value`` with surrounding whitespace removed, or :class:`InvalidText`."""
-    if not isinstance(value, str):
-        raise InvalidText("must be text", field)
-    text = value.strip()
-    if not text:
-        raise InvalidText("must not be blank", field)
-    if len(text) > max_length:
-        raise InvalidText(f"must be at most {max_length} characters", field)
-    allowed = _MULTILINE_ALLOWED if multiline else frozenset()
-    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text):
-        raise InvalidText("must not contain control characters", field)
-    return text
+    """``value`` with surrounding whitespace removed, or :class:`InvalidText`; the characters
+    allowed are the rule every service shares (:mod:`shared.text`)."""
+    try:
+        return clean_text(value, max_length=max_length, multiline=multiline)
+    except TextRefused as exc:
+        raise InvalidText(str(exc), field) from None
 
 
 def check_id(value: object, field: str) -> uuid.UUID:

@@ -105,11 +105,22 @@ class CampaignRepository:
         ).scalar_one_or_none()
 
     def list(
-        self, *, statuses: Sequence[str] | None = None, limit: int = 50, offset: int = 0
+        self,
+        *,
+        statuses: Sequence[str] | None = None,
+        viewer: uuid.UUID | None = None,
+        limit: int = 50,
+        offset: int = 0,
     ) -> builtins.list[Campaign]:
+        """Newest first; drafts only those of `viewer` (a draft is its creator's business)."""
         query = sa.select(campaigns).order_by(campaigns.c.created_at.desc(), campaigns.c.id)
         if statuses:
             query = query.where(campaigns.c.status.in_(statuses))
+        query = query.where(
+            sa.or_(campaigns.c.status != "draft", campaigns.c.creator_id == viewer)
+            if viewer is not None
+            else campaigns.c.status != "draft"
+        )
         rows = self._connection.execute(query.limit(limit).offset(offset)).mappings().all()
         return self._load(rows)
 

@@ -7,7 +7,7 @@ import enum
 from typing import Any
 
 from services.pledges.domain import events as domain
-from services.pledges.domain.accounts import Account
+from services.pledges.domain.accounts import Account, ApiToken
 from shared import topics
 from shared.events import Envelope, new_envelope
 
@@ -85,6 +85,22 @@ def account_revoked(account: Account, reason: str) -> Envelope:
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=account.revoked_at,
+    )
+
+
+def token_revoked(token: ApiToken, reason: str) -> Envelope:
+    assert token.revoked_at is not None
+    return new_envelope(
+        "token.revoked",
+        {
+            "token_id": token.id,
+            "account_id": token.account_id,
+            "expires_at": token.expires_at,
+            "reason": reason,
+        },
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=token.revoked_at,
     )
 
 

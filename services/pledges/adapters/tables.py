@@ -104,6 +104,18 @@ idempotency_keys = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 
+#: Every token issued, by its `jti`: whose it is and until when, so it can be revoked by id.
+#: The token itself is never stored.
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("issued_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -112,4 +124,5 @@ TABLES: dict[str, sa.Table] = {
     "budget_lines": budget_lines,
     "pledges": pledges,
     "idempotency_keys": idempotency_keys,
+    "api_tokens": api_tokens,
 }

@@ -14,9 +14,9 @@ from services.pledges.api.schemas import (
     CampaignOut,
     CampaignQuery,
 )
-from services.pledges.domain.values import BudgetLine, TierSpec
-from shared.web.api import Blueprint
-from shared.web.auth import current_principal
+from services.pledges.domain.values import BudgetLine, CampaignStatus, TierSpec
+from shared.web.api import PUBLIC_OR_BEARER, Blueprint
+from shared.web.auth import current_principal, optional_principal
 from shared.web.problems import Problem
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1", description="Campaigns")
@@ -77,22 +77,39 @@ def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
 @blp.get("/campaigns")
 @blp.arguments(CampaignQuery, location="query")
 @blp.response(200, CampaignList)
+@blp.doc(security=PUBLIC_OR_BEARER)
+@blp.problem(401, "A token was given but is not valid")
 def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
-    """Campaigns, newest first; `status` filters."""
+    """Campaigns, newest first; `status` filters. Drafts appear only to their creator."""
     statuses = [query["status"]] if query["status"] else None
+    viewer = _viewer()
     with context.uow() as uow:
-        found = uow.campaigns.list(statuses=statuses, limit=query["limit"], offset=query["offset"])
+        found = uow.campaigns.list(
+            statuses=statuses, viewer=viewer, limit=query["limit"], offset=query["offset"]
+        )
     moment = context.now()
     return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
 
 
 @blp.get("/campaigns/<uuid:campaign_id>")
 @blp.response(200, CampaignOut)
-@blp.problem(404, "No such campaign")
+@blp.doc(security=PUBLIC_OR_BEARER)
+@blp.problem(401, "A token was given but is not valid")
+@blp.problem(404, "No such campaign (a draft is shown only to its creator)")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """One campaign: its totals, share of the goal, time left and tiers, never who pledged what."""
+    viewer = _viewer()
     with context.uow() as uow:
         campaign = uow.campaigns.get(campaign_id)
-    if campaign is None:
+    # Someone else's draft answers exactly as a campaign that does not exist: not even its
+    # existence is anyone else's business.
+    if campaign is None or (
+        campaign.status is CampaignStatus.DRAFT and campaign.creator_id != viewer
+    ):
         raise Problem(404, f"No campaign {campaign_id}.")
     return context.campaign_view(campaign)
+
+
+def _viewer() -> uuid.UUID | None:
+    principal = optional_principal()
+    return None if principal is None else principal.account_id

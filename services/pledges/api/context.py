@@ -1,7 +1,7 @@
-"""What routes take from the app beside the unit of work: the clock, payments, the caller.
+"""What routes take from the composition root: the unit of work, the clock, payments.
 
-`create_app` puts a clock and a payment-gateway factory in the service context's `extra`; tests
-replace `extra["clock"]` to stand after a deadline without waiting for it.
+Read at request time, so a test that swaps the app's dependencies (a clock standing after a
+deadline) is seen by the next request.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.pledges.bootstrap import PledgesDependencies, typed
 from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
 from services.pledges.unit_of_work import PledgesUnitOfWork
-from shared.web.app import service_context
+from shared.web.app import current_dependencies
 
 #: CampaignOut's fields that come straight from the campaign record.
 _RECORD_FIELDS = (
@@ -37,21 +38,21 @@ _RECORD_FIELDS = (
 _OPEN = (CampaignStatus.DRAFT, CampaignStatus.LIVE)
 
 
+def dependencies() -> PledgesDependencies:
+    return typed(current_dependencies())
+
+
 def now() -> datetime:
-    clock = service_context().extra["clock"]
-    moment: datetime = clock()
-    return moment
+    return dependencies().clock()
 
 
 def uow() -> PledgesUnitOfWork:
-    unit: PledgesUnitOfWork = service_context().uow_factory()  # type: ignore[assignment]
-    return unit
+    return dependencies().uow_factory()
 
 
 def gateway() -> PaymentGateway:
     """A fresh gateway per request: the record-only one remembers what it was asked."""
-    made: PaymentGateway = service_context().extra["payment_gateway_factory"]()
-    return made
+    return dependencies().payment_gateway()
 
 
 def campaign_view(campaign: Campaign, moment: datetime | None = None) -> dict[str, Any]:

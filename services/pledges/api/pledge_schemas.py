@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from services.pledges.domain import REASON_MAX
+from shared.web.fields import MAX_OFFSET, Text, page_offset
 
 #: Longest accepted `Idempotency-Key`; a UUID (36) or a ULID (26) fits many times over.
 IDEMPOTENCY_KEY_MAX = 255
@@ -65,8 +66,11 @@ class RefundIn(ma.Schema):
         allow_none=True,
         metadata={"description": "Minor units to return; leave out to refund all that is left"},
     )
-    reason = ma.fields.String(
-        required=True, metadata={"description": f"Why, at most {REASON_MAX} characters"}
+    reason = Text(
+        required=True,
+        max_length=REASON_MAX,
+        multiline=True,
+        metadata={"description": f"Why, at most {REASON_MAX} characters"},
     )
 
 
@@ -93,4 +97,4 @@ class PledgeList(ma.Schema):
 
 class PageQuery(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    offset = page_offset(metadata={"description": f"Pledges to skip, at most {MAX_OFFSET}"})

@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from services.pledges.domain import (
+    CATEGORY_MAX,
+    DESCRIPTION_MAX,
+    TIER_NAME_MAX,
+    TITLE_MAX,
+)
+from services.pledges.domain.accounts import NAME_MAX
 from shared.events.accounts import ROLES
+from shared.web.fields import MAX_OFFSET, Moment, Text, page_offset
+
+#: Longest e-mail address (RFC 5321's path limit).
+EMAIL_MAX = 254
 
 
 class AccountIn(ma.Schema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
-    name = ma.fields.String(required=True)
-    email = ma.fields.String(load_default=None, allow_none=True)
+    name = Text(required=True, max_length=NAME_MAX)
+    email = Text(
+        load_default=None,
+        allow_none=True,
+        max_length=EMAIL_MAX,
+        validate=ma.validate.Length(max=EMAIL_MAX),
+    )
 
 
 class AccountOut(ma.Schema):
@@ -21,7 +37,7 @@ class AccountOut(ma.Schema):
 
 
 class RevokeIn(ma.Schema):
-    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    reason = Text(load_default="", max_length=500, validate=ma.validate.Length(max=500))
 
 
 class RevokedOut(ma.Schema):
@@ -30,25 +46,22 @@ class RevokedOut(ma.Schema):
 
 
 class TierIn(ma.Schema):
-    name = ma.fields.String(required=True)
+    name = Text(required=True, max_length=TIER_NAME_MAX)
     min_amount = ma.fields.Integer(strict=True, required=True)
     limit = ma.fields.Integer(strict=True, load_default=None, allow_none=True)
 
 
 class BudgetLineIn(ma.Schema):
-    category = ma.fields.String(required=True)
+    category = Text(required=True, max_length=CATEGORY_MAX)
     amount = ma.fields.Integer(strict=True, required=True)
 
 
 class CampaignIn(ma.Schema):
-    title = ma.fields.String(required=True)
-    description = ma.fields.String(required=True)
+    title = Text(required=True, max_length=TITLE_MAX)
+    description = Text(required=True, max_length=DESCRIPTION_MAX, multiline=True)
     goal_amount = ma.fields.Integer(strict=True, required=True)
     currency = ma.fields.String(required=True)
-    deadline = ma.fields.AwareDateTime(
-        required=True,
-        error_messages={"invalid_awareness": "must be RFC 3339 with a timezone offset"},
-    )
+    deadline = Moment(required=True)
     funding_model = ma.fields.String(required=True)
     tiers = ma.fields.List(ma.fields.Nested(TierIn), load_default=list)
     budget = ma.fields.List(ma.fields.Nested(BudgetLineIn), load_default=list)
@@ -113,13 +126,11 @@ class TierEdit(TierIn):
 class CampaignEdit(ma.Schema):
     """A draft's new terms: each given field replaces the old one; tiers and budget whole."""
 
-    title = ma.fields.String()
-    description = ma.fields.String()
+    title = Text(max_length=TITLE_MAX)
+    description = Text(max_length=DESCRIPTION_MAX, multiline=True)
     goal_amount = ma.fields.Integer(strict=True)
     currency = ma.fields.String()
-    deadline = ma.fields.AwareDateTime(
-        error_messages={"invalid_awareness": "must be RFC 3339 with a timezone offset"},
-    )
+    deadline = Moment()
     funding_model = ma.fields.String()
     tiers = ma.fields.List(ma.fields.Nested(TierEdit))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineIn))
@@ -135,4 +146,4 @@ class CampaignQuery(ma.Schema):
         validate=ma.validate.OneOf(["draft", "live", "succeeded", "failed", "cancelled"]),
     )
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    offset = page_offset(metadata={"description": f"Campaigns to skip, at most {MAX_OFFSET}"})

@@ -1,4 +1,7 @@
-"""Accounts: who may act on Fundtrail, in which role. Tokens are issued outside the domain."""
+"""Accounts: who may act on Fundtrail, in which role, and the tokens they hold.
+
+Tokens are signed outside the domain; here they are records: whose, until when, revoked or not.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,11 @@ class Role(StrEnum):
 
 
 class AccountRevoked(StateConflict):
-    """The account was already revoked."""
+    """The account was already revoked (and so gets no new token)."""
+
+
+class TokenAlreadyRevoked(StateConflict):
+    """The token was already revoked."""
 
 
 @dataclass(eq=False, kw_only=True)
@@ -63,4 +70,26 @@ class Account:
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is not None:
             raise AccountRevoked("the account is already revoked")
+        self.revoked_at = check_aware(now)
+
+    def check_may_get_token(self) -> None:
+        """A revoked account gets no fresh token: it would be refused everywhere anyway."""
+        if self.revoked_at is not None:
+            raise AccountRevoked("the account is revoked: it gets no new token")
+
+
+@dataclass(eq=False, kw_only=True)
+class ApiToken:
+    """A token issued to an account, known by its id (the JWT's `jti`); never the token itself."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    issued_at: datetime
+    #: After this every service refuses it, revoked or not.
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    def revoke(self, now: datetime) -> None:
+        if self.revoked_at is not None:
+            raise TokenAlreadyRevoked("the token is already revoked")
         self.revoked_at = check_aware(now)

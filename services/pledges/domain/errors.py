@@ -1,40 +1,11 @@
-"""The pledges domain's refusals, named in the product's language.
-
-Three families tell an entrypoint how to answer without knowing every rule:
-:class:`InvalidValue` (bad input, 422), :class:`NotAllowed` (someone else's campaign or pledge,
-403) and :class:`StateConflict` (right input, wrong moment, 409).
-"""
+"""The pledges domain's refusals, named in the product's language, in the shared families
+(shared/errors.py) that tell an entrypoint how to answer without knowing every rule."""
 
 from __future__ import annotations
 
+from shared.errors import DomainError, InvalidValue, NotAllowed, NotFound, StateConflict
 
-class DomainError(Exception):
-    """A rule of the pledges domain refused an operation.
-
-    ``field`` names the input to blame when there is one (``"goal_amount"``,
-    ``"tiers[1].min_amount"``), so an API can answer ``errors: {field: [message]}``.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InvalidValue(DomainError):
-    """An input value that can never be accepted as given."""
-
-
-class NotAllowed(DomainError):
-    """The acting account may not do this to this campaign or pledge."""
-
-
-class StateConflict(DomainError):
-    """The input is fine but the campaign or pledge is in the wrong state for it."""
-
-
-class NotFound(DomainError):
-    """The operation names an account, campaign or pledge that does not exist."""
+__all__ = ["DomainError", "InvalidValue", "NotAllowed", "NotFound", "StateConflict"]
 
 
 # --- invalid values ---------------------------------------------------------------------------

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.money import MAX_AMOUNT, is_amount, is_currency
+from shared.text import TextRefused, clean_text
 
 from .errors import (
     DeadlineInPast,
@@ -24,6 +24,7 @@ from .values import BudgetLine, FundingModel, Tier, TierSpec
 
 __all__ = [
     "CATEGORY_MAX",
+    "DEADLINE_MAX_AHEAD",
     "DESCRIPTION_MAX",
     "MAX_AMOUNT",
     "MAX_BUDGET_LINES",
@@ -60,10 +61,9 @@ MAX_TIERS = 50
 MAX_BUDGET_LINES = 100
 #: Largest quantity limit a tier may have.
 MAX_TIER_LIMIT = 1_000_000
-
-# Multi-line text may keep its line breaks and tabs; no text may hold other control characters
-# (PostgreSQL refuses NUL outright, and the rest only ever hide things from readers).
-_MULTILINE_ALLOWED = frozenset("\n\r\t")
+#: How far ahead a deadline may lie: pledges are held until it passes, and no backer should
+#: wait longer than this to learn whether a campaign succeeded.
+DEADLINE_MAX_AHEAD = timedelta(days=366)
 
 
 def check_amount(value: object, field: str) -> int:
@@ -89,19 +89,13 @@ def check_text(
 ) -> str:
     """``value`` with surrounding whitespace removed, or :class:`InvalidText`.
 
-    Lengths count characters (code points) after stripping.
+    Lengths count characters (code points) after stripping; the characters allowed are the
+    rule every service shares (:mod:`shared.text`).
     """
-    if not isinstance(value, str):
-        raise InvalidText("must be text", field=field)
-    text = value.strip()
-    if not text and not blank:
-        raise InvalidText("must not be blank", field=field)
-    if len(text) > max_length:
-        raise InvalidText(f"must be at most {max_length} characters", field=field)
-    allowed = _MULTILINE_ALLOWED if multiline else frozenset()
-    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
-        raise InvalidText("must not contain control characters", field=field)
-    return text
+    try:
+        return clean_text(value, max_length=max_length, multiline=multiline, blank=blank)
+    except TextRefused as exc:
+        raise InvalidText(str(exc), field=field) from None
 
 
 def check_aware(moment: datetime, name: str = "now") -> datetime:
@@ -115,9 +109,16 @@ def check_deadline(value: object, now: datetime, field: str = "deadline") -> dat
     """``value`` in UTC if it is an aware datetime after ``now``."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise InvalidDeadline("must be a date and time with a UTC offset", field=field)
-    deadline = value.astimezone(UTC)
+    try:
+        deadline = value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+14:00, before year 1 in UTC
+        raise DeadlineInPast("must be in the future", field=field) from None
     if deadline <= now:
         raise DeadlineInPast("must be in the future", field=field)
+    if deadline > now + DEADLINE_MAX_AHEAD:
+        raise InvalidDeadline(
+            f"must be at most {DEADLINE_MAX_AHEAD.days} days from now", field=field
+        )
     return deadline
 
 

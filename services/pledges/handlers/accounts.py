@@ -1,22 +1,40 @@
-"""Handlers for accounts: opening and revoking them."""
+"""Handlers for accounts and their tokens: opening, revoking, issuing fresh tokens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from services.pledges import commands
-from services.pledges.adapters.events import ACCOUNT_TOPIC, account_created, account_revoked
-from services.pledges.domain.accounts import Account
+from services.pledges.adapters.events import (
+    ACCOUNT_TOPIC,
+    account_created,
+    account_revoked,
+    token_revoked,
+)
+from services.pledges.domain.accounts import Account, ApiToken
+from services.pledges.domain.errors import NotAllowed, NotFound
 from services.pledges.handlers.common import Clock, UnknownAccount, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
-from shared.auth import TokenIssuer
+from shared.auth import IssuedToken, TokenIssuer
+
+
+class UnknownToken(NotFound):
+    """No token has that id."""
+
+
+class NotYourToken(NotAllowed):
+    """Only a token's own account, or an admin, may revoke it."""
 
 
 @dataclass(frozen=True)
 class NewAccount:
     account: Account
-    #: Shown once; only the account id and role are kept, never the token itself.
-    token: str
+    #: Its first token, shown once; only its id and expiry are kept, never the token itself.
+    issued: IssuedToken
+
+    @property
+    def token(self) -> str:
+        return self.issued.token
 
 
 def create_account(
@@ -26,11 +44,30 @@ def create_account(
     clock: Clock = utc_now,
 ) -> NewAccount:
     account = Account.open(role=command.role, name=command.name, email=command.email, now=clock())
+    # Tokens are stamped with the wall clock, not `clock`: every verifier checks them against
+    # its own wall clock, whatever time a test's clock stands at.
+    issued = issuer.mint(account.id, account.role.value, lifetime=command.token_lifetime)
     with uow:
         uow.accounts.add(account)
+        uow.accounts.add_token(_record(account, issued))
         uow.publish(ACCOUNT_TOPIC, account_created(account))
         uow.commit()
-    return NewAccount(account, issuer.issue(account.id, account.role.value))
+    return NewAccount(account, issued)
+
+
+def issue_token(
+    command: commands.IssueToken, uow: PledgesUnitOfWork, issuer: TokenIssuer
+) -> IssuedToken:
+    """A fresh token for an existing, unrevoked account; its other tokens stay valid."""
+    with uow:
+        account = uow.accounts.get(command.account_id)
+        if account is None:
+            raise UnknownAccount(f"no account {command.account_id}", "account_id")
+        account.check_may_get_token()
+        issued = issuer.mint(account.id, account.role.value, lifetime=command.lifetime)
+        uow.accounts.add_token(_record(account, issued))
+        uow.commit()
+    return issued
 
 
 def revoke_account(
@@ -47,3 +84,33 @@ def revoke_account(
         uow.publish(ACCOUNT_TOPIC, account_revoked(account, command.reason))
         uow.commit()
     return account
+
+
+def revoke_token(
+    command: commands.RevokeToken, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> ApiToken:
+    """Refuse one token: here at once, in the other services when they hear `token.revoked`."""
+    with uow:
+        token = uow.accounts.get_token(command.token_id, for_update=True)
+        if token is None:
+            raise UnknownToken(f"no token {command.token_id}", "token_id")
+        operator = command.actor_id is None  # the command line, with the database's keys
+        if not (operator or command.actor_is_admin or command.actor_id == token.account_id):
+            raise NotYourToken("only the token's own account or an admin may revoke it")
+        token.revoke(clock())
+        assert token.revoked_at is not None
+        uow.accounts.save_token_revocation(token)
+        # Pledges refuses it from this commit on, without waiting for its own event.
+        uow.revoke_token(token.id, token.account_id, token.revoked_at, token.expires_at)
+        uow.publish(ACCOUNT_TOPIC, token_revoked(token, command.reason))
+        uow.commit()
+    return token
+
+
+def _record(account: Account, issued: IssuedToken) -> ApiToken:
+    return ApiToken(
+        id=issued.token_id,
+        account_id=account.id,
+        issued_at=issued.issued_at,
+        expires_at=issued.expires_at,
+    )

@@ -3,30 +3,40 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.updates.adapters.tables import campaigns
+from shared.events.catalog import CampaignEvent
 
 
 class CampaignReadModel:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def record(self, snapshot: dict[str, Any], as_of: datetime) -> None:
-        """Store (or replace) a campaign as a `campaign.*` event describes it."""
+    def record(self, event: CampaignEvent) -> None:
+        """Store the campaign as `event` leaves it, unless a newer event was already applied.
+
+        Events of one campaign share a partition, so they arrive in order; a redelivered or
+        replayed older one must still not roll the campaign back (say, from live to draft).
+        """
         row = {
-            "id": snapshot["campaign_id"],
-            "creator_id": snapshot["creator_id"],
-            "title": snapshot["title"],
-            "status": snapshot["status"],
-            "updated_at": as_of,
+            "creator_id": event.creator_id,
+            "title": event.title,
+            "status": event.status,
+            "updated_at": event.occurred_at,
         }
-        self._connection.execute(sa.delete(campaigns).where(campaigns.c.id == row["id"]))
-        self._connection.execute(campaigns.insert().values(**row))
+        held = self._connection.execute(
+            sa.select(campaigns.c.updated_at).where(campaigns.c.id == event.campaign_id)
+        ).scalar_one_or_none()
+        if held is None:
+            self._connection.execute(campaigns.insert().values(id=event.campaign_id, **row))
+        elif held <= event.occurred_at:
+            self._connection.execute(
+                campaigns.update().where(campaigns.c.id == event.campaign_id).values(**row)
+            )
 
     def get(self, campaign_id: uuid.UUID) -> dict[str, Any] | None:
         row = (

@@ -3,50 +3,70 @@
 from __future__ import annotations
 
 import io
+import struct
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import flask
 import sqlalchemy as sa
 from flask.testing import FlaskClient
-from PIL import Image
+from PIL import Image, PngImagePlugin
+from pypdf import PdfWriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from services.ledger.consumer import HANDLERS
-from shared.consumer import EventConsumer, Outcome
+from shared.consumer import Outcome
 from shared.events import Envelope, decode, encode, new_envelope
-from tests.factories import bearer, issue_token
+from tests.factories import DeadLetters, bearer, consume, issue_token
 
 ORIGIN = "ledger.test"
 
 
-class DeadLetters:
-    """Stands in for the dead-letter producer: keeps what would have been parked."""
-
-    def __init__(self) -> None:
-        self.parked: list[tuple[str, bytes]] = []
-
-    def send(self, topic: str, key: Any = None, value: bytes = b"", headers: Any = None) -> Any:
-        self.parked.append((topic, value))
-        return SimpleNamespace(get=lambda timeout=None: None)
-
-
 @dataclass
 class Ledger:
-    """A migrated ledger app, and the ways a test talks to it."""
+    """A migrated ledger app with its worker caught up after every request, and the ways a test
+    talks to it."""
 
     app: flask.Flask
     var_dir: Path
     dead_letters: DeadLetters
+    #: The last outbox row the stand-in worker has heard back.
+    heard_up_to: int = 0
+    #: Whether the stand-in worker catches up after every request and delivered event; a test
+    #: of the worker's own timing turns it off and calls `catch_up` or `deliver` itself.
+    auto_worker: bool = True
 
     @property
     def client(self) -> FlaskClient:
-        return self.app.test_client()
+        ledger = self
+
+        class ClientWithWorker(FlaskClient):
+            def open(self, *args: Any, **kwargs: Any) -> Any:
+                response = super().open(*args, **kwargs)
+                if ledger.auto_worker:
+                    ledger.catch_up()
+                return response
+
+        return ClientWithWorker(self.app, self.app.response_class, use_cookies=True)
+
+    def catch_up(self) -> None:
+        """Play the worker: hear back the ledger's own `ledger.entry_appended` events (so
+        checkpoints get signed), as its consumer of `ledger.events` would."""
+        outbox = self.app.extensions["fundtrail"].tables["outbox"]
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(outbox.c.id, outbox.c.topic, outbox.c.value)
+                .where(outbox.c.id > self.heard_up_to)
+                .order_by(outbox.c.id)
+            ).all()
+        for row_id, topic, value in rows:
+            self.heard_up_to = row_id
+            if topic == "ledger.events" and decode(value).type == "ledger.entry_appended":
+                self._handle(value, topic)
 
     @property
     def engine(self) -> sa.Engine:
@@ -55,18 +75,13 @@ class Ledger:
 
     def deliver(self, envelope: Envelope) -> Outcome:
         """Hand one event to the ledger exactly as its worker's consumer would."""
-        context = self.app.extensions["fundtrail"]
-        consumer = EventConsumer(
-            None,
-            self.dead_letters,
-            context.uow_factory,
-            HANDLERS,  # type: ignore[arg-type]
-            max_attempts=1,
-        )
-        record = SimpleNamespace(
-            value=encode(envelope), topic="pledges.events", partition=0, offset=0, key=None
-        )
-        return consumer.handle(record)  # type: ignore[arg-type]
+        outcome = self._handle(encode(envelope), "pledges.events")
+        if self.auto_worker:
+            self.catch_up()
+        return outcome
+
+    def _handle(self, value: bytes, topic: str) -> Outcome:
+        return consume(self.app, value, topic, self.dead_letters)
 
     def open_campaign(
         self,
@@ -185,10 +200,19 @@ def pledge_event(
 # --- receipts ----------------------------------------------------------------------------------
 
 
-def png_bytes(colour: str = "red") -> bytes:
+def png_bytes(colour: str = "red", note: str | None = None) -> bytes:
+    """A small PNG; a `note` (a tEXt chunk) makes it a file of its own."""
+    info = PngImagePlugin.PngInfo()
+    if note is not None:
+        info.add_text("Comment", note)
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), colour).save(buffer, "PNG")
+    Image.new("RGB", (8, 8), colour).save(buffer, "PNG", pnginfo=info)
     return buffer.getvalue()
+
+
+def unique_png() -> bytes:
+    """A PNG no other call returns: one receipt may back only one expense in force."""
+    return png_bytes(note=str(uuid.uuid4()))
 
 
 def jpeg_bytes() -> bytes:
@@ -197,13 +221,27 @@ def jpeg_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def pdf_bytes(text: str = "Invoice 42") -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
-        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
-        + f"% {text}\n".encode()
-        + b"trailer << /Root 1 0 R >>\n%%EOF\n"
+def png_bomb(side: int = 9000) -> bytes:
+    """A real `side` × `side` 1-bit PNG of black pixels: about 11 kB for 9000, 81 MP decoded."""
+    ihdr = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    compressor = zlib.compressobj(9)
+    row = bytes(1 + (side + 7) // 8)
+    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    chunks = [(b"IHDR", ihdr), (b"IDAT", data), (b"IEND", b"")]
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        for kind, body in chunks
     )
+
+
+def pdf_bytes(text: str = "Invoice 42") -> bytes:
+    """A real one-page PDF (about 500 bytes plus `text`, which is its title)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": text})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 #: Pass as a field's value to leave that field out of the form.
@@ -215,11 +253,12 @@ def expense_form(
 ) -> dict[str, Any]:
     """A valid multipart body for POST /expenses; override any field, or drop it with MISSING.
 
-    `receipt` is the file's bytes (None: a small PNG), or a str to send a plain form field.
+    `receipt` is the file's bytes (None: a small PNG of its own), or a str to send a plain
+    form field.
     """
     upload: Any = receipt
     if receipt is None or isinstance(receipt, bytes):
-        content = png_bytes() if receipt is None else receipt
+        content = unique_png() if receipt is None else receipt
         upload = FileStorage(
             io.BytesIO(content), filename=filename, content_type="application/octet-stream"
         )

@@ -111,14 +111,44 @@ def test_an_entry_needs_balanced_postings_and_no_gap(ledger: Ledger, books: uuid
     assert ledger.counts() == before
 
 
-def test_the_funds_can_never_go_negative_in_the_database(ledger: Ledger, books: uuid.UUID) -> None:
-    error = attempt(
-        ledger,
-        "UPDATE account_balances SET balance = -1 WHERE account = 'assets:funds'",
-    )
-    assert "ck_funds_not_negative" in str(error)
+def test_only_a_refund_can_take_the_funds_below_zero_in_the_database(
+    ledger: Ledger, books: uuid.UUID
+) -> None:
+    # The books hold 5,000 + 7,000 - 2,000 = 10,000 in three entries.
+    before = ledger.counts()
+
+    def append(connection: sa.Connection, kind: str, account: str, amount: int) -> None:
+        """Entry 3 with the postings of `kind`, written in the ledger's order."""
+        row = {**_entry_row(ledger, books, seq=3), "kind": kind, "amount": amount}
+        legs = [(account, amount), ("assets:funds", -amount)]
+        for position, (name, leg) in enumerate(legs):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO journal_postings (campaign_id, seq, position, account, amount)"
+                    " VALUES (:campaign_id, :seq, :position, :account, :amount)"
+                ),
+                {**row, "position": position, "account": name, "amount": leg},
+            )
+        connection.execute(
+            sa.text(
+                "INSERT INTO journal_entries (campaign_id, seq, kind, amount, currency,"
+                " occurred_at, recorded_at, leaf_data, leaf_hash) VALUES (:campaign_id, :seq,"
+                " :kind, :amount, 'EUR', :at, :at, :leaf, :leaf)"
+            ),
+            row,
+        )
+
+    with pytest.raises(REFUSALS) as refused, ledger.engine.begin() as connection:
+        append(connection, "expense", "expenses:printing", 10_001)
+    assert "below zero" in str(refused.value)
+    # A refund that really happened is written even when the money was spent.
+    with ledger.engine.connect() as connection:
+        transaction = connection.begin()
+        append(connection, "refund", "income:refunds", 10_001)
+        transaction.rollback()
+    assert ledger.counts() == before
     balance = ledger.client.get(f"/api/v1/campaigns/{books}/balance").json
-    assert balance["available"] == 5_000 + 7_000 - 2_000
+    assert (balance["available"], balance["shortfall"]) == (10_000, 0)
 
 
 def _db_id(ledger: Ledger, campaign_id: uuid.UUID) -> object:

@@ -15,13 +15,18 @@ from tests.factories import bearer
 from tests.integration.ledger.ledger_support import (
     MISSING,
     Ledger,
+    jpeg_bytes,
     pdf_bytes,
+    png_bomb,
     png_bytes,
     post_expense,
 )
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(56) + b"\x00" * 200
 HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script>%PDF-1.4</body></html>"
+#: HTML behind a PDF header and before a PDF trailer: only parsing it shows it is no PDF.
+HTML_AS_PDF = b"%PDF-1.4\n<html><body><script>alert(1)</script></body></html>\n%%EOF\n"
+SCRIPT = b"<script>alert(1)</script>"
 
 
 @pytest.fixture
@@ -56,6 +61,11 @@ def refused(ledger: Ledger, request: Callable[[], Any], status: int, field: str 
         (b"%PDF-1.7\n" + bytes(300), "receipt.pdf", "%%EOF"),  # no end-of-file marker
         (b"\xff\xd8\xff\xe0" + b"not a jpeg at all" * 10, "receipt.jpg", "JPEG"),
         (b"plain text that says it is a receipt", "receipt.pdf", "unknown type"),
+        (HTML_AS_PDF, "receipt.pdf", "does not parse as a PDF"),
+        (pdf_bytes() + SCRIPT, "receipt.pdf", "data after its final %%EOF"),
+        (png_bytes() + SCRIPT, "receipt.png", "after its IEND chunk"),
+        (jpeg_bytes() + b"PK\x03\x04" + bytes(26), "receipt.jpg", "after its EOI marker"),
+        (png_bomb(9000), "receipt.png", "9000 × 9000 pixels"),  # 10 kB, 81 MP decoded
     ],
 )
 def test_a_receipt_is_judged_by_its_bytes_not_its_name(
@@ -127,6 +137,7 @@ def test_an_amount_that_is_not_whole_positive_minor_units_is_refused(
             "incurred_on",
         ),
         ({"vendor": "Print\x00Co"}, "vendor"),
+        ({"receipt_reuse_reason": "x" * 1_001}, "receipt_reuse_reason"),
     ],
 )
 def test_missing_and_invalid_fields_are_named(
@@ -155,6 +166,27 @@ def test_expenses_on_someone_elses_campaign_are_forbidden(
     )
     unknown = uuid.uuid4()
     refused(ledger, lambda: post_expense(ledger, unknown, other_creator), 404, "campaign_id")
+
+
+def test_a_receipt_backing_an_expense_in_force_is_409_without_a_reason(
+    ledger: Ledger, funded: tuple[uuid.UUID, str]
+) -> None:
+    campaign_id, token = funded
+    receipt = pdf_bytes("Invoice 7")
+    first = post_expense(ledger, campaign_id, token, receipt=receipt, filename="a.pdf")
+    assert first.status_code == 201, first.json
+    for reason in (MISSING, "", "  "):  # a blank reason, as a form left empty sends, is none
+        response = refused(
+            ledger,
+            lambda reason=reason: post_expense(
+                ledger, campaign_id, token, receipt=receipt, receipt_reuse_reason=reason
+            ),
+            409,
+            "receipt",
+        )
+        message = response.json["errors"]["receipt"][0]
+        assert f"backs expense {first.json['seq']}" in message
+        assert "receipt_reuse_reason" in message
 
 
 def test_spending_more_than_is_available_is_409(
@@ -214,12 +246,11 @@ def test_an_entry_is_reversed_once_and_so_is_each_reversal(
     )
 
 
-def test_reversing_a_contribution_whose_money_was_spent_is_409(
+def test_reversing_a_contribution_is_409_even_with_the_money_there(
     ledger: Ledger, funded: tuple[uuid.UUID, str]
 ) -> None:
     campaign_id, token = funded
-    assert post_expense(ledger, campaign_id, token, amount="9000").status_code == 201
-    refused(
+    response = refused(
         ledger,
         lambda: ledger.client.post(
             f"/api/v1/campaigns/{campaign_id}/entries/0/reverse",
@@ -229,6 +260,7 @@ def test_reversing_a_contribution_whose_money_was_spent_is_409(
         409,
         "seq",
     )
+    assert "only through pledge events" in response.json["detail"]
 
 
 def test_malformed_multipart_is_not_a_500(ledger: Ledger, funded: tuple[uuid.UUID, str]) -> None:

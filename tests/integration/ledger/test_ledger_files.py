@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,16 @@ from services.ledger.adapters.receipts import (
     FileSystemReceiptStore,
     MemoryReceiptStore,
     ReceiptStore,
+)
+from services.ledger.domain import merkle
+from services.ledger.domain.canonical import canonical_json
+from tests.factories import bearer
+from tests.integration.ledger.ledger_support import (
+    Ledger,
+    jpeg_bytes,
+    pdf_bytes,
+    png_bytes,
+    post_expense,
 )
 
 
@@ -76,7 +88,7 @@ def test_fundtrail_log_key_prints_the_verifier_key_making_the_key_once(
     from click.testing import CliRunner
 
     from services.cli import main
-    from services.ledger.domain.checkpoint import Signer
+    from services.ledger.domain.signed_note import Signer
 
     path = tmp_path / "keys" / "log.key"
     monkeypatch.setenv("LEDGER_LOG_KEY_FILE", str(path))
@@ -87,3 +99,83 @@ def test_fundtrail_log_key_prints_the_verifier_key_making_the_key_once(
     assert first.output.startswith("audit.example+")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert CliRunner().invoke(main, ["log", "key"]).output == first.output
+
+
+# --- receipts over HTTP, on SQLite and PostgreSQL ----------------------------------------------
+
+
+def test_a_receipt_is_served_as_an_attachment_a_browser_never_runs(ledger: Ledger) -> None:
+    campaign_id, _, token = ledger.open_campaign()
+    ledger.collect(campaign_id, 10_000)
+    files = [
+        (pdf_bytes(), "application/pdf", "pdf"),
+        (png_bytes("green"), "image/png", "png"),
+        (jpeg_bytes(), "image/jpeg", "jpg"),
+    ]
+    for content, media_type, extension in files:
+        posted = post_expense(ledger, campaign_id, token, receipt=content, filename="r.html")
+        assert posted.status_code == 201, posted.json
+        sha = posted.json["receipt_sha256"]
+        for reader in (token, ledger.token("auditor")):
+            response = ledger.client.get(
+                f"/api/v1/campaigns/{campaign_id}/receipts/{sha}", headers=bearer(reader)
+            )
+            assert response.status_code == 200
+            assert response.data == content
+            assert response.mimetype == media_type  # by content, never the upload's name
+            assert response.headers["Content-Disposition"] == (
+                f'attachment; filename="receipt-{sha}.{extension}"'
+            )
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.headers["Content-Security-Policy"] == "sandbox"
+
+
+def _leaf_hash_of(entry: dict[str, Any]) -> str:
+    leaf = canonical_json({k: v for k, v in entry.items() if k != "leaf_hash"})
+    return base64.b64encode(merkle.leaf_hash(leaf)).decode()
+
+
+def test_one_receipt_backs_a_second_expense_in_force_only_with_a_reason(ledger: Ledger) -> None:
+    campaign_id, _, token = ledger.open_campaign()
+    ledger.collect(campaign_id, 10_000)
+    receipt = pdf_bytes("Invoice 9: printing and shipping")
+    first = post_expense(ledger, campaign_id, token, receipt=receipt, amount="3000")
+    assert first.status_code == 201, first.json
+    assert "receipt_reuse_reason" not in first.json  # no reason, no key: the leaf is as before
+    reason = "One invoice covers printing and shipping; booked in two categories."
+    second = post_expense(
+        ledger,
+        campaign_id,
+        token,
+        receipt=receipt,
+        amount="1000",
+        category="shipping",
+        receipt_reuse_reason=f"  {reason}\n",
+    )
+    assert second.status_code == 201, second.json
+    assert second.json["receipt_sha256"] == first.json["receipt_sha256"]
+    assert second.json["receipt_reuse_reason"] == reason
+    # The reason is part of the entry's leaf, so the log commits to it.
+    assert second.json["leaf_hash"] == _leaf_hash_of(second.json)
+    entries = ledger.client.get(f"/api/v1/campaigns/{campaign_id}/entries").json["entries"]
+    assert entries[-1] == second.json
+    assert ledger.counts()["receipt files"] == 1  # one file, named by its hash
+
+
+def test_a_reversed_expense_frees_its_receipt_for_a_new_one(ledger: Ledger) -> None:
+    campaign_id, _, token = ledger.open_campaign()
+    ledger.collect(campaign_id, 10_000)
+    receipt = png_bytes("blue")
+    first = post_expense(ledger, campaign_id, token, receipt=receipt)
+    reversal = ledger.client.post(
+        f"/api/v1/campaigns/{campaign_id}/entries/{first.json['seq']}/reverse",
+        json={"reason": "booked on the wrong campaign"},
+        headers=bearer(token),
+    )
+    assert reversal.status_code == 201, reversal.json
+    again = post_expense(ledger, campaign_id, token, receipt=receipt)
+    assert again.status_code == 201, again.json
+    assert "receipt_reuse_reason" not in again.json
+    third = post_expense(ledger, campaign_id, token, receipt=receipt)
+    assert third.status_code == 409
+    assert f"backs expense {again.json['seq']}" in third.json["errors"]["receipt"][0]

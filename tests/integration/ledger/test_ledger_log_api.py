@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from services.ledger.domain import merkle
-from services.ledger.domain.checkpoint import Checkpoint, Signer, Verifier, open_note
+from services.ledger.domain.signed_note import Checkpoint, Signer, Verifier, open_note
 from tests.integration.ledger.ledger_support import ORIGIN, Ledger, post_expense
 
 
@@ -65,11 +65,15 @@ def test_the_checkpoint_signs_the_root_of_the_export(ledger: Ledger) -> None:
 
 def test_checkpoints_are_published_once_per_size_and_kept(ledger: Ledger) -> None:
     campaign_id, _, _ = ledger.open_campaign()
+    ledger.auto_worker = False
     path = f"/api/v1/campaigns/{campaign_id}"
     empty = checkpoint_of(ledger, f"{path}/checkpoint")
     assert (empty.tree_size, empty.root_hash) == (0, merkle.EMPTY_ROOT)
     ledger.collect(campaign_id, 1_000)
     ledger.collect(campaign_id, 2_000)
+    # Reads never sign: until the worker hears of the appends, the empty tree is the latest.
+    assert checkpoint_of(ledger, f"{path}/checkpoint") == empty
+    ledger.catch_up()
     early = checkpoint_of(ledger, f"{path}/checkpoint")
     published = [e for _, e in ledger.outbox() if e.type == "ledger.checkpoint_published"]
 
@@ -81,6 +85,7 @@ def test_checkpoints_are_published_once_per_size_and_kept(ledger: Ledger) -> Non
     assert announced["note"] == ledger.client.get(f"{path}/checkpoint").get_data(as_text=True)
 
     ledger.collect(campaign_id, 3_000)
+    ledger.catch_up()
     assert checkpoint_of(ledger, f"{path}/checkpoint").tree_size == 3
     assert checkpoint_of(ledger, f"{path}/checkpoints/2") == early
     assert ledger.client.get(f"{path}/checkpoints/1").status_code == 404
@@ -177,6 +182,7 @@ def test_the_worker_batches_checkpoints_while_behind_and_catches_up(
 ) -> None:
     ledger = make_ledger(database_url, checkpoint_interval=3600)
     campaign_id, _, _ = ledger.open_campaign()
+    ledger.auto_worker = False
     for amount in (1, 2, 3):
         ledger.collect(campaign_id, amount)
     appended = [e for _, e in ledger.outbox() if e.type == "ledger.entry_appended"]
@@ -188,16 +194,18 @@ def test_the_worker_batches_checkpoints_while_behind_and_catches_up(
             if e.type == "ledger.checkpoint_published"
         ]
 
-    ledger.deliver(appended[0])  # behind, but no checkpoint yet at all
-    assert published() == [3]
-    ledger.deliver(appended[1])  # covered already
-    ledger.deliver(appended[2])
-    assert published() == [3]
+    # The journal began with a checkpoint of the empty tree, signed when the campaign was heard of.
+    assert published() == [0]
+    ledger.deliver(appended[0])  # behind, and the last checkpoint is recent: wait
+    ledger.deliver(appended[1])
+    assert published() == [0]
+    ledger.deliver(appended[2])  # caught up: the journal's newest entry gets its checkpoint
+    assert published() == [0, 3]
     for amount in (4, 5):
         ledger.collect(campaign_id, amount)
     appended = [e for _, e in ledger.outbox() if e.type == "ledger.entry_appended"]
     ledger.deliver(appended[3])  # behind, and the last checkpoint is recent: wait
-    assert published() == [3]
-    ledger.deliver(appended[4])  # caught up: the journal's newest entry gets its checkpoint
-    assert published() == [3, 5]
+    assert published() == [0, 3]
+    ledger.deliver(appended[4])  # caught up
+    assert published() == [0, 3, 5]
     assert ledger.deliver(appended[4]).status == "duplicate"

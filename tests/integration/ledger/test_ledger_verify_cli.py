@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.ledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_note
+from services.ledger.domain.signed_note import Checkpoint, Signer, generate_signer, sign_note
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, jpeg_bytes, pdf_bytes, post_expense
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from shared.events import Envelope, decode
-from tests.factories import bearer, campaign_body, create_account
+from tests.factories import bearer, campaign_body, create_account, set_clock
 
 API = "/api/v1"
 
@@ -44,7 +44,7 @@ class Account:
 
 def install_clock(app: flask.Flask) -> MovableClock:
     clock = MovableClock()
-    app.extensions["fundtrail"].extra["clock"] = clock
+    set_clock(app, clock)
     return clock
 
 

@@ -14,6 +14,7 @@ from kafka import KafkaConsumer
 from shared.consumer import EventConsumer
 from shared.db import UnitOfWork, add_plumbing_tables, make_engine
 from shared.events import Envelope, encode, new_envelope
+from shared.events.catalog import AccountCreated, AccountRevoked
 from shared.kafka import make_consumer, make_producer
 from shared.topics import dead_letter_topic
 
@@ -37,12 +38,12 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-def record_effect(envelope: Envelope, uow: UnitOfWork) -> None:
-    uow.conn.execute(effects.insert().values(account_id=envelope.payload["account_id"]))
+def record_effect(event: AccountRevoked, uow: UnitOfWork) -> None:
+    uow.conn.execute(effects.insert().values(account_id=event.account_id))
 
 
-def always_fails(envelope: Envelope, uow: UnitOfWork) -> None:
-    uow.conn.execute(effects.insert().values(account_id=envelope.payload["account_id"]))
+def always_fails(event: AccountCreated, uow: UnitOfWork) -> None:
+    uow.conn.execute(effects.insert().values(account_id=event.account_id))
     raise RuntimeError("this handler never works")
 
 

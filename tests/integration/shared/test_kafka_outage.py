@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from kafka import KafkaConsumer
 
 from infra.broker import LocalBroker, ensure_topics, find_free_port, jar_dir
-from services.registry import service_spec
-from shared.config import Settings
+from services.registry import bootstrap
 from shared.events import decode
 from shared.topics import ALL_TOPICS, PLEDGES
 from shared.worker import run_worker
@@ -67,10 +66,8 @@ def test_writes_wait_in_the_outbox_while_kafka_is_down_and_go_out_when_it_return
     assert unsent(app) == 4  # the account and three campaigns
 
     stop = threading.Event()
-    settings = Settings.load(
-        "pledges", service_settings("pledges", sqlite_url, tmp_path, kafka=broker.bootstrap_servers)
-    )
-    worker = threading.Thread(target=run_worker, args=(service_spec("pledges"), settings, stop))
+    settings = service_settings("pledges", sqlite_url, tmp_path, kafka=broker.bootstrap_servers)
+    worker = threading.Thread(target=run_worker, args=(bootstrap("pledges", settings), stop))
     worker.start()  # the relay starts with Kafka down and keeps trying
     try:
         broker.start()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 
 from shared.db import UnitOfWork, add_plumbing_tables, make_engine
 from shared.events import decode, new_envelope
@@ -93,3 +93,41 @@ def test_relay_publishes_each_committed_event_once_in_order(
             sa.select(sa.func.count()).where(tables["outbox"].c.sent_at.is_(None))
         ).scalar_one()
     assert unsent == 0
+
+
+class WatchedProducer:
+    """A real producer that notes, at each flush, how many database connections are out."""
+
+    def __init__(self, producer: KafkaProducer, engine: sa.Engine) -> None:
+        self._producer = producer
+        self._engine = engine
+        self.connections_out_at_flush: list[int] = []
+
+    def send(self, *args: object, **kwargs: object) -> object:
+        return self._producer.send(*args, **kwargs)
+
+    def flush(self, timeout: float | None = None) -> None:
+        self.connections_out_at_flush.append(self._engine.pool.checkedout())  # type: ignore[attr-defined]
+        self._producer.flush(timeout=timeout)
+
+
+def test_relay_holds_no_connection_while_it_waits_for_kafka(
+    plumbing: tuple[sa.Engine, dict[str, sa.Table]], kafka_bootstrap: str, topic: str
+) -> None:
+    engine, tables = plumbing
+    for _ in range(3):
+        with UnitOfWork(engine, tables, producer="test") as uow:
+            uow.publish(topic, revocation(uuid.uuid4()))
+            uow.commit()
+    producer = make_producer(kafka_bootstrap)
+    watched = WatchedProducer(producer, engine)
+    try:
+        relay = OutboxRelay(engine, tables["outbox"], watched, batch_size=2)  # type: ignore[arg-type]
+        assert relay.relay_once() == 2
+        assert relay.relay_once() == 1
+        assert relay.relay_once() == 0
+    finally:
+        producer.close()
+    # No transaction (no connection at all) is open while the relay waits for the acks.
+    assert watched.connections_out_at_flush == [0, 0]
+    assert len(read_all(kafka_bootstrap, topic, expected=3)) == 3

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from services.ledger.domain.checkpoint import (
+from services.ledger.domain.signed_note import (
     BadSignature,
     Checkpoint,
     MalformedNote,

@@ -59,7 +59,7 @@ class Books:
             self.journal.record_refund(pledge_id, amount, "EUR", uuid.uuid4(), NOW, NOW)
         )
 
-    def spend(self, amount: int, category: str = "parts") -> Entry:
+    def spend(self, amount: int, category: str = "parts", receipt: str | None = None) -> Entry:
         return self._keep(
             self.journal.record_expense(
                 amount,
@@ -68,7 +68,8 @@ class Books:
                 f"{category} for the oven",
                 "Hardware Ltd",
                 date(2026, 2, 27),
-                RECEIPT,
+                # A receipt of its own unless given: one backs only one expense in force.
+                receipt or uuid.uuid4().hex * 2,
                 self.creator_id,
                 NOW,
             )
@@ -115,7 +116,7 @@ def test_kind_specific_fields_are_filled_in_and_the_rest_left_empty() -> None:
     )
     assert contribution.event_id is not None and contribution.category is None
     books.contribute(5_000)
-    expense = books.spend(700, "printing")
+    expense = books.spend(700, "printing", RECEIPT)
     assert (expense.description, expense.vendor, expense.incurred_on) == (
         "printing for the oven",
         "Hardware Ltd",
@@ -127,14 +128,14 @@ def test_kind_specific_fields_are_filled_in_and_the_rest_left_empty() -> None:
         None,
     )
     assert expense.occurred_at == expense.recorded_at == NOW
-    reversal = books.reverse(contribution, "  duplicate event  ")
+    reversal = books.reverse(expense, "  duplicate receipt  ")
     assert (reversal.reason, reversal.reverses_seq, reversal.pledge_id) == (
-        "duplicate event",
-        0,
-        pledge,
+        "duplicate receipt",
+        2,
+        None,
     )
-    assert (reversal.seq, reversal.category, reversal.vendor) == (3, None, None)
-    assert reversal.amount == 1_500 and reversal.description is None
+    assert (reversal.seq, reversal.category, reversal.vendor) == (3, "printing", None)
+    assert reversal.amount == 700 and reversal.description is None
 
 
 # --- the balance view -------------------------------------------------------------------------
@@ -174,6 +175,7 @@ def test_the_balance_of_a_small_ledger() -> None:
         refunded=2_000,
         spent=10_300,  # 6,000 + 1,500 + 2,500 + 300; the venue expense was reversed
         available=7_700,
+        shortfall=0,
         by_category=(
             CategorySpending("parts", 10_000, 8_500),
             CategorySpending("shipping", 2_000, 1_500),
@@ -195,6 +197,7 @@ def test_spending_past_a_budget_line_is_allowed_and_shows() -> None:
 def test_an_empty_journal_balances_at_zero_with_its_budget_lines() -> None:
     balance = Books(budget={"parts": 1_000}).journal.balance()
     assert (balance.raised, balance.refunded, balance.spent, balance.available) == (0, 0, 0, 0)
+    assert balance.shortfall == 0
     assert balance.by_category == (CategorySpending("parts", 1_000, 0),)
 
 
@@ -214,17 +217,6 @@ def test_spending_the_last_unit_is_allowed_and_one_more_is_refused() -> None:
     assert isinstance(refused.value, StateConflict)
     assert books.state() == before
     assert len(books.journal.events) == 3
-
-
-def test_a_refund_beyond_the_available_funds_is_refused() -> None:
-    books = Books()
-    pledge = uuid.uuid4()
-    books.contribute(1_000, pledge)
-    books.spend(800)
-    with pytest.raises(InsufficientFunds):
-        books.refund(pledge, 300)
-    books.refund(pledge, 200)
-    assert books.journal.available == 0
 
 
 def test_a_refund_beyond_what_the_pledge_contributed_is_refused() -> None:
@@ -256,33 +248,6 @@ def test_reversing_an_expense_gives_the_money_back() -> None:
     assert reversal.postings == tuple(Posting(p.account, -p.amount) for p in expense.postings)
     assert (reversal.category, reversal.reverses_seq, reversal.amount) == ("parts", 1, 2_000)
     assert books.entries[1] == expense  # the original stays as it was
-
-
-def test_reversing_a_contribution_whose_money_was_spent_is_refused() -> None:
-    books = Books()
-    contribution = books.contribute(1_000)
-    books.spend(600)
-    with pytest.raises(InsufficientFunds) as refused:
-        books.reverse(contribution)
-    assert refused.value.field == "seq"
-    books.contribute(600)
-    books.reverse(contribution)
-    assert (books.journal.balance().raised, books.journal.available) == (600, 0)
-
-
-def test_reversing_a_contribution_before_its_refunds_is_refused() -> None:
-    books = Books()
-    pledge = uuid.uuid4()
-    contribution = books.contribute(1_000, pledge)
-    books.contribute(5_000)
-    refund = books.refund(pledge, 300)
-    with pytest.raises(RefundExceedsContribution):
-        books.reverse(contribution)
-    books.reverse(refund)
-    books.reverse(contribution)
-    assert books.journal.pledge_balances[pledge] == 0
-    balance = books.journal.balance()
-    assert (balance.raised, balance.refunded, balance.available) == (5_000, 0, 5_000)
 
 
 def test_an_entry_is_reversed_at_most_once() -> None:

@@ -11,7 +11,7 @@ import pytest
 from services.ledger import verify
 from services.ledger.domain import LEAF_FIELDS, Entry, Journal, MalformedLeaf, merkle
 from services.ledger.domain.canonical import canonical_json
-from services.ledger.domain.checkpoint import Checkpoint, generate_signer, sign_note
+from services.ledger.domain.signed_note import Checkpoint, generate_signer, sign_note
 
 NOW = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
 CREATOR = uuid.UUID("3f0c5a52-7f51-4bd6-9a53-1b2f2c1f1a01")

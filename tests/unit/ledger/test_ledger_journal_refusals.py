@@ -48,7 +48,8 @@ def expense(journal: Journal, **overrides: Any) -> None:
         "description": "Two solar panels",
         "vendor": "Sunny Parts GmbH",
         "incurred_on": date(2026, 2, 28),
-        "receipt_sha256": RECEIPT,
+        # A receipt of its own: one backs only one expense in force.
+        "receipt_sha256": uuid.uuid4().hex * 2,
         "recorded_by": CREATOR,
         "recorded_at": NOW,
     }

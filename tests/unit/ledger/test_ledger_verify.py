@@ -11,7 +11,7 @@ import pytest
 from services.ledger import verify
 from services.ledger.domain import merkle
 from services.ledger.domain.canonical import canonical_json
-from services.ledger.domain.checkpoint import Checkpoint, Signer, generate_signer, sign_note
+from services.ledger.domain.signed_note import Checkpoint, Signer, generate_signer, sign_note
 
 ORIGIN = "fundtrail.local/campaigns/6f1c2a34-1111-4d2b-9c55-0a7e5b1d2c3e"
 

@@ -1,16 +1,30 @@
-"""API tokens: signed by one key, checked anywhere, refused when forged or revoked."""
+"""API tokens: signed by one key, checked anywhere, refused when forged, expired or revoked."""
 
 from __future__ import annotations
 
 import base64
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.auth import InvalidToken, TokenIssuer, TokenVerifier
+from shared.auth import (
+    DEFAULT_TOKEN_LIFETIME,
+    ExpiredToken,
+    InvalidToken,
+    MissingPublicKey,
+    TokenIssuer,
+    TokenVerifier,
+    load_or_create_signing_key,
+    load_public_key,
+    parse_duration,
+    public_key_text,
+)
+from shared.config import Settings
 
 
 @pytest.fixture
@@ -57,6 +71,7 @@ def test_an_unsigned_token_is_refused(key: Ed25519PrivateKey) -> None:
             "role": "admin",
             "jti": str(uuid.uuid4()),
             "iat": 0,
+            "exp": 2**40,
         },
         key=None,
         algorithm="none",
@@ -87,3 +102,138 @@ def test_a_revoked_account_is_refused(key: Ed25519PrivateKey) -> None:
 def test_unknown_roles_cannot_be_issued(key: Ed25519PrivateKey) -> None:
     with pytest.raises(ValueError):
         TokenIssuer(key).issue(uuid.uuid4(), "root")
+
+
+# --- expiry, ids, lifetimes --------------------------------------------------------------------
+
+
+def test_a_token_carries_its_id_issue_time_and_expiry(key: Ed25519PrivateKey) -> None:
+    now = datetime(2026, 11, 24, 12, 0, 30, 999_000, tzinfo=UTC)
+    issued = TokenIssuer(key, lifetime=timedelta(days=30)).mint(uuid.uuid4(), "backer", now=now)
+    claims = jwt.decode(issued.token, options={"verify_signature": False})
+    assert claims["jti"] == str(issued.token_id)
+    assert claims["iat"] == int(now.timestamp())
+    assert claims["exp"] == claims["iat"] + 30 * 86400
+    assert issued.expires_at == datetime(2026, 12, 24, 12, 0, 30, tzinfo=UTC)
+    assert issued.expires_at.timestamp() == claims["exp"]
+
+
+def test_a_lifetime_given_at_issuance_beats_the_default(key: Ed25519PrivateKey) -> None:
+    issued = TokenIssuer(key).mint(uuid.uuid4(), "backer", lifetime=timedelta(hours=12))
+    assert issued.expires_at - issued.issued_at == timedelta(hours=12)
+    default = TokenIssuer(key).mint(uuid.uuid4(), "backer")
+    assert default.expires_at - default.issued_at == DEFAULT_TOKEN_LIFETIME == timedelta(days=30)
+
+
+def test_a_fresh_token_names_its_expiry(key: Ed25519PrivateKey) -> None:
+    issued = TokenIssuer(key).mint(uuid.uuid4(), "auditor")
+    principal = verifier(key).verify(issued.token)
+    assert (principal.token_id, principal.expires_at) == (issued.token_id, issued.expires_at)
+
+
+def test_an_expired_token_is_refused_saying_so(key: Ed25519PrivateKey) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=31)
+    token = TokenIssuer(key).issue(uuid.uuid4(), "admin", now=long_ago)
+    with pytest.raises(ExpiredToken, match="expired"):
+        verifier(key).verify(token)
+
+
+def test_clocks_a_little_apart_are_tolerated(key: Ed25519PrivateKey) -> None:
+    # Expired 30 s ago by this clock, or issued 30 s in its future: within the leeway.
+    now = datetime.now(UTC)
+    just_expired = TokenIssuer(key, lifetime=timedelta(minutes=1)).issue(
+        uuid.uuid4(), "backer", now=now - timedelta(seconds=90)
+    )
+    from_the_future = TokenIssuer(key).issue(
+        uuid.uuid4(), "backer", now=now + timedelta(seconds=30)
+    )
+    verifier(key).verify(just_expired)
+    verifier(key).verify(from_the_future)
+    well_expired = TokenIssuer(key, lifetime=timedelta(minutes=1)).issue(
+        uuid.uuid4(), "backer", now=now - timedelta(seconds=61 + 60 + 5)
+    )
+    with pytest.raises(ExpiredToken):
+        verifier(key).verify(well_expired)
+
+
+def test_a_token_without_an_expiry_is_refused(key: Ed25519PrivateKey) -> None:
+    # What every token looked like before tokens expired: it must not live for ever.
+    claims = {"iss": "fundtrail", "sub": str(uuid.uuid4()), "role": "admin"}
+    token = jwt.encode({**claims, "jti": str(uuid.uuid4()), "iat": 0}, key, algorithm="EdDSA")
+    with pytest.raises(InvalidToken, match="exp"):
+        verifier(key).verify(token)
+
+
+def test_a_revoked_token_is_refused_but_not_its_siblings(key: Ed25519PrivateKey) -> None:
+    account_id = uuid.uuid4()
+    issuer = TokenIssuer(key)
+    revoked, sibling = issuer.mint(account_id, "creator"), issuer.mint(account_id, "creator")
+    check = TokenVerifier(
+        key.public_key(), lambda _account: False, lambda token_id: token_id == revoked.token_id
+    )
+    with pytest.raises(InvalidToken, match="token has been revoked"):
+        check.verify(revoked.token)
+    assert check.verify(sibling.token).account_id == account_id
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90d", timedelta(days=90)),
+        ("12h", timedelta(hours=12)),
+        ("30m", timedelta(minutes=30)),
+        ("45s", timedelta(seconds=45)),
+        ("2w", timedelta(weeks=2)),
+        ("3600", timedelta(hours=1)),
+    ],
+)
+def test_durations(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "d", "1.5h", "-1d", "10y", "1d2h", "ten"])
+def test_what_is_not_a_duration(text: str) -> None:
+    with pytest.raises(ValueError, match="not a duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("lifetime", [timedelta(0), timedelta(days=366)])
+def test_lifetimes_out_of_bounds_are_refused(key: Ed25519PrivateKey, lifetime: timedelta) -> None:
+    with pytest.raises(ValueError, match="lifetime|at most"):
+        TokenIssuer(key).mint(uuid.uuid4(), "backer", lifetime=lifetime)
+
+
+def test_the_lifetime_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FUNDTRAIL_TOKEN_LIFETIME", raising=False)
+    assert Settings.load("pledges").token_lifetime == timedelta(days=30)
+    monkeypatch.setenv("FUNDTRAIL_TOKEN_LIFETIME", "12h")
+    assert Settings.load("pledges").token_lifetime == timedelta(hours=12)
+    monkeypatch.setenv("FUNDTRAIL_TOKEN_LIFETIME", "forever")
+    with pytest.raises(ValueError, match="FUNDTRAIL_TOKEN_LIFETIME"):
+        Settings.load("pledges")
+
+
+# --- keys: only the issuer holds the private half ----------------------------------------------
+
+
+def test_the_public_key_is_written_beside_the_private_one(tmp_path: Path) -> None:
+    key = load_or_create_signing_key(tmp_path / "k.key", tmp_path / "k.pub")
+    assert (tmp_path / "k.pub").read_text() == public_key_text(key) + "\n"
+    token = TokenIssuer(key).issue(uuid.uuid4(), "backer")
+    public = load_public_key("", tmp_path / "k.pub")
+    assert TokenVerifier(public, lambda _: False).verify(token).role == "backer"
+
+
+def test_the_public_key_setting_beats_the_file(tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    token = TokenIssuer(key).issue(uuid.uuid4(), "backer")
+    public = load_public_key(public_key_text(key), tmp_path / "absent.pub")
+    assert TokenVerifier(public, lambda _: False).verify(token).role == "backer"
+
+
+def test_no_public_key_is_a_clear_refusal(tmp_path: Path) -> None:
+    with pytest.raises(MissingPublicKey, match="FUNDTRAIL_TOKEN_PUBLIC_KEY"):
+        load_public_key("", tmp_path / "absent.pub")
+    (tmp_path / "bad.pub").write_text("not base64 at all\n")
+    with pytest.raises(MissingPublicKey, match="bad.pub"):
+        load_public_key("", tmp_path / "bad.pub")

@@ -5,8 +5,8 @@ publishes a checkpoint covering the whole journal when it has caught up with the
 event is for the newest entry), or, while it is behind, when the latest checkpoint is older than
 `checkpoint_interval`. Under load it is behind, so checkpoints come once per batch or interval,
 never once per entry; when the load stops, the last event brings the checkpoint up to date.
-A reader who asks for the checkpoint (or the export) while it is stale gets a fresh one at once.
-At most one checkpoint exists per tree size.
+Only the worker signs: readers get the latest checkpoint published (every journal starts with
+one of the empty tree). At most one checkpoint exists per tree size.
 """
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ from datetime import datetime
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.events import LEDGER_TOPIC, checkpoint_published
 from services.ledger.domain import merkle
-from services.ledger.domain.checkpoint import Checkpoint, sign_note
+from services.ledger.domain.signed_note import Checkpoint, sign_note
+from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
 
 
 def publish_checkpoint(
-    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, tree_size: int, now: datetime
+    uow: LedgerUnitOfWork,
+    signing: LogSigning,
+    campaign_id: uuid.UUID,
+    tree_size: int,
+    now: datetime,
 ) -> PublishedCheckpoint:
     """Sign the tree of `tree_size` leaves and announce it; the stored one if already there."""
-    signing = uow.signing
     origin = signing.campaign_origin(campaign_id)
     root = merkle.root_hash(uow.journals.node_store(campaign_id), tree_size)
     note = sign_note(Checkpoint(origin, tree_size, root).to_text(), signing.signer)
@@ -39,7 +43,11 @@ def publish_checkpoint(
 
 
 def checkpoint_if_due(
-    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, appended_seq: int, now: datetime
+    uow: LedgerUnitOfWork,
+    signing: LogSigning,
+    campaign_id: uuid.UUID,
+    appended_seq: int,
+    now: datetime,
 ) -> PublishedCheckpoint | None:
     """The worker's rule, run for each appended entry it hears of (see the module's doc)."""
     size = uow.journals.size(campaign_id)
@@ -50,22 +58,8 @@ def checkpoint_if_due(
         return None  # that entry is covered already
     caught_up = appended_seq + 1 >= size
     waited = (
-        latest is None
-        or (now - latest.published_at).total_seconds() >= uow.signing.checkpoint_interval
+        latest is None or (now - latest.published_at).total_seconds() >= signing.checkpoint_interval
     )
     if caught_up or waited:
-        return publish_checkpoint(uow, campaign_id, size, now)
+        return publish_checkpoint(uow, signing, campaign_id, size, now)
     return None
-
-
-def fresh_checkpoint(
-    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, now: datetime
-) -> PublishedCheckpoint | None:
-    """The latest checkpoint, first publishing one if it misses entries; None if no journal."""
-    size = uow.journals.size(campaign_id)
-    if size is None:
-        return None
-    latest = uow.checkpoints.latest(campaign_id)
-    if latest is not None and latest.tree_size >= size:
-        return latest
-    return publish_checkpoint(uow, campaign_id, size, now)

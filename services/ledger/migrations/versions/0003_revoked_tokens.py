@@ -1,0 +1,23 @@
+"""The revoked-tokens plumbing table: single tokens refused by id, from `token.revoked`.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-24
+"""
+
+from alembic import op
+
+from shared.migrations import create_revoked_tokens_table
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_revoked_tokens_table()
+
+
+def downgrade() -> None:
+    op.drop_table("revoked_tokens")

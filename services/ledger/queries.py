@@ -1,0 +1,119 @@
+"""The ledger's read side: what the public, creators and auditors may see, decided once.
+
+The JSON API, and the pages and reports to come, ask these functions; routes stay thin. Nothing
+here writes: checkpoints are signed by the worker (checkpoint_publishing.py), never by a read.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+from services.ledger.adapters.checkpoints import PublishedCheckpoint
+from services.ledger.adapters.receipts import ReceiptStore
+from services.ledger.domain.accounts_chart import Balance, balance_from
+from services.ledger.domain.errors import NotAllowed, NotFound
+from services.ledger.unit_of_work import LedgerUnitOfWork
+from shared.auth import Principal
+
+
+class UnknownCampaign(NotFound):
+    """The ledger has heard of no campaign with that id (or it is a draft, nobody's business)."""
+
+
+class NoSuchCheckpoint(NotFound):
+    """No checkpoint of that tree size was published."""
+
+
+def public_campaign(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> dict[str, Any]:
+    """The campaign, if the public may see it: a draft is its creator's business (the pledges
+    service shows it to them), so here it answers as if the ledger had never heard of it."""
+    campaign = uow.campaigns.get(campaign_id)
+    if campaign is None or campaign["status"] == "draft":
+        raise UnknownCampaign(f"The ledger has no campaign {campaign_id}.")
+    return campaign
+
+
+def journal_size(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> int:
+    """How many entries the public campaign's journal holds."""
+    public_campaign(uow, campaign_id)
+    size = uow.journals.size(campaign_id)
+    if size is None:
+        raise UnknownCampaign(f"The ledger has no campaign {campaign_id}.")
+    return size
+
+
+def latest_checkpoint(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> PublishedCheckpoint:
+    """The newest checkpoint the worker signed; every journal starts with one of the empty tree."""
+    public_campaign(uow, campaign_id)
+    checkpoint = uow.checkpoints.latest(campaign_id)
+    if checkpoint is None:
+        raise UnknownCampaign(f"The ledger has no checkpoint of campaign {campaign_id} yet.")
+    return checkpoint
+
+
+def published_checkpoint(
+    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, tree_size: int
+) -> PublishedCheckpoint:
+    """A checkpoint published earlier, by its tree size."""
+    public_campaign(uow, campaign_id)
+    checkpoint = uow.checkpoints.at(campaign_id, tree_size)
+    if checkpoint is None:
+        raise NoSuchCheckpoint(
+            f"No checkpoint of tree size {tree_size} was published for campaign {campaign_id}."
+        )
+    return checkpoint
+
+
+def entries_page(
+    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, after_seq: int, limit: int
+) -> dict[str, Any]:
+    """A page of the journal's entries in seq order, each as its leaf data plus its leaf hash."""
+    journal_size(uow, campaign_id)
+    rows = uow.journals.page(campaign_id, after_seq, limit)
+    entries = [entry_json(data, leaf_hash) for data, leaf_hash in rows]
+    full_page = len(entries) == limit
+    return {"entries": entries, "next_after_seq": entries[-1]["seq"] if full_page else None}
+
+
+def entry_json(leaf_data: bytes, leaf_hash: bytes) -> dict[str, Any]:
+    """An entry as readers see it: exactly its leaf's fields, and the leaf hash in base64."""
+    entry: dict[str, Any] = json.loads(leaf_data)
+    entry["leaf_hash"] = base64.b64encode(leaf_hash).decode()
+    return entry
+
+
+def balance(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> Balance:
+    """Raised, refunded, spent, available and any shortfall, with spending against the budget."""
+    campaign = public_campaign(uow, campaign_id)
+    budget = {line["category"]: line["amount"] for line in campaign["budget"]}
+    return balance_from(uow.journals.balances(campaign_id), campaign["currency"], budget)
+
+
+class ReceiptNotYours(NotAllowed):
+    """Receipts may hold personal data: only the campaign's creator and auditors fetch them."""
+
+
+class UnknownReceipt(NotFound):
+    """No expense of the campaign has a receipt with that hash."""
+
+
+def receipt(
+    uow: LedgerUnitOfWork,
+    receipts: ReceiptStore,
+    reader: Principal,
+    campaign_id: uuid.UUID,
+    sha256: str,
+) -> bytes:
+    """The receipt file, for the campaign's creator and for auditors; its hash alone is public."""
+    campaign = public_campaign(uow, campaign_id)
+    is_creator = reader.role == "creator" and reader.account_id == campaign["creator_id"]
+    if not (is_creator or reader.role == "auditor"):
+        raise ReceiptNotYours("Only the campaign's creator and auditors may fetch receipts.")
+    sha256 = sha256.lower()
+    content = receipts.get(sha256) if uow.journals.holds_receipt(campaign_id, sha256) else None
+    if content is None:
+        raise UnknownReceipt(f"No expense of campaign {campaign_id} has receipt {sha256}.")
+    return content

@@ -1,0 +1,238 @@
+"""The typed events of every topic, mirroring the payload schemas beside them.
+
+Each class reads the current version of its type; see `typed.py` for decoding and upcasting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
+
+from shared.events.typed import Event, event_type
+
+# --- accounts.events -----------------------------------------------------------------------
+
+
+@event_type("account.created")
+@dataclass(frozen=True, kw_only=True)
+class AccountCreated(Event):
+    account_id: uuid.UUID
+    role: str
+    name: str
+    #: For notifications; None when the account gave no address.
+    email: str | None
+
+
+@event_type("account.revoked")
+@dataclass(frozen=True, kw_only=True)
+class AccountRevoked(Event):
+    account_id: uuid.UUID
+    reason: str
+
+
+@event_type("token.revoked")
+@dataclass(frozen=True, kw_only=True)
+class TokenRevoked(Event):
+    #: The token's `jti`; the account's other tokens still work.
+    token_id: uuid.UUID
+    account_id: uuid.UUID
+    expires_at: datetime
+    reason: str
+
+
+# --- campaigns, on pledges.events ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierTerms:
+    tier_id: uuid.UUID
+    name: str
+    min_amount: int
+    #: How many pledges the tier takes; None for no limit.
+    limit: int | None
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    category: str
+    amount: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignEvent(Event):
+    """Every campaign event carries the campaign's terms as they stand after it."""
+
+    campaign_id: uuid.UUID
+    creator_id: uuid.UUID
+    title: str
+    goal_amount: int
+    currency: str
+    deadline: datetime
+    funding_model: str
+    #: The campaign's status after the event.
+    status: str
+    tiers: tuple[TierTerms, ...]
+    budget: tuple[BudgetLine, ...]
+
+    @classmethod
+    def from_payload(
+        cls, payload: Mapping[str, Any], *, event_id: uuid.UUID, occurred_at: datetime
+    ) -> Self:
+        typed = {
+            **payload,
+            "tiers": tuple(TierTerms(**tier) for tier in payload["tiers"]),
+            "budget": tuple(BudgetLine(**line) for line in payload["budget"]),
+        }
+        return super().from_payload(typed, event_id=event_id, occurred_at=occurred_at)
+
+
+@event_type("campaign.created")
+@dataclass(frozen=True, kw_only=True)
+class CampaignCreated(CampaignEvent):
+    description: str
+
+
+@event_type("campaign.updated")
+@dataclass(frozen=True, kw_only=True)
+class CampaignUpdated(CampaignEvent):
+    description: str
+
+
+@event_type("campaign.launched")
+@dataclass(frozen=True, kw_only=True)
+class CampaignLaunched(CampaignEvent):
+    pass
+
+
+@event_type("campaign.cancelled")
+@dataclass(frozen=True, kw_only=True)
+class CampaignCancelled(CampaignEvent):
+    released_count: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignSettled(CampaignEvent):
+    pledged_amount: int
+    backers_count: int
+
+
+@event_type("campaign.succeeded")
+@dataclass(frozen=True, kw_only=True)
+class CampaignSucceeded(CampaignSettled):
+    pass
+
+
+@event_type("campaign.failed")
+@dataclass(frozen=True, kw_only=True)
+class CampaignFailed(CampaignSettled):
+    pass
+
+
+# --- pledges, on pledges.events --------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PledgeEvent(Event):
+    campaign_id: uuid.UUID
+    pledge_id: uuid.UUID
+    backer_id: uuid.UUID
+    #: The pledge's amount after the event; on `pledge.refunded`, the sum this refund returns.
+    amount: int
+    currency: str
+    tier_id: uuid.UUID | None
+
+
+@event_type("pledge.created")
+@dataclass(frozen=True, kw_only=True)
+class PledgeCreated(PledgeEvent):
+    pass
+
+
+@event_type("pledge.changed")
+@dataclass(frozen=True, kw_only=True)
+class PledgeChanged(PledgeEvent):
+    previous_amount: int
+    previous_tier_id: uuid.UUID | None
+
+
+@event_type("pledge.cancelled")
+@dataclass(frozen=True, kw_only=True)
+class PledgeCancelled(PledgeEvent):
+    pass
+
+
+@event_type("pledge.collected")
+@dataclass(frozen=True, kw_only=True)
+class PledgeCollected(PledgeEvent):
+    payment_reference: str
+
+
+@event_type("pledge.released")
+@dataclass(frozen=True, kw_only=True)
+class PledgeReleased(PledgeEvent):
+    payment_reference: str
+
+
+@event_type("pledge.refunded")
+@dataclass(frozen=True, kw_only=True)
+class PledgeRefunded(PledgeEvent):
+    collected_amount: int
+    refunded_total: int
+    reason: str
+    payment_reference: str
+
+
+# --- ledger.events ---------------------------------------------------------------------------
+
+
+@event_type("ledger.entry_appended")
+@dataclass(frozen=True, kw_only=True)
+class EntryAppended(Event):
+    campaign_id: uuid.UUID
+    seq: int
+    kind: str
+    amount: int
+    currency: str
+    category: str | None
+    reverses_seq: int | None
+    #: When the entry says it happened (the event's own `occurred_at` is when it was appended).
+    entry_occurred_at: datetime
+    recorded_at: datetime
+    leaf_hash: str
+    leaf_data: str
+
+    @classmethod
+    def from_payload(
+        cls, payload: Mapping[str, Any], *, event_id: uuid.UUID, occurred_at: datetime
+    ) -> Self:
+        # The payload's `occurred_at` is the entry's; the envelope's is the event's.
+        typed = {**payload, "entry_occurred_at": payload["occurred_at"]}
+        typed.pop("occurred_at")
+        return super().from_payload(typed, event_id=event_id, occurred_at=occurred_at)
+
+
+@event_type("ledger.checkpoint_published")
+@dataclass(frozen=True, kw_only=True)
+class CheckpointPublished(Event):
+    campaign_id: uuid.UUID
+    origin: str
+    tree_size: int
+    root_hash: str
+    note: str
+
+
+#: Every campaign event type: each carries the whole campaign, so a read model follows any.
+CAMPAIGN_EVENT_TYPES = tuple(
+    cls.TYPE
+    for cls in (
+        CampaignCreated,
+        CampaignUpdated,
+        CampaignLaunched,
+        CampaignCancelled,
+        CampaignSucceeded,
+        CampaignFailed,
+    )
+)
