@@ -29,6 +29,16 @@ from shared.service import ServiceSpec
 EventHandler = Callable[[Any, UnitOfWork], None]
 
 
+@dataclass(frozen=True)
+class BackgroundJob:
+    """Work a service's worker runs every `every` seconds, in a thread of its own beside the
+    relay and the consumer (so slow work, like rendering a report, never holds up events)."""
+
+    name: str
+    every: float
+    run: Callable[[], object]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Dependencies:
     """What every service process is built from; each service's subclass adds its adapters."""
@@ -46,6 +56,10 @@ class Dependencies:
     @property
     def tables(self) -> dict[str, sa.Table]:
         return self.spec.tables
+
+    def background_jobs(self) -> tuple[BackgroundJob, ...]:
+        """The periodic jobs of the service's worker; none unless a service names some."""
+        return ()
 
     def event_handlers(self) -> dict[str, EventHandler]:
         """The service's event handlers with their dependencies bound, for the consumer."""

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
-from shared.bootstrap import Dependencies
+from shared.bootstrap import BackgroundJob, Dependencies
 from shared.consumer import EventConsumer
 from shared.kafka import make_consumer, make_producer
 from shared.logging import configure_logging, get_logger
@@ -54,6 +54,10 @@ def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) 
                 daemon=True,
             )
         )
+    threads += [
+        threading.Thread(target=_every, args=(job, stop), name=job.name, daemon=True)
+        for job in dependencies.background_jobs()
+    ]
     for thread in threads:
         thread.start()
     log.info("worker.started", service=spec.name, topics=list(spec.topics))
@@ -101,6 +105,16 @@ def _consume(dependencies: Dependencies, stop: threading.Event) -> None:
     finally:
         consumer.close()
         dead_letters.close(timeout=5)
+
+
+def _every(job: BackgroundJob, stop: threading.Event) -> None:
+    """Run `job` until `stop`; a failing round is logged and the next one tries again."""
+    while not stop.is_set():
+        try:
+            job.run()
+        except Exception:  # noqa: BLE001  (the job's own errors must not end the worker)
+            log.exception("worker.job_failed", job=job.name)
+        stop.wait(job.every)
 
 
 def _retrying(connect: Callable[[], T], stop: threading.Event) -> T | None:

@@ -9,6 +9,7 @@ import flask
 from services.ledger.api import BLUEPRINTS
 from services.ledger.api import errors as ledger_errors
 from services.ledger.bootstrap import LedgerDependencies, bootstrap
+from services.ledger.pages import pages
 from shared.web.app import build_app
 
 #: Room for the expense's other form fields and the multipart framing around the receipt.
@@ -28,4 +29,6 @@ def create_app(
     receipt_max_bytes = dependencies.ledger_settings.receipt_max_bytes
     app.config["MAX_CONTENT_LENGTH"] = receipt_max_bytes + FORM_OVERHEAD
     ledger_errors.register(app)
+    # Pages for people: a plain blueprint, so outside the OpenAPI spec and /api/v1.
+    app.register_blueprint(pages)
     return app

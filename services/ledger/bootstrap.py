@@ -14,10 +14,12 @@ from typing import Any, cast
 from services.ledger.adapters.receipts import FileSystemReceiptStore, ReceiptStore
 from services.ledger.adapters.tables import TABLES
 from services.ledger.consumer import HANDLERS, TOPICS
+from services.ledger.report_publishing import PUBLISH_DUE_EVERY, publish_due_job
+from services.ledger.reports.rendering import ReportRenderer
 from services.ledger.settings import LedgerSettings
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
-from shared.bootstrap import Dependencies, core_dependencies
+from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
 from shared.service import ServiceSpec
 
@@ -41,6 +43,12 @@ class LedgerDependencies(Dependencies):
     log_signing: LogSigning
     #: Where receipt files live, by SHA-256.
     receipts: ReceiptStore
+    #: Renders public spending reports (PDF in a bounded child process, HTML in process).
+    report_renderer: ReportRenderer
+
+    def background_jobs(self) -> tuple[BackgroundJob, ...]:
+        """The worker publishes the reports owed at settlement and at each month's end."""
+        return (BackgroundJob("reports", PUBLISH_DUE_EVERY, publish_due_job(self)),)
 
 
 def bootstrap(
@@ -54,6 +62,11 @@ def bootstrap(
         ledger_settings=ledger_settings,
         log_signing=LogSigning.from_settings(ledger_settings),
         receipts=FileSystemReceiptStore(ledger_settings.receipts_dir),
+        report_renderer=ReportRenderer(
+            timeout=ledger_settings.report_timeout,
+            memory_limit=ledger_settings.report_memory_limit,
+            max_table_rows=ledger_settings.report_max_rows,
+        ),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 

@@ -12,12 +12,18 @@ from services.ledger import checkpoint_publishing, commands
 from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.journal import StoredEntry
 from services.ledger.adapters.receipts import ReceiptStore
-from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry
+from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry, report_rules
 from services.ledger.receipt_files import accept_receipt
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.clock import Clock, utc_now
-from shared.events.catalog import CampaignEvent, EntryAppended, PledgeCollected, PledgeRefunded
+from shared.events.catalog import (
+    CampaignEvent,
+    CampaignSettled,
+    EntryAppended,
+    PledgeCollected,
+    PledgeRefunded,
+)
 
 
 class UnknownCampaign(NotFound):
@@ -37,6 +43,12 @@ def on_campaign_event(
     now = clock()
     if uow.campaigns.open_journal(event.campaign_id, now=now):
         checkpoint_publishing.publish_checkpoint(uow, log_signing, event.campaign_id, 0, now)
+    if isinstance(event, CampaignSettled):
+        # Only noted here: the worker renders it later, with no transaction held (see
+        # report_publishing.py), once the books hold the collections that follow this event.
+        due = report_rules.settlement_due(event.status, event.backers_count, now)
+        if due is not None:
+            uow.reports.owe(event.campaign_id, due)
 
 
 def on_pledge_collected(event: PledgeCollected, uow: LedgerUnitOfWork, clock: Clock) -> None:
@@ -50,6 +62,8 @@ def on_pledge_collected(event: PledgeCollected, uow: LedgerUnitOfWork, clock: Cl
         recorded_at=clock(),
     )
     _save(uow, journal)
+    # Beside the journal, never in it: the public log names no backer; auditors' exports do.
+    uow.journals.record_backer(event.campaign_id, event.pledge_id, event.backer_id, clock())
 
 
 def on_pledge_refunded(event: PledgeRefunded, uow: LedgerUnitOfWork, clock: Clock) -> None:
@@ -72,6 +86,8 @@ def on_entry_appended(
     """Our own announcement, heard back: publish a checkpoint when one is due. Only the worker
     signs checkpoints; readers get the latest one published."""
     checkpoint_publishing.checkpoint_if_due(uow, log_signing, event.campaign_id, event.seq, clock())
+    # A month with activity owes its campaign a report at the month's end (noted once).
+    uow.reports.owe(event.campaign_id, report_rules.monthly_due(event.recorded_at))
 
 
 # --- commands ----------------------------------------------------------------------------------

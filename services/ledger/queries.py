@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
@@ -117,3 +118,32 @@ def receipt(
     if content is None:
         raise UnknownReceipt(f"No expense of campaign {campaign_id} has receipt {sha256}.")
     return content
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """What an export of a public campaign covers: the entries of one signed checkpoint."""
+
+    campaign: dict[str, Any]
+    checkpoint: PublishedCheckpoint
+    #: Every account the campaign's journal has posted to (a superset of the checkpoint's).
+    accounts: tuple[str, ...]
+
+
+def export_scope(
+    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, tree_size: int | None = None
+) -> ExportScope:
+    """The latest checkpoint (or the published one of `tree_size`): exports stop at a signed
+    tree, like export.jsonl, so every row can be checked against it."""
+    campaign = public_campaign(uow, campaign_id)
+    if tree_size is None:
+        checkpoint = latest_checkpoint(uow, campaign_id)
+    else:
+        checkpoint = published_checkpoint(uow, campaign_id, tree_size)
+    accounts = tuple(sorted(uow.journals.balances(campaign_id)))
+    return ExportScope(campaign, checkpoint, accounts)
+
+
+def sees_backers(reader: Principal | None) -> bool:
+    """Whether exports name backers (and link receipts) for this reader: auditors only."""
+    return reader is not None and reader.role == "auditor"

@@ -18,7 +18,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
@@ -176,6 +176,9 @@ def _check_image(content: bytes, media_type: str, max_pixels: int) -> str | None
                         f"is {width} × {height} pixels, more pixels than a receipt needs "
                         f"(at most {max_pixels} are accepted; a decompression bomb?)"
                     )
+                # WeasyPrint, once imported, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES;
+                # a receipt must decode whole whatever else this process has loaded.
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
                 image.load()
     except UnidentifiedImageError:
         return f"does not parse as a {expected} image"

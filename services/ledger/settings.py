@@ -17,6 +17,14 @@ from shared.config import Settings
 DEFAULT_ORIGIN = "fundtrail.local"
 DEFAULT_RECEIPT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_CHECKPOINT_INTERVAL = 2.0
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8002"
+#: A report's PDF gets this long in its child process before it is killed.
+DEFAULT_REPORT_TIMEOUT = 120.0
+#: The child's address space (RLIMIT_AS, bytes): virtual memory, so well above its peak RSS.
+DEFAULT_REPORT_MEMORY_LIMIT = 2 * 1024**3
+#: Rows of the report's ledger table (and receipts index) before it is cut; the attached export
+#: always holds every entry. WeasyPrint lays out roughly 80-160 table rows a second.
+DEFAULT_REPORT_MAX_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,14 @@ class LedgerSettings:
     receipt_max_bytes: int
     #: While the worker is behind the journal, at most one checkpoint per campaign this often.
     checkpoint_interval: float
+    #: Where people reach the ledger: the base of absolute links it hands out (no trailing `/`).
+    public_url: str = DEFAULT_PUBLIC_URL
+    #: Seconds a report's PDF may take to render before its child process is killed.
+    report_timeout: float = DEFAULT_REPORT_TIMEOUT
+    #: Bytes of address space the report's child process may use.
+    report_memory_limit: int = DEFAULT_REPORT_MEMORY_LIMIT
+    #: Rows of the report's ledger table and receipts index before they are cut.
+    report_max_rows: int = DEFAULT_REPORT_MAX_ROWS
 
     @classmethod
     def load(cls, settings: Settings) -> LedgerSettings:
@@ -46,15 +62,31 @@ class LedgerSettings:
             "checkpoint_interval": env.float(
                 "LEDGER_CHECKPOINT_INTERVAL", DEFAULT_CHECKPOINT_INTERVAL
             ),
+            "public_url": env.str("LEDGER_PUBLIC_URL", DEFAULT_PUBLIC_URL),
+            "report_timeout": env.float("LEDGER_REPORT_TIMEOUT", DEFAULT_REPORT_TIMEOUT),
+            "report_memory_limit": env.int(
+                "LEDGER_REPORT_MEMORY_LIMIT", DEFAULT_REPORT_MEMORY_LIMIT
+            ),
+            "report_max_rows": env.int("LEDGER_REPORT_MAX_ROWS", DEFAULT_REPORT_MAX_ROWS),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
         for name in ("log_key_file", "receipts_dir"):
             values[name] = Path(values[name])
+        # Links are built as `public_url + "/api/v1/..."`: one trailing slash would double.
+        values["public_url"] = str(values["public_url"]).rstrip("/")
         loaded = cls(**values)
         if loaded.receipt_max_bytes < 1:
             raise ValueError("LEDGER_RECEIPT_MAX_BYTES must be at least 1")
         if loaded.checkpoint_interval < 0:
             raise ValueError("LEDGER_CHECKPOINT_INTERVAL must not be negative")
+        if not loaded.public_url.startswith(("http://", "https://")):
+            raise ValueError("LEDGER_PUBLIC_URL must be an http:// or https:// URL")
+        if loaded.report_timeout <= 0:
+            raise ValueError("LEDGER_REPORT_TIMEOUT must be positive")
+        if loaded.report_memory_limit < 64 * 1024**2:
+            raise ValueError("LEDGER_REPORT_MEMORY_LIMIT must be at least 64 MiB")
+        if loaded.report_max_rows < 1:
+            raise ValueError("LEDGER_REPORT_MAX_ROWS must be at least 1")
         return loaded
 
     def campaign_origin(self, campaign_id: object) -> str:

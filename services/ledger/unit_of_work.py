@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 from services.ledger.adapters.campaigns import CampaignReadModel
 from services.ledger.adapters.checkpoints import CheckpointRepository
 from services.ledger.adapters.journal import JournalRepository
+from services.ledger.adapters.reports import ReportRepository
 from shared.db import UnitOfWork
 
 
@@ -14,8 +15,10 @@ class LedgerUnitOfWork(UnitOfWork):
     campaigns: CampaignReadModel
     journals: JournalRepository
     checkpoints: CheckpointRepository
+    reports: ReportRepository
 
     def _open(self, connection: Connection) -> None:
         self.campaigns = CampaignReadModel(connection)
         self.journals = JournalRepository(connection)
         self.checkpoints = CheckpointRepository(connection)
+        self.reports = ReportRepository(connection)

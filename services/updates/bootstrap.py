@@ -7,10 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from services.updates.adapters.mail import MailQueue
 from services.updates.adapters.tables import TABLES
 from services.updates.consumer import HANDLERS, TOPICS
+from services.updates.mail.sender import MailSender
+from services.updates.mail.tokens import UnsubscribeTokens
+from services.updates.mail.transports import Mailer, mailer_from_settings
+from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
-from shared.bootstrap import Dependencies, core_dependencies
+from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
 from shared.service import ServiceSpec
 
@@ -28,6 +33,29 @@ SERVICE = ServiceSpec(
 @dataclass(frozen=True, kw_only=True)
 class UpdatesDependencies(Dependencies):
     uow_factory: Callable[[], UpdatesUnitOfWork]
+    #: What the updates service needs beyond the settings every service shares.
+    updates_settings: UpdatesSettings
+    #: Where notifications go: an SMTP server (`SMTP_URL`) or, by default, the Maildir var/mail.
+    mailer: Mailer
+    #: Signs and checks the one-click unsubscribe links.
+    unsubscribe_tokens: UnsubscribeTokens
+
+    def background_jobs(self) -> tuple[BackgroundJob, ...]:
+        """The mail sender, draining the mail outbox in a thread of the worker."""
+        sender = MailSender(
+            MailQueue(self.engine),
+            self.mailer,
+            self.unsubscribe_tokens,
+            self.updates_settings,
+            self.clock,
+        )
+        return (
+            BackgroundJob(
+                name="mail-sender",
+                every=self.updates_settings.mail_poll_interval,
+                run=sender.run_round,
+            ),
+        )
 
 
 def bootstrap(
@@ -35,7 +63,13 @@ def bootstrap(
 ) -> UpdatesDependencies:
     """The updates service's dependencies; `replacements` swap any of them."""
     settings = Settings.load(SERVICE.name, settings_overrides)
-    dependencies = UpdatesDependencies(**core_dependencies(SERVICE, settings))
+    updates_settings = UpdatesSettings.load(settings)
+    dependencies = UpdatesDependencies(
+        **core_dependencies(SERVICE, settings),
+        updates_settings=updates_settings,
+        mailer=mailer_from_settings(updates_settings.smtp_url, updates_settings.maildir),
+        unsubscribe_tokens=UnsubscribeTokens.from_key_file(updates_settings.unsubscribe_key_file),
+    )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 

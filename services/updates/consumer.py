@@ -3,13 +3,20 @@
 from collections.abc import Callable
 
 from services.updates import handlers
+from services.updates.mail import handlers as mail_handlers
 from shared import topics
 from shared.accounts import ACCOUNT_HANDLERS
-from shared.events.catalog import CAMPAIGN_EVENT_TYPES
+from shared.events.catalog import CAMPAIGN_EVENT_TYPES, PLEDGE_EVENT_TYPES
 
-TOPICS = (topics.ACCOUNTS, topics.PLEDGES)
+# updates.events: the worker hears its own `update.published` back and queues its e-mails.
+# ledger.events: `report.published` becomes an automatic update.
+TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER, topics.UPDATES)
 
 HANDLERS: dict[str, Callable[..., None]] = {
     **ACCOUNT_HANDLERS,
+    "account.created": mail_handlers.on_account_created,
+    "update.published": mail_handlers.on_update_published,
     **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},
+    **{event_type: handlers.on_pledge_event for event_type in PLEDGE_EVENT_TYPES},
+    "report.published": handlers.on_report_published,
 }

@@ -4,7 +4,14 @@ Importing this package registers every schema, so `encode` and `decode` know all
 every typed event class (`catalog.py`), so `to_event` does.
 """
 
-from shared.events import accounts, campaigns, catalog, ledger, pledges  # noqa: F401  (registers)
+from shared.events import (  # noqa: F401  (registers)
+    accounts,
+    campaigns,
+    catalog,
+    ledger,
+    pledges,
+    updates,
+)
 from shared.events.envelope import (
     Envelope,
     InvalidEvent,

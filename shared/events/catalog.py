@@ -224,6 +224,91 @@ class CheckpointPublished(Event):
     note: str
 
 
+@event_type("report.published")
+@dataclass(frozen=True, kw_only=True)
+class ReportPublished(Event):
+    campaign_id: uuid.UUID
+    report_id: uuid.UUID
+    tree_size: int
+    root_hash: str
+    sha256: str
+    url: str
+    published_at: datetime
+    currency: str
+    raised: int
+    refunded: int
+    spent: int
+    available: int
+    shortfall: int
+    backers_count: int
+
+
+# --- updates.events --------------------------------------------------------------------------
+
+
+@event_type("update.published")
+@dataclass(frozen=True, kw_only=True)
+class UpdatePublished(Event):
+    campaign_id: uuid.UUID
+    update_id: uuid.UUID
+    url: str
+    #: `manual` (a creator wrote it) or `automatic` (a milestone the service announced).
+    kind: str
+    #: `public`, or `backers`: only the campaign's backers and creator may read it.
+    visibility: str
+    title: str
+    #: Rendered from Markdown and sanitised: safe to show as it is.
+    body_html: str
+    published_at: datetime
+
+
+@event_type("update.revised")
+@dataclass(frozen=True, kw_only=True)
+class UpdateRevised(Event):
+    campaign_id: uuid.UUID
+    update_id: uuid.UUID
+    url: str
+    revision: int
+    visibility: str
+    title: str
+    body_html: str
+    revised_at: datetime
+
+
+@event_type("update.retracted")
+@dataclass(frozen=True, kw_only=True)
+class UpdateRetracted(Event):
+    campaign_id: uuid.UUID
+    update_id: uuid.UUID
+    url: str
+    reason: str
+    retracted_at: datetime
+
+
+@event_type("comment.posted")
+@dataclass(frozen=True, kw_only=True)
+class CommentPosted(Event):
+    campaign_id: uuid.UUID
+    update_id: uuid.UUID
+    comment_id: uuid.UUID
+    author_id: uuid.UUID
+    author_is_creator: bool
+    in_reply_to: uuid.UUID | None
+    body: str
+    posted_at: datetime
+
+
+@event_type("comment.hidden")
+@dataclass(frozen=True, kw_only=True)
+class CommentHidden(Event):
+    campaign_id: uuid.UUID
+    update_id: uuid.UUID
+    comment_id: uuid.UUID
+    #: Why it was hidden; the comment's text is not repeated.
+    reason: str
+    hidden_at: datetime
+
+
 #: Every campaign event type: each carries the whole campaign, so a read model follows any.
 CAMPAIGN_EVENT_TYPES = tuple(
     cls.TYPE
@@ -234,5 +319,18 @@ CAMPAIGN_EVENT_TYPES = tuple(
         CampaignCancelled,
         CampaignSucceeded,
         CampaignFailed,
+    )
+)
+
+#: Every pledge event type: the backer roster follows a pledge through all of them.
+PLEDGE_EVENT_TYPES = tuple(
+    cls.TYPE
+    for cls in (
+        PledgeCreated,
+        PledgeChanged,
+        PledgeCancelled,
+        PledgeCollected,
+        PledgeReleased,
+        PledgeRefunded,
     )
 )

@@ -47,3 +47,29 @@ class CheckpointPublished(Payload):
     root_hash = _base64_hash(required=True)
     #: The C2SP signed note, exactly as `GET /campaigns/{id}/checkpoint` serves it.
     note = ma.fields.String(required=True)
+
+
+@event_schema("report.published")
+class ReportPublished(Payload):
+    """A public spending report was published (immutable from then on), with its figures."""
+
+    campaign_id = ma.fields.UUID(required=True)
+    report_id = ma.fields.UUID(required=True)
+    tree_size = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=0))
+    #: RFC 6962 root hash of the checkpoint the report was built from, base64.
+    root_hash = _base64_hash(required=True)
+    #: SHA-256 of the report's PDF, lower-case hex: its ETag, and what a reader checks.
+    sha256 = ma.fields.String(
+        required=True, validate=ma.validate.Regexp(r"^[0-9a-f]{64}$", error="not a SHA-256")
+    )
+    #: Absolute URL of the PDF.
+    url = ma.fields.Url(required=True, require_tld=False)
+    published_at = ma.fields.AwareDateTime(required=True)
+    #: The report's totals, in minor units of `currency`, as of `tree_size`.
+    currency = fields.currency(required=True)
+    raised = fields.amount(required=True)
+    refunded = fields.amount(required=True)
+    spent = fields.amount(required=True)
+    available = fields.amount(required=True)
+    shortfall = fields.amount(required=True)
+    backers_count = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=0))

@@ -6,6 +6,7 @@ import functools
 import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from services.ledger.adapters.tables import (
     journal_entries,
     journal_postings,
     journals,
+    pledge_backers,
     pledge_balances,
 )
 from services.ledger.domain import Entry, Journal, merkle
@@ -222,6 +224,15 @@ class JournalRepository:
 
     def node_store(self, campaign_id: uuid.UUID) -> SqlNodeStore:
         return SqlNodeStore(self._connection, campaign_id)
+
+    def record_backer(
+        self, campaign_id: uuid.UUID, pledge_id: uuid.UUID, backer_id: uuid.UUID, now: datetime
+    ) -> None:
+        """Note the backer account behind a pledge (for auditors' exports); the first one stays."""
+        statement = dialect_insert(self._connection, pledge_backers).values(
+            campaign_id=campaign_id, pledge_id=pledge_id, backer_id=backer_id, recorded_at=now
+        )
+        self._connection.execute(statement.on_conflict_do_nothing())
 
 
 def stream_leaves(

@@ -133,6 +133,17 @@ pledge_balances = sa.Table(
     sa.Column("balance", sa.BigInteger, sa.CheckConstraint("balance >= 0"), nullable=False),
 )
 
+#: The backer account behind each collected pledge (migration 0005), for auditors' exports only:
+#: kept apart from the entries so the leaf data, and the public log, never name a backer.
+pledge_backers = sa.Table(
+    "pledge_backers",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("pledge_id", sa.Uuid, primary_key=True),
+    sa.Column("backer_id", sa.Uuid, nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
 #: Every perfect subtree hash of each campaign's Merkle log (level 0 holds the leaf hashes).
 merkle_nodes = sa.Table(
     "merkle_nodes",
@@ -154,6 +165,39 @@ checkpoints = sa.Table(
     sa.Column("published_at", UtcDateTime(), nullable=False),
 )
 
+#: Published spending reports (migration 0006): immutable, one per campaign and tree size.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), nullable=False),
+    sa.Column("tree_size", sa.BigInteger, sa.CheckConstraint("tree_size >= 0"), nullable=False),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    #: SHA-256 of `pdf`, lower-case hex.
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
+    sa.Column("pdf", sa.LargeBinary, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
+    sa.UniqueConstraint("campaign_id", "tree_size", name="uq_report_tree_size"),
+)
+
+#: Reports the worker owes (migration 0006): one at settlement, one per month with activity.
+#: Mutable: `report_id` is filled in once the report is published.
+report_schedule = sa.Table(
+    "report_schedule",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    #: "settlement" or "month".
+    sa.Column("occasion", sa.String(20), primary_key=True),
+    #: The settled status ("succeeded", "failed") or the month ("2026-11").
+    sa.Column("period", sa.String(20), primary_key=True),
+    #: Not published before this (a month's report: the first instant of the next month).
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    #: Settlement: the contributions the books must hold first (the pledges being collected).
+    sa.Column("expected_contributions", sa.Integer, nullable=True),
+    sa.Column("report_id", sa.Uuid, sa.ForeignKey("reports.id"), nullable=True),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "campaigns": campaigns,
@@ -163,6 +207,9 @@ TABLES: dict[str, sa.Table] = {
     "journal_postings": journal_postings,
     "account_balances": account_balances,
     "pledge_balances": pledge_balances,
+    "pledge_backers": pledge_backers,
     "merkle_nodes": merkle_nodes,
     "checkpoints": checkpoints,
+    "reports": reports,
+    "report_schedule": report_schedule,
 }

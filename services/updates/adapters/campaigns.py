@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.updates.adapters.tables import campaigns
+from services.updates.domain import CampaignFacts
 from shared.events.catalog import CampaignEvent
 
 
@@ -27,6 +28,8 @@ class CampaignReadModel:
             "title": event.title,
             "status": event.status,
             "updated_at": event.occurred_at,
+            "goal_amount": event.goal_amount,
+            "currency": event.currency,
         }
         held = self._connection.execute(
             sa.select(campaigns.c.updated_at).where(campaigns.c.id == event.campaign_id)
@@ -45,3 +48,18 @@ class CampaignReadModel:
             .first()
         )
         return None if row is None else dict(row)
+
+    def facts(self, campaign_id: uuid.UUID) -> CampaignFacts | None:
+        """The campaign as the domain's rules need it, or None if never heard of."""
+        row = self.get(campaign_id)
+        if row is None:
+            return None
+        return CampaignFacts(
+            campaign_id=row["id"],
+            creator_id=row["creator_id"],
+            title=row["title"],
+            status=row["status"],
+            goal_amount=row["goal_amount"],
+            currency=row["currency"],
+            updated_at=row["updated_at"],
+        )

@@ -232,3 +232,21 @@ def test_the_size_limit_counts_every_byte() -> None:
     assert refused.value.field == "receipt"
     assert str(limit) in refused.value.message
     assert "empty" in refusal(b"")
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_was_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on import
+    # (weasyprint/images.py); the receipt check must not inherit it.
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    ihdr = struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)
+    broken = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", b"not zlib data at all")
+        + chunk(b"IEND", b"")
+    )
+    assert refusal(broken).startswith("receipt starts like a PNG image but is damaged")

@@ -1,4 +1,4 @@
-"""The updates service's JSON API under /api/v1."""
+"""The updates service's campaigns as it knows them, under /api/v1."""
 
 from __future__ import annotations
 

@@ -1,0 +1,115 @@
+"""The CSV export (pure): RFC 4180, UTF-8, a header row, text cells safe from CSV injection.
+
+Columns (documented for users in docs/ledger.md, "Exports for auditors"): :data:`COLUMNS`, then
+for auditors :data:`AUDITOR_COLUMNS`. Amounts are plain decimal numbers in the currency's units
+(`15.00`, JPY `1500`, KWD `1.500`), negative with a leading `-`, never quoted or prefixed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from services.ledger.exports.entries import (
+    PUBLIC,
+    Audience,
+    DateRange,
+    ExportEntry,
+    decimal_text,
+    with_running_funds,
+)
+
+COLUMNS: tuple[str, ...] = (
+    "seq",
+    "date",
+    "kind",
+    "category",
+    "description",
+    "vendor",
+    "amount",
+    "amount_minor",
+    "currency",
+    "funds_change",
+    "funds_balance",
+    "occurred_at",
+    "recorded_at",
+    "pledge_id",
+    "receipt_sha256",
+    "reverses_seq",
+    "receipt_reuse_reason",
+    "leaf_hash",
+)
+AUDITOR_COLUMNS: tuple[str, ...] = ("backer_id", "receipt_url")
+
+#: What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+#: Rows written per chunk: big enough that a chunk costs little, small enough to stay flat.
+CHUNK_ROWS = 512
+
+
+def safe_text(text: str | None) -> str:
+    """A free-text cell that no spreadsheet will run: a leading `'` when it could start a
+    formula. Only people's text goes through here; numbers the ledger writes stay numbers."""
+    if not text:
+        return ""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def header(audience: Audience = PUBLIC) -> tuple[str, ...]:
+    return COLUMNS + AUDITOR_COLUMNS if audience.is_auditor else COLUMNS
+
+
+def row(entry: ExportEntry, funds: int, exponent: int, audience: Audience = PUBLIC) -> list[object]:
+    """One entry's cells, in :func:`header`'s order; `funds` is `assets:funds` after it."""
+    cells: list[object] = [
+        entry.seq,
+        entry.day.isoformat(),
+        entry.kind,
+        safe_text(entry.category),
+        safe_text(entry.memo),
+        safe_text(entry.vendor),
+        decimal_text(entry.amount, exponent),
+        entry.amount,
+        entry.currency,
+        decimal_text(entry.funds_change, exponent),
+        decimal_text(funds, exponent),
+        entry.occurred_at,
+        entry.recorded_at,
+        entry.pledge_id or "",
+        entry.receipt_sha256 or "",
+        "" if entry.reverses_seq is None else entry.reverses_seq,
+        safe_text(entry.receipt_reuse_reason),
+        entry.leaf_hash.hex(),
+    ]
+    if audience.is_auditor:
+        backer = entry.backer_id if audience.backers else None
+        cells += ["" if backer is None else str(backer), audience.receipt_url(entry.receipt_sha256)]
+    return cells
+
+
+def csv_export(
+    entries: Iterable[ExportEntry],
+    exponent: int,
+    dates: DateRange | None = None,
+    audience: Audience = PUBLIC,
+) -> Iterator[str]:
+    """The CSV in chunks of text. `entries` are the journal's from seq 0 in order (the running
+    balance counts them all); only those dated within `dates` get a row."""
+    dates = dates or DateRange()
+    buffer = io.StringIO()
+    # RFC 4180: CRLF line ends; fields quoted only when they hold a comma, quote or line break.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header(audience))
+    pending = 0
+    for entry, funds in with_running_funds(entries):
+        if entry.day not in dates:
+            continue
+        writer.writerow(row(entry, funds, exponent, audience))
+        pending += 1
+        if pending == CHUNK_ROWS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue()

@@ -1,0 +1,273 @@
+"""Publishing public spending reports: on the creator's demand, at settlement, at each month's end.
+
+A report is built from one signed checkpoint: the campaign, the checkpoint's leaves and the
+log's key are read in one short transaction, the report is rendered with no transaction open
+(it takes seconds, and on SQLite every transaction holds the database's write lock), and it is
+stored, with its `report.published` event in the outbox, in a second short transaction. One
+report exists per campaign and tree size: a publisher that finds one there already (published
+earlier, or by a concurrent publisher while it rendered) answers with that one.
+
+Automatic reports. The worker's consumer notes what is owed in `report_schedule`, in the batch's
+transaction and without rendering (handlers.py): a settled campaign's report, and one per month
+in which entries were appended. `publish_due`, run every few seconds by a thread of the ledger's
+worker (see `LedgerDependencies.background_jobs`), publishes what has come due: the settlement
+report once the books hold every collection (report_rules.is_ready), a month's report on the
+first day of the next month, covering the entries appended before it. The worker signs the
+checkpoint such a report needs; the API never signs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from services.ledger import checkpoint_publishing, queries
+from services.ledger.adapters.checkpoints import PublishedCheckpoint
+from services.ledger.adapters.events import LEDGER_TOPIC, PRODUCER
+from services.ledger.adapters.reports import OwedReport, StoredReport
+from services.ledger.domain.report_rules import SETTLEMENT, Due, NotReportPublisher, is_ready
+from services.ledger.reports.rendering import RenderedReport, ReportSource
+from services.ledger.signing import LogSigning
+from services.ledger.unit_of_work import LedgerUnitOfWork
+from shared.clock import Clock
+from shared.events import Envelope, new_envelope
+from shared.logging import get_logger
+
+if TYPE_CHECKING:
+    from services.ledger.bootstrap import LedgerDependencies
+
+log = get_logger(__name__)
+
+#: How often the worker looks for reports that have come due, in seconds.
+PUBLISH_DUE_EVERY = 5.0
+
+
+class Renderer(Protocol):
+    """What publishing needs of the report renderer (services/ledger/reports)."""
+
+    def render(self, source: ReportSource) -> RenderedReport: ...
+
+    def render_html(self, source: ReportSource) -> str: ...
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A report as a publisher left it: `created` is False when it was there already."""
+
+    report: StoredReport
+    created: bool
+
+
+@dataclass(frozen=True)
+class ReportPublisher:
+    """Publishes and previews reports; built from the ledger's composition root."""
+
+    uow_factory: Callable[[], LedgerUnitOfWork]
+    renderer: Renderer
+    log_signing: LogSigning
+    #: Absolute base URL of the ledger as readers reach it, without a trailing slash.
+    public_url: str
+    clock: Clock
+
+    @classmethod
+    def from_dependencies(cls, dependencies: LedgerDependencies) -> ReportPublisher:
+        return cls(
+            uow_factory=dependencies.uow_factory,
+            renderer=dependencies.report_renderer,
+            log_signing=dependencies.log_signing,
+            public_url=dependencies.ledger_settings.public_url,
+            clock=dependencies.clock,
+        )
+
+    # --- on demand ------------------------------------------------------------------------------
+
+    def publish(self, campaign_id: uuid.UUID, requested_by: uuid.UUID) -> Publication:
+        """The creator's report at the latest signed checkpoint (the one there, if any)."""
+        with self.uow_factory() as uow:
+            campaign = queries.public_campaign(uow, campaign_id)
+            if campaign["creator_id"] != requested_by:
+                raise NotReportPublisher("Only the campaign's creator publishes its reports.")
+            checkpoint = queries.latest_checkpoint(uow, campaign_id)
+            existing = uow.reports.at(campaign_id, checkpoint.tree_size)
+            if existing is not None:
+                return Publication(existing, created=False)
+            source = self._source(uow, campaign, checkpoint)
+        return self._store(source, self.renderer.render(source))
+
+    def preview_html(self, campaign_id: uuid.UUID) -> str:
+        """A fresh HTML report at the latest checkpoint, stored nowhere (for a GET)."""
+        return self.renderer.render_html(self._latest_source(campaign_id))
+
+    def preview_pdf(self, campaign_id: uuid.UUID) -> bytes:
+        """A fresh PDF report at the latest checkpoint, stored nowhere (for a GET)."""
+        return self.renderer.render(self._latest_source(campaign_id)).pdf
+
+    # --- by the worker --------------------------------------------------------------------------
+
+    def publish_due(self) -> list[Publication]:
+        """Publish every owed report whose time has come; one failing campaign (its render timed
+        out, say) is logged and tried again next round, the others go ahead."""
+        now = self.clock()
+        with self.uow_factory() as uow:
+            ready = [
+                owed
+                for owed in uow.reports.owed(now)
+                if is_ready(owed.due, uow.reports.contributions(owed.campaign_id), now)
+            ]
+        published = []
+        for owed in ready:
+            try:
+                published.append(self._publish_owed(owed, now))
+            except Exception:  # noqa: BLE001  (any failure: logged, retried next round)
+                log.exception(
+                    "report.publish_failed",
+                    campaign_id=str(owed.campaign_id),
+                    occasion=owed.due.occasion,
+                    period=owed.due.period,
+                )
+        return published
+
+    def _publish_owed(self, owed: OwedReport, now: datetime) -> Publication:
+        campaign_id, due = owed.campaign_id, owed.due
+        with self.uow_factory() as uow:
+            if due.occasion == SETTLEMENT:
+                size = uow.journals.size(campaign_id) or 0
+            else:  # a month: the books as they stood at its end
+                size = uow.reports.size_before(campaign_id, due.due_at)
+            checkpoint = checkpoint_publishing.publish_checkpoint(
+                uow, self.log_signing, campaign_id, size, now
+            )
+            existing = uow.reports.at(campaign_id, size)
+            if existing is not None:
+                uow.reports.met(campaign_id, due, existing.id)
+                uow.commit()
+                return Publication(existing, created=False)
+            source = self._source(uow, self._campaign(uow, campaign_id), checkpoint)
+            uow.commit()  # the checkpoint, signed before the (long) render
+        publication = self._store(source, self.renderer.render(source), owed)
+        log.info(
+            "report.published",
+            campaign_id=str(campaign_id),
+            report_id=str(publication.report.id),
+            occasion=due.occasion,
+            period=due.period,
+            tree_size=size,
+        )
+        return publication
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _latest_source(self, campaign_id: uuid.UUID) -> ReportSource:
+        with self.uow_factory() as uow:
+            campaign = queries.public_campaign(uow, campaign_id)
+            return self._source(uow, campaign, queries.latest_checkpoint(uow, campaign_id))
+
+    def _campaign(self, uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> dict[str, Any]:
+        campaign = uow.campaigns.get(campaign_id)
+        if campaign is None:
+            raise queries.UnknownCampaign(f"The ledger has no campaign {campaign_id}.")
+        return campaign
+
+    def _source(
+        self, uow: LedgerUnitOfWork, campaign: dict[str, Any], checkpoint: PublishedCheckpoint
+    ) -> ReportSource:
+        campaign_id, size = checkpoint.campaign_id, checkpoint.tree_size
+        api = f"{self.public_url}/api/v1/campaigns/{campaign_id}"
+        return ReportSource(
+            campaign=campaign,
+            checkpoint=checkpoint,
+            leaves=uow.reports.leaves(campaign_id, size),
+            verifier_key=self.log_signing.signer.vkey,
+            checkpoint_url=f"{api}/checkpoints/{size}",
+            export_url=f"{api}/export.jsonl?tree_size={size}",
+        )
+
+    def _store(
+        self, source: ReportSource, rendered: RenderedReport, owed: OwedReport | None = None
+    ) -> Publication:
+        checkpoint = source.checkpoint
+        campaign_id = checkpoint.campaign_id
+        with self.uow_factory() as uow:
+            report = StoredReport(
+                id=uuid.uuid4(),
+                campaign_id=campaign_id,
+                tree_size=checkpoint.tree_size,
+                root_hash=checkpoint.root_hash,
+                sha256=hashlib.sha256(rendered.pdf).hexdigest(),
+                published_at=self.clock(),
+            )
+            created = uow.reports.add(report, rendered.pdf, rendered.html)
+            if created:
+                uow.publish(LEDGER_TOPIC, self._announcement(report, rendered))
+            else:  # a concurrent publisher stored this tree size's report while we rendered
+                stored = uow.reports.at(campaign_id, checkpoint.tree_size)
+                assert stored is not None  # the insert lost to one with this very key
+                report = stored
+            if owed is not None:
+                uow.reports.met(campaign_id, owed.due, report.id)
+            uow.commit()
+        return Publication(report, created)
+
+    def _announcement(self, report: StoredReport, rendered: RenderedReport) -> Envelope:
+        totals = rendered.totals
+        return new_envelope(
+            "report.published",
+            {
+                "campaign_id": report.campaign_id,
+                "report_id": report.id,
+                "tree_size": report.tree_size,
+                "root_hash": base64.b64encode(report.root_hash).decode(),
+                "sha256": report.sha256,
+                "url": self.pdf_url(report),
+                "published_at": report.published_at,
+                "currency": totals.currency,
+                "raised": totals.raised,
+                "refunded": totals.refunded,
+                "spent": totals.spent,
+                "available": totals.available,
+                "shortfall": totals.shortfall,
+                "backers_count": totals.backers_count,
+            },
+            producer=PRODUCER,
+            campaign_id=report.campaign_id,
+            occurred_at=report.published_at,
+        )
+
+    # --- where a report is read -----------------------------------------------------------------
+
+    def pdf_url(self, report: StoredReport) -> str:
+        return f"{self.public_url}{report_path(report, 'pdf')}"
+
+    def html_url(self, report: StoredReport) -> str:
+        return f"{self.public_url}{report_path(report, 'html')}"
+
+
+def report_path(report: StoredReport, extension: str) -> str:
+    """The page serving a published report, never changed: `.pdf` or `.html`."""
+    return f"/campaigns/{report.campaign_id}/reports/{report.id}.{extension}"
+
+
+def report_filename(report: StoredReport, extension: str) -> str:
+    return f"campaign-{report.campaign_id}-report-{report.tree_size}.{extension}"
+
+
+def publish_due_job(dependencies: LedgerDependencies) -> Callable[[], object]:
+    """The worker's periodic job (see bootstrap.py)."""
+    publisher = ReportPublisher.from_dependencies(dependencies)
+    return publisher.publish_due
+
+
+__all__ = [
+    "PUBLISH_DUE_EVERY",
+    "Due",
+    "Publication",
+    "ReportPublisher",
+    "publish_due_job",
+    "report_filename",
+    "report_path",
+]

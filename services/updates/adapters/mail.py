@@ -1,0 +1,228 @@
+"""The e-mail repositories: readers' addresses, unsubscriptions, and the mail outbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from services.updates.adapters.tables import MAIL_TABLES
+from shared.db import is_postgresql
+
+addresses = MAIL_TABLES["mail_addresses"]
+unsubscriptions = MAIL_TABLES["mail_unsubscriptions"]
+mail_updates = MAIL_TABLES["mail_updates"]
+mail_outbox = MAIL_TABLES["mail_outbox"]
+
+T = TypeVar("T")
+#: Ids per `IN (...)` list: well under SQLite's limit on bound parameters.
+CHUNK = 500
+
+
+def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _insert_ignoring_duplicates(connection: Connection, table: sa.Table) -> Any:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if is_postgresql(connection) else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+class MailAddresses:
+    """Each account's address, from `account.created`; read only to address its messages."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def record(self, account_id: uuid.UUID, email: str, at: datetime) -> None:
+        held = self._connection.execute(
+            sa.select(addresses.c.updated_at).where(addresses.c.account_id == account_id)
+        ).scalar_one_or_none()
+        if held is None:
+            self._connection.execute(
+                addresses.insert().values(account_id=account_id, email=email, updated_at=at)
+            )
+        elif held <= at:
+            self._connection.execute(
+                addresses.update()
+                .where(addresses.c.account_id == account_id)
+                .values(email=email, updated_at=at)
+            )
+
+    def having_address(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `account_ids` have an address."""
+        found: set[uuid.UUID] = set()
+        for chunk in _chunks(account_ids):
+            query = sa.select(addresses.c.account_id).where(addresses.c.account_id.in_(chunk))
+            found.update(self._connection.execute(query).scalars())
+        return found
+
+
+class Unsubscriptions:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, account_id: uuid.UUID, campaign_id: uuid.UUID, at: datetime) -> None:
+        """Stop `account_id`'s mail about `campaign_id`; a second time changes nothing."""
+        insert = _insert_ignoring_duplicates(self._connection, unsubscriptions)
+        self._connection.execute(
+            insert.values(account_id=account_id, campaign_id=campaign_id, unsubscribed_at=at)
+        )
+
+    def of_campaign(self, campaign_id: uuid.UUID) -> set[uuid.UUID]:
+        query = sa.select(unsubscriptions.c.account_id).where(
+            unsubscriptions.c.campaign_id == campaign_id
+        )
+        return set(self._connection.execute(query).scalars())
+
+
+@dataclass(frozen=True, kw_only=True)
+class MailUpdate:
+    """What one announced update's messages say."""
+
+    update_id: uuid.UUID
+    campaign_id: uuid.UUID
+    campaign_title: str
+    kind: str
+    title: str
+    body_html: str
+    url: str
+    published_at: datetime
+
+
+class MailOutbox:
+    """Messages waiting to be sent, one per (update, reader), written in the handler's
+    transaction; the sender (`MailQueue`) drains them."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def enqueue(self, update: MailUpdate, account_ids: Sequence[uuid.UUID], at: datetime) -> None:
+        """Queue one message per reader; readers already queued for this update are skipped."""
+        insert = _insert_ignoring_duplicates(self._connection, mail_updates)
+        self._connection.execute(insert.values(**update.__dict__))
+        for chunk in _chunks(account_ids, 1000):
+            rows = [
+                {
+                    "update_id": update.update_id,
+                    "account_id": account_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_try_at": at,
+                    "created_at": at,
+                }
+                for account_id in chunk
+            ]
+            self._connection.execute(
+                _insert_ignoring_duplicates(self._connection, mail_outbox), rows
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueuedMail:
+    """A claimed outbox row with what its message needs."""
+
+    id: int
+    attempts: int
+    account_id: uuid.UUID
+    email: str | None
+    unsubscribed: bool
+    update: MailUpdate
+
+
+class MailQueue:
+    """The sender's side of the mail outbox: claim what is due, then record what happened.
+
+    Each step is its own short transaction, and none is open while a message is being sent: a
+    slow SMTP server must not hold a database lock (on SQLite, the whole database's).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def claim_due(self, now: datetime, limit: int, lease_until: datetime) -> list[QueuedMail]:
+        """Up to `limit` due rows, each counted as tried and leased until `lease_until`, so
+        another sender leaves them alone, and a sender that dies mid-batch has them retried."""
+        due = (
+            sa.select(mail_outbox.c.id)
+            .where(mail_outbox.c.status == "pending", mail_outbox.c.next_try_at <= now)
+            .order_by(mail_outbox.c.next_try_at, mail_outbox.c.id)
+            .limit(limit)
+        )
+        with self._engine.begin() as connection:
+            if is_postgresql(connection):
+                due = due.with_for_update(skip_locked=True)
+            ids = list(connection.execute(due).scalars())
+            if not ids:
+                return []
+            connection.execute(
+                mail_outbox.update()
+                .where(mail_outbox.c.id.in_(ids))
+                .values(attempts=mail_outbox.c.attempts + 1, next_try_at=lease_until)
+            )
+            query = (
+                sa.select(
+                    mail_outbox.c.id,
+                    mail_outbox.c.attempts,
+                    mail_outbox.c.account_id,
+                    addresses.c.email,
+                    unsubscriptions.c.account_id.is_not(None).label("unsubscribed"),
+                    *mail_updates.c,
+                )
+                .join(mail_updates, mail_updates.c.update_id == mail_outbox.c.update_id)
+                .outerjoin(addresses, addresses.c.account_id == mail_outbox.c.account_id)
+                .outerjoin(
+                    unsubscriptions,
+                    sa.and_(
+                        unsubscriptions.c.account_id == mail_outbox.c.account_id,
+                        unsubscriptions.c.campaign_id == mail_updates.c.campaign_id,
+                    ),
+                )
+                .where(mail_outbox.c.id.in_(ids))
+                .order_by(mail_outbox.c.id)
+            )
+            rows = connection.execute(query).mappings().all()
+        update_fields = {name for name in MailUpdate.__dataclass_fields__}
+        return [
+            QueuedMail(
+                id=row["id"],
+                attempts=row["attempts"],
+                account_id=row["account_id"],
+                email=row["email"],
+                unsubscribed=bool(row["unsubscribed"]),
+                update=MailUpdate(**{k: v for k, v in row.items() if k in update_fields}),
+            )
+            for row in rows
+        ]
+
+    def mark_sent(self, ids: Sequence[int], at: datetime) -> None:
+        self._set(ids, status="sent", sent_at=at, last_error=None)
+
+    def mark_dropped(self, ids: Sequence[int], reason: str) -> None:
+        self._set(ids, status="dropped", last_error=reason)
+
+    def mark_failed(self, row_id: int, error: str, retry_at: datetime | None) -> None:
+        """A failed try: again at `retry_at`, or, when None, given up (the row is kept)."""
+        if retry_at is None:
+            self._set([row_id], status="failed", last_error=error)
+        else:
+            self._set([row_id], next_try_at=retry_at, last_error=error)
+
+    def _set(self, ids: Sequence[int], **values: Any) -> None:
+        if not ids:
+            return
+        with self._engine.begin() as connection:
+            for chunk in _chunks(ids):
+                connection.execute(
+                    mail_outbox.update().where(mail_outbox.c.id.in_(chunk)).values(**values)
+                )

@@ -1,0 +1,80 @@
+"""The updates service's e-mail tables: addresses, unsubscriptions and the mail outbox."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shared.db import UtcDateTime
+
+#: Where a mail outbox row stands: waiting (maybe after failures), delivered, given up after too
+#: many failures, or dropped because its reader unsubscribed before it went.
+MAIL_STATUSES = ("pending", "sent", "failed", "dropped")
+
+
+def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
+    """The e-mail tables, added to the service's `metadata` (migration 0004 creates them)."""
+    addresses = sa.Table(
+        "mail_addresses",
+        metadata,
+        # Only accounts that gave an address have a row; nothing else about them is kept.
+        sa.Column("account_id", sa.Uuid, primary_key=True),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+    )
+    unsubscriptions = sa.Table(
+        "mail_unsubscriptions",
+        metadata,
+        sa.Column("account_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("unsubscribed_at", UtcDateTime(), nullable=False),
+    )
+    # What each announced update says, once: its readers' outbox rows point at it, so a fan-out
+    # to 10,000 backers writes 10,000 small rows, not 10,000 copies of the body.
+    updates = sa.Table(
+        "mail_updates",
+        metadata,
+        sa.Column("update_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False),
+        sa.Column("campaign_title", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        #: Sanitised by the updates service before it was published.
+        sa.Column("body_html", sa.Text, nullable=False),
+        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("published_at", UtcDateTime(), nullable=False),
+    )
+    outbox = sa.Table(
+        "mail_outbox",
+        metadata,
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+        sa.Column("update_id", sa.Uuid, sa.ForeignKey("mail_updates.update_id"), nullable=False),
+        sa.Column("account_id", sa.Uuid, nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        #: Tries so far; the sender gives up (status `failed`, row kept) after its maximum.
+        sa.Column("attempts", sa.Integer, nullable=False),
+        #: Not before this: now for a new row, later after each failure (exponential backoff),
+        #: and a lease while a sender has claimed it.
+        sa.Column("next_try_at", UtcDateTime(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("sent_at", UtcDateTime(), nullable=True),
+        #: The last failure's kind and SMTP code: never the server's text, which may hold the
+        #: address.
+        sa.Column("last_error", sa.String(200), nullable=True),
+        # One message per reader per update, however often the update is heard.
+        sa.UniqueConstraint("update_id", "account_id", name="uq_mail_outbox_update_account"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sent', 'failed', 'dropped')", name="ck_mail_outbox_status"
+        ),
+        sa.Index(
+            "ix_mail_outbox_due",
+            "next_try_at",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
+    )
+    return {
+        "mail_addresses": addresses,
+        "mail_unsubscriptions": unsubscriptions,
+        "mail_updates": updates,
+        "mail_outbox": outbox,
+    }

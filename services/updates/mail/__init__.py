@@ -1,0 +1,1 @@
+"""E-mail notifications of updates: messages, transports, unsubscribe tokens and the sender."""

@@ -1,0 +1,87 @@
+"""The e-mail handlers: remember readers' addresses, queue one message per reader of an update."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from services.updates.adapters.mail import MailUpdate
+from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
+from services.updates.unit_of_work import UpdatesUnitOfWork
+from shared.errors import NotFound
+from shared.events.catalog import AccountCreated, UpdatePublished
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def on_account_created(event: AccountCreated, uow: UpdatesUnitOfWork) -> None:
+    """Keep the account's address for its notifications; an account without one gets none.
+
+    The address stays in this table: it is never logged, and no event of ours carries it.
+    """
+    if event.email:
+        uow.mail_addresses.record(event.account_id, event.email, event.occurred_at)
+
+
+def on_update_published(
+    event: UpdatePublished, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
+) -> None:
+    """Queue the update's e-mail to each reader who has an address and did not unsubscribe.
+
+    Public and automatic updates go to every backer of the campaign, backers-only ones to those
+    who may read them. Queued in the consumer's transaction, once per (update, reader): a
+    redelivered event queues nothing more. The sender thread does the sending.
+    """
+    if event.visibility == "public" or event.kind == "automatic":
+        found = uow.backers.all_backers(event.campaign_id)
+    else:
+        found = uow.backers.readers(event.campaign_id)
+    readers = list(dict.fromkeys(found))  # one message each, in a stable order
+    unsubscribed = uow.unsubscriptions.of_campaign(event.campaign_id)
+    candidates = [account_id for account_id in readers if account_id not in unsubscribed]
+    with_address = uow.mail_addresses.having_address(candidates)
+    recipients = [account_id for account_id in candidates if account_id in with_address]
+    campaign = uow.campaigns.get(event.campaign_id)
+    update = MailUpdate(
+        update_id=event.update_id,
+        campaign_id=event.campaign_id,
+        campaign_title=campaign["title"] if campaign else "A Fundtrail campaign",
+        kind=event.kind,
+        title=event.title,
+        body_html=event.body_html,
+        url=event.url,
+        published_at=event.published_at,
+    )
+    uow.mail_outbox.enqueue(update, recipients, clock())
+    log.info(
+        "mail.queued",
+        update_id=str(event.update_id),
+        recipients=len(recipients),
+        skipped=len(readers) - len(recipients),
+    )
+
+
+def unsubscribe(
+    token: str,
+    uow: UpdatesUnitOfWork,
+    tokens: UnsubscribeTokens,
+    clock: Callable[[], datetime],
+) -> Unsubscription:
+    """Stop the mail of the account and campaign `token` names; again changes nothing.
+
+    A token we did not sign (forged, tampered, or another account's ids pasted into a real one)
+    is refused before anything is written.
+    """
+    unsubscription = tokens.check(token)
+    if unsubscription is None:
+        raise NotFound("This unsubscribe link is not valid: it may have been cut or changed.")
+    with uow:
+        uow.unsubscriptions.add(unsubscription.account_id, unsubscription.campaign_id, clock())
+        uow.commit()
+    log.info(
+        "mail.unsubscribed",
+        account_id=str(unsubscription.account_id),
+        campaign_id=str(unsubscription.campaign_id),
+    )
+    return unsubscription
