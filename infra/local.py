@@ -11,6 +11,7 @@ import click
 from infra.broker import DEFAULT_DATA_DIR, LocalBroker, ensure_topics
 from infra.supervisor import Supervisor, stop_on_signals
 from services.registry import NAMES, service_spec
+from services.site.settings import PORT as SITE_PORT
 from shared.auth import load_or_create_signing_key, public_key_text
 from shared.config import Settings
 from shared.migrations import upgrade
@@ -27,6 +28,8 @@ def processes() -> dict[str, list[str]]:
     for name in NAMES:
         commands[f"{name}-web"] = _fundtrail("serve", name)
         commands[f"{name}-worker"] = _fundtrail("worker", name)
+    # The site for people: pages over the three services' APIs, with no database of its own.
+    commands["site-web"] = _fundtrail("serve", "site")
     # Campaigns whose deadline passed are settled within a minute, with no one asking.
     commands["pledges-settler"] = _fundtrail("settle", "--every", "60")
     return commands
@@ -65,7 +68,7 @@ def run_everything() -> int:
         stop = stop_on_signals()
         supervisor = Supervisor(processes(), env=env)
         supervisor.start()
-        click.echo("")
+        click.echo(f"\n  site     http://127.0.0.1:{SITE_PORT}/   <- open this one")
         for name in NAMES:
             port = service_spec(name).port
             click.echo(f"  {name:8} http://127.0.0.1:{port}/api/v1/docs")

@@ -12,6 +12,8 @@ from services.registry import NAMES, service_spec
 from shared.config import Settings
 
 SERVICE = click.Choice(NAMES)
+#: `serve` also serves the site for people, which is no service of its own (it owns no data).
+SERVABLE = click.Choice((*NAMES, "site"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +37,7 @@ def migrate(services: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("service", type=SERVICE)
+@click.argument("service", type=SERVABLE)
 @click.option(
     "--host",
     default=lambda: os.environ.get("FUNDTRAIL_BIND_HOST", "127.0.0.1"),
@@ -46,14 +48,20 @@ def migrate(services: tuple[str, ...]) -> None:
 @click.option("--workers", default=1, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", default=8, show_default=True, help="Threads per worker.")
 def serve(service: str, host: str, port: int | None, workers: int, threads: int) -> None:
-    """Serve SERVICE's HTTP API with gunicorn (the production server)."""
-    spec = service_spec(service)
+    """Serve SERVICE's HTTP API, or the site for people (`site`), with gunicorn."""
+    if service == "site":
+        from services.site.settings import APP_FACTORY, PORT
+
+        default_port, app_factory = PORT, APP_FACTORY
+    else:
+        spec = service_spec(service)
+        default_port, app_factory = spec.port, spec.app_factory
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
         "--bind",
-        f"{host}:{port or spec.port}",
+        f"{host}:{port or default_port}",
         "--workers",
         str(workers),
         "--worker-class",
@@ -66,7 +74,7 @@ def serve(service: str, host: str, port: int | None, workers: int, threads: int)
         "10",
         # Three services share one machine; gunicorn's default control socket path would clash.
         "--no-control-socket",
-        spec.app_factory,
+        app_factory,
     ]
     os.execv(sys.executable, argv)
 

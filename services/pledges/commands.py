@@ -136,3 +136,39 @@ class RefundPledge:
     reason: str
     #: Minor units; `None` refunds all that is left.
     amount: int | None = None
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """Someone makes their own account, as a backer or a creator, with a password."""
+
+    name: str
+    email: str
+    password: str = field(repr=False)
+    role: str = "backer"
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Exchange an address and a password for a session token."""
+
+    email: str
+    password: str = field(repr=False)
+    #: Where the request came from: failures are counted per client too.
+    client_address: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyEmail:
+    link_token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RequestPasswordReset:
+    email: str
+
+
+@dataclass(frozen=True)
+class ResetPassword:
+    link_token: str = field(repr=False)
+    password: str = field(repr=False)

@@ -10,6 +10,7 @@ from typing import Any, cast
 from services.updates.adapters.mail import MailQueue
 from services.updates.adapters.tables import TABLES
 from services.updates.consumer import HANDLERS, TOPICS
+from services.updates.mail.account_mail import AccountMailSender
 from services.updates.mail.sender import MailSender
 from services.updates.mail.tokens import UnsubscribeTokens
 from services.updates.mail.transports import Mailer, mailer_from_settings
@@ -41,7 +42,8 @@ class UpdatesDependencies(Dependencies):
     unsubscribe_tokens: UnsubscribeTokens
 
     def background_jobs(self) -> tuple[BackgroundJob, ...]:
-        """The mail sender, draining the mail outbox in a thread of the worker."""
+        """The mail sender (account links, then updates), draining both queues in a thread of
+        the worker."""
         sender = MailSender(
             MailQueue(self.engine),
             self.mailer,
@@ -49,11 +51,15 @@ class UpdatesDependencies(Dependencies):
             self.updates_settings,
             self.clock,
         )
+        # Verification and password links first: few, and somebody is waiting for each.
+        account_sender = AccountMailSender(
+            self.engine, self.mailer, self.updates_settings, self.clock
+        )
         return (
             BackgroundJob(
                 name="mail-sender",
                 every=self.updates_settings.mail_poll_interval,
-                run=sender.run_round,
+                run=lambda: (account_sender.run_round(), sender.run_round()),
             ),
         )
 

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from services.updates import handlers
+from services.updates.mail import account_mail
 from services.updates.mail import handlers as mail_handlers
 from shared import topics
 from shared.accounts import ACCOUNT_HANDLERS
@@ -15,6 +16,7 @@ TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER, topics.UPDATES)
 HANDLERS: dict[str, Callable[..., None]] = {
     **ACCOUNT_HANDLERS,
     "account.created": mail_handlers.on_account_created,
+    "account.verification_requested": account_mail.on_verification_requested,
     "update.published": mail_handlers.on_update_published,
     **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},
     **{event_type: handlers.on_pledge_event for event_type in PLEDGE_EVENT_TYPES},

@@ -16,6 +16,7 @@ from shared.config import Settings
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8003"
 DEFAULT_MAIL_FROM = "Fundtrail <updates@fundtrail.local>"
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class UpdatesSettings:
     mail_poll_interval: float = 1.0
     #: How many messages the sender claims at once.
     mail_batch_size: int = 100
+    #: The site for people (`SITE_PUBLIC_URL`): the base of the links in account mail
+    #: (`/verify?token=…`, `/reset-password?token=…`), no trailing `/`.
+    site_url: str = DEFAULT_SITE_URL
     #: The comment rate limit: at most this many comments per account in any window ...
     comment_rate_count: int = 5
     #: ... of this many seconds (counted in the database, so it holds across processes).
@@ -66,12 +70,14 @@ class UpdatesSettings:
             "mail_batch_size": env.int("UPDATES_MAIL_BATCH_SIZE", 100),
             "comment_rate_count": env.int("UPDATES_COMMENT_RATE_COUNT", 5),
             "comment_rate_window": env.float("UPDATES_COMMENT_RATE_WINDOW_SECONDS", 60.0),
+            "site_url": env.str("SITE_PUBLIC_URL", DEFAULT_SITE_URL),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
         for name in ("maildir", "unsubscribe_key_file"):
             values[name] = Path(values[name])
         # Links are built as `public_url + "/unsubscribe/..."`: one trailing slash would double.
         values["public_url"] = str(values["public_url"]).rstrip("/")
+        values["site_url"] = str(values["site_url"]).rstrip("/")
         loaded = cls(**values)
         if not loaded.public_url.startswith(("http://", "https://")):
             raise ValueError("UPDATES_PUBLIC_URL must be an http:// or https:// URL")

@@ -32,3 +32,22 @@ class TokenRevoked(Payload):
     #: When the token would have expired anyway: after it, a service may forget the revocation.
     expires_at = ma.fields.AwareDateTime(required=True)
     reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))
+
+
+@event_schema("account.verification_requested")
+class AccountVerificationRequested(Payload):
+    """Mail the account a one-time link: prove its address, or set a new password.
+
+    Never the address (the updates service has it from `account.created`) nor the password.
+    `link_token` is the link's bearer secret: the updates service must put it in the mail, and
+    the pledges service keeps only its hash; see services/pledges/README.md for why it travels
+    on the internal bus.
+    """
+
+    account_id = ma.fields.UUID(required=True)
+    purpose = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(("verify_email", "reset_password"))
+    )
+    token_id = ma.fields.UUID(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+    link_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))

@@ -43,6 +43,19 @@ class TokenRevoked(Event):
     reason: str
 
 
+@event_type("account.verification_requested")
+@dataclass(frozen=True, kw_only=True)
+class AccountVerificationRequested(Event):
+    """Mail the account a one-time link (`purpose`: verify_email or reset_password)."""
+
+    account_id: uuid.UUID
+    purpose: str
+    token_id: uuid.UUID
+    expires_at: datetime
+    #: The link's bearer secret, for the mail only: never logged.
+    link_token: str
+
+
 # --- campaigns, on pledges.events ------------------------------------------------------------
 
 

@@ -1,14 +1,60 @@
-"""Accounts, and the tokens issued to them, in the pledges database."""
+"""Accounts, the tokens issued to them, and how self-registered ones sign in, in the pledges
+database; and the argon2id password hasher."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
+import argon2
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from services.pledges.adapters.tables import accounts, api_tokens
-from services.pledges.domain.accounts import Account, ApiToken, Role
+from services.pledges.adapters.tables import (
+    account_credentials,
+    account_links,
+    accounts,
+    api_tokens,
+    sign_in_failures,
+)
+from services.pledges.domain.accounts import (
+    Account,
+    AccountLink,
+    ApiToken,
+    EmailTaken,
+    LinkPurpose,
+    Role,
+)
+
+
+class Argon2Passwords:
+    """argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile: 64 MiB, t=3, p=4)."""
+
+    def __init__(self, hasher: argon2.PasswordHasher | None = None) -> None:
+        self._hasher = hasher or argon2.PasswordHasher()
+        # Checked against when the address is unknown, so a miss costs as long as a hit.
+        self._dummy = self._hasher.hash("not a password of anyone's")
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or self._dummy, password) and bool(
+                password_hash
+            )
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+            return False
+
+
+@dataclass(frozen=True)
+class Credential:
+    """How a self-registered account signs in."""
+
+    account_id: uuid.UUID
+    password_hash: str
+    email_verified_at: datetime | None
 
 
 class AccountRepository:
@@ -69,3 +115,137 @@ class AccountRepository:
             .where(api_tokens.c.id == token.id)
             .values(revoked_at=token.revoked_at)
         )
+
+    # --- self sign-up ---------------------------------------------------------------------
+
+    def email_in_use(self, email_key: str) -> bool:
+        """Whether any account, self-registered or not, already has this address."""
+        signed_up = sa.select(account_credentials.c.account_id).where(
+            account_credentials.c.email_key == email_key
+        )
+        made = sa.select(accounts.c.id).where(sa.func.lower(accounts.c.email) == email_key)
+        return self._connection.execute(signed_up.union_all(made).limit(1)).first() is not None
+
+    def add_credential(
+        self, account_id: uuid.UUID, email_key: str, password_hash: str, at: datetime
+    ) -> None:
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    account_credentials.insert().values(
+                        account_id=account_id,
+                        email_key=email_key,
+                        password_hash=password_hash,
+                        password_changed_at=at,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            # Two sign-ups with one address at once: the unique index lets one through.
+            raise EmailTaken(
+                "an account with this e-mail address already exists", "email"
+            ) from None
+
+    def credential(self, email_key: str) -> Credential | None:
+        row = (
+            self._connection.execute(
+                sa.select(account_credentials).where(account_credentials.c.email_key == email_key)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _credential(row)
+
+    def credential_of(self, account_id: uuid.UUID) -> Credential | None:
+        query = sa.select(account_credentials).where(account_credentials.c.account_id == account_id)
+        row = self._connection.execute(query).mappings().first()
+        return None if row is None else _credential(row)
+
+    def set_password(self, account_id: uuid.UUID, password_hash: str, at: datetime) -> None:
+        self._connection.execute(
+            account_credentials.update()
+            .where(account_credentials.c.account_id == account_id)
+            .values(password_hash=password_hash, password_changed_at=at)
+        )
+
+    def mark_email_verified(self, account_id: uuid.UUID, at: datetime) -> None:
+        self._connection.execute(
+            account_credentials.update()
+            .where(
+                account_credentials.c.account_id == account_id,
+                account_credentials.c.email_verified_at.is_(None),
+            )
+            .values(email_verified_at=at)
+        )
+
+    def add_link(self, link: AccountLink) -> None:
+        self._connection.execute(
+            account_links.insert().values(
+                id=link.id,
+                account_id=link.account_id,
+                purpose=link.purpose.value,
+                secret_hash=link.secret_hash,
+                created_at=link.created_at,
+                expires_at=link.expires_at,
+                used_at=link.used_at,
+            )
+        )
+
+    def get_link(self, link_id: uuid.UUID) -> AccountLink | None:
+        """The link, locked: two clicks at once spend it once."""
+        query = sa.select(account_links).where(account_links.c.id == link_id).with_for_update()
+        row = self._connection.execute(query).mappings().first()
+        if row is None:
+            return None
+        return AccountLink(**{**row, "purpose": LinkPurpose(row["purpose"])})
+
+    def save_link_use(self, link: AccountLink) -> None:
+        self._connection.execute(
+            account_links.update()
+            .where(account_links.c.id == link.id, account_links.c.used_at.is_(None))
+            .values(used_at=link.used_at)
+        )
+
+    def links_since(self, account_id: uuid.UUID, purpose: LinkPurpose, since: datetime) -> int:
+        query = sa.select(sa.func.count()).where(
+            account_links.c.account_id == account_id,
+            account_links.c.purpose == purpose.value,
+            account_links.c.created_at > since,
+        )
+        return int(self._connection.execute(query).scalar_one())
+
+    def record_failure(self, email_key: str, client_address: str, at: datetime) -> None:
+        self._connection.execute(
+            sign_in_failures.insert().values(
+                email_key=email_key, client_address=client_address, failed_at=at
+            )
+        )
+
+    def failures_since(
+        self, since: datetime, *, email_key: str | None = None, client_address: str | None = None
+    ) -> list[datetime]:
+        """When the failed sign-ins for one address typed, or from one client, happened."""
+        query = sa.select(sign_in_failures.c.failed_at).where(sign_in_failures.c.failed_at > since)
+        if email_key is not None:
+            query = query.where(sign_in_failures.c.email_key == email_key)
+        if client_address is not None:
+            query = query.where(sign_in_failures.c.client_address == client_address)
+        return list(self._connection.execute(query).scalars())
+
+    def forget_failures(
+        self, *, email_key: str | None = None, before: datetime | None = None
+    ) -> None:
+        """Clear an address's failures (it signed in) or every failure older than `before`."""
+        delete = sign_in_failures.delete()
+        if email_key is not None:
+            delete = delete.where(sign_in_failures.c.email_key == email_key)
+        if before is not None:
+            delete = delete.where(sign_in_failures.c.failed_at < before)
+        self._connection.execute(delete)
+
+
+def _credential(row: sa.RowMapping) -> Credential:
+    return Credential(
+        account_id=row["account_id"],
+        password_hash=row["password_hash"],
+        email_verified_at=row["email_verified_at"],
+    )

@@ -7,7 +7,7 @@ import enum
 from typing import Any
 
 from services.pledges.domain import events as domain
-from services.pledges.domain.accounts import Account, ApiToken
+from services.pledges.domain.accounts import Account, AccountLink, ApiToken
 from shared import topics
 from shared.events import Envelope, new_envelope
 
@@ -85,6 +85,22 @@ def account_revoked(account: Account, reason: str) -> Envelope:
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=account.revoked_at,
+    )
+
+
+def verification_requested(link: AccountLink, link_token: str) -> Envelope:
+    return new_envelope(
+        "account.verification_requested",
+        {
+            "account_id": link.account_id,
+            "purpose": link.purpose.value,
+            "token_id": link.id,
+            "expires_at": link.expires_at,
+            "link_token": link_token,
+        },
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=link.created_at,
     )
 
 

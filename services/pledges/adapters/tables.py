@@ -116,6 +116,46 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+#: How a self-registered account signs in: one per address (compared case-folded), the
+#: password's argon2id hash, and whether the address was proven. Accounts made by the CLI or an
+#: admin have no row: they cannot sign in with a password and count as verified.
+account_credentials = sa.Table(
+    "account_credentials",
+    metadata,
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("email_key", sa.String(254), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("password_changed_at", UtcDateTime(), nullable=False),
+    sa.Column("email_verified_at", UtcDateTime(), nullable=True),
+)
+
+#: One-time links mailed to an account (verify the address, reset the password): only the
+#: SHA-256 of each link's secret is kept.
+account_links = sa.Table(
+    "account_links",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime(), nullable=True),
+)
+
+#: Failed sign-ins, counted per address typed and per client address to slow guessing down;
+#: in the database so every process counts the same. Rows older than the window are pruned.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("email_key", sa.String(254), nullable=False),
+    sa.Column("client_address", sa.String(64), nullable=False),
+    sa.Column("failed_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_sign_in_failures_email", "email_key", "failed_at"),
+    sa.Index("ix_sign_in_failures_client", "client_address", "failed_at"),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -125,4 +165,7 @@ TABLES: dict[str, sa.Table] = {
     "pledges": pledges,
     "idempotency_keys": idempotency_keys,
     "api_tokens": api_tokens,
+    "account_credentials": account_credentials,
+    "account_links": account_links,
+    "sign_in_failures": sign_in_failures,
 }

@@ -10,6 +10,8 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+import flask
+
 from services.pledges.bootstrap import PledgesDependencies, typed
 from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
 from services.pledges.unit_of_work import PledgesUnitOfWork
@@ -48,6 +50,16 @@ def now() -> datetime:
 
 def uow() -> PledgesUnitOfWork:
     return dependencies().uow_factory()
+
+
+def client_address() -> str:
+    """Who is asking, for rate limits: a trusted proxy (the site) names the person's own
+    address in `X-Forwarded-For` (its last hop, the one the proxy itself added)."""
+    remote = flask.request.remote_addr or ""
+    forwarded = flask.request.headers.get("X-Forwarded-For", "")
+    if forwarded and remote in dependencies().settings.trusted_proxies:
+        return forwarded.split(",")[-1].strip()[:64] or remote
+    return remote
 
 
 def gateway() -> PaymentGateway:

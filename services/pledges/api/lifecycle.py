@@ -22,7 +22,9 @@ blp = Blueprint(
 @blp.post("/campaigns/<uuid:campaign_id>/launch")
 @blp.authenticated("creator")
 @blp.response(200, CampaignOut)
-@blp.problem(403, "Not this campaign's creator")
+@blp.problem(
+    403, "Not this campaign's creator, or a self-registered creator whose e-mail is unverified"
+)
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "Not a draft")
 @blp.problem(422, "The deadline has already passed")

@@ -5,13 +5,15 @@ Tokens are signed outside the domain; here they are records: whose, until when, 
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .errors import InvalidValue, StateConflict
+from .errors import DomainError, InvalidValue, NotAllowed, StateConflict
 from .rules import check_aware, check_text
 
 NAME_MAX = 200
@@ -93,3 +95,136 @@ class ApiToken:
         if self.revoked_at is not None:
             raise TokenAlreadyRevoked("the token is already revoked")
         self.revoked_at = check_aware(now)
+
+
+# --- Self sign-up: passwords, one-time links, sign-in throttling ------------------------------
+
+#: NIST SP 800-63B-4 (2024) §3.1.1.2: a password used alone SHALL be at least 15 characters.
+PASSWORD_MIN = 15
+#: It SHOULD allow at least 64; argon2 hashes any length, the cap only bounds the work.
+PASSWORD_MAX = 128
+#: Context-specific and very common choices that pass the length rule (800-63B: check a
+#: blocklist). Compared after NFKC normalisation and case folding.
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456789012345",
+        "1234567890123456",
+        "passwordpassword",
+        "password1234567",
+        "password12345678",
+        "qwertyuiopasdfgh",
+        "qwertyuiopasdfghjkl",
+        "iloveyouiloveyou",
+        "fundtrailfundtrail",
+        "fundtrailpassword",
+        "correcthorsebatterystaple",
+        "letmeinletmeinletmein",
+    }
+)
+
+
+class WeakPassword(InvalidValue):
+    """The password breaks the length rule or is one anybody would guess."""
+
+
+class EmailTaken(StateConflict):
+    """Another account already signed up with that address."""
+
+
+class SignInRefused(DomainError):
+    """Wrong e-mail or password (401): one message whichever was wrong."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for the account or the address (429 with Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InvalidLink(DomainError):
+    """A one-time link token we never made, or one cut or changed (400)."""
+
+
+class LinkGone(DomainError):
+    """A genuine one-time link that has expired or was already used (410)."""
+
+
+class EmailNotVerified(NotAllowed):
+    """A self-registered creator must prove the address before launching."""
+
+
+def normalise_password(password: str) -> str:
+    """The password as hashed: NFKC (800-63B §3.1.1.2), so one typed differently still fits."""
+    return unicodedata.normalize("NFKC", password)
+
+
+def check_password(password: object, *, name: str = "", email: str = "") -> str:
+    """The normalised password if it may be used; length only, no composition rules."""
+    if not isinstance(password, str):
+        raise WeakPassword("must be a string", "password")
+    normal = normalise_password(password)
+    if len(normal) < PASSWORD_MIN:
+        raise WeakPassword(f"must be at least {PASSWORD_MIN} characters", "password")
+    if len(normal) > PASSWORD_MAX:
+        raise WeakPassword(f"must be at most {PASSWORD_MAX} characters", "password")
+    folded = normal.casefold()
+    context = {name.strip().casefold(), email.strip().casefold()} - {""}
+    if folded in COMMON_PASSWORDS or folded in context or len(set(folded)) == 1:
+        raise WeakPassword("is too easy to guess: choose a longer phrase of your own", "password")
+    return normal
+
+
+def email_key(email: str) -> str:
+    """The form two addresses are compared in: one account per address, whatever its case."""
+    return email.strip().casefold()
+
+
+class LinkPurpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+
+
+@dataclass(eq=False, kw_only=True)
+class AccountLink:
+    """A one-time link mailed to an account: only the hash of its secret is kept."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    purpose: LinkPurpose
+    secret_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+    def use(self, purpose: LinkPurpose, now: datetime) -> None:
+        """Spend the link: refused when it is for something else, expired, or spent."""
+        if purpose is not self.purpose:
+            raise InvalidLink("this link is not valid here")
+        if self.used_at is not None:
+            raise LinkGone("this link was already used: ask for a new one")
+        if now >= self.expires_at:
+            raise LinkGone("this link has expired: ask for a new one")
+        self.used_at = check_aware(now)
+
+
+@dataclass(frozen=True)
+class SignInLimit:
+    """At most `failures` failed sign-ins in `window` per account and per client address."""
+
+    failures: int
+    window: timedelta
+
+    def check(self, failure_times: list[datetime], now: datetime, who: str) -> None:
+        """Refuse while `failure_times` (inside the window) reach the limit; say how long."""
+        recent = sorted(t for t in failure_times if t > now - self.window)
+        if len(recent) < self.failures:
+            return
+        # Free again when enough of the counted failures have left the window.
+        frees_at = recent[len(recent) - self.failures] + self.window
+        retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
+        raise TooManyAttempts(
+            f"too many failed sign-ins for this {who}; try again in {retry_after} seconds",
+            retry_after,
+        )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from services.pledges import commands
 from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
+from services.pledges.domain.accounts import EmailNotVerified
 from services.pledges.domain.errors import DomainError
 from services.pledges.handlers.common import Clock, locked_campaign, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
@@ -74,6 +75,14 @@ def launch_campaign(
     with uow:
         campaign = locked_campaign(uow, command.campaign_id)
         campaign.launch(command.actor_id, now=clock())
+        # Self-registered creators prove their address first; CLI- and admin-made accounts
+        # have no credential and were vouched for by whoever made them.
+        credential = uow.accounts.credential_of(command.actor_id)
+        if credential is not None and credential.email_verified_at is None:
+            raise EmailNotVerified(
+                "verify your e-mail address before launching a campaign: follow the link "
+                "we mailed you when you signed up"
+            )
         uow.campaigns.save_state(campaign)
         uow.publish_all(campaign.events)
         uow.commit()

@@ -72,7 +72,29 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
             sqlite_where=sa.text("status = 'pending'"),
         ),
     )
+    # One-time links the pledges service asked us to mail (verify an address, reset a
+    # password), one row per link. `link_token` is the link's bearer secret: it is blanked
+    # once the message is sent, given up or dropped, so it lives here only while it must.
+    account_mail = sa.Table(
+        "account_mail",
+        metadata,
+        sa.Column("token_id", sa.Uuid, primary_key=True),
+        sa.Column("account_id", sa.Uuid, nullable=False),
+        sa.Column("purpose", sa.String(20), nullable=False),
+        sa.Column("link_token", sa.String(200), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("next_try_at", UtcDateTime(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("sent_at", UtcDateTime(), nullable=True),
+        sa.Column("last_error", sa.String(200), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'sent', 'failed', 'dropped')", name="ck_account_mail_status"
+        ),
+    )
     return {
+        "account_mail": account_mail,
         "mail_addresses": addresses,
         "mail_unsubscriptions": unsubscriptions,
         "mail_updates": updates,

@@ -1,0 +1,109 @@
+"""Sign-up, sign-in and sign-out: the pledges service checks the password, the site keeps the
+token it hands back in a signed, HttpOnly session cookie."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import flask
+
+from services.site import context
+from services.site.clients import ApiError, ServiceUnavailable
+from services.site.forms import FormState
+
+accounts = flask.Blueprint("accounts", __name__)
+
+_SIGNUP_FIELDS = {"name", "email", "password", "role"}
+_LOGIN_FIELDS = {"email", "password"}
+#: Longer than any name, address or password the pledges service accepts: it says what is wrong.
+_FIELD_MAX = 1024
+
+
+def _typed(names: set[str]) -> FormState:
+    form = flask.request.form
+    return FormState(values={name: form.get(name, "")[:_FIELD_MAX] for name in names})
+
+
+def _next_path() -> str:
+    """Where to go after signing in: a path on this site only (no open redirect)."""
+    target = flask.request.values.get("next", "")
+    if target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return flask.url_for("pages.home")
+
+
+@accounts.route("/signup", methods=["GET", "POST"])
+def signup() -> Any:
+    if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
+        return flask.render_template("signup.html", form=FormState(values={"role": "backer"}))
+    form = _typed(_SIGNUP_FIELDS)
+    if form.values["role"] not in ("backer", "creator"):
+        form.add("role", "Choose Backer or Creator.")
+    body = {name: form.values[name] for name in ("name", "email", "password", "role")}
+    if form.ok:
+        try:
+            context.services().pledges.post_json("/api/v1/signup", body)
+        except ApiError as exc:
+            form.add_api_errors(exc.errors, _SIGNUP_FIELDS, exc.detail or "Sign-up failed.")
+    if not form.ok:
+        form.values["password"] = ""  # never echoed back into the page
+        return flask.render_template("signup.html", form=form), 422
+    flask.flash("Welcome! We sent you an e-mail: open its link to confirm your address.")
+    if _start_session(form):
+        return flask.redirect(flask.url_for("pages.home"))
+    return flask.redirect(flask.url_for("accounts.login"))
+
+
+@accounts.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
+        return flask.render_template("login.html", form=FormState(), next=_next_path())
+    form = _typed(_LOGIN_FIELDS)
+    if _start_session(form):
+        return flask.redirect(_next_path())
+    form.values["password"] = ""
+    status = 429 if "_rate" in form.errors else 422
+    form.errors.pop("_rate", None)
+    return flask.render_template("login.html", form=form, next=_next_path()), status
+
+
+def _start_session(form: FormState) -> bool:
+    """Exchange e-mail and password for a token; on refusal, say why in `form`."""
+    pledges = context.services().pledges
+    credentials = {"email": form.values["email"], "password": form.values["password"]}
+    try:
+        session = pledges.post_json("/api/v1/sessions", credentials)
+        token = str(session["token"])
+        me = session if "role" in session else pledges.get_json("/api/v1/me", token=token)
+    except ApiError as exc:
+        if exc.status == 401:
+            form.add("_form", "That e-mail and password do not match an account.")
+        elif exc.status == 429:
+            form.add("_rate", "")
+            form.add("_form", "Too many attempts. Please wait a few minutes and try again.")
+        else:
+            form.add_api_errors(exc.errors, _LOGIN_FIELDS, exc.detail or "Sign-in failed.")
+        return False
+    except (KeyError, ValueError):
+        form.add("_form", "Sign-in failed. Please try again.")
+        return False
+    context.sign_in(token, me, form.values["email"], session.get("token_id"))
+    return True
+
+
+@accounts.post("/logout")
+def logout() -> Any:
+    visitor = context.visitor()
+    if visitor is not None and visitor.token_id:
+        # Revoked at the pledges service, so a copied cookie stops working too; signing out
+        # still clears the session when that fails.
+        with contextlib.suppress(ApiError, ServiceUnavailable):
+            context.services().pledges.post_json(
+                f"/api/v1/tokens/{visitor.token_id}/revoke",
+                {"reason": "Signed out on the site"},
+                token=visitor.token,
+            )
+    context.sign_out()
+    flask.flash("You are signed out.")
+    return flask.redirect(flask.url_for("pages.home"))

@@ -1,0 +1,113 @@
+"""The site's Flask app: pages for people, over the pledges, ledger and updates APIs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import flask
+from werkzeug.exceptions import HTTPException
+
+from services.site import display
+from services.site.account_links import account_links
+from services.site.accounts import accounts
+from services.site.clients import ApiError, Services, ServiceUnavailable
+from services.site.context import sign_out, visitor
+from services.site.pages import pages
+from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
+from services.site.settings import SiteSettings
+from shared.logging import configure_logging, get_logger
+
+log = get_logger(__name__)
+
+_ERROR_TITLES = {
+    400: "That request could not be handled",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    413: "Too large",
+    429: "Too many attempts",
+    503: "Temporarily unavailable",
+}
+
+
+def create_app(
+    test_config: dict[str, Any] | None = None, settings: SiteSettings | None = None
+) -> flask.Flask:
+    """The site. `test_config` holds Flask settings, plus `SITE_SETTINGS` overrides."""
+    test_config = dict(test_config or {})
+    if settings is None:
+        settings = SiteSettings.load(test_config.pop("SITE_SETTINGS", None))
+    configure_logging(settings.log_format)
+
+    app = flask.Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="fundtrail_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        # Tokens live 30 days by default; the cookie need not outlive a working week of use.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=7),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    app.config.update(test_config)
+    app.extensions["site.settings"] = settings
+    app.extensions["site.services"] = Services.connect(
+        settings.pledges_url, settings.ledger_url, settings.updates_url, settings.timeout
+    )
+    app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, visitor=visitor)
+    app.jinja_env.filters.update(
+        money=display.money,
+        major_units=display.major_units,
+        time_left=display.time_left,
+        when=display.when,
+    )
+    app.jinja_env.globals["percent"] = display.percent
+
+    app.before_request(lambda: check_request(settings.public_url))
+    app.after_request(add_security_headers)
+    app.register_blueprint(pages)
+    app.register_blueprint(accounts)
+    app.register_blueprint(account_links)
+    _register_error_pages(app)
+    return app
+
+
+def error_page(status: int, message: str = "") -> tuple[str, int]:
+    title = _ERROR_TITLES.get(status, "Something went wrong")
+    return flask.render_template("error.html", title=title, message=message, status=status), status
+
+
+def _register_error_pages(app: flask.Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        message = {404: "There is nothing at this address. It may have moved or never existed."}
+        return error_page(status, message.get(status, error.description or ""))
+
+    @app.errorhandler(ServiceUnavailable)
+    def unavailable(error: ServiceUnavailable) -> Any:
+        page, status = error_page(
+            503,
+            f"Part of Fundtrail (the {error.service} service) is not answering right now. "
+            "Please try again in a minute.",
+        )
+        return page, status, {"Retry-After": "30"}
+
+    @app.errorhandler(ApiError)
+    def refused(error: ApiError) -> Any:
+        if error.status == 401:
+            # The token expired or was revoked: the person signs in again and comes back.
+            sign_out()
+            flask.flash("Your session has ended. Please sign in again.")
+            return flask.redirect(flask.url_for("accounts.login", next=flask.request.path))
+        if error.status in (403, 404):
+            return error_page(error.status, error.detail)
+        return error_page(400, error.detail)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        log.exception("site.request_failed", path=flask.request.path)
+        return error_page(500, "Something went wrong on our side; it has been logged.")

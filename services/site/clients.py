@@ -1,0 +1,135 @@
+"""The site's HTTP client of the three services: JSON in and out, timeouts, refusals typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any
+
+import flask
+import requests
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ServiceUnavailable(Exception):
+    """A service did not answer (down, unreachable, too slow, or answering 5xx)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"the {service} service is unavailable")
+        self.service = service
+
+
+@dataclass
+class ApiError(Exception):
+    """A service refused the request: its status and problem document."""
+
+    status: int
+    problem: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def detail(self) -> str:
+        return str(self.problem.get("detail") or self.problem.get("title") or "")
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """The problem's field errors (`errors: {field: [messages]}`), flattened to strings."""
+        raw = self.problem.get("errors")
+        if not isinstance(raw, dict):
+            return {}
+        return {str(name): _messages(value) for name, value in raw.items()}
+
+
+def _messages(value: Any) -> list[str]:
+    # marshmallow nests errors of nested fields ({"0": {"name": [...]}}); show them flat.
+    if isinstance(value, list):
+        return [text for item in value for text in _messages(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _messages(item)]
+    return [str(value)]
+
+
+class ServiceClient:
+    """One service's `/api/v1` (or page) endpoints, called with the visitor's token if any."""
+
+    def __init__(self, name: str, base_url: str, session: requests.Session, timeout: float):
+        self.name = name
+        self.base_url = base_url
+        self._session = session
+        self._timeout = timeout
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """The service's answer; raises ApiError on 4xx and ServiceUnavailable when it fails."""
+        sent = {"Accept": "application/json, text/plain", **(headers or {})}
+        if flask.has_request_context() and flask.request.remote_addr:
+            # The services rate-limit sign-ins per client: name the person, not this site.
+            sent.setdefault("X-Forwarded-For", flask.request.remote_addr)
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        try:
+            response = self._session.request(
+                method,
+                f"{self.base_url}{path}",
+                json=json,
+                params=params,
+                headers=sent,
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            log.warning("site.service_unreachable", service=self.name, error=type(exc).__name__)
+            raise ServiceUnavailable(self.name) from None
+        if response.status_code >= 500:
+            log.warning("site.service_failed", service=self.name, status=response.status_code)
+            raise ServiceUnavailable(self.name)
+        if response.status_code >= 400:
+            raise ApiError(response.status_code, _problem(response))
+        return response
+
+    def get_json(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs).json()
+
+    def post_json(self, path: str, body: Any, **kwargs: Any) -> Any:
+        return self.request("POST", path, json=body, **kwargs).json()
+
+
+def _problem(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"status": response.status_code}
+    return body if isinstance(body, dict) else {"status": response.status_code}
+
+
+@dataclass(frozen=True)
+class Services:
+    """The three services, as the site talks to them."""
+
+    pledges: ServiceClient
+    ledger: ServiceClient
+    updates: ServiceClient
+
+    @classmethod
+    def connect(cls, pledges: str, ledger: str, updates: str, timeout: float) -> Services:
+        # One connection pool for the process; requests' Session is safe for this use across
+        # gunicorn's threads (no cookies are kept: the token goes in each call's header).
+        session = requests.Session()
+        session.trust_env = False
+        # Never keep a cookie a service might set: it would be shared by every visitor.
+        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        return cls(
+            ServiceClient("pledges", pledges, session, timeout),
+            ServiceClient("ledger", ledger, session, timeout),
+            ServiceClient("updates", updates, session, timeout),
+        )

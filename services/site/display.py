@@ -1,0 +1,66 @@
+"""How figures read on the site: money in the currency's units, time left in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.money import UnknownCurrency, format_amount, to_major_units
+
+
+def money(amount: object, currency: object) -> str:
+    """Minor units as people read them ("€15.00"); anything odd shown as-is, never a crash."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
+        return "—"
+    try:
+        return format_amount(amount, currency)
+    except UnknownCurrency:
+        return f"{amount} {currency} (minor units)"
+
+
+def major_units(amount: object, currency: object) -> str:
+    """Minor units as a plain number to type back into a form ("15.00")."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
+        return ""
+    try:
+        return str(to_major_units(amount, currency))
+    except UnknownCurrency:
+        return ""
+
+
+def time_left(seconds: object) -> str:
+    """A deadline countdown in words: "12 days, 3 hours left"."""
+    if not isinstance(seconds, int) or seconds <= 0:
+        return "Ended"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    parts: list[str] = []
+    if days:
+        parts.append(_plural(days, "day"))
+    if hours:
+        parts.append(_plural(hours, "hour"))
+    if not days and (minutes or not parts):
+        parts.append(_plural(minutes, "minute"))
+    return ", ".join(parts) + " left"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def when(value: object) -> str:
+    """An RFC 3339 time from an API as "2026-11-01 12:00 UTC"."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def percent(part: object, whole: object) -> int:
+    """`part` as a whole percent of `whole`, for a progress bar (0 when there is no whole)."""
+    if not isinstance(part, int) or not isinstance(whole, int) or whole <= 0:
+        return 0
+    return max(0, part * 100 // whole)

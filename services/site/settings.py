@@ -1,0 +1,80 @@
+"""The site's settings: the services' base URLs, its session secret, where people reach it.
+
+Defaults, then `SITE_*` environment variables, then a test's overrides; nothing read at import.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from environs import Env
+
+PORT = 8000
+#: The WSGI app for gunicorn, as `module:callable()` (like `ServiceSpec.app_factory`).
+APP_FACTORY = "services.site.app:create_app()"
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Everything the site needs to know about its surroundings."""
+
+    #: Base URLs the site calls the services at (no trailing `/`).
+    pledges_url: str
+    ledger_url: str
+    updates_url: str
+    #: Where people's browsers reach the ledger: the base of download links (export, key).
+    ledger_public_url: str
+    #: Where people reach the site; `https://…` makes the session cookie Secure.
+    public_url: str
+    #: Signs the session cookie; made on first run under var/keys/ unless given.
+    secret_key: bytes
+    #: Seconds to wait for a service before showing the "unavailable" page.
+    timeout: float = 5.0
+    #: `console` or `json` logs.
+    log_format: str = "console"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def load(cls, overrides: dict[str, Any] | None = None) -> SiteSettings:
+        env = Env()
+        overrides = dict(overrides or {})
+        var_dir = Path(overrides.pop("var_dir", None) or env.str("FUNDTRAIL_VAR_DIR", "var"))
+        with env.prefixed("SITE_"):
+            ledger_url = env.str("LEDGER_URL", "http://127.0.0.1:8002").rstrip("/")
+            values: dict[str, Any] = dict(
+                pledges_url=env.str("PLEDGES_URL", "http://127.0.0.1:8001").rstrip("/"),
+                ledger_url=ledger_url,
+                updates_url=env.str("UPDATES_URL", "http://127.0.0.1:8003").rstrip("/"),
+                ledger_public_url=env.str("LEDGER_PUBLIC_URL", ledger_url).rstrip("/"),
+                public_url=env.str("PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/"),
+                timeout=env.float("TIMEOUT", 5.0),
+            )
+            secret_file = env.path("SECRET_KEY_FILE", var_dir.absolute() / "keys" / "site.key")
+        values["log_format"] = env.str("FUNDTRAIL_LOG_FORMAT", "console")
+        values.update(overrides)
+        if "secret_key" not in values:
+            values["secret_key"] = load_or_create_secret(secret_file)
+        return cls(**values)
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The session-signing secret in `path`, created (mode 0600) on first run."""
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: when two processes start together one writes the secret and the other reads it.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    secret = secrets.token_hex(32).encode()
+    with os.fdopen(fd, "wb") as file:
+        file.write(secret + b"\n")
+    return secret

@@ -1,0 +1,179 @@
+"""Account mail: the one-time links the pledges service asks for (verify an address, reset a
+password), queued by the consumer and sent by a background job of the updates worker.
+
+The updates service is the only one that sends mail, and the only one holding addresses (from
+`account.created`). The link's secret comes in `account.verification_requested`; it is stored
+only until its message is sent (then blanked) and never logged.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from services.updates.adapters.mail import addresses
+from services.updates.adapters.tables import MAIL_TABLES
+from services.updates.mail.transports import TRANSIENT_ERRORS, Mailer
+from services.updates.settings import UpdatesSettings
+from services.updates.unit_of_work import UpdatesUnitOfWork
+from shared.db import is_postgresql
+from shared.events.catalog import AccountVerificationRequested
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+account_mail = MAIL_TABLES["account_mail"]
+LEASE = timedelta(minutes=5)
+#: Where each kind of link points on the site, and what its message says.
+_PAGES = {
+    "verify_email": (
+        "/verify",
+        "Confirm your e-mail address for Fundtrail",
+        "Someone (we hope you) signed up to Fundtrail with this address. To confirm it, open:",
+    ),
+    "reset_password": (
+        "/reset-password",
+        "Reset your Fundtrail password",
+        "Someone (we hope you) asked to reset the Fundtrail password of this address. "
+        "To choose a new one, open:",
+    ),
+}
+
+
+def on_verification_requested(
+    event: AccountVerificationRequested, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
+) -> None:
+    """Queue the link's message; a redelivered event queues nothing more (one row per link)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    connection = uow.conn
+    dialect = postgresql if is_postgresql(connection) else sqlite
+    now = clock()
+    connection.execute(
+        dialect.insert(account_mail)
+        .on_conflict_do_nothing()
+        .values(
+            token_id=event.token_id,
+            account_id=event.account_id,
+            purpose=event.purpose,
+            link_token=event.link_token,
+            expires_at=event.expires_at,
+            status="pending",
+            attempts=0,
+            next_try_at=now,
+            created_at=now,
+        )
+    )
+    log.info("account_mail.queued", token_id=str(event.token_id), purpose=event.purpose)
+
+
+class AccountMailSender:
+    """Drains `account_mail`: claim due rows in a short transaction, send with none open."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        mailer: Mailer,
+        settings: UpdatesSettings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._engine = engine
+        self._mailer = mailer
+        self._settings = settings
+        self._clock = clock
+
+    def run_round(self) -> int:
+        """Send what is due (one batch); how many went."""
+        now = self._clock()
+        sent = 0
+        for row in self._claim(now):
+            if row["email"] is None or row["expires_at"] <= now:
+                self._mark(row["token_id"], status="dropped", last_error="no address or expired")
+                continue
+            try:
+                self._mailer.send(self.message(row, now))
+            except Exception as exc:  # noqa: BLE001  (one bad message must not stop the rest)
+                self._failed(row, exc)
+            else:
+                sent += 1
+                self._mark(row["token_id"], status="sent", sent_at=self._clock(), last_error=None)
+        return sent
+
+    def message(self, row: Any, now: datetime) -> EmailMessage:
+        path, subject, intro = _PAGES[row["purpose"]]
+        link = f"{self._settings.site_url}{path}?token={row['link_token']}"
+        hours = max(1, round((row["expires_at"] - now).total_seconds() / 3600))
+        message = EmailMessage()
+        message["From"] = self._settings.mail_from
+        message["To"] = row["email"]
+        message["Subject"] = subject
+        message["Date"] = format_datetime(now)
+        domain = parseaddr(self._settings.mail_from)[1].rpartition("@")[2] or "fundtrail.local"
+        message["Message-ID"] = f"<{row['token_id']}@{domain}>"
+        message.set_content(
+            f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "
+            "If it was not you, ignore this message: nothing changes.\n"
+        )
+        return message
+
+    def _claim(self, now: datetime) -> list[Any]:
+        due = (
+            sa.select(account_mail.c.token_id)
+            .where(account_mail.c.status == "pending", account_mail.c.next_try_at <= now)
+            .order_by(account_mail.c.next_try_at)
+            .limit(self._settings.mail_batch_size)
+        )
+        with self._engine.begin() as connection:
+            if is_postgresql(connection):
+                due = due.with_for_update(skip_locked=True)
+            ids = list(connection.execute(due).scalars())
+            if not ids:
+                return []
+            connection.execute(
+                account_mail.update()
+                .where(account_mail.c.token_id.in_(ids))
+                .values(attempts=account_mail.c.attempts + 1, next_try_at=now + LEASE)
+            )
+            query = (
+                sa.select(account_mail, addresses.c.email)
+                .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
+                .where(account_mail.c.token_id.in_(ids))
+            )
+            return list(connection.execute(query).mappings().all())
+
+    def _failed(self, row: Any, exc: Exception) -> None:
+        code = getattr(exc, "smtp_code", None)
+        error = type(exc).__name__ + (f" {code}" if code else "")
+        permanent = not isinstance(exc, TRANSIENT_ERRORS) or (code is not None and code >= 500)
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            permanent = True
+        if permanent or row["attempts"] >= self._settings.mail_max_attempts:
+            log.error("account_mail.given_up", token_id=str(row["token_id"]), error=error)
+            self._mark(row["token_id"], status="failed", last_error=error)
+            return
+        wait = min(
+            self._settings.mail_retry_base * 2 ** (row["attempts"] - 1),
+            self._settings.mail_retry_max,
+        )
+        log.warning("account_mail.retry", token_id=str(row["token_id"]), error=error)
+        self._mark(
+            row["token_id"],
+            next_try_at=self._clock() + timedelta(seconds=wait),
+            last_error=error,
+        )
+
+    def _mark(self, token_id: uuid.UUID, **values: Any) -> None:
+        if values.get("status") in ("sent", "failed", "dropped"):
+            values["link_token"] = ""  # the secret is not kept once it is of no more use
+        with self._engine.begin() as connection:
+            connection.execute(
+                account_mail.update().where(account_mail.c.token_id == token_id).values(**values)
+            )

@@ -1,0 +1,157 @@
+"""The site's test stack: the three real service apps served on free ports, fed each other's
+events as their workers would, and the site app pointed at them."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import flask
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from services.site.app import create_app
+from tests.factories import bearer, campaign_body, create_account, make_app
+from tests.integration.ledger.ledger_support import ORIGIN
+from tests.integration.pledges.helpers import MovableClock, install_clock
+
+SERVICES = ("pledges", "ledger", "updates")
+
+
+@dataclass
+class Stack:
+    """Pledges, ledger and updates on real databases and real sockets, and the site over them."""
+
+    apps: dict[str, flask.Flask]
+    servers: list[BaseWSGIServer]
+    site: flask.Flask
+    clock: MovableClock
+    heard: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SERVICES, 0))
+
+    @property
+    def pledges(self) -> FlaskClient:
+        return self.apps["pledges"].test_client()
+
+    def relay(self) -> None:
+        """Play every worker: deliver each service's new outbox rows to the services consuming
+        their topic, until nothing new is written."""
+        from tests.factories import consume
+
+        while True:
+            delivered = False
+            for name, app in self.apps.items():
+                outbox = app.extensions["fundtrail"].tables["outbox"]
+                with app.extensions["fundtrail"].engine.connect() as connection:
+                    rows = connection.execute(
+                        sa.select(outbox.c.id, outbox.c.topic, outbox.c.value)
+                        .where(outbox.c.id > self.heard[name])
+                        .order_by(outbox.c.id)
+                    ).all()
+                for row_id, topic, value in rows:
+                    self.heard[name] = row_id
+                    delivered = True
+                    for consumer in self.apps.values():
+                        if topic in consumer.extensions["fundtrail"].spec.topics:
+                            consume(consumer, value, topic)
+            if not delivered:
+                return
+
+    def account(self, role: str, name: str = "Test") -> tuple[uuid.UUID, str]:
+        account = create_account(self.apps["pledges"], role, name)
+        self.relay()
+        return account
+
+    def campaign(self, token: str, launch: bool = True, **body: Any) -> dict[str, Any]:
+        response = self.pledges.post(
+            "/api/v1/campaigns", json=campaign_body(**body), headers=bearer(token)
+        )
+        assert response.status_code == 201, response.get_json()
+        made: dict[str, Any] = response.get_json()
+        if launch:
+            launched = self.pledges.post(
+                f"/api/v1/campaigns/{made['id']}/launch", headers=bearer(token)
+            )
+            assert launched.status_code == 200, launched.get_json()
+            made = launched.get_json()
+        self.relay()
+        return made
+
+    def site_client(self, token: str | None = None, role: str = "backer") -> FlaskClient:
+        """A browser on the site; with `token`, signed in as that account."""
+        client = self.site.test_client()
+        if token is not None:
+            me = self.pledges.get("/api/v1/me", headers=bearer(token)).get_json()
+            with client.session_transaction() as session:
+                session.update(token=token, account_id=me["account_id"], role=me["role"])
+        return client
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the form has no CSRF token"
+    return found.group(1)
+
+
+def serve(app: flask.Flask) -> tuple[BaseWSGIServer, str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
+    """One new database per service: SQLite files, or PostgreSQL databases."""
+    if request.param == "sqlite":
+        return lambda name: f"sqlite:///{tmp_path / name}.db"
+    factory: Callable[[], str] = request.getfixturevalue("postgres_database_factory")
+    return lambda name: factory()
+
+
+@pytest.fixture
+def stack(database_urls: Callable[[str], str], tmp_path: Path) -> Iterator[Stack]:
+    apps = {
+        "pledges": make_app("pledges", database_urls("pledges"), tmp_path),
+        "ledger": make_app(
+            "ledger",
+            database_urls("ledger"),
+            tmp_path,
+            extra={"checkpoint_interval": 0, "log_origin": ORIGIN},
+        ),
+        "updates": make_app("updates", database_urls("updates"), tmp_path),
+    }
+    clock = install_clock(apps["pledges"])
+    servers, urls = [], {}
+    for name, app in apps.items():
+        server, urls[name] = serve(app)
+        servers.append(server)
+    site = create_app({"TESTING": True}, settings=_site_settings(urls, tmp_path))
+    try:
+        yield Stack(apps, servers, site, clock)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        for app in apps.values():
+            app.extensions["fundtrail"].engine.dispose()
+
+
+def _site_settings(urls: dict[str, str], var_dir: Path) -> Any:
+    from services.site.settings import SiteSettings
+
+    return SiteSettings.load(
+        {
+            "var_dir": var_dir,
+            "pledges_url": urls["pledges"],
+            "ledger_url": urls["ledger"],
+            "updates_url": urls["updates"],
+            "ledger_public_url": "https://ledger.example.org",
+            "timeout": 10.0,
+        }
+    )

@@ -1,0 +1,113 @@
+"""The pages behind mailed links: confirming an address, resetting a password."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shared.events import decode
+from tests.factories import bearer, campaign_body
+from tests.integration.site.site_support import Stack, csrf_of
+
+PASSWORD = "a sentence only I would write"
+
+
+def link_token(stack: Stack, purpose: str) -> str:
+    """The newest one-time link the pledges service asked the updates service to mail."""
+    app = stack.apps["pledges"]
+    outbox = app.extensions["fundtrail"].tables["outbox"]
+    with app.extensions["fundtrail"].engine.connect() as connection:
+        values = connection.execute(sa.select(outbox.c.value).order_by(outbox.c.id)).scalars()
+        events = [decode(value) for value in values]
+    asked = [
+        e
+        for e in events
+        if e.type == "account.verification_requested" and e.payload["purpose"] == purpose
+    ]
+    return str(asked[-1].payload["link_token"])
+
+
+def sign_up(stack: Stack, email: str, role: str = "creator") -> str:
+    client = stack.site_client()
+    page = client.get("/signup").get_data(as_text=True)
+    client.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_of(page),
+            "name": "Cleo",
+            "email": email,
+            "password": PASSWORD,
+            "role": role,
+        },
+    )
+    stack.relay()
+    signed_in = stack.pledges.post("/api/v1/sessions", json={"email": email, "password": PASSWORD})
+    return str(signed_in.get_json()["token"])
+
+
+def test_a_creator_confirms_the_address_from_the_link_and_can_then_launch(stack: Stack) -> None:
+    token = sign_up(stack, "cleo@example.org")
+    campaign = stack.pledges.post(
+        "/api/v1/campaigns", json=campaign_body(), headers=bearer(token)
+    ).get_json()
+    launch = f"/api/v1/campaigns/{campaign['id']}/launch"
+    link = f"/verify?token={link_token(stack, 'verify_email')}"
+    client = stack.site_client()
+
+    opened = client.get(link)
+    page = opened.get_data(as_text=True)
+    assert opened.status_code == 200 and "Confirm my address" in page
+    # Opening the link (as a mail scanner would) changes nothing.
+    assert stack.pledges.post(launch, headers=bearer(token)).status_code == 403
+
+    confirmed = client.post(
+        "/verify",
+        data={"csrf_token": csrf_of(page), "token": link_token(stack, "verify_email")},
+        follow_redirects=True,
+    )
+    assert "your e-mail address is confirmed" in confirmed.get_data(as_text=True)
+    assert stack.pledges.post(launch, headers=bearer(token)).status_code == 200
+
+    again = client.post(
+        "/verify",
+        data={"csrf_token": csrf_of(page), "token": link_token(stack, "verify_email")},
+    )
+    assert again.status_code == 400
+    assert "expired or was already used" in again.get_data(as_text=True)
+
+
+def test_a_confirmation_without_the_csrf_token_is_refused(stack: Stack) -> None:
+    sign_up(stack, "nocsrf@example.org")
+    client = stack.site_client()
+    client.get("/verify")  # a session, but no token taken from a page
+    refused = client.post("/verify", data={"token": link_token(stack, "verify_email")})
+    assert refused.status_code in (400, 403)
+
+
+def test_a_forgotten_password_is_reset_from_the_mailed_link(stack: Stack) -> None:
+    sign_up(stack, "ada@example.org", role="backer")
+    client = stack.site_client()
+    page = client.get("/forgot-password").get_data(as_text=True)
+    asked = client.post(
+        "/forgot-password",
+        data={"csrf_token": csrf_of(page), "email": "ada@example.org"},
+        follow_redirects=True,
+    )
+    assert "If an account has that address" in asked.get_data(as_text=True)
+
+    link = f"/reset-password?token={link_token(stack, 'reset_password')}"
+    form = client.get(link).get_data(as_text=True)
+    new_password = "another sentence nobody guesses"
+    changed = client.post(
+        "/reset-password",
+        data={
+            "csrf_token": csrf_of(form),
+            "token": link_token(stack, "reset_password"),
+            "password": new_password,
+        },
+        follow_redirects=True,
+    )
+    assert "Your password is changed" in changed.get_data(as_text=True)
+    sessions = "/api/v1/sessions"
+    old = stack.pledges.post(sessions, json={"email": "ada@example.org", "password": PASSWORD})
+    new = stack.pledges.post(sessions, json={"email": "ada@example.org", "password": new_password})
+    assert (old.status_code, new.status_code) == (401, 201)

@@ -1,0 +1,96 @@
+"""Account mail: `account.verification_requested` becomes one message with the site's link, to
+the address `account.created` gave; the link's secret is blanked once sent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import flask
+import pytest
+import sqlalchemy as sa
+
+from services.updates.mail.account_mail import AccountMailSender
+from shared.events import Envelope, new_envelope
+from tests.integration.updates.mail_support import deliver, mail_app, new_account
+from tests.integration.updates.test_updates_mail_transports import read_maildir
+
+SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[flask.Flask]:
+    app = mail_app(database_url, tmp_path, site_url="http://site.test:8000/")
+    yield app
+    app.extensions["fundtrail"].engine.dispose()
+
+
+def requested(account_id: uuid.UUID, purpose: str = "verify_email", hours: int = 24) -> Envelope:
+    return new_envelope(
+        "account.verification_requested",
+        {
+            "account_id": account_id,
+            "purpose": purpose,
+            "token_id": uuid.uuid4(),
+            "expires_at": datetime.now(UTC) + timedelta(hours=hours),
+            "link_token": SECRET,
+        },
+        producer="pledges",
+        campaign_id=None,
+    )
+
+
+def send(app: flask.Flask) -> int:
+    root = app.extensions["fundtrail"]
+    return AccountMailSender(
+        root.engine, root.mailer, root.updates_settings, root.clock
+    ).run_round()
+
+
+def stored(app: flask.Flask) -> list[dict[str, object]]:
+    root = app.extensions["fundtrail"]
+    with root.engine.connect() as connection:
+        return [
+            dict(r) for r in connection.execute(sa.select(root.tables["account_mail"])).mappings()
+        ]
+
+
+def test_a_verification_request_is_mailed_once_with_the_sites_link(
+    app: flask.Flask, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    account_id = new_account(app, "ada@example.test")
+    event = requested(account_id)
+    assert deliver(app, event, "accounts.events").status == "handled"
+    assert deliver(app, event, "accounts.events").status != "failed"  # redelivered
+
+    assert send(app) == 1
+    assert send(app) == 0
+
+    (message,) = read_maildir(tmp_path / "mail")
+    assert message["To"] == "ada@example.test"
+    assert message["Subject"] == "Confirm your e-mail address for Fundtrail"
+    assert f"http://site.test:8000/verify?token={SECRET}" in message.get_content()
+    (row,) = stored(app)
+    assert row["status"] == "sent" and row["link_token"] == ""
+    assert SECRET not in capfd.readouterr().out
+
+
+def test_a_reset_request_links_to_the_reset_page(app: flask.Flask, tmp_path: Path) -> None:
+    account_id = new_account(app, "grace@example.test")
+    deliver(app, requested(account_id, "reset_password", hours=1), "accounts.events")
+    assert send(app) == 1
+    (message,) = read_maildir(tmp_path / "mail")
+    assert message["Subject"] == "Reset your Fundtrail password"
+    assert f"http://site.test:8000/reset-password?token={SECRET}" in message.get_content()
+
+
+def test_an_account_without_an_address_gets_nothing_and_the_secret_is_dropped(
+    app: flask.Flask, tmp_path: Path
+) -> None:
+    deliver(app, requested(uuid.uuid4()), "accounts.events")
+    assert send(app) == 0
+    (row,) = stored(app)
+    assert row["status"] == "dropped" and row["link_token"] == ""
+    assert not (tmp_path / "mail" / "new").exists() or not read_maildir(tmp_path / "mail")
