@@ -12,6 +12,8 @@ from services.site import display
 from services.site.account_links import account_links
 from services.site.accounts import accounts
 from services.site.clients import ApiError, Services, ServiceUnavailable
+from services.site.console import console
+from services.site.console_money import console_money
 from services.site.context import sign_out, visitor
 from services.site.pages import pages
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
@@ -71,6 +73,8 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(accounts)
     app.register_blueprint(account_links)
+    app.register_blueprint(console)
+    app.register_blueprint(console_money)
     _register_error_pages(app)
     return app
 

@@ -69,6 +69,8 @@ class ServiceClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, Any] | None = None,
     ) -> requests.Response:
         """The service's answer; raises ApiError on 4xx and ServiceUnavailable when it fails."""
         sent = {"Accept": "application/json, text/plain", **(headers or {})}
@@ -84,6 +86,8 @@ class ServiceClient:
                 json=json,
                 params=params,
                 headers=sent,
+                data=data,
+                files=files,
                 timeout=self._timeout,
                 allow_redirects=False,
             )

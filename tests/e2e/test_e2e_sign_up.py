@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mailbox
 import re
+import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -35,7 +36,9 @@ def test_a_creator_signs_up_verifies_from_the_mailbox_and_launches(
     fundtrail: Fundtrail, tmp_path: Path
 ) -> None:
     pledges = fundtrail.client("pledges")
-    address = "maker@example.test"
+    # Unique per run: every e2e run shares one broker, and this run's updates service also
+    # hears (and mails) the sign-ups of earlier runs.
+    address = f"maker-{uuid.uuid4().hex[:8]}@example.test"
     signed_up = pledges.post(
         "/api/v1/signup",
         json={"name": "Maker", "email": address, "password": PASSWORD, "role": "creator"},

@@ -1,0 +1,174 @@
+"""The creator console's money pages: log an expense, post an update, publish a report, audit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+from werkzeug.exceptions import Forbidden
+
+from services.site import context
+from services.site.clients import ApiError
+from services.site.forms import AmountError, FormState, to_minor_units
+from services.site.pages import _money_trail
+
+console_money = flask.Blueprint("console_money", __name__)
+
+#: The ledger's default receipt limit (LEDGER_RECEIPT_MAX_BYTES, 10 MiB) plus room for the other
+#: fields: past it the site answers 413 itself; below it the ledger judges the file.
+RECEIPT_UPLOAD_MAX = 10 * 1024 * 1024 + 1024 * 1024
+_EXPENSE_FIELDS = {"amount", "category", "description", "vendor", "incurred_on", "receipt"}
+_UPDATE_FIELDS = {"title", "body", "visibility"}
+#: Longer than anything the services accept: they say what is wrong with it.
+_FIELD_MAX = 20_000
+
+
+@console_money.url_value_preprocessor
+def _allow_receipts(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Runs before the app's CSRF check parses the form, so the receipt fits (Flask >= 3.1 lets
+    # a request raise its own limit); every other form keeps the site's small one.
+    if endpoint == "console_money.new_expense":
+        flask.request.max_content_length = RECEIPT_UPLOAD_MAX
+
+
+@console_money.app_template_global()
+def is_funded(campaign: dict[str, Any]) -> bool:
+    """Money to spend: a succeeded campaign, or a live flexible one with pledges."""
+    if campaign.get("status") == "succeeded":
+        return True
+    return (
+        campaign.get("status") == "live"
+        and campaign.get("funding_model") == "flexible"
+        and int(campaign.get("pledged_amount") or 0) > 0
+    )
+
+
+def _own_campaign(campaign_id: uuid.UUID) -> tuple[context.Visitor, dict[str, Any]] | Any:
+    """The signed-in creator and their campaign; a redirect to sign in, or 403 for others."""
+    visitor = context.visitor()
+    if visitor is None:
+        flask.flash("Sign in as the campaign's creator to do that.")
+        return flask.redirect(flask.url_for("accounts.login", next=flask.request.path))
+    campaign = context.services().pledges.get_json(
+        f"/api/v1/campaigns/{campaign_id}", token=visitor.token
+    )
+    if str(campaign.get("creator_id")) != visitor.account_id:
+        raise Forbidden("Only the campaign's creator can do that.")
+    return visitor, campaign
+
+
+def _typed(names: set[str]) -> FormState:
+    form = flask.request.form
+    return FormState(values={name: form.get(name, "")[:_FIELD_MAX] for name in names})
+
+
+@console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
+def new_expense(campaign_id: uuid.UUID) -> Any:
+    found = _own_campaign(campaign_id)
+    if not isinstance(found, tuple):
+        return found
+    visitor, campaign = found
+    if not is_funded(campaign):
+        raise Forbidden("Expenses are logged once the campaign has money to spend.")
+    if flask.request.method != "POST":
+        return flask.render_template("expense_new.html", campaign=campaign, form=FormState())
+    form = _typed(_EXPENSE_FIELDS - {"receipt"})
+    currency = str(campaign.get("currency"))
+    body: dict[str, str] = {
+        "currency": currency,
+        "category": form.values["category"],
+        "description": form.values["description"],
+        "vendor": form.values["vendor"],
+        "incurred_on": form.values["incurred_on"],
+    }
+    try:
+        body["amount"] = str(to_minor_units(form.values["amount"], currency))
+    except AmountError as exc:
+        form.add("amount", str(exc))
+    upload = flask.request.files.get("receipt")
+    if upload is None or not upload.filename:
+        form.add("receipt", "Choose the receipt file (PDF, PNG or JPEG).")
+    if form.ok and upload is not None:
+        # The upload's own stream (spooled to disk by Werkzeug when large) goes on to the ledger.
+        receipt = (upload.filename, upload.stream, upload.mimetype or "application/octet-stream")
+        try:
+            context.services().ledger.request(
+                "POST",
+                f"/api/v1/campaigns/{campaign_id}/expenses",
+                token=visitor.token,
+                data=body,
+                files={"receipt": receipt},
+            )
+        except ApiError as exc:
+            if exc.status == 401:
+                raise
+            known = _EXPENSE_FIELDS | {"currency"}
+            form.add_api_errors(exc.errors, known, exc.detail or "The ledger refused it.")
+        else:
+            flask.flash("The expense is logged in the ledger.")
+            return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
+    page = flask.render_template("expense_new.html", campaign=campaign, form=form)
+    return page, 422
+
+
+@console_money.route("/console/campaigns/<uuid:campaign_id>/updates/new", methods=["GET", "POST"])
+def new_update(campaign_id: uuid.UUID) -> Any:
+    found = _own_campaign(campaign_id)
+    if not isinstance(found, tuple):
+        return found
+    visitor, campaign = found
+    if flask.request.method != "POST":
+        form = FormState(values={"visibility": "public"})
+        return flask.render_template("update_new.html", campaign=campaign, form=form)
+    form = _typed(_UPDATE_FIELDS)
+    if form.values["visibility"] not in ("public", "backers"):
+        form.add("visibility", "Choose Public or Backers.")
+    if form.ok:
+        try:
+            context.services().updates.post_json(
+                f"/api/v1/campaigns/{campaign_id}/updates",
+                {name: form.values[name] for name in ("title", "body", "visibility")},
+                token=visitor.token,
+            )
+        except ApiError as exc:
+            if exc.status == 401:
+                raise
+            form.add_api_errors(exc.errors, _UPDATE_FIELDS, exc.detail or "It was not published.")
+        else:
+            flask.flash("Your update is published.")
+            return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
+    return flask.render_template("update_new.html", campaign=campaign, form=form), 422
+
+
+@console_money.post("/console/campaigns/<uuid:campaign_id>/reports")
+def publish_report(campaign_id: uuid.UUID) -> Any:
+    found = _own_campaign(campaign_id)
+    if not isinstance(found, tuple):
+        return found
+    visitor, _ = found
+    try:
+        report = context.services().ledger.request(
+            "POST", f"/api/v1/campaigns/{campaign_id}/reports", token=visitor.token
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        flask.flash(f"The report was not published: {exc.detail or 'the ledger refused it.'}")
+    else:
+        url = report.json().get("url", "")
+        flask.flash(f"The spending report is published: {url}")
+    return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
+
+
+@console_money.get("/campaigns/<uuid:campaign_id>/audit")
+def audit(campaign_id: uuid.UUID) -> str:
+    campaign = context.services().pledges.get_json(
+        f"/api/v1/campaigns/{campaign_id}", token=context.token()
+    )
+    return flask.render_template(
+        "audit.html",
+        campaign=campaign,
+        trail=_money_trail(campaign_id),
+        ledger_url=context.settings().ledger_public_url,
+    )

@@ -1,0 +1,170 @@
+"""The creator console's money pages on the real services: expenses with receipts, updates,
+and the auditor page."""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+from tests.factories import bearer
+from tests.integration.ledger.ledger_support import pdf_bytes
+from tests.integration.site.site_support import Stack, csrf_of
+
+
+def _funded(stack: Stack) -> tuple[str, Any, str]:
+    """A creator's succeeded campaign with €123.45 collected, and their browser on the site."""
+    _, creator = stack.account("creator")
+    _, backer = stack.account("backer")
+    campaign = stack.campaign(creator, title="Cider press", funding_model="flexible")
+    pledged = stack.pledges.post(
+        f"/api/v1/campaigns/{campaign['id']}/pledges",
+        json={"amount": 12_345},
+        headers=bearer(backer),
+    )
+    assert pledged.status_code == 201, pledged.get_json()
+    stack.clock.travel(days=31)
+    settled = stack.pledges.post(
+        f"/api/v1/campaigns/{campaign['id']}/settle", headers=bearer(creator)
+    )
+    assert settled.get_json()["status"] == "succeeded"
+    stack.relay()
+    return campaign["id"], stack.site_client(creator), creator
+
+
+def _balance(stack: Stack, campaign_id: str) -> dict[str, Any]:
+    ledger = stack.apps["ledger"].test_client()
+    found: dict[str, Any] = ledger.get(f"/api/v1/campaigns/{campaign_id}/balance").get_json()
+    return found
+
+
+def _expense(client: Any, campaign_id: str, receipt: bytes, name: str, **fields: str) -> Any:
+    path = f"/console/campaigns/{campaign_id}/expenses/new"
+    page = client.get(path).get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_of(page),
+        "amount": "20.00",
+        "category": "Materials",
+        "description": "Oak staves",
+        "vendor": "Cooper & Sons",
+        "incurred_on": "2026-01-15",
+        "receipt": (io.BytesIO(receipt), name),
+        **fields,
+    }
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def test_the_creator_logs_an_expense_with_a_pdf_receipt(stack: Stack) -> None:
+    campaign_id, client, _ = _funded(stack)
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert f'href="/console/campaigns/{campaign_id}/expenses/new"' in page
+    form = client.get(f"/console/campaigns/{campaign_id}/expenses/new").get_data(as_text=True)
+    for name, label in (("amount", "Amount"), ("category", "Category"), ("receipt", "Receipt")):
+        assert f'<label for="{name}">{label}</label>' in form
+    assert '<label for="incurred_on">Date</label>' in form
+    assert 'enctype="multipart/form-data"' in form
+    assert 'name="receipt" type="file"' in form
+
+    response = _expense(client, campaign_id, pdf_bytes(), "invoice.pdf")
+
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The expense is logged in the ledger." in shown
+    balance = _balance(stack, campaign_id)
+    assert (balance["spent"], balance["available"]) == (2_000, 10_345)
+    assert "<dt>Spent</dt><dd>€20.00</dd>" in html.unescape(shown)
+
+
+def test_an_overspend_is_shown_next_to_the_amount_and_writes_nothing(stack: Stack) -> None:
+    campaign_id, client, _ = _funded(stack)
+
+    response = _expense(client, campaign_id, pdf_bytes(), "invoice.pdf", amount="500")
+
+    assert response.status_code == 422
+    text = html.unescape(response.get_data(as_text=True))
+    assert '<p class="error" id="amount-error1">' in text
+    assert "available" in text.split('id="amount-error1">')[1].split("</p>")[0]
+    assert 'value="500"' in text and 'value="Cooper & Sons"' in text
+    assert _balance(stack, campaign_id)["spent"] == 0
+
+
+def test_a_receipt_that_is_no_pdf_or_image_is_shown_next_to_receipt(stack: Stack) -> None:
+    campaign_id, client, _ = _funded(stack)
+
+    response = _expense(client, campaign_id, b"just some text, not a receipt", "notes.txt")
+
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert '<p class="error" id="receipt-error1">' in text
+    assert 'id="amount-error1"' not in text
+    assert 'value="Materials"' in text
+    assert _balance(stack, campaign_id)["spent"] == 0
+
+
+def test_the_creator_posts_a_backers_only_update_through_the_form(stack: Stack) -> None:
+    campaign_id, client, creator = _funded(stack)
+    path = f"/console/campaigns/{campaign_id}/updates/new"
+    page = client.get(path).get_data(as_text=True)
+    assert '<label for="body">Body</label>' in page
+    assert '<button type="submit">Publish</button>' in page
+
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_of(page),
+            "title": "Staves arrived",
+            "body": "The **oak** is here.",
+            "visibility": "backers",
+        },
+        follow_redirects=True,
+    )
+
+    assert response.status_code == 200
+    assert "Your update is published." in response.get_data(as_text=True)
+    updates = stack.apps["updates"].test_client()
+    listed = f"/api/v1/campaigns/{campaign_id}/updates"
+    mine = updates.get(listed, headers=bearer(creator)).get_json()["updates"]
+    posted = [u for u in mine if u.get("title") == "Staves arrived"]
+    assert [(u["visibility"], u["body"]) for u in posted] == [("backers", "The **oak** is here.")]
+    public = updates.get(listed).get_json()["updates"]
+    hidden = [u for u in public if u["id"] == posted[0]["id"]]
+    assert hidden and hidden[0].get("title") is None
+
+
+def test_the_audit_page_lists_the_three_exports_and_how_to_verify(stack: Stack) -> None:
+    campaign_id, _, _ = _funded(stack)
+    anyone = stack.site_client()
+    assert f'href="/campaigns/{campaign_id}/audit"' in anyone.get(
+        f"/campaigns/{campaign_id}"
+    ).get_data(as_text=True)
+
+    page = anyone.get(f"/campaigns/{campaign_id}/audit")
+
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    base = f"https://ledger.example.org/api/v1/campaigns/{campaign_id}"
+    for kind in ("csv", "jsonl", "beancount"):
+        assert f'href="{base}/export.{kind}"' in text
+    assert "auditor" in text
+    assert f'href="{base}/checkpoint"' in text
+    assert 'href="https://ledger.example.org/api/v1/log/key"' in text
+    assert "fundtrail verify export.jsonl --checkpoint checkpoint.txt" in text
+
+
+def test_the_creator_publishes_a_report_and_is_shown_its_link(stack: Stack) -> None:
+    campaign_id, client, _ = _funded(stack)
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert '<button type="submit">Publish a report</button>' in page
+
+    response = client.post(
+        f"/console/campaigns/{campaign_id}/reports",
+        data={"csrf_token": csrf_of(page)},
+        follow_redirects=True,
+    )
+
+    assert response.status_code == 200
+    ledger = stack.apps["ledger"].test_client()
+    reports = ledger.get(f"/api/v1/campaigns/{campaign_id}/reports").get_json()["reports"]
+    assert len(reports) == 1
+    text = html.unescape(response.get_data(as_text=True))
+    assert f"The spending report is published: {reports[0]['url']}" in text
