@@ -93,8 +93,3 @@ def current_dependencies() -> Dependencies:
     """The composition root of the app serving this request."""
     dependencies: Dependencies = flask.current_app.extensions["fundtrail"]
     return dependencies
-
-
-def current_uow() -> Any:
-    """A new unit of work of the app serving this request (services narrow the type)."""
-    return current_dependencies().uow_factory()
