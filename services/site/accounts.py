@@ -49,10 +49,10 @@ def signup() -> Any:
     if not form.ok:
         form.values["password"] = ""  # never echoed back into the page
         return flask.render_template("signup.html", form=form), 422
+    # Signing in starts a new session, so the welcome is flashed into that one, after it.
+    signed_in = _start_session(form)
     flask.flash("Welcome! We sent you an e-mail: open its link to confirm your address.")
-    if _start_session(form):
-        return flask.redirect(flask.url_for("pages.home"))
-    return flask.redirect(flask.url_for("accounts.login"))
+    return flask.redirect(flask.url_for("pages.home" if signed_in else "accounts.login"))
 
 
 @accounts.route("/login", methods=["GET", "POST"])

@@ -9,12 +9,18 @@ import flask
 from werkzeug.exceptions import HTTPException
 
 from services.site import display
+from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
+from services.site.backing import backing
 from services.site.clients import ApiError, Services, ServiceUnavailable
 from services.site.console import console
+from services.site.console_campaign import console_campaign
+from services.site.console_expenses import console_expenses
 from services.site.console_money import console_money
+from services.site.console_updates import console_updates
 from services.site.context import sign_out, visitor
+from services.site.forms import amount_example
 from services.site.pages import pages
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
 from services.site.settings import SiteSettings
@@ -66,7 +72,7 @@ def create_app(
         time_left=display.time_left,
         when=display.when,
     )
-    app.jinja_env.globals["percent"] = display.percent
+    app.jinja_env.globals.update(percent=display.percent, amount_example=amount_example)
 
     app.before_request(lambda: check_request(settings.public_url))
     app.after_request(add_security_headers)
@@ -74,7 +80,11 @@ def create_app(
     app.register_blueprint(accounts)
     app.register_blueprint(account_links)
     app.register_blueprint(console)
+    app.register_blueprint(console_campaign)
     app.register_blueprint(console_money)
+    app.register_blueprint(console_expenses)
+    app.register_blueprint(console_updates)
+    app.register_blueprint(backing)
     _register_error_pages(app)
     return app
 
@@ -100,13 +110,21 @@ def _register_error_pages(app: flask.Flask) -> None:
         )
         return page, status, {"Retry-After": "30"}
 
+    @app.errorhandler(SignInRequired)
+    def sign_in_first(error: SignInRequired) -> Any:
+        # accounts.login follows `next` only to a path on this site.
+        flask.flash(error.message)
+        return flask.redirect(flask.url_for("accounts.login", next=error.back_to))
+
     @app.errorhandler(ApiError)
     def refused(error: ApiError) -> Any:
         if error.status == 401:
-            # The token expired or was revoked: the person signs in again and comes back.
+            # The token expired or was revoked: the person signs in again and comes back (to
+            # the home page from a form's POST-only address, which cannot be opened).
             sign_out()
-            flask.flash("Your session has ended. Please sign in again.")
-            return flask.redirect(flask.url_for("accounts.login", next=flask.request.path))
+            return sign_in_first(
+                SignInRequired("Your session has ended. Please sign in again.", this_page())
+            )
         if error.status in (403, 404):
             return error_page(error.status, error.detail)
         return error_page(400, error.detail)

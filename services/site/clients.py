@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import IO, Any
 
 import flask
 import requests
+from requests_toolbelt import MultipartEncoder
 
 from shared.logging import get_logger
 
@@ -69,7 +70,7 @@ class ServiceClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        data: dict[str, str] | None = None,
+        data: dict[str, str] | MultipartEncoder | None = None,
         files: dict[str, Any] | None = None,
     ) -> requests.Response:
         """The service's answer; raises ApiError on 4xx and ServiceUnavailable when it fails."""
@@ -100,6 +101,22 @@ class ServiceClient:
         if response.status_code >= 400:
             raise ApiError(response.status_code, _problem(response))
         return response
+
+    def post_multipart(
+        self,
+        path: str,
+        fields: dict[str, str],
+        files: dict[str, tuple[str, IO[bytes], str]],
+        *,
+        token: str | None = None,
+    ) -> requests.Response:
+        """POST a multipart form, its files read as they are sent: a receipt goes on to the
+        service in pieces, never held whole in the site's memory (requests' own `files=` builds
+        the entire body first)."""
+        body = MultipartEncoder(fields={**fields, **files})
+        return self.request(
+            "POST", path, token=token, data=body, headers={"Content-Type": body.content_type}
+        )
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()

@@ -1,4 +1,5 @@
-"""The creator console's money pages: log an expense, post an update, publish a report, audit."""
+"""The creator console's money pages: log an expense, post an update (with a preview), publish
+a report, audit; and the form helpers the other console pages share."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import flask
 from werkzeug.exceptions import Forbidden
 
 from services.site import context
+from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.forms import AmountError, FormState, to_minor_units
 from services.site.pages import _money_trail
@@ -20,8 +22,12 @@ console_money = flask.Blueprint("console_money", __name__)
 RECEIPT_UPLOAD_MAX = 10 * 1024 * 1024 + 1024 * 1024
 _EXPENSE_FIELDS = {"amount", "category", "description", "vendor", "incurred_on", "receipt"}
 _UPDATE_FIELDS = {"title", "body", "visibility"}
-#: Longer than anything the services accept: they say what is wrong with it.
-_FIELD_MAX = 20_000
+#: Longer than anything the services accept (an update's body may hold 20,000 characters), so
+#: they say what is wrong with it rather than the site cutting it short unseen.
+_FIELD_MAX = 50_000
+#: The updates service's own request limit (MAX_REQUEST_BYTES): a full-length body in any
+#: script fits, form-encoded, where the site's usual 64 KiB would refuse it.
+UPDATE_FORM_MAX = 256 * 1024
 
 
 @console_money.url_value_preprocessor
@@ -30,6 +36,8 @@ def _allow_receipts(endpoint: str | None, values: dict[str, Any] | None) -> None
     # a request raise its own limit); every other form keeps the site's small one.
     if endpoint == "console_money.new_expense":
         flask.request.max_content_length = RECEIPT_UPLOAD_MAX
+    elif endpoint == "console_money.new_update":
+        flask.request.max_content_length = UPDATE_FORM_MAX
 
 
 @console_money.app_template_global()
@@ -44,36 +52,40 @@ def is_funded(campaign: dict[str, Any]) -> bool:
     )
 
 
-def _own_campaign(campaign_id: uuid.UUID) -> tuple[context.Visitor, dict[str, Any]] | Any:
-    """The signed-in creator and their campaign; a redirect to sign in, or 403 for others."""
-    visitor = context.visitor()
-    if visitor is None:
-        flask.flash("Sign in as the campaign's creator to do that.")
-        return flask.redirect(flask.url_for("accounts.login", next=flask.request.path))
-    campaign = context.services().pledges.get_json(
-        f"/api/v1/campaigns/{campaign_id}", token=visitor.token
-    )
-    if str(campaign.get("creator_id")) != visitor.account_id:
-        raise Forbidden("Only the campaign's creator can do that.")
-    return visitor, campaign
-
-
-def _typed(names: set[str]) -> FormState:
+def typed_form(names: set[str]) -> FormState:
+    """What was typed into the fields `names`, cut past anything the services would accept."""
     form = flask.request.form
     return FormState(values={name: form.get(name, "")[:_FIELD_MAX] for name in names})
 
 
+def wants_preview() -> bool:
+    """The form was sent with its "Preview" button rather than the one that publishes."""
+    return flask.request.form.get("action") == "preview"
+
+
+def preview(form: FormState, token: str) -> str | None:
+    """The typed body as the updates service would publish it, or None with its refusal next to
+    the body. The service renders and sanitises it: the site never turns Markdown into HTML."""
+    try:
+        shown = context.services().updates.post_json(
+            "/api/v1/previews", {"body": form.values["body"]}, token=token
+        )
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        form.add_api_errors(exc.errors, {"body"}, exc.detail or "It could not be previewed.")
+        return None
+    return str(shown.get("body_html", ""))
+
+
 @console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
 def new_expense(campaign_id: uuid.UUID) -> Any:
-    found = _own_campaign(campaign_id)
-    if not isinstance(found, tuple):
-        return found
-    visitor, campaign = found
+    visitor, campaign = creators_campaign(campaign_id)
     if not is_funded(campaign):
         raise Forbidden("Expenses are logged once the campaign has money to spend.")
     if flask.request.method != "POST":
         return flask.render_template("expense_new.html", campaign=campaign, form=FormState())
-    form = _typed(_EXPENSE_FIELDS - {"receipt"})
+    form = typed_form(_EXPENSE_FIELDS - {"receipt"})
     currency = str(campaign.get("currency"))
     body: dict[str, str] = {
         "currency": currency,
@@ -89,16 +101,16 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
     upload = flask.request.files.get("receipt")
     if upload is None or not upload.filename:
         form.add("receipt", "Choose the receipt file (PDF, PNG or JPEG).")
-    if form.ok and upload is not None:
-        # The upload's own stream (spooled to disk by Werkzeug when large) goes on to the ledger.
+    if form.ok and upload is not None and upload.filename:
+        # The upload's own stream (spooled to disk by Werkzeug when large) goes on to the
+        # ledger as it is read: the site never holds a whole receipt in memory.
         receipt = (upload.filename, upload.stream, upload.mimetype or "application/octet-stream")
         try:
-            context.services().ledger.request(
-                "POST",
+            context.services().ledger.post_multipart(
                 f"/api/v1/campaigns/{campaign_id}/expenses",
+                body,
+                {"receipt": receipt},
                 token=visitor.token,
-                data=body,
-                files={"receipt": receipt},
             )
         except ApiError as exc:
             if exc.status == 401:
@@ -114,16 +126,19 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
 
 @console_money.route("/console/campaigns/<uuid:campaign_id>/updates/new", methods=["GET", "POST"])
 def new_update(campaign_id: uuid.UUID) -> Any:
-    found = _own_campaign(campaign_id)
-    if not isinstance(found, tuple):
-        return found
-    visitor, campaign = found
+    visitor, campaign = creators_campaign(campaign_id)
     if flask.request.method != "POST":
         form = FormState(values={"visibility": "public"})
         return flask.render_template("update_new.html", campaign=campaign, form=form)
-    form = _typed(_UPDATE_FIELDS)
+    form = typed_form(_UPDATE_FIELDS)
     if form.values["visibility"] not in ("public", "backers"):
         form.add("visibility", "Choose Public or Backers.")
+    if wants_preview():
+        shown = preview(form, visitor.token)
+        page = flask.render_template(
+            "update_new.html", campaign=campaign, form=form, preview_html=shown
+        )
+        return page, 200 if form.ok else 422
     if form.ok:
         try:
             context.services().updates.post_json(
@@ -143,10 +158,7 @@ def new_update(campaign_id: uuid.UUID) -> Any:
 
 @console_money.post("/console/campaigns/<uuid:campaign_id>/reports")
 def publish_report(campaign_id: uuid.UUID) -> Any:
-    found = _own_campaign(campaign_id)
-    if not isinstance(found, tuple):
-        return found
-    visitor, _ = found
+    visitor, _ = creators_campaign(campaign_id)
     try:
         report = context.services().ledger.request(
             "POST", f"/api/v1/campaigns/{campaign_id}/reports", token=visitor.token

@@ -4,27 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.numbers import get_decimal_symbol
+
+from services.site.locales import visitor_locale
 from shared.money import UnknownCurrency, format_amount, to_major_units
 
 
 def money(amount: object, currency: object) -> str:
-    """Minor units as people read them ("€15.00"); anything odd shown as-is, never a crash."""
+    """Minor units as the visitor reads them ("€15.00", "15,00 €"); anything odd shown as-is,
+    never a crash."""
     if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
         return "—"
     try:
-        return format_amount(amount, currency)
+        return format_amount(amount, currency, visitor_locale())
     except UnknownCurrency:
         return f"{amount} {currency} (minor units)"
 
 
 def major_units(amount: object, currency: object) -> str:
-    """Minor units as a plain number to type back into a form ("15.00")."""
+    """Minor units as a plain number to type back into a form: "15.00", or "15,00" for a
+    German visitor (no grouping, so it reads back exactly)."""
     if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
         return ""
     try:
-        return str(to_major_units(amount, currency))
+        plain = str(to_major_units(amount, currency))
     except UnknownCurrency:
         return ""
+    return plain.replace(".", get_decimal_symbol(visitor_locale()))
 
 
 def time_left(seconds: object) -> str:

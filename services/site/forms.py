@@ -4,35 +4,55 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
+from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+
+from services.site.locales import visitor_locale
 from shared.money import MAX_AMOUNT, currency_exponent
 
-#: Digits with an optional decimal point; thousands separators ("1,000") are let through below.
-_AMOUNT = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+#: What an amount may contain before the locale reads it: digits, separators, spaces.
+_AMOUNT_CHARACTERS = re.compile(r"[\d.,'\s\u00a0\u202f\u2019]+")
 
 
 class AmountError(ValueError):
     """The typed amount is not one of the currency's amounts; the message is for people."""
 
 
-def to_minor_units(text: str, currency: str) -> int:
-    """ "15" or "15.50" EUR -> 1500 or 1550: exact, never through a float.
+def amount_example(locale: str | None = None) -> str:
+    """How an amount is typed in `locale` (the visitor's by default): "25 or 25.50" in
+    English, "25 or 25,50" in German."""
+    return f"25 or 25{get_decimal_symbol(locale or visitor_locale())}50"
 
-    Refuses more decimals than the currency has (a cent of JPY does not exist), zero, negative
-    and past `MAX_AMOUNT`.
+
+def to_minor_units(text: str, currency: str, locale: str | None = None) -> int:
+    """ "15" or "15.50" EUR -> 1500 or 1550, exact, never through a float; in `locale`'s
+    notation (the visitor's by default), so "15,50" in German.
+
+    Separators are read strictly as the locale writes them, so "25,50" is refused in English
+    rather than taken for 2550. Refuses more decimals than the currency has (a cent of JPY does
+    not exist), zero, negative and past `MAX_AMOUNT`.
     """
-    cleaned = text.strip().replace(",", "").replace(" ", "")
+    locale = locale or visitor_locale()
+    cleaned = text.strip()
     if not cleaned:
         raise AmountError("Enter an amount.")
-    # Long enough for MAX_AMOUNT with decimals; longer input is refused before any arithmetic.
-    if len(cleaned) > 24 or not _AMOUNT.fullmatch(cleaned):
-        raise AmountError("Enter the amount as a number, like 25 or 25.50.")
-    exponent = currency_exponent(currency)
+    wrong = AmountError(f"Enter the amount as a number, like {amount_example(locale)}.")
+    # Long enough for MAX_AMOUNT with separators; longer input is refused before any parsing.
+    if len(cleaned) > 32 or not _AMOUNT_CHARACTERS.fullmatch(cleaned):
+        raise wrong
+    # People type a plain space where the locale groups with a no-break one (fr: "1 234,56").
+    group = get_group_symbol(locale)
+    if group.isspace():
+        cleaned = re.sub(r"\s", group, cleaned)
+    elif group in "'’":  # Swiss grouping, typed with either apostrophe
+        cleaned = cleaned.replace("’", group).replace("'", group)
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise AmountError("Enter the amount as a number, like 25 or 25.50.") from None
+        value = parse_decimal(cleaned, locale=locale, strict=True)
+    except NumberFormatError:
+        raise wrong from None
+    if not value.is_finite():
+        raise wrong
+    exponent = currency_exponent(currency)
     minor = value.scaleb(exponent)
     if minor != minor.to_integral_value():
         places = "no decimals" if exponent == 0 else f"at most {exponent} decimals"

@@ -6,11 +6,13 @@ import uuid
 from typing import Any
 
 import flask
+from werkzeug.exceptions import NotFound
 
-from services.site import context
+from services.site import campaign_page, context
 from services.site.clients import ApiError
 from services.site.display import money
 from services.site.forms import AmountError, FormState, to_minor_units
+from shared.web.fields import MAX_LOG_POSITION
 
 pages = flask.Blueprint("pages", __name__)
 
@@ -35,15 +37,23 @@ def home() -> str:
 
 @pages.get("/campaigns/<uuid:campaign_id>")
 def campaign(campaign_id: uuid.UUID) -> str:
-    return _campaign_page(campaign_id, FormState())
+    return campaign_page.render(campaign_id, entries_after=_entries_after())
+
+
+def _entries_after() -> int:
+    """`?entries_after=N`: the money trail's entries after seq N (-1, the default: from the
+    first). Anything but a log position is no page of this campaign (404), never a 5xx."""
+    text = flask.request.args.get("entries_after")
+    if text is None:
+        return -1
+    if not text.isascii() or not text.isdigit() or len(text) > 16 or int(text) > MAX_LOG_POSITION:
+        raise NotFound("There are no such entries: the link to them is broken.")
+    return int(text)
 
 
 @pages.post("/campaigns/<uuid:campaign_id>/pledge")
 def pledge(campaign_id: uuid.UUID) -> Any:
-    visitor = context.visitor()
-    if visitor is None:
-        flask.flash("Sign in as a backer to pledge.")
-        return flask.redirect(flask.url_for("accounts.login", next=f"/campaigns/{campaign_id}"))
+    visitor = campaign_page.signed_in(campaign_id, "Sign in as a backer to pledge.")
     pledges = context.services().pledges
     found = pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=visitor.token)
     form = FormState(
@@ -76,62 +86,13 @@ def pledge(campaign_id: uuid.UUID) -> Any:
         else:
             flask.flash(f"Thank you! Your pledge of {_money(made, found)} is recorded.")
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
-    return _campaign_page(campaign_id, form, campaign=found), 422
+    return campaign_page.render(campaign_id, form=form, campaign=found), 422
 
 
 def _money(made: dict[str, Any], campaign: dict[str, Any]) -> str:
     return money(made.get("amount"), campaign.get("currency"))
 
 
-def _campaign_page(
-    campaign_id: uuid.UUID, form: FormState, campaign: dict[str, Any] | None = None
-) -> str:
-    services, token = context.services(), context.token()
-    if campaign is None:
-        campaign = services.pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=token)
-    trail = _money_trail(campaign_id)
-    try:
-        updates = services.updates.get_json(
-            f"/api/v1/campaigns/{campaign_id}/updates", token=token
-        ).get("updates", [])
-    except ApiError as exc:
-        if exc.status != 404:  # the updates service has not heard of it yet
-            raise
-        updates = []
-    return flask.render_template(
-        "campaign.html",
-        campaign=campaign,
-        trail=trail,
-        updates=updates,
-        form=form,
-        idempotency_key=str(uuid.uuid4()),
-        ledger_url=context.settings().ledger_public_url,
-    )
-
-
 def _money_trail(campaign_id: uuid.UUID) -> dict[str, Any] | None:
-    """The ledger's figures, entries and latest checkpoint; None until it hears of the campaign."""
-    ledger = context.services().ledger
-    try:
-        balance = ledger.get_json(f"/api/v1/campaigns/{campaign_id}/balance")
-        page = ledger.get_json(f"/api/v1/campaigns/{campaign_id}/entries", params={"limit": 100})
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-    try:
-        checkpoint = ledger.request("GET", f"/api/v1/campaigns/{campaign_id}/checkpoint").text
-    except ApiError as exc:
-        if exc.status != 404:  # no checkpoint signed yet
-            raise
-        checkpoint = None
-    lines = (checkpoint or "").splitlines()
-    return {
-        "balance": balance,
-        "entries": page.get("entries", []),
-        "more_entries": page.get("next_after_seq") is not None,
-        "checkpoint": checkpoint,
-        # The checkpoint's body: origin line, then tree size (C2SP tlog-checkpoint).
-        "origin": lines[0] if lines else None,
-        "tree_size": lines[1] if len(lines) > 1 and lines[1].isdigit() else None,
-    }
+    """The money trail's first page (the audit page in console_money reads it from here)."""
+    return campaign_page.money_trail(campaign_id)

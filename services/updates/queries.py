@@ -14,7 +14,8 @@ from typing import Any
 
 from services.updates.domain import CampaignFacts, Comment, Update, Visibility, may_read
 from services.updates.domain.errors import NotAReader, UnknownCampaign, UpdateNotFound
-from services.updates.rendering import render_markdown
+from services.updates.domain.texts import checked_markdown
+from services.updates.rendering import markdown_to_html, render_markdown
 from services.updates.unit_of_work import UpdatesUnitOfWork
 
 
@@ -87,6 +88,12 @@ def revisions(
             }
         views.append(view)
     return {"revisions": views}
+
+
+def preview(body: object) -> dict[str, str]:
+    """The HTML an update with `body` would be published with, under the same rules as a real
+    body (`checked_markdown`), so a preview the service refuses would not publish either."""
+    return {"body_html": markdown_to_html(checked_markdown(body))}
 
 
 def thread(uow: UpdatesUnitOfWork, update_id: uuid.UUID, viewer_id: uuid.UUID) -> dict[str, Any]:

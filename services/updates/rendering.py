@@ -54,7 +54,13 @@ def sanitise(html: str) -> str:
     )
 
 
+def markdown_to_html(source: str) -> str:
+    """Markdown `source` as sanitised HTML: the one rendering every update's body goes through."""
+    return sanitise(_markdown.render(source))
+
+
 @functools.lru_cache(maxsize=1024)
 def render_markdown(source: str) -> str:
-    """Markdown `source` as sanitised HTML (cached: a list or a feed renders the same bodies)."""
-    return sanitise(_markdown.render(source))
+    """`markdown_to_html`, cached: a list or a feed renders the same stored bodies again.
+    Previews call `markdown_to_html` directly, so text nobody published never fills the cache."""
+    return markdown_to_html(source)

@@ -109,13 +109,17 @@ class CampaignRepository:
         *,
         statuses: Sequence[str] | None = None,
         viewer: uuid.UUID | None = None,
+        creator_id: uuid.UUID | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> builtins.list[Campaign]:
-        """Newest first; drafts only those of `viewer` (a draft is its creator's business)."""
+        """Newest first; drafts only those of `viewer` (a draft is its creator's business);
+        with `creator_id`, only that creator's campaigns."""
         query = sa.select(campaigns).order_by(campaigns.c.created_at.desc(), campaigns.c.id)
         if statuses:
             query = query.where(campaigns.c.status.in_(statuses))
+        if creator_id is not None:
+            query = query.where(campaigns.c.creator_id == creator_id)
         query = query.where(
             sa.or_(campaigns.c.status != "draft", campaigns.c.creator_id == viewer)
             if viewer is not None

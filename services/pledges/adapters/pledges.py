@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from services.pledges.adapters.tables import pledges
+from services.pledges.adapters.tables import accounts, pledges
 from services.pledges.domain import Pledge, PledgeStatus
 
 _ACTIVE = PledgeStatus.PLEDGED.value
@@ -102,6 +103,24 @@ class PledgeRepository:
         ).mappings()
         return [_pledge(row) for row in rows]
 
+    def of_campaign(
+        self, campaign_id: uuid.UUID, *, limit: int = 50, offset: int = 0
+    ) -> list[tuple[Pledge, str | None]]:
+        """The campaign's pledges, newest first, whatever their state, each with its backer's
+        name (never the e-mail: the campaign's creator has no business with it)."""
+        rows = self._connection.execute(
+            sa.select(pledges, accounts.c.name.label("backer_name"))
+            .select_from(pledges.outerjoin(accounts, accounts.c.id == pledges.c.backer_id))
+            .where(pledges.c.campaign_id == campaign_id)
+            .order_by(pledges.c.created_at.desc(), pledges.c.id)
+            .limit(limit)
+            .offset(offset)
+        ).mappings()
+        return [
+            (_pledge({column.name: row[column.name] for column in pledges.c}), row["backer_name"])
+            for row in rows
+        ]
+
 
 def _row(pledge: Pledge) -> dict[str, Any]:
     return {
@@ -119,5 +138,5 @@ def _row(pledge: Pledge) -> dict[str, Any]:
     }
 
 
-def _pledge(row: sa.RowMapping) -> Pledge:
+def _pledge(row: Mapping[Any, Any]) -> Pledge:
     return Pledge(**{**row, "status": PledgeStatus(row["status"])})

@@ -91,6 +91,27 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
     return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
 
 
+@blp.get("/me/campaigns")
+@blp.authenticated()
+@blp.arguments(CampaignQuery, location="query")
+@blp.response(200, CampaignList)
+def my_campaigns(query: dict[str, Any]) -> dict[str, Any]:
+    """The caller's own campaigns, drafts included, newest first; `status` filters. Empty for
+    accounts that draft none (backers, auditors)."""
+    statuses = [query["status"]] if query["status"] else None
+    me = current_principal().account_id
+    with context.uow() as uow:
+        found = uow.campaigns.list(
+            statuses=statuses,
+            viewer=me,
+            creator_id=me,
+            limit=query["limit"],
+            offset=query["offset"],
+        )
+    moment = context.now()
+    return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
+
+
 @blp.get("/campaigns/<uuid:campaign_id>")
 @blp.response(200, CampaignOut)
 @blp.doc(security=PUBLIC_OR_BEARER)

@@ -95,6 +95,19 @@ class PledgeList(ma.Schema):
     pledges = ma.fields.List(ma.fields.Nested(PledgeOut))
 
 
+class CampaignPledgeOut(PledgeOut):
+    """A pledge as the campaign's creator sees it in the list of its pledges."""
+
+    backer_name = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The backer's display name; their e-mail is never shown"},
+    )
+
+
+class CampaignPledgeList(ma.Schema):
+    pledges = ma.fields.List(ma.fields.Nested(CampaignPledgeOut))
+
+
 class PageQuery(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     offset = page_offset(metadata={"description": f"Pledges to skip, at most {MAX_OFFSET}"})

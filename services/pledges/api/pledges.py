@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -12,6 +13,7 @@ import flask
 from services.pledges import commands, handlers
 from services.pledges.api import context
 from services.pledges.api.pledge_schemas import (
+    CampaignPledgeList,
     PageQuery,
     PledgeEdit,
     PledgeHeaders,
@@ -87,6 +89,27 @@ def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
     return {"pledges": found}
 
 
+@blp.get("/campaigns/<uuid:campaign_id>/pledges")
+@blp.authenticated()
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, CampaignPledgeList)
+@blp.problem(403, "Neither the campaign's creator nor an admin")
+@blp.problem(404, "No such campaign (someone else's draft is not shown)")
+def campaign_pledges(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
+    """Every pledge of the campaign, newest first, in every state, with each backer's name
+    (never their e-mail); for the campaign's creator and admins."""
+    principal = current_principal()
+    found = handlers.campaign_pledges(
+        campaign_id,
+        principal.account_id,
+        context.uow(),
+        is_admin=principal.role == "admin",
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return {"pledges": [_backed_view(backed) for backed in found]}
+
+
 @blp.patch("/pledges/<uuid:pledge_id>")
 @blp.authenticated("backer")
 @blp.arguments(PledgeEdit)
@@ -138,6 +161,12 @@ def refund_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
         amount=body["amount"],
     )
     return handlers.refund_pledge(command, context.uow(), context.gateway(), context.now)
+
+
+def _backed_view(backed: handlers.BackedPledge) -> dict[str, Any]:
+    view = {field.name: getattr(backed.pledge, field.name) for field in dataclasses.fields(Pledge)}
+    view["backer_name"] = backed.backer_name
+    return view
 
 
 def _respond(pledge: Pledge, created: bool) -> tuple[int, dict[str, Any]]:

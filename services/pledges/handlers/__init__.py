@@ -18,10 +18,13 @@ from services.pledges.handlers.common import (
     utc_now,
 )
 from services.pledges.handlers.pledges import (
+    BackedPledge,
     IdempotencyKeyReused,
+    NotYourCampaign,
     NotYourPledge,
     PledgeAnswer,
     Respond,
+    campaign_pledges,
     cancel_pledge,
     change_pledge,
     make_pledge,
@@ -31,9 +34,11 @@ from services.pledges.handlers.pledges import (
 )
 
 __all__ = [
+    "BackedPledge",
     "Clock",
     "IdempotencyKeyReused",
     "NewAccount",
+    "NotYourCampaign",
     "NotYourPledge",
     "PledgeAnswer",
     "Respond",
@@ -41,6 +46,7 @@ __all__ = [
     "UnknownAccount",
     "UnknownCampaign",
     "UnknownPledge",
+    "campaign_pledges",
     "cancel_campaign",
     "cancel_pledge",
     "change_pledge",

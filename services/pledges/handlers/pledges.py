@@ -9,10 +9,11 @@ from typing import Any
 
 from services.pledges import commands
 from services.pledges.adapters.idempotency import RecordedResponse
-from services.pledges.domain import KEEP_TIER, PaymentGateway, Pledge
+from services.pledges.domain import KEEP_TIER, CampaignStatus, PaymentGateway, Pledge
 from services.pledges.domain.errors import InvalidValue, NotAllowed
 from services.pledges.handlers.common import (
     Clock,
+    UnknownCampaign,
     UnknownPledge,
     locked_campaign,
     locked_pledge,
@@ -31,6 +32,18 @@ class IdempotencyKeyReused(InvalidValue):
 
 class NotYourPledge(NotAllowed):
     """Only the pledge's backer and the campaign's creator may see a pledge."""
+
+
+class NotYourCampaign(NotAllowed):
+    """Only the campaign's creator (and admins) may see who pledged what to it."""
+
+
+@dataclass(frozen=True)
+class BackedPledge:
+    """A pledge as its campaign's creator sees it: with the backer's name, never the e-mail."""
+
+    pledge: Pledge
+    backer_name: str | None
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,30 @@ def pledges_of(
 ) -> list[Pledge]:
     with uow:
         return uow.pledges.of_backer(backer_id, limit=limit, offset=offset)
+
+
+def campaign_pledges(
+    campaign_id: uuid.UUID,
+    viewer_id: uuid.UUID,
+    uow: PledgesUnitOfWork,
+    *,
+    is_admin: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[BackedPledge]:
+    """Every pledge of the campaign, newest first, for its creator or an admin. Someone else's
+    draft is unknown (404), as everywhere; someone else's public campaign is refused (403)."""
+    with uow:
+        campaign = uow.campaigns.get(campaign_id)
+        mine = campaign is not None and campaign.creator_id == viewer_id
+        if campaign is None or not (
+            mine or is_admin or campaign.status is not CampaignStatus.DRAFT
+        ):
+            raise UnknownCampaign(f"No campaign {campaign_id}.")
+        if not (mine or is_admin):
+            raise NotYourCampaign("only the campaign's creator may see its pledges")
+        found = uow.pledges.of_campaign(campaign_id, limit=limit, offset=offset)
+    return [BackedPledge(pledge, name) for pledge, name in found]
 
 
 def _replay(recorded: RecordedResponse, key: commands.IdempotencyKey) -> PledgeAnswer:

@@ -32,6 +32,21 @@ class UpdatePatch(Strict):
     body = Text(max_length=BODY_MAX, multiline=True)
 
 
+class PreviewIn(Strict):
+    body = Text(
+        required=True,
+        max_length=BODY_MAX,
+        multiline=True,
+        metadata={"description": "Markdown, under the same rules as an update's body"},
+    )
+
+
+class PreviewOut(ma.Schema):
+    body_html = ma.fields.String(
+        metadata={"description": "Rendered and sanitised HTML, exactly as an update would show"}
+    )
+
+
 class ReasonIn(Strict):
     reason = Text(required=True, max_length=REASON_MAX, multiline=True)
 

@@ -1,4 +1,4 @@
-"""Creator updates over HTTP: post, list, read, edit (every revision kept), retract."""
+"""Creator updates over HTTP: post, list, read, edit (every revision kept), retract, preview."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any
 from services.updates import commands, handlers, queries
 from services.updates.api.blueprint import unit_of_work, updates_root, viewer_id
 from services.updates.api.schemas import (
+    PreviewIn,
+    PreviewOut,
     ReasonIn,
     RevisionListOut,
     UpdateIn,
@@ -125,3 +127,16 @@ def retract_update(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]
         root.clock,
     )
     return queries.update_view(update, readable=True)
+
+
+@blp.post("/previews")
+@blp.authenticated("creator")
+@blp.arguments(PreviewIn)
+@blp.response(200, PreviewOut)
+@blp.problem(403, "Only creators preview updates")
+@blp.problem(413, "The request body is too large")
+def preview_update(body: dict[str, Any]) -> dict[str, str]:
+    """The HTML a Markdown body would be published with (same renderer, same sanitiser, same
+    limits as an update's body), for a creator to check before posting or saving. Nothing is
+    stored and nothing is announced."""
+    return queries.preview(body["body"])

@@ -40,6 +40,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
         "422",
     },
     ("get", "/api/v1/me/pledges"): {"200", "401", "422"},
+    ("get", "/api/v1/me/campaigns"): {"200", "401", "422"},
+    ("get", "/api/v1/campaigns/{campaign_id}/pledges"): {"200", "401", "403", "404", "422"},
 }
 
 

@@ -83,6 +83,36 @@ class Stack:
         self.relay()
         return made
 
+    def funded_campaign(
+        self, backer: str | None = None, amount: int = 12_345
+    ) -> tuple[str, FlaskClient, str]:
+        """A creator's flexible campaign "Cider press" that succeeded with one pledge of
+        `amount` collected (from `backer`'s token, else a new backer's): its id, the creator's
+        browser on the site, and the creator's token."""
+        _, creator = self.account("creator")
+        if backer is None:
+            _, backer = self.account("backer")
+        campaign = self.campaign(creator, title="Cider press", funding_model="flexible")
+        pledged = self.pledges.post(
+            f"/api/v1/campaigns/{campaign['id']}/pledges",
+            json={"amount": amount},
+            headers=bearer(backer),
+        )
+        assert pledged.status_code == 201, pledged.get_json()
+        self.clock.travel(days=31)
+        settled = self.pledges.post(
+            f"/api/v1/campaigns/{campaign['id']}/settle", headers=bearer(creator)
+        )
+        assert settled.get_json()["status"] == "succeeded"
+        self.relay()
+        return campaign["id"], self.site_client(creator), creator
+
+    def balance(self, campaign_id: str) -> dict[str, Any]:
+        """The campaign's figures as the ledger has them."""
+        ledger = self.apps["ledger"].test_client()
+        found: dict[str, Any] = ledger.get(f"/api/v1/campaigns/{campaign_id}/balance").get_json()
+        return found
+
     def site_client(self, token: str | None = None, role: str = "backer") -> FlaskClient:
         """A browser on the site; with `token`, signed in as that account."""
         client = self.site.test_client()

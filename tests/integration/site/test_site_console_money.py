@@ -3,6 +3,7 @@ and the auditor page."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 from typing import Any
@@ -10,32 +11,6 @@ from typing import Any
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
 from tests.integration.site.site_support import Stack, csrf_of
-
-
-def _funded(stack: Stack) -> tuple[str, Any, str]:
-    """A creator's succeeded campaign with €123.45 collected, and their browser on the site."""
-    _, creator = stack.account("creator")
-    _, backer = stack.account("backer")
-    campaign = stack.campaign(creator, title="Cider press", funding_model="flexible")
-    pledged = stack.pledges.post(
-        f"/api/v1/campaigns/{campaign['id']}/pledges",
-        json={"amount": 12_345},
-        headers=bearer(backer),
-    )
-    assert pledged.status_code == 201, pledged.get_json()
-    stack.clock.travel(days=31)
-    settled = stack.pledges.post(
-        f"/api/v1/campaigns/{campaign['id']}/settle", headers=bearer(creator)
-    )
-    assert settled.get_json()["status"] == "succeeded"
-    stack.relay()
-    return campaign["id"], stack.site_client(creator), creator
-
-
-def _balance(stack: Stack, campaign_id: str) -> dict[str, Any]:
-    ledger = stack.apps["ledger"].test_client()
-    found: dict[str, Any] = ledger.get(f"/api/v1/campaigns/{campaign_id}/balance").get_json()
-    return found
 
 
 def _expense(client: Any, campaign_id: str, receipt: bytes, name: str, **fields: str) -> Any:
@@ -55,7 +30,7 @@ def _expense(client: Any, campaign_id: str, receipt: bytes, name: str, **fields:
 
 
 def test_the_creator_logs_an_expense_with_a_pdf_receipt(stack: Stack) -> None:
-    campaign_id, client, _ = _funded(stack)
+    campaign_id, client, _ = stack.funded_campaign()
     page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert f'href="/console/campaigns/{campaign_id}/expenses/new"' in page
     form = client.get(f"/console/campaigns/{campaign_id}/expenses/new").get_data(as_text=True)
@@ -65,18 +40,24 @@ def test_the_creator_logs_an_expense_with_a_pdf_receipt(stack: Stack) -> None:
     assert 'enctype="multipart/form-data"' in form
     assert 'name="receipt" type="file"' in form
 
-    response = _expense(client, campaign_id, pdf_bytes(), "invoice.pdf")
+    receipt = pdf_bytes()
+    response = _expense(client, campaign_id, receipt, "invoice.pdf")
 
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The expense is logged in the ledger." in shown
-    balance = _balance(stack, campaign_id)
+    balance = stack.balance(campaign_id)
     assert (balance["spent"], balance["available"]) == (2_000, 10_345)
+    # The receipt streamed through the site arrived whole: the ledger's fingerprint is its own.
+    ledger = stack.apps["ledger"].test_client()
+    entries = ledger.get(f"/api/v1/campaigns/{campaign_id}/entries").get_json()["entries"]
+    [expense] = [entry for entry in entries if entry["kind"] == "expense"]
+    assert expense["receipt_sha256"] == hashlib.sha256(receipt).hexdigest()
     assert "<dt>Spent</dt><dd>€20.00</dd>" in html.unescape(shown)
 
 
 def test_an_overspend_is_shown_next_to_the_amount_and_writes_nothing(stack: Stack) -> None:
-    campaign_id, client, _ = _funded(stack)
+    campaign_id, client, _ = stack.funded_campaign()
 
     response = _expense(client, campaign_id, pdf_bytes(), "invoice.pdf", amount="500")
 
@@ -85,11 +66,11 @@ def test_an_overspend_is_shown_next_to_the_amount_and_writes_nothing(stack: Stac
     assert '<p class="error" id="amount-error1">' in text
     assert "available" in text.split('id="amount-error1">')[1].split("</p>")[0]
     assert 'value="500"' in text and 'value="Cooper & Sons"' in text
-    assert _balance(stack, campaign_id)["spent"] == 0
+    assert stack.balance(campaign_id)["spent"] == 0
 
 
 def test_a_receipt_that_is_no_pdf_or_image_is_shown_next_to_receipt(stack: Stack) -> None:
-    campaign_id, client, _ = _funded(stack)
+    campaign_id, client, _ = stack.funded_campaign()
 
     response = _expense(client, campaign_id, b"just some text, not a receipt", "notes.txt")
 
@@ -98,11 +79,11 @@ def test_a_receipt_that_is_no_pdf_or_image_is_shown_next_to_receipt(stack: Stack
     assert '<p class="error" id="receipt-error1">' in text
     assert 'id="amount-error1"' not in text
     assert 'value="Materials"' in text
-    assert _balance(stack, campaign_id)["spent"] == 0
+    assert stack.balance(campaign_id)["spent"] == 0
 
 
 def test_the_creator_posts_a_backers_only_update_through_the_form(stack: Stack) -> None:
-    campaign_id, client, creator = _funded(stack)
+    campaign_id, client, creator = stack.funded_campaign()
     path = f"/console/campaigns/{campaign_id}/updates/new"
     page = client.get(path).get_data(as_text=True)
     assert '<label for="body">Body</label>' in page
@@ -132,7 +113,7 @@ def test_the_creator_posts_a_backers_only_update_through_the_form(stack: Stack) 
 
 
 def test_the_audit_page_lists_the_three_exports_and_how_to_verify(stack: Stack) -> None:
-    campaign_id, _, _ = _funded(stack)
+    campaign_id, _, _ = stack.funded_campaign()
     anyone = stack.site_client()
     assert f'href="/campaigns/{campaign_id}/audit"' in anyone.get(
         f"/campaigns/{campaign_id}"
@@ -152,7 +133,7 @@ def test_the_audit_page_lists_the_three_exports_and_how_to_verify(stack: Stack) 
 
 
 def test_the_creator_publishes_a_report_and_is_shown_its_link(stack: Stack) -> None:
-    campaign_id, client, _ = _funded(stack)
+    campaign_id, client, _ = stack.funded_campaign()
     page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
     assert '<button type="submit">Publish a report</button>' in page
 

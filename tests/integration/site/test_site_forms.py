@@ -135,6 +135,8 @@ def test_sign_up_signs_in_and_sign_out_signs_out(stack: Stack) -> None:
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Signed in as ada@example.org (backer)" in text
+    # The welcome survives the new session that signing in starts.
+    assert "We sent you an e-mail: open its link to confirm your address." in text
     with client.session_transaction() as session:
         token = session["token"]
     assert stack.pledges.get("/api/v1/me", headers=bearer(token)).status_code == 200

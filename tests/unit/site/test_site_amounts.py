@@ -42,3 +42,53 @@ def test_bad_amounts_say_what_is_wrong(typed: str, currency: str, message: str) 
     with pytest.raises(AmountError) as refused:
         to_minor_units(typed, currency)
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "minor"),
+    [
+        ("25,50", "de", 2_550),
+        ("1.234,56", "de", 123_456),
+        ("1 234,56", "fr", 123_456),
+        ("1\u202f234,56", "fr", 123_456),
+        ("1’234.50", "de_CH", 123_450),
+        ("1'234.50", "de_CH", 123_450),
+        ("25.50", "en_GB", 2_550),
+    ],
+)
+def test_amounts_are_read_in_the_visitors_notation(typed: str, locale: str, minor: int) -> None:
+    assert to_minor_units(typed, "EUR", locale) == minor
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "example"),
+    [
+        # A German "25,50" typed into an English page must not become 2550.
+        ("25,50", "en", "25 or 25.50"),
+        # …nor an English "25.50" on a German page 2550.
+        ("25.50", "de", "25 or 25,50"),
+        ("1,234.56", "de", "25 or 25,50"),
+    ],
+)
+def test_separators_of_another_notation_are_refused_not_guessed(
+    typed: str, locale: str, example: str
+) -> None:
+    with pytest.raises(AmountError) as refused:
+        to_minor_units(typed, "EUR", locale)
+    assert str(refused.value) == f"Enter the amount as a number, like {example}."
+
+
+def test_a_shown_amount_types_back_to_the_same_minor_units() -> None:
+    import flask
+
+    from services.site.display import major_units, money
+
+    app = flask.Flask(__name__)
+    for language, shown, typed in (
+        ("de-DE", "1.234,50\xa0€", "1234,50"),
+        ("en", "€1,234.50", "1234.50"),
+    ):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert money(123_450, "EUR") == shown
+            assert major_units(123_450, "EUR") == typed
+            assert to_minor_units(typed, "EUR") == 123_450

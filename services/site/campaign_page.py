@@ -1,0 +1,182 @@
+"""The campaign page, assembled from the three APIs: for its GET, and for one of its forms shown
+again with its errors (a pledge, a change of pledge, a comment, a comment hidden)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+
+from services.site import access, context
+from services.site.clients import ApiError
+from services.site.forms import FormState
+
+#: Ledger entries shown per page of the money trail.
+ENTRIES_PAGE = 100
+#: `GET /me/pledges` pages read at most, looking for the visitor's pledges to this campaign.
+_PLEDGE_PAGE = 200
+_PLEDGE_PAGES = 10
+
+
+@dataclass(frozen=True)
+class Retry:
+    """One form of the page shown again: its kind (`change`, `cancel`, `comment`, `hide`), the
+    pledge, update or comment it was for, and what was typed with what went wrong."""
+
+    kind: str
+    target: str
+    form: FormState
+
+
+def signed_in(campaign_id: uuid.UUID, why: str) -> context.Visitor:
+    """The visitor, for a form of the page; for nobody signed in, SignInRequired saying `why`
+    and coming back to the campaign's page."""
+    page = flask.url_for("pages.campaign", campaign_id=campaign_id)
+    return access.signed_in(message=why, back_to=page)
+
+
+def render(
+    campaign_id: uuid.UUID,
+    *,
+    form: FormState | None = None,
+    retry: Retry | None = None,
+    campaign: dict[str, Any] | None = None,
+    entries_after: int = -1,
+) -> str:
+    """The page; `form` is the new-pledge form, `retry` any other form shown again."""
+    services, visitor = context.services(), context.visitor()
+    token = None if visitor is None else visitor.token
+    if campaign is None:
+        campaign = services.pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=token)
+    updates = _updates(campaign_id, token)
+
+    def form_for(kind: str, target: object, **defaults: object) -> FormState:
+        """The form shown again if it is this one; else a fresh one holding `defaults`."""
+        if retry is not None and (retry.kind, retry.target) == (kind, str(target)):
+            return retry.form
+        return FormState(values={name: str(value) for name, value in defaults.items()})
+
+    return flask.render_template(
+        "campaign.html",
+        campaign=campaign,
+        trail=money_trail(campaign_id, entries_after),
+        updates=updates,
+        threads=comment_threads(updates, visitor),
+        my_pledges=own_pledges(campaign_id, visitor),
+        pledges_open=pledges_open(campaign),
+        form=form or FormState(),
+        form_for=form_for,
+        idempotency_key=str(uuid.uuid4()),
+        ledger_url=context.settings().ledger_public_url,
+    )
+
+
+def pledges_open(campaign: dict[str, Any]) -> bool:
+    """Pledges may still be made, changed and cancelled: live, and before the deadline."""
+    left = campaign.get("seconds_left")
+    return campaign.get("status") == "live" and isinstance(left, int) and left > 0
+
+
+def _updates(campaign_id: uuid.UUID, token: str | None) -> list[dict[str, Any]]:
+    try:
+        found: list[dict[str, Any]] = (
+            context.services()
+            .updates.get_json(f"/api/v1/campaigns/{campaign_id}/updates", token=token)
+            .get("updates", [])
+        )
+    except ApiError as exc:
+        if exc.status != 404:  # the updates service has not heard of it yet
+            raise
+        return []
+    return found
+
+
+def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:
+    """The signed-in backer's active pledges to this campaign (the API keeps one at most, but
+    the page does not depend on that)."""
+    if visitor is None or not visitor.is_backer:
+        return []
+    pledges, mine = context.services().pledges, []
+    for page in range(_PLEDGE_PAGES):
+        listing = pledges.get_json(
+            "/api/v1/me/pledges",
+            params={"limit": _PLEDGE_PAGE, "offset": page * _PLEDGE_PAGE},
+            token=visitor.token,
+        ).get("pledges", [])
+        mine += [
+            p
+            for p in listing
+            if str(p.get("campaign_id")) == str(campaign_id) and p.get("status") == "pledged"
+        ]
+        if len(listing) < _PLEDGE_PAGE:
+            break
+    return mine
+
+
+def comment_threads(
+    updates: list[dict[str, Any]], visitor: context.Visitor | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Each readable update's comments, by update id, for a visitor allowed to read them.
+
+    Only the campaign's backers and creator may; the same people for every update of a
+    campaign, so the first refusal ends the asking. An update missing from the thread map is
+    shown with a line saying who discusses it, never as an error.
+    """
+    if visitor is None:
+        return {}  # the API asks for a token; nobody signed in reads the threads
+    updates_api, threads = context.services().updates, {}
+    for update in updates:
+        if "body_html" not in update:
+            continue  # a backers-only update this visitor may not read
+        try:
+            found = updates_api.get_json(
+                f"/api/v1/updates/{update['id']}/comments", token=visitor.token
+            )
+        except ApiError as exc:
+            if exc.status == 403:
+                break
+            if exc.status == 404:  # the updates service lost or never had it: no thread
+                continue
+            raise
+        threads[str(update["id"])] = found.get("comments", [])
+    return threads
+
+
+def money_trail(campaign_id: uuid.UUID, after_seq: int = -1) -> dict[str, Any] | None:
+    """The ledger's figures, a page of entries (those after `after_seq`) and the latest
+    checkpoint; None until the ledger hears of the campaign."""
+    ledger = context.services().ledger
+    try:
+        balance = ledger.get_json(f"/api/v1/campaigns/{campaign_id}/balance")
+        # One more than is shown, to know whether a later page has anything on it.
+        page = ledger.get_json(
+            f"/api/v1/campaigns/{campaign_id}/entries",
+            params={"after_seq": after_seq, "limit": ENTRIES_PAGE + 1},
+        )
+    except ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    try:
+        checkpoint = ledger.request("GET", f"/api/v1/campaigns/{campaign_id}/checkpoint").text
+    except ApiError as exc:
+        if exc.status != 404:  # no checkpoint signed yet
+            raise
+        checkpoint = None
+    lines = (checkpoint or "").splitlines()
+    entries = page.get("entries", [])
+    shown = entries[:ENTRIES_PAGE]
+    return {
+        "balance": balance,
+        "entries": shown,
+        "after_seq": None if after_seq < 0 else after_seq,
+        # Seqs run from 0 without gaps, so the page before starts a page size earlier.
+        "earlier_after_seq": after_seq - ENTRIES_PAGE if after_seq - ENTRIES_PAGE >= 0 else None,
+        "later_after_seq": shown[-1].get("seq") if len(entries) > ENTRIES_PAGE else None,
+        "checkpoint": checkpoint,
+        # The checkpoint's body: origin line, then tree size (C2SP tlog-checkpoint).
+        "origin": lines[0] if lines else None,
+        "tree_size": lines[1] if len(lines) > 1 and lines[1].isdigit() else None,
+    }

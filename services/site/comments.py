@@ -1,0 +1,104 @@
+"""Questions and answers under a campaign's updates: its backers and creator post comments, the
+creator hides abusive ones with a reason. The updates API decides who may; the site says so."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+from werkzeug.exceptions import Forbidden, NotFound
+
+from services.site import campaign_page, context
+from services.site.campaign_page import Retry, signed_in
+from services.site.clients import ApiError
+from services.site.forms import FormState
+
+comments = flask.Blueprint("comments", __name__)
+
+#: Longer than the updates service takes (it says what is too long); a bound on what is kept.
+_TEXT_MAX = 20_000
+
+
+def _typed(name: str) -> FormState:
+    return FormState(values={name: flask.request.form.get(name, "")[:_TEXT_MAX]})
+
+
+def _check_update(campaign_id: uuid.UUID, update_id: uuid.UUID, token: str) -> None:
+    """404 for an update of another campaign: the comment would land away from this page.
+    An update this visitor may not read has no campaign to compare; the API refuses those."""
+    update = context.services().updates.get_json(f"/api/v1/updates/{update_id}", token=token)
+    if "campaign_id" in update and str(update["campaign_id"]) != str(campaign_id):
+        raise NotFound()
+
+
+def _refused(exc: ApiError) -> int:
+    if exc.status in (401, 403, 404):
+        raise exc  # the app's pages: sign in again, not allowed, not found
+    return exc.status if exc.status in (409, 429) else 422
+
+
+@comments.post("/campaigns/<uuid:campaign_id>/updates/<uuid:update_id>/comments")
+def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
+    visitor = signed_in(campaign_id, "Sign in to join the discussion.")
+    form = _typed("body")
+    if not form.values["body"].strip():
+        form.add("body", "Write your comment first.")
+    status = 422
+    if form.ok:
+        _check_update(campaign_id, update_id, visitor.token)
+        try:
+            context.services().updates.post_json(
+                f"/api/v1/updates/{update_id}/comments",
+                {"body": form.values["body"]},
+                token=visitor.token,
+            )
+        except ApiError as exc:
+            status = _refused(exc)
+            if status == 429:
+                # The service's detail says how long to wait ("try again in 42 seconds").
+                form.add("body", f"You are commenting too often. {exc.detail}".strip())
+            else:
+                form.add_api_errors(exc.errors, {"body"}, exc.detail or "It was not posted.")
+        else:
+            flask.flash("Your comment is posted.")
+            anchor = f"update-{update_id}"
+            return flask.redirect(
+                flask.url_for("pages.campaign", campaign_id=campaign_id, _anchor=anchor)
+            )
+    retry = Retry("comment", str(update_id), form)
+    return campaign_page.render(campaign_id, retry=retry), status
+
+
+@comments.post("/campaigns/<uuid:campaign_id>/comments/<uuid:comment_id>/hide")
+def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
+    visitor = signed_in(campaign_id, "Sign in as the campaign's creator to hide a comment.")
+    campaign = context.services().pledges.get_json(
+        f"/api/v1/campaigns/{campaign_id}", token=visitor.token
+    )
+    if str(campaign.get("creator_id")) != visitor.account_id:
+        # The updates API refuses them too; saying so first spares them a form error.
+        raise Forbidden("Only the campaign's creator can hide its comments.")
+    form = _typed("reason")
+    if not form.values["reason"].strip():
+        form.add("reason", "Say why it is hidden: backers will read the reason.")
+    status = 422
+    if form.ok:
+        try:
+            context.services().updates.post_json(
+                f"/api/v1/comments/{comment_id}/hide",
+                {"reason": form.values["reason"]},
+                token=visitor.token,
+            )
+        except ApiError as exc:
+            status = _refused(exc)
+            form.add_api_errors(exc.errors, {"reason"}, exc.detail or "It was not hidden.")
+        else:
+            flask.flash("The comment is hidden; its thread shows your reason instead.")
+            return flask.redirect(
+                flask.url_for(
+                    "pages.campaign", campaign_id=campaign_id, _anchor=f"comment-{comment_id}"
+                )
+            )
+    retry = Retry("hide", str(comment_id), form)
+    return campaign_page.render(campaign_id, campaign=campaign, retry=retry), status

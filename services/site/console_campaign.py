@@ -1,0 +1,172 @@
+"""One campaign in the creator console: its state, figures and actions, its pledges with a
+refund form each, and the form to edit it while it is a draft. All over the services' APIs
+with the creator's token; the services decide every rule, the site only asks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+from werkzeug.exceptions import NotFound
+
+from services.site import campaign_form, context
+from services.site.access import creators_campaign
+from services.site.clients import ApiError
+from services.site.console import requested_offset
+from services.site.display import money
+from services.site.forms import AmountError, FormState, to_minor_units
+
+console_campaign = flask.Blueprint("console_campaign", __name__)
+
+#: Pledges shown per page of a campaign's console.
+PLEDGES_PAGE = 50
+_REFUND_FIELDS = ("amount", "reason")
+#: Longer than any reason the pledges service takes: it says what is wrong with it.
+_FIELD_MAX = 2_000
+
+
+@console_campaign.get("/console/campaigns/<uuid:campaign_id>")
+def campaign(campaign_id: uuid.UUID) -> Any:
+    return _page(*creators_campaign(campaign_id))
+
+
+@console_campaign.post("/console/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/refund")
+def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
+    # The page of pledges the form was on, to come back to after signing in or refunding.
+    back = flask.url_for(
+        "console_campaign.campaign", campaign_id=campaign_id, offset=requested_offset() or None
+    )
+    visitor, shown = creators_campaign(campaign_id, back_to=back)
+    pledges = context.services().pledges
+    pledge = pledges.get_json(f"/api/v1/pledges/{pledge_id}", token=visitor.token)
+    if str(pledge.get("campaign_id")) != str(campaign_id):
+        raise NotFound("That pledge is not one of this campaign's.")
+    sent = flask.request.form
+    form = FormState(values={name: sent.get(name, "")[:_FIELD_MAX] for name in _REFUND_FIELDS})
+    currency = str(shown.get("currency"))
+    body: dict[str, Any] = {"reason": form.values["reason"].strip()}
+    if form.values["amount"].strip():
+        try:
+            body["amount"] = to_minor_units(form.values["amount"], currency)
+        except AmountError as exc:
+            form.add("amount", str(exc))
+    if not body["reason"]:
+        form.add("reason", "Give the reason for this refund.")
+    if form.ok:
+        try:
+            done = pledges.post_json(
+                f"/api/v1/pledges/{pledge_id}/refund", body, token=visitor.token
+            )
+        except ApiError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            errors = exc.errors
+            if exc.status == 409 and "amount" in errors:
+                # The API counts in minor units; people read the currency's units.
+                amount = int(pledge.get("amount") or 0)
+                left = amount - int(pledge.get("refunded_amount") or 0)
+                errors["amount"] = [
+                    f"Only {money(left, currency)} of the {money(amount, currency)} collected "
+                    "is left to refund."
+                ]
+            # 409 (not collected, more than is left) and 422 land next to the fields.
+            form.add_api_errors(errors, set(_REFUND_FIELDS), exc.detail or "Not refunded.")
+        else:
+            returned = int(done.get("refunded_amount") or 0) - int(
+                pledge.get("refunded_amount") or 0
+            )
+            flask.flash(f"Refunded {money(returned, currency)}; the ledger records it shortly.")
+            return flask.redirect(back)
+    return _page(visitor, shown, refund_forms={str(pledge_id): form}), 422
+
+
+@console_campaign.route("/console/campaigns/<uuid:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id: uuid.UUID) -> Any:
+    visitor, draft = creators_campaign(campaign_id)
+    if draft.get("status") != "draft":
+        flask.flash(
+            f"“{draft.get('title')}” is {draft.get('status')}: only drafts can be edited, "
+            "so nothing was changed."
+        )
+        return flask.redirect(flask.url_for("console_campaign.campaign", campaign_id=campaign_id))
+    rows = campaign_form.rows_for(draft)
+    if flask.request.method != "POST":
+        return _edit_page(draft, campaign_form.filled_with(draft), rows)
+    form, body = campaign_form.read_form(rows, keep_tier_ids=True)
+    if form.values["deadline"].strip() == campaign_form.deadline_field(draft.get("deadline")):
+        # Untouched: keep the deadline to the second, as it was (the form shows minutes).
+        del body["deadline"]
+    if form.ok:
+        try:
+            saved = context.services().pledges.request(
+                "PATCH", f"/api/v1/campaigns/{campaign_id}", json=body, token=visitor.token
+            )
+        except ApiError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            campaign_form.add_api_errors(form, exc.errors, exc.detail)
+        else:
+            flask.flash(f"Your draft “{saved.json().get('title')}” is saved.")
+            return flask.redirect(
+                flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+            )
+    return _edit_page(draft, form, rows), 422
+
+
+def _edit_page(draft: dict[str, Any], form: FormState, rows: int) -> str:
+    return flask.render_template(
+        "console_new.html",
+        form=form,
+        rows=range(rows),
+        heading=f"Edit “{draft.get('title')}”",
+        action=flask.url_for("console_campaign.edit", campaign_id=draft.get("id")),
+        button="Save",
+    )
+
+
+def _page(
+    visitor: context.Visitor,
+    shown: dict[str, Any],
+    refund_forms: dict[str, FormState] | None = None,
+) -> str:
+    """The campaign's console page; `refund_forms` holds a refund form sent back with errors."""
+    offset = requested_offset()
+    pledges: list[dict[str, Any]] = []
+    balance = None
+    if shown.get("status") != "draft":  # a draft takes no pledges and has no ledger yet
+        pledges = (
+            context.services()
+            .pledges.get_json(
+                f"/api/v1/campaigns/{shown.get('id')}/pledges",
+                params={"limit": PLEDGES_PAGE, "offset": offset},
+                token=visitor.token,
+            )
+            .get("pledges", [])
+        )
+        balance = _balance(shown)
+    return flask.render_template(
+        "console_campaign.html",
+        campaign=shown,
+        pledges=pledges,
+        tier_names={str(t.get("id")): t.get("name") for t in shown.get("tiers") or []},
+        refund_forms=refund_forms or {},
+        blank_form=FormState(),
+        balance=balance,
+        offset=offset,
+        page_size=PLEDGES_PAGE,
+        more=len(pledges) == PLEDGES_PAGE,
+    )
+
+
+def _balance(shown: dict[str, Any]) -> dict[str, Any] | None:
+    """The ledger's figures; None until the ledger has heard of the campaign."""
+    try:
+        found: dict[str, Any] = context.services().ledger.get_json(
+            f"/api/v1/campaigns/{shown.get('id')}/balance"
+        )
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        return None
+    return found

@@ -1,0 +1,174 @@
+"""The creator console's updates: the campaign's updates, editing one (with a preview), its
+revisions, and retracting it, over the updates API with the creator's token."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+
+from services.site import context
+from services.site.access import NotYourCampaign, creators_campaign, signed_in
+from services.site.clients import ApiError
+from services.site.console_money import UPDATE_FORM_MAX, preview, typed_form, wants_preview
+from services.site.forms import FormState
+
+console_updates = flask.Blueprint("console_updates", __name__)
+
+_EDIT_FIELDS = {"title", "body"}
+
+
+@console_updates.url_value_preprocessor
+def _allow_long_bodies(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Before the CSRF check reads the form: a full-length body must fit, as on "New update".
+    if endpoint == "console_updates.edit_update":
+        flask.request.max_content_length = UPDATE_FORM_MAX
+
+
+def changeable(update: dict[str, Any]) -> bool:
+    """What the updates API lets a creator edit or retract: their own, still standing updates
+    (automatic ones record what happened; a retraction is for good)."""
+    return update.get("kind") == "manual" and not update.get("retracted")
+
+
+def _own_update(
+    update_id: uuid.UUID, *, back_to: str | None = None
+) -> tuple[context.Visitor, dict[str, Any], dict[str, Any]]:
+    """The signed-in creator, their campaign and its update; 403 for anyone else."""
+    visitor = signed_in(message="Sign in as the campaign's creator to do that.", back_to=back_to)
+    update = context.services().updates.get_json(
+        f"/api/v1/updates/{update_id}", token=visitor.token
+    )
+    if not update.get("campaign_id"):  # a backers-only update the visitor may not even read
+        raise NotYourCampaign()
+    visitor, campaign = creators_campaign(uuid.UUID(str(update["campaign_id"])))
+    return visitor, campaign, update
+
+
+def _not_changeable(update: dict[str, Any]) -> tuple[str, int]:
+    why = (
+        "It was retracted, and a retraction is for good."
+        if update.get("retracted")
+        else "Automatic updates record what happened; they cannot be edited or retracted."
+    )
+    page = flask.render_template(
+        "error.html", title="This update cannot be changed", message=why, status=409
+    )
+    return page, 409
+
+
+def _list_page(
+    campaign: dict[str, Any], failed: dict[str, Any] | None = None, status: int = 200
+) -> tuple[str, int]:
+    visitor = context.visitor()
+    try:
+        listed = (
+            context.services()
+            .updates.get_json(
+                f"/api/v1/campaigns/{campaign.get('id')}/updates",
+                token=None if visitor is None else visitor.token,
+            )
+            .get("updates", [])
+        )
+    except ApiError as exc:
+        if exc.status != 404:  # the updates service has not heard of the campaign yet
+            raise
+        listed = []
+    standing = {str(u.get("id")) for u in listed if changeable(u)}
+    if failed is not None and failed["id"] not in standing:
+        # No form of that update is on the page any more: its errors go above the list.
+        form: FormState = failed["form"]
+        form.errors = {"_form": [m for messages in form.errors.values() for m in messages]}
+    page = flask.render_template(
+        "console_updates.html", campaign=campaign, updates=listed, failed=failed, blank=FormState()
+    )
+    return page, status
+
+
+@console_updates.get("/console/campaigns/<uuid:campaign_id>/updates")
+def updates(campaign_id: uuid.UUID) -> Any:
+    _, campaign = creators_campaign(campaign_id)
+    return _list_page(campaign)
+
+
+@console_updates.route("/console/updates/<uuid:update_id>/edit", methods=["GET", "POST"])
+def edit_update(update_id: uuid.UUID) -> Any:
+    visitor, campaign, update = _own_update(update_id)
+    if not changeable(update):
+        return _not_changeable(update)
+    if flask.request.method != "POST":
+        form = FormState(values={"title": update["title"], "body": update["body"]})
+        return flask.render_template(
+            "update_edit.html", campaign=campaign, update=update, form=form
+        )
+    form = typed_form(_EDIT_FIELDS)
+    shown = None
+    if wants_preview():
+        shown = preview(form, visitor.token)
+        status = 200 if form.ok else 422
+    else:
+        try:
+            saved = (
+                context.services()
+                .updates.request(
+                    "PATCH",
+                    f"/api/v1/updates/{update_id}",
+                    json={"title": form.values["title"], "body": form.values["body"]},
+                    token=visitor.token,
+                )
+                .json()
+            )
+        except ApiError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            form.add_api_errors(exc.errors, _EDIT_FIELDS, exc.detail or "It was not saved.")
+            status = 409 if exc.status == 409 else 422
+        else:
+            if saved.get("revision_count") == update.get("revision_count"):
+                flask.flash("Nothing was changed, so no new revision was made.")
+            else:
+                flask.flash(f"Your changes are saved as revision {saved.get('revision_count')}.")
+            return flask.redirect(
+                flask.url_for("console_updates.updates", campaign_id=campaign["id"])
+            )
+    page = flask.render_template(
+        "update_edit.html", campaign=campaign, update=update, form=form, preview_html=shown
+    )
+    return page, status
+
+
+@console_updates.post("/console/updates/<uuid:update_id>/retract")
+def retract_update(update_id: uuid.UUID) -> Any:
+    # Its form is on the campaign's updates page, but which campaign is known only once the
+    # update is read with a creator's token: the console's home stands in before signing in.
+    visitor, campaign, _ = _own_update(update_id, back_to=flask.url_for("console.home"))
+    form = typed_form({"reason"})
+    try:
+        context.services().updates.post_json(
+            f"/api/v1/updates/{update_id}/retract",
+            {"reason": form.values["reason"]},
+            token=visitor.token,
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        form.add_api_errors(exc.errors, {"reason"}, exc.detail or "It was not retracted.")
+        # 409: automatic, or retracted already; anything else is the reason's fault.
+        failed = {"id": str(update_id), "form": form}
+        return _list_page(campaign, failed, 409 if exc.status == 409 else 422)
+    flask.flash("The update is retracted: a notice with your reason stands in its place.")
+    return flask.redirect(flask.url_for("console_updates.updates", campaign_id=campaign["id"]))
+
+
+@console_updates.get("/console/updates/<uuid:update_id>/revisions")
+def update_revisions(update_id: uuid.UUID) -> Any:
+    visitor, campaign, update = _own_update(update_id)
+    revisions = (
+        context.services()
+        .updates.get_json(f"/api/v1/updates/{update_id}/revisions", token=visitor.token)
+        .get("revisions", [])
+    )
+    return flask.render_template(
+        "update_revisions.html", campaign=campaign, update=update, revisions=revisions
+    )
