@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# axe-core, which the browser tests inject into pages to check accessibility (from npm).
+BROWSER_TESTS := tests/e2e/browser
+AXE := $(BROWSER_TESTS)/node_modules/axe-core/axe.min.js
 
 .PHONY: install run test test-unit lint bench kafka-jars clean
 
@@ -18,8 +21,13 @@ $(INSTALLED): pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/fundtrail run
 
-test: $(INSTALLED)
-	$(BIN)/python -m pytest
+# In parallel, one worker a core (four at most): the workers share one Kafka broker.
+test: $(INSTALLED) $(AXE)
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
+
+$(AXE): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
+	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund
+	touch $@
 
 test-unit: $(INSTALLED)
 	$(BIN)/python -m pytest tests/unit
@@ -37,4 +45,4 @@ kafka-jars: $(INSTALLED)
 	$(BIN)/python -c "from infra.broker import jar_dir; print(jar_dir())"
 
 clean:
-	rm -rf var .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf var $(BROWSER_TESTS)/node_modules .pytest_cache .hypothesis .mypy_cache .ruff_cache

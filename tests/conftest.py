@@ -7,10 +7,13 @@ they fail instead, so a green CI run really ran them.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +33,42 @@ def unavailable(reason: str) -> None:
 
 # --- Kafka -----------------------------------------------------------------------------------
 
+_SHARED_BROKER_KEY = pytest.StashKey[Any]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`-n`), one broker for all workers: started here, in the controller,
+    before the workers are spawned, and handed to them as $KAFKA_BOOTSTRAP_SERVERS (which the
+    `kafka_bootstrap` fixture uses as it would any external broker)."""
+    parallel = getattr(config.option, "numprocesses", None)
+    if hasattr(config, "workerinput") or not parallel or os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return
+    from infra.broker import LocalBroker, ensure_topics, find_free_port, jar_dir
+    from shared.topics import ALL_TOPICS
+
+    directory = Path(tempfile.mkdtemp(prefix="fundtrail-test-kafka-"))
+    broker = LocalBroker(directory, port=find_free_port(), controller_port=find_free_port())
+    try:
+        broker.libs = jar_dir()
+        broker.start()
+        ensure_topics(broker.bootstrap_servers, ALL_TOPICS)
+    except Exception as exc:  # noqa: BLE001  (any failure: the fixture reports it in each test)
+        broker.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+        config.stash[_SHARED_BROKER_KEY] = None
+        os.environ["FUNDTRAIL_TEST_KAFKA_UNAVAILABLE"] = f"could not start Kafka: {exc}"
+        return
+    config.stash[_SHARED_BROKER_KEY] = (broker, directory)
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = config.stash.get(_SHARED_BROKER_KEY, None)
+    if shared is not None:
+        broker, directory = shared
+        broker.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -37,6 +76,9 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from infra.broker import LocalBroker, ensure_topics, find_free_port, jar_dir
     from shared.topics import ALL_TOPICS
 
+    failed = os.environ.get("FUNDTRAIL_TEST_KAFKA_UNAVAILABLE")
+    if failed:
+        unavailable(failed)
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
         ensure_topics(external, ALL_TOPICS)
