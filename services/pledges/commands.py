@@ -164,6 +164,13 @@ class VerifyEmail:
 
 
 @dataclass(frozen=True)
+class RequestEmailVerification:
+    """Mail the account a new link to confirm its address: the first was lost or expired."""
+
+    account_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class RequestPasswordReset:
     email: str
 

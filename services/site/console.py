@@ -51,7 +51,20 @@ def home() -> Any:
         offset=offset,
         page_size=CAMPAIGNS_PAGE,
         more=len(campaigns) == CAMPAIGNS_PAGE,
+        email_unconfirmed=_email_unconfirmed(visitor.token),
     )
+
+
+def _email_unconfirmed(token: str) -> bool:
+    """Whether the creator still has to confirm their address before Launch works. Accounts
+    made by an operator have none to confirm (the pledges service answers 404)."""
+    try:
+        found = context.services().pledges.get_json("/api/v1/me/email-verification", token=token)
+    except ApiError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return found.get("email_verified") is False
 
 
 @console.route("/console/new", methods=["GET", "POST"])

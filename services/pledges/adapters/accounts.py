@@ -155,8 +155,14 @@ class AccountRepository:
         )
         return None if row is None else _credential(row)
 
-    def credential_of(self, account_id: uuid.UUID) -> Credential | None:
+    def credential_of(
+        self, account_id: uuid.UUID, *, for_update: bool = False
+    ) -> Credential | None:
+        """The account's credential; `for_update` locks it, so two requests for a new link
+        at once are counted one after the other against the hourly limit."""
         query = sa.select(account_credentials).where(account_credentials.c.account_id == account_id)
+        if for_update:
+            query = query.with_for_update()
         row = self._connection.execute(query).mappings().first()
         return None if row is None else _credential(row)
 
@@ -212,6 +218,22 @@ class AccountRepository:
             account_links.c.created_at > since,
         )
         return int(self._connection.execute(query).scalar_one())
+
+    def link_times_since(
+        self, account_id: uuid.UUID, purpose: LinkPurpose, since: datetime
+    ) -> list[datetime]:
+        """When the account's links of `purpose` made after `since` were made, oldest first:
+        a limit says from them when the caller may ask again."""
+        query = (
+            sa.select(account_links.c.created_at)
+            .where(
+                account_links.c.account_id == account_id,
+                account_links.c.purpose == purpose.value,
+                account_links.c.created_at > since,
+            )
+            .order_by(account_links.c.created_at)
+        )
+        return list(self._connection.execute(query).scalars())
 
     def record_failure(self, email_key: str, client_address: str, at: datetime) -> None:
         self._connection.execute(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from .errors import DomainError, InvalidValue, NotAllowed, StateConflict
+from .errors import DomainError, InvalidValue, NotAllowed, NotFound, StateConflict
 from .rules import check_aware, check_text
 
 NAME_MAX = 200
@@ -149,6 +149,15 @@ class InvalidLink(DomainError):
 
 class LinkGone(DomainError):
     """A genuine one-time link that has expired or was already used (410)."""
+
+
+class NoEmailToVerify(NotFound):
+    """The account was made by an operator (CLI or admin): it has no address of its own to
+    prove, and counts as verified."""
+
+
+class EmailAlreadyVerified(StateConflict):
+    """The address is proven already: a new link would prove nothing."""
 
 
 class EmailNotVerified(NotAllowed):

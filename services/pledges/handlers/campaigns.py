@@ -81,7 +81,7 @@ def launch_campaign(
         if credential is not None and credential.email_verified_at is None:
             raise EmailNotVerified(
                 "verify your e-mail address before launching a campaign: follow the link "
-                "we mailed you when you signed up"
+                "we mailed you, or ask for a new one (POST /me/email-verification)"
             )
         uow.campaigns.save_state(campaign)
         uow.publish_all(campaign.events)

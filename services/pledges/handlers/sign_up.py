@@ -7,6 +7,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -22,11 +23,14 @@ from services.pledges.adapters.events import (
 from services.pledges.domain.accounts import (
     Account,
     AccountLink,
+    EmailAlreadyVerified,
     EmailTaken,
     InvalidLink,
     LinkPurpose,
+    NoEmailToVerify,
     SignInLimit,
     SignInRefused,
+    TooManyAttempts,
     check_password,
     email_key,
     normalise_password,
@@ -50,10 +54,15 @@ ACCOUNT_LIMIT = SignInLimit(5, timedelta(minutes=15))
 CLIENT_LIMIT = SignInLimit(20, timedelta(minutes=15))
 #: At most this many reset mails per account an hour: "forgot password" is no mail cannon.
 RESETS_PER_HOUR = 3
+#: At most this many confirmation mails per account in any hour, the sign-up one included.
+VERIFICATIONS_PER_HOUR = 3
 #: A password typed at sign-in longer than this is wrong without being hashed (no CPU sink).
 SIGN_IN_PASSWORD_MAX = 1024
 SECRET_BYTES = 32
 SIGN_IN_REFUSED = "wrong e-mail address or password"
+NO_EMAIL_TO_VERIFY = (
+    "this account has no e-mail address to confirm: it was made by an operator, who vouched for it"
+)
 
 
 class Passwords(Protocol):
@@ -154,6 +163,38 @@ def verify_email(
         uow.accounts.mark_email_verified(link.account_id, now)
         uow.commit()
     return link.account_id
+
+
+def request_email_verification(
+    command: commands.RequestEmailVerification, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> str:
+    """Mail a new link to prove the account's address (the first was lost, or expired); the
+    address it goes to. Links mailed before stay valid until they expire: whichever mail
+    arrives first works."""
+    now = clock()
+    with uow:
+        # Locked: two requests at once are counted one after the other.
+        credential = uow.accounts.credential_of(command.account_id, for_update=True)
+        account = uow.accounts.get(command.account_id)
+        if credential is None or account is None or not account.email:
+            raise NoEmailToVerify(NO_EMAIL_TO_VERIFY)
+        if credential.email_verified_at is not None:
+            raise EmailAlreadyVerified("your e-mail address is already confirmed")
+        window = timedelta(hours=1)
+        recent = uow.accounts.link_times_since(account.id, LinkPurpose.VERIFY_EMAIL, now - window)
+        if len(recent) >= VERIFICATIONS_PER_HOUR:
+            # Free again when the oldest link that keeps the count at the limit is an hour old.
+            frees_at = recent[len(recent) - VERIFICATIONS_PER_HOUR] + window
+            retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
+            minutes = math.ceil(retry_after / 60)
+            raise TooManyAttempts(
+                f"{len(recent)} confirmation links were mailed in the last hour; ask again in "
+                f"{minutes} minute{'' if minutes == 1 else 's'}",
+                retry_after,
+            )
+        _mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now)
+        uow.commit()
+    return account.email
 
 
 def request_password_reset(
