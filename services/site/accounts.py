@@ -38,6 +38,13 @@ def signup() -> Any:
     if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
         return flask.render_template("signup.html", form=FormState(values={"role": "backer"}))
     form = _typed(_SIGNUP_FIELDS)
+    form.require(
+        {
+            "name": "Enter your name.",
+            "email": "Enter your e-mail address.",
+            "password": "Choose a password of 15 to 128 characters.",
+        }
+    )
     if form.values["role"] not in ("backer", "creator"):
         form.add("role", "Choose Backer or Creator.")
     body = {name: form.values[name] for name in ("name", "email", "password", "role")}

@@ -198,17 +198,27 @@ def open_browser(chromium: Any, live_fundtrail: LiveFundtrail) -> Iterator[Calla
         context.set_default_timeout(20_000)
         contexts.append(context)
         person = Person(context.new_page())
-        # A CSP violation or a script error shows up here: the site should cause neither.
-        person.page.on(
-            "console",
-            lambda message: message.type == "error" and person.console_errors.append(message.text),
-        )
+        # A CSP violation, a script error or a missing stylesheet, icon or image shows up
+        # here: the site should cause none. A page itself may answer 4xx (a refused form):
+        # Chromium logs that as a console error too, so responses are judged by their kind.
+        person.page.on("console", lambda message: _console_error(person, message))
         person.page.on("pageerror", lambda error: person.console_errors.append(str(error)))
+        person.page.on("response", lambda response: _failed_resource(person, response))
         return person
 
     yield open_one
     for context in contexts:
         context.close()
+
+
+def _console_error(person: Person, message: Any) -> None:
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        person.console_errors.append(message.text)
+
+
+def _failed_resource(person: Person, response: Any) -> None:
+    if response.status >= 400 and response.request.resource_type != "document":
+        person.console_errors.append(f"{response.status} for {response.url}")
 
 
 @pytest.fixture(scope="session")

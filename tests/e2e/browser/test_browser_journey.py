@@ -53,6 +53,10 @@ class Journey:
         page.goto("/")
         page.get_by_role("link", name="Sign up").click()
         self.check_accessibility(person, "sign-up")
+        # Sent empty first: the errors sit next to their fields, and the page stays accessible.
+        page.get_by_role("button", name="Sign up").click()
+        expect_field_error(page, "Password")
+        self.check_accessibility(person, f"sign-up refused ({role})")
         page.get_by_label("Name").fill(name)
         page.get_by_label("E-mail").fill(address)
         page.get_by_label("Password").fill(PASSWORD)
@@ -68,6 +72,15 @@ class Journey:
         person.page.goto(link)
         person.page.get_by_role("button", name="Confirm my address").click()
         expect_text(person.page, "your e-mail address is confirmed")
+
+
+def expect_field_error(page: Any, label: str) -> None:
+    """The field labelled `label` is marked invalid, with its error named for screen readers."""
+    from playwright.sync_api import expect
+
+    field = page.get_by_label(label, exact=True)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(re.compile(r"\S"))
 
 
 def expect_text(page: Any, text: str) -> None:
@@ -204,6 +217,15 @@ def test_a_campaign_from_sign_up_to_the_money_trail(
     page.goto(campaign_url)
     expect(page.get_by_role("heading", name="The oven's foundations are in")).to_be_visible()
     expect(page.locator(".update-body strong")).to_have_text("Photos")
+    page.get_by_label("Comment on “The oven's foundations are in”").fill(
+        "Will there be a bread day for backers?"
+    )
+    page.locator("article.update", has_text="The oven's foundations are in").get_by_role(
+        "button", name="Post comment"
+    ).click()
+    expect(page.locator(".comment-body")).to_have_text("Will there be a bread day for backers?")
     journey.check_accessibility(backer, "campaign, as a backer")
+    creator.page.goto(campaign_url)
+    expect(creator.page.locator(".comment-body")).to_contain_text("bread day")
 
-    assert len(journey.checked) == 15, journey.checked
+    assert len(journey.checked) == 17, journey.checked

@@ -87,7 +87,9 @@ def test_a_backer_posts_a_comment_and_it_shows_as_text(stack: Stack) -> None:
     client = stack.site_client(talk.backer)
     page = client.get(talk.page).get_data(as_text=True)
     field_id = f"comment-body-{talk.update_id}"
-    assert f'<label for="{field_id}">Comment</label>' in page
+    # Each update's field names its update, so a screen reader's list of fields tells them apart.
+    hidden = r'<span class="visually-hidden"> on “[^”<]+”</span>'
+    assert re.search(rf'<label for="{field_id}">Comment{hidden}</label>', html.unescape(page))
     assert '<button type="submit">Post comment</button>' in page
     assert "No questions yet." in page
     text = "<script>alert(1)</script> Is the press <b>oak</b>?"

@@ -3,8 +3,11 @@ sign-up, sign-in and sign-out, and field errors shown next to their fields."""
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
+
+import sqlalchemy as sa
 
 from tests.factories import bearer
 from tests.integration.site.site_support import Stack, csrf_of
@@ -197,3 +200,31 @@ def test_sign_up_errors_from_the_api_sit_next_to_their_fields(stack: Stack) -> N
     assert 'value="Cy"' in text and 'value="cy@example.org"' in text
     assert 'value="short"' not in text
     assert 'id="role-creator" name="role" value="creator" checked' in text
+
+
+def test_a_sign_up_sent_empty_says_what_each_field_needs_and_makes_no_account(
+    stack: Stack,
+) -> None:
+    client = stack.site_client()
+    page = client.get("/signup").get_data(as_text=True)
+    outbox = stack.apps["pledges"].extensions["fundtrail"].tables["outbox"]
+    with stack.apps["pledges"].extensions["fundtrail"].engine.connect() as connection:
+        before = connection.execute(sa.select(sa.func.count()).select_from(outbox)).scalar()
+
+    response = client.post(
+        "/signup",
+        data={"csrf_token": csrf_of(page), "name": " ", "email": "", "password": "", "role": ""},
+    )
+
+    assert response.status_code == 422
+    text = html.unescape(response.get_data(as_text=True))
+    for field, message in (
+        ("name", "Enter your name."),
+        ("email", "Enter your e-mail address."),
+        ("password", "Choose a password of 15 to 128 characters."),
+    ):
+        assert f'<p class="error" id="{field}-error1">{message}</p>' in text
+    assert "Choose Backer or Creator." in text
+    with stack.apps["pledges"].extensions["fundtrail"].engine.connect() as connection:
+        after = connection.execute(sa.select(sa.func.count()).select_from(outbox)).scalar()
+    assert after == before
