@@ -12,10 +12,9 @@ from werkzeug.wrappers import Response
 
 from services.site import campaign_page, context
 from services.site.campaign_page import Retry, signed_in
-from services.site.clients import ApiError
 from services.site.comments import comments
 from services.site.display import money
-from services.site.forms import AmountError, FormState, to_minor_units
+from services.site.forms import AmountError, FormState, send, to_minor_units
 
 backing = flask.Blueprint("backing", __name__)
 # Comments under updates are part of backing a campaign too, registered with it.
@@ -47,14 +46,6 @@ def _back_to_pledge(campaign_id: uuid.UUID) -> Response:
     )
 
 
-def _refused(exc: ApiError) -> int:
-    """The status of the page showing a refusal: a conflict with the campaign's state stays
-    409 (live no longer, tier sold out); anything else is a bad value (422)."""
-    if exc.status in (401, 403, 404):
-        raise exc  # the app's pages for these: sign in again, not allowed, not found
-    return 409 if exc.status == 409 else 422
-
-
 @backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/change")
 def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     visitor = signed_in(campaign_id, "Sign in as a backer to change your pledge.")
@@ -68,37 +59,39 @@ def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
         form.add("amount", str(exc))
     if campaign.get("tiers"):
         body["tier_id"] = form.values["tier_id"] or None  # "No tier" drops it
-    status = 422
     if form.ok:
-        try:
-            changed = context.services().pledges.request(
-                "PATCH", f"/api/v1/pledges/{pledge_id}", json=body, token=visitor.token
-            )
-        except ApiError as exc:
-            status = _refused(exc)
-            form.add_api_errors(exc.errors, _FIELDS, exc.detail or "The change was refused.")
-        else:
-            now = changed.json()
+        now = send(
+            form,
+            lambda: context.services().pledges.patch_json(
+                f"/api/v1/pledges/{pledge_id}", body, token=visitor.token
+            ),
+            fields=_FIELDS,
+            fallback="The change was refused.",
+        )
+        if now is not None:
             flask.flash(f"Your pledge is now {money(now.get('amount'), now.get('currency'))}.")
             return _back_to_pledge(campaign_id)
+    # A conflict with the campaign's state stays 409 (live no longer, tier sold out).
     retry = Retry("change", str(pledge["id"]), form)
-    return campaign_page.render(campaign_id, campaign=campaign, retry=retry), status
+    return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status
 
 
 @backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/cancel")
 def cancel_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     visitor = signed_in(campaign_id, "Sign in as a backer to cancel your pledge.")
     pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
-    try:
-        context.services().pledges.post_json(
+    form = FormState()
+    cancelled = send(
+        form,
+        lambda: context.services().pledges.post_json(
             f"/api/v1/pledges/{pledge_id}/cancel", None, token=visitor.token
-        )
-    except ApiError as exc:
-        status = _refused(exc)
-        form = FormState()
-        form.add("_form", exc.detail or "The pledge could not be cancelled.")
+        ),
+        fields=(),
+        fallback="The pledge could not be cancelled.",
+    )
+    if cancelled is None:
         retry = Retry("cancel", str(pledge["id"]), form)
-        return campaign_page.render(campaign_id, campaign=campaign, retry=retry), status
+        return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status
     amount = money(pledge.get("amount"), pledge.get("currency"))
     flask.flash(f"Your pledge of {amount} is cancelled.")
     return _back_to_pledge(campaign_id)

@@ -124,6 +124,9 @@ class ServiceClient:
     def post_json(self, path: str, body: Any, **kwargs: Any) -> Any:
         return self.request("POST", path, json=body, **kwargs).json()
 
+    def patch_json(self, path: str, body: Any, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, json=body, **kwargs).json()
+
 
 def _problem(response: requests.Response) -> dict[str, Any]:
     try:

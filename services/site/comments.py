@@ -11,8 +11,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from services.site import campaign_page, context
 from services.site.campaign_page import Retry, signed_in
-from services.site.clients import ApiError
-from services.site.forms import FormState
+from services.site.forms import FormState, send
 
 comments = flask.Blueprint("comments", __name__)
 
@@ -32,42 +31,37 @@ def _check_update(campaign_id: uuid.UUID, update_id: uuid.UUID, token: str) -> N
         raise NotFound()
 
 
-def _refused(exc: ApiError) -> int:
-    if exc.status in (401, 403, 404):
-        raise exc  # the app's pages: sign in again, not allowed, not found
-    return exc.status if exc.status in (409, 429) else 422
-
-
 @comments.post("/campaigns/<uuid:campaign_id>/updates/<uuid:update_id>/comments")
 def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
     visitor = signed_in(campaign_id, "Sign in to join the discussion.")
     form = _typed("body")
     if not form.values["body"].strip():
         form.add("body", "Write your comment first.")
-    status = 422
     if form.ok:
         _check_update(campaign_id, update_id, visitor.token)
-        try:
-            context.services().updates.post_json(
+        posted = send(
+            form,
+            lambda: context.services().updates.post_json(
                 f"/api/v1/updates/{update_id}/comments",
                 {"body": form.values["body"]},
                 token=visitor.token,
-            )
-        except ApiError as exc:
-            status = _refused(exc)
-            if status == 429:
-                # The service's detail says how long to wait ("try again in 42 seconds").
-                form.add("body", f"You are commenting too often. {exc.detail}".strip())
-            else:
-                form.add_api_errors(exc.errors, {"body"}, exc.detail or "It was not posted.")
-        else:
+            ),
+            fields={"body"},
+            fallback="It was not posted.",
+        )
+        if posted is not None:
             flask.flash("Your comment is posted.")
             anchor = f"update-{update_id}"
             return flask.redirect(
                 flask.url_for("pages.campaign", campaign_id=campaign_id, _anchor=anchor)
             )
+        if form.status == 429:
+            # The service's detail says how long to wait ("try again in 42 seconds"): said
+            # next to the comment, which is kept for then.
+            wait = " ".join(form.errors.pop("_form", []))
+            form.add("body", f"You are commenting too often. {wait}".strip())
     retry = Retry("comment", str(update_id), form)
-    return campaign_page.render(campaign_id, retry=retry), status
+    return campaign_page.render(campaign_id, retry=retry), form.status
 
 
 @comments.post("/campaigns/<uuid:campaign_id>/comments/<uuid:comment_id>/hide")
@@ -82,18 +76,18 @@ def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
     form = _typed("reason")
     if not form.values["reason"].strip():
         form.add("reason", "Say why it is hidden: backers will read the reason.")
-    status = 422
     if form.ok:
-        try:
-            context.services().updates.post_json(
+        hidden = send(
+            form,
+            lambda: context.services().updates.post_json(
                 f"/api/v1/comments/{comment_id}/hide",
                 {"reason": form.values["reason"]},
                 token=visitor.token,
-            )
-        except ApiError as exc:
-            status = _refused(exc)
-            form.add_api_errors(exc.errors, {"reason"}, exc.detail or "It was not hidden.")
-        else:
+            ),
+            fields={"reason"},
+            fallback="It was not hidden.",
+        )
+        if hidden is not None:
             flask.flash("The comment is hidden; its thread shows your reason instead.")
             return flask.redirect(
                 flask.url_for(
@@ -101,4 +95,4 @@ def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
                 )
             )
     retry = Retry("hide", str(comment_id), form)
-    return campaign_page.render(campaign_id, campaign=campaign, retry=retry), status
+    return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status

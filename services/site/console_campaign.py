@@ -15,7 +15,7 @@ from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.console import requested_offset
 from services.site.display import money
-from services.site.forms import AmountError, FormState, to_minor_units
+from services.site.forms import AmountError, FormState, send, to_minor_units
 
 console_campaign = flask.Blueprint("console_campaign", __name__)
 
@@ -54,30 +54,29 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     if not body["reason"]:
         form.add("reason", "Give the reason for this refund.")
     if form.ok:
-        try:
-            done = pledges.post_json(
+        done = send(
+            form,
+            lambda: pledges.post_json(
                 f"/api/v1/pledges/{pledge_id}/refund", body, token=visitor.token
-            )
-        except ApiError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            errors = exc.errors
-            if exc.status == 409 and "amount" in errors:
-                # The API counts in minor units; people read the currency's units.
-                amount = int(pledge.get("amount") or 0)
-                left = amount - int(pledge.get("refunded_amount") or 0)
-                errors["amount"] = [
-                    f"Only {money(left, currency)} of the {money(amount, currency)} collected "
-                    "is left to refund."
-                ]
-            # 409 (not collected, more than is left) and 422 land next to the fields.
-            form.add_api_errors(errors, set(_REFUND_FIELDS), exc.detail or "Not refunded.")
-        else:
+            ),
+            fields=_REFUND_FIELDS,
+            fallback="Not refunded.",
+        )
+        if done is not None:
             returned = int(done.get("refunded_amount") or 0) - int(
                 pledge.get("refunded_amount") or 0
             )
             flask.flash(f"Refunded {money(returned, currency)}; the ledger records it shortly.")
             return flask.redirect(back)
+        if form.status == 409 and "amount" in form.errors:
+            # More than is left: the API counts in minor units; people read the currency's.
+            amount = int(pledge.get("amount") or 0)
+            left = amount - int(pledge.get("refunded_amount") or 0)
+            form.errors["amount"] = [
+                f"Only {money(left, currency)} of the {money(amount, currency)} collected "
+                "is left to refund."
+            ]
+    # 409 (not collected, more than is left) and 422 land next to the fields, on a 422 page.
     return _page(visitor, shown, refund_forms={str(pledge_id): form}), 422
 
 

@@ -12,7 +12,7 @@ from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.console_money import typed_form
-from services.site.forms import FormState
+from services.site.forms import FormState, send
 
 console_expenses = flask.Blueprint("console_expenses", __name__)
 
@@ -130,17 +130,18 @@ def reverse(campaign_id: uuid.UUID, seq: int) -> Any:
     back = flask.url_for("console_expenses.expenses", campaign_id=campaign_id)
     visitor, campaign = creators_campaign(campaign_id, back_to=back)
     form = typed_form({"reason"})
-    try:
-        reversal = context.services().ledger.post_json(
+    reversal = send(
+        form,
+        lambda: context.services().ledger.post_json(
             f"/api/v1/campaigns/{campaign_id}/entries/{seq}/reverse",
             {"reason": form.values["reason"]},
             token=visitor.token,
-        )
-    except ApiError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        form.add_api_errors(exc.errors, {"reason"}, exc.detail or "The ledger refused it.")
+        ),
+        fields={"reason"},
+        fallback="The ledger refused it.",
+    )
+    if reversal is None:
         # 409: not an expense, or reversed already; anything else is the reason's fault.
-        return _page(campaign, {"seq": seq, "form": form}, 409 if exc.status == 409 else 422)
+        return _page(campaign, {"seq": seq, "form": form}, form.status)
     flask.flash(f"Entry {seq} is reversed by entry {reversal.get('seq')}.")
     return flask.redirect(back)

@@ -12,7 +12,7 @@ from werkzeug.exceptions import Forbidden
 from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
-from services.site.forms import AmountError, FormState, to_minor_units
+from services.site.forms import AmountError, FormState, send, to_minor_units
 from services.site.pages import _money_trail
 
 console_money = flask.Blueprint("console_money", __name__)
@@ -66,16 +66,16 @@ def wants_preview() -> bool:
 def preview(form: FormState, token: str) -> str | None:
     """The typed body as the updates service would publish it, or None with its refusal next to
     the body. The service renders and sanitises it: the site never turns Markdown into HTML."""
-    try:
-        shown = context.services().updates.post_json(
+    shown = send(
+        form,
+        lambda: context.services().updates.post_json(
             "/api/v1/previews", {"body": form.values["body"]}, token=token
-        )
-    except ApiError as exc:
-        if exc.status == 401:
-            raise
-        form.add_api_errors(exc.errors, {"body"}, exc.detail or "It could not be previewed.")
-        return None
-    return str(shown.get("body_html", ""))
+        ),
+        fields={"body"},
+        fallback="It could not be previewed.",
+        error_pages={401},
+    )
+    return None if shown is None else str(shown.get("body_html", ""))
 
 
 @console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
@@ -105,19 +105,19 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
         # The upload's own stream (spooled to disk by Werkzeug when large) goes on to the
         # ledger as it is read: the site never holds a whole receipt in memory.
         receipt = (upload.filename, upload.stream, upload.mimetype or "application/octet-stream")
-        try:
-            context.services().ledger.post_multipart(
+        logged = send(
+            form,
+            lambda: context.services().ledger.post_multipart(
                 f"/api/v1/campaigns/{campaign_id}/expenses",
                 body,
                 {"receipt": receipt},
                 token=visitor.token,
-            )
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            known = _EXPENSE_FIELDS | {"currency"}
-            form.add_api_errors(exc.errors, known, exc.detail or "The ledger refused it.")
-        else:
+            ),
+            fields=_EXPENSE_FIELDS | {"currency"},
+            fallback="The ledger refused it.",
+            error_pages={401},
+        )
+        if logged is not None:
             flask.flash("The expense is logged in the ledger.")
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     page = flask.render_template("expense_new.html", campaign=campaign, form=form)
@@ -140,17 +140,18 @@ def new_update(campaign_id: uuid.UUID) -> Any:
         )
         return page, 200 if form.ok else 422
     if form.ok:
-        try:
-            context.services().updates.post_json(
+        published = send(
+            form,
+            lambda: context.services().updates.post_json(
                 f"/api/v1/campaigns/{campaign_id}/updates",
                 {name: form.values[name] for name in ("title", "body", "visibility")},
                 token=visitor.token,
-            )
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            form.add_api_errors(exc.errors, _UPDATE_FIELDS, exc.detail or "It was not published.")
-        else:
+            ),
+            fields=_UPDATE_FIELDS,
+            fallback="It was not published.",
+            error_pages={401},
+        )
+        if published is not None:
             flask.flash("Your update is published.")
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     return flask.render_template("update_new.html", campaign=campaign, form=form), 422

@@ -12,7 +12,7 @@ from services.site import context
 from services.site.access import NotYourCampaign, creators_campaign, signed_in
 from services.site.clients import ApiError
 from services.site.console_money import UPDATE_FORM_MAX, preview, typed_form, wants_preview
-from services.site.forms import FormState
+from services.site.forms import FormState, send
 
 console_updates = flask.Blueprint("console_updates", __name__)
 
@@ -106,25 +106,18 @@ def edit_update(update_id: uuid.UUID) -> Any:
     shown = None
     if wants_preview():
         shown = preview(form, visitor.token)
-        status = 200 if form.ok else 422
     else:
-        try:
-            saved = (
-                context.services()
-                .updates.request(
-                    "PATCH",
-                    f"/api/v1/updates/{update_id}",
-                    json={"title": form.values["title"], "body": form.values["body"]},
-                    token=visitor.token,
-                )
-                .json()
-            )
-        except ApiError as exc:
-            if exc.status in (401, 403, 404):
-                raise
-            form.add_api_errors(exc.errors, _EDIT_FIELDS, exc.detail or "It was not saved.")
-            status = 409 if exc.status == 409 else 422
-        else:
+        saved = send(
+            form,
+            lambda: context.services().updates.patch_json(
+                f"/api/v1/updates/{update_id}",
+                {"title": form.values["title"], "body": form.values["body"]},
+                token=visitor.token,
+            ),
+            fields=_EDIT_FIELDS,
+            fallback="It was not saved.",
+        )
+        if saved is not None:
             if saved.get("revision_count") == update.get("revision_count"):
                 flask.flash("Nothing was changed, so no new revision was made.")
             else:
@@ -135,7 +128,7 @@ def edit_update(update_id: uuid.UUID) -> Any:
     page = flask.render_template(
         "update_edit.html", campaign=campaign, update=update, form=form, preview_html=shown
     )
-    return page, status
+    return page, 200 if form.ok else form.status
 
 
 @console_updates.post("/console/updates/<uuid:update_id>/retract")
@@ -144,19 +137,19 @@ def retract_update(update_id: uuid.UUID) -> Any:
     # update is read with a creator's token: the console's home stands in before signing in.
     visitor, campaign, _ = _own_update(update_id, back_to=flask.url_for("console.home"))
     form = typed_form({"reason"})
-    try:
-        context.services().updates.post_json(
+    retracted = send(
+        form,
+        lambda: context.services().updates.post_json(
             f"/api/v1/updates/{update_id}/retract",
             {"reason": form.values["reason"]},
             token=visitor.token,
-        )
-    except ApiError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        form.add_api_errors(exc.errors, {"reason"}, exc.detail or "It was not retracted.")
+        ),
+        fields={"reason"},
+        fallback="It was not retracted.",
+    )
+    if retracted is None:
         # 409: automatic, or retracted already; anything else is the reason's fault.
-        failed = {"id": str(update_id), "form": form}
-        return _list_page(campaign, failed, 409 if exc.status == 409 else 422)
+        return _list_page(campaign, {"id": str(update_id), "form": form}, form.status)
     flask.flash("The update is retracted: a notice with your reason stands in its place.")
     return flask.redirect(flask.url_for("console_updates.updates", campaign_id=campaign["id"]))
 

@@ -1,14 +1,20 @@
-"""What people type, turned into what the APIs take: amounts in minor units, field errors."""
+"""What people type, turned into what the APIs take: amounts in minor units, field errors, and
+a form sent to a service with its refusal shown next to the fields."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 
+from services.site.clients import ApiError
 from services.site.locales import visitor_locale
 from shared.money import MAX_AMOUNT, currency_exponent
+
+T = TypeVar("T")
 
 #: What an amount may contain before the locale reads it: digits, separators, spaces.
 _AMOUNT_CHARACTERS = re.compile(r"[\d.,'\s\u00a0\u202f\u2019]+")
@@ -72,6 +78,8 @@ class FormState:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
+    #: The status of the page showing the form again (see `send`).
+    status: int = 422
 
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -96,3 +104,29 @@ class FormState:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def send(
+    form: FormState,
+    call: Callable[[], T],
+    *,
+    fields: Collection[str],
+    fallback: str,
+    error_pages: Collection[int] = (401, 403, 404),
+) -> T | None:
+    """The service's answer to `call` (which sends `form`), or None when the service refused it:
+    its errors are then next to the form's `fields` (`fallback` when it gave no reason), and
+    `form.status` is the service's 409 (a conflict with how things stand: sold out, no longer
+    live) or 429 (too often) as it said, else 422 (a bad value).
+
+    Refusals in `error_pages` go on to the app's pages for them (401: sign in again, 403: not
+    allowed, 404: not found); a route whose form shows one of them itself leaves it out. The
+    answer itself must not be None (the APIs answer these calls with a document)."""
+    try:
+        return call()
+    except ApiError as exc:
+        if exc.status in error_pages:
+            raise
+        form.status = exc.status if exc.status in (409, 429) else 422
+        form.add_api_errors(exc.errors, set(fields), exc.detail or fallback)
+        return None

@@ -9,9 +9,8 @@ import flask
 from werkzeug.exceptions import NotFound
 
 from services.site import campaign_page, context
-from services.site.clients import ApiError
 from services.site.display import money
-from services.site.forms import AmountError, FormState, to_minor_units
+from services.site.forms import AmountError, FormState, send, to_minor_units
 from shared.web.fields import MAX_LOG_POSITION
 
 pages = flask.Blueprint("pages", __name__)
@@ -72,18 +71,19 @@ def pledge(campaign_id: uuid.UUID) -> Any:
     if form.ok:
         # One key per form shown: sending the same form twice pledges once.
         key = flask.request.form.get("idempotency_key", "")[:128] or str(uuid.uuid4())
-        try:
-            made = pledges.post_json(
+        made = send(
+            form,
+            lambda: pledges.post_json(
                 f"/api/v1/campaigns/{campaign_id}/pledges",
                 body,
                 token=visitor.token,
                 headers={"Idempotency-Key": key},
-            )
-        except ApiError as exc:
-            if exc.status == 401:
-                raise
-            form.add_api_errors(exc.errors, {"amount", "tier_id"}, exc.detail)
-        else:
+            ),
+            fields={"amount", "tier_id"},
+            fallback="The pledge was not recorded.",
+            error_pages={401},
+        )
+        if made is not None:
             flask.flash(f"Thank you! Your pledge of {_money(made, found)} is recorded.")
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     return campaign_page.render(campaign_id, form=form, campaign=found), 422
