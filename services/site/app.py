@@ -76,6 +76,7 @@ def create_app(
 
     app.before_request(lambda: check_request(settings.public_url))
     app.after_request(add_security_headers)
+    app.after_request(_pass_on_retry_after)
     app.register_blueprint(pages)
     app.register_blueprint(accounts)
     app.register_blueprint(account_links)
@@ -92,6 +93,15 @@ def create_app(
 def error_page(status: int, message: str = "") -> tuple[str, int]:
     title = _ERROR_TITLES.get(status, "Something went wrong")
     return flask.render_template("error.html", title=title, message=message, status=status), status
+
+
+def _pass_on_retry_after(response: flask.Response) -> flask.Response:
+    """A page that answers 429 because a service did says when to try again, as the service did
+    (set by the client in `flask.g`)."""
+    retry_after = flask.g.get("retry_after")
+    if response.status_code == 429 and retry_after and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = retry_after
+    return response
 
 
 def _register_error_pages(app: flask.Flask) -> None:

@@ -98,6 +98,9 @@ class ServiceClient:
         if response.status_code >= 500:
             log.warning("site.service_failed", service=self.name, status=response.status_code)
             raise ServiceUnavailable(self.name)
+        if response.status_code == 429 and flask.has_request_context():
+            # The service said when to try again: the site's own 429 page passes it on.
+            flask.g.retry_after = response.headers.get("Retry-After")
         if response.status_code >= 400:
             raise ApiError(response.status_code, _problem(response))
         return response

@@ -114,7 +114,7 @@ def test_the_creator_hides_a_comment_and_its_reason_shows_instead(stack: Stack) 
     comment_id = _comment_by_api(stack, talk, "Buy cheap watches at spam.example")
     client = stack.site_client(talk.creator)
     page = client.get(talk.page).get_data(as_text=True)
-    assert f'<label for="reason-{comment_id}">Reason</label>' in page
+    assert f'<label for="reason-{comment_id}">Reason<span class="visually-hidden"> ' in page
     assert 'class="secondary">Hide</button>' in page
     # Backers get no hide button.
     assert "Hide</button>" not in stack.site_client(talk.backer).get(talk.page).get_data(
@@ -209,6 +209,9 @@ def test_the_rate_limit_is_a_form_error_with_the_text_kept(stack: Stack) -> None
     )
 
     assert response.status_code == 429
+    # The updates service's Retry-After reaches the browser, as the page's own words say.
+    retry_after = response.headers.get("Retry-After", "")
+    assert retry_after.isdigit() and 0 < int(retry_after) <= 60
     text = response.get_data(as_text=True)
     error = re.search(
         rf'<p class="error" id="comment-body-{talk.update_id}-error1">([^<]*)</p>', text

@@ -98,8 +98,10 @@ def test_the_page_shows_a_collected_campaigns_figures_actions_and_pledges(stack:
     assert ">Edit</a>" not in text and ">Launch</button>" not in text
     assert ">Cancel</button>" not in text  # the deadline has passed
     assert '<th scope="row">Ada</th>' in text and "ada@example.org" not in text
-    assert f'<label for="refund-{pledge_id}-amount">Refund amount</label>' in text
-    assert f'<label for="refund-{pledge_id}-reason">Reason</label>' in text
+    # Each row's fields name the pledge for screen readers: the table repeats them per row.
+    context = '<span class="visually-hidden"> for the refund of '
+    assert f'<label for="refund-{pledge_id}-amount">Refund amount{context}' in text
+    assert f'<label for="refund-{pledge_id}-reason">Reason{context}' in text
     assert "leave blank to refund all that is left (€100.00)" in text
     assert '<button type="submit">Refund</button>' in text
 

@@ -83,7 +83,7 @@ def test_the_creator_reverses_an_expense_and_the_spent_figure_drops(stack: Stack
         f'<th scope="row" id="entry-{seq}">{seq}</th>' in text
         and "Oak staves (Cooper & Sons)" in text
     )
-    assert f'<label for="entry-{seq}-reason">Reason</label>' in text
+    assert f'<label for="entry-{seq}-reason">Reason<span class="visually-hidden"> ' in text
     assert f'action="{path}/{seq}/reverse"' in text
     assert f'<button type="submit" aria-describedby="entry-{seq}">Reverse</button>' in text
 
@@ -242,7 +242,8 @@ def test_the_creator_retracts_an_update_and_its_notice_shows(stack: Stack) -> No
     listing = _text(client.get(path))
     retract_path = f"/console/updates/{update['id']}/retract"
     assert f'action="{retract_path}"' in listing
-    assert f'<label for="update-{update["id"]}-reason">Reason</label>' in listing
+    label = f'<label for="update-{update["id"]}-reason">Reason<span class="visually-hidden">'
+    assert label in listing
     heading = f"update-{update['id']}-heading"
     assert f'<button type="submit" aria-describedby="{heading}">Retract</button>' in listing
     token = csrf_of(listing)

@@ -179,6 +179,31 @@ def test_sign_in_with_a_wrong_password_keeps_the_address_and_says_why(stack: Sta
     assert "Signed in as bo@example.org (creator)" in right.get_data(as_text=True)
 
 
+def test_repeated_wrong_sign_ins_are_slowed_down_with_the_services_retry_after(
+    stack: Stack,
+) -> None:
+    stack.pledges.post(
+        "/api/v1/signup",
+        json={"name": "Di", "email": "di@example.org", "password": PASSWORD, "role": "backer"},
+    )
+    client = stack.site_client()
+    csrf = csrf_of(client.get("/login").get_data(as_text=True))
+    wrong = {"csrf_token": csrf, "email": "di@example.org", "password": "guess" * 4}
+
+    answers = [client.post("/login", data=wrong) for _ in range(6)]
+
+    assert [a.status_code for a in answers] == [422] * 5 + [429]
+    refused = answers[-1]
+    assert "Too many attempts. Please wait a few minutes and try again." in refused.get_data(
+        as_text=True
+    )
+    retry_after = refused.headers.get("Retry-After", "")
+    assert retry_after.isdigit() and 0 < int(retry_after) <= 15 * 60
+    # Even the right password waits now: the limit is per account, not per guess.
+    right = client.post("/login", data={**wrong, "password": PASSWORD})
+    assert right.status_code == 429
+
+
 def test_sign_up_errors_from_the_api_sit_next_to_their_fields(stack: Stack) -> None:
     client = stack.site_client()
     page = client.get("/signup").get_data(as_text=True)
