@@ -50,7 +50,7 @@ def render(
     token = None if visitor is None else visitor.token
     if campaign is None:
         campaign = services.pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=token)
-    updates = _updates(campaign_id, token)
+    updates = campaign_updates(campaign_id, token)
 
     def form_for(kind: str, target: object, **defaults: object) -> FormState:
         """The form shown again if it is this one; else a fresh one holding `defaults`."""
@@ -79,18 +79,14 @@ def pledges_open(campaign: dict[str, Any]) -> bool:
     return campaign.get("status") == "live" and isinstance(left, int) and left > 0
 
 
-def _updates(campaign_id: uuid.UUID, token: str | None) -> list[dict[str, Any]]:
-    try:
-        found: list[dict[str, Any]] = (
-            context.services()
-            .updates.get_json(f"/api/v1/campaigns/{campaign_id}/updates", token=token)
-            .get("updates", [])
-        )
-    except ApiError as exc:
-        if exc.status != 404:  # the updates service has not heard of it yet
-            raise
-        return []
-    return found
+def campaign_updates(campaign_id: object, token: str | None) -> list[dict[str, Any]]:
+    """The campaign's updates as `token`'s holder may see them; none until the updates service
+    hears of the campaign."""
+    found = context.services().updates.get_json_if_found(
+        f"/api/v1/campaigns/{campaign_id}/updates", token=token
+    )
+    updates: list[dict[str, Any]] = [] if found is None else found.get("updates", [])
+    return updates
 
 
 def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:

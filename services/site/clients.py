@@ -124,6 +124,16 @@ class ServiceClient:
     def get_json(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()
 
+    def get_json_if_found(self, path: str, **kwargs: Any) -> Any | None:
+        """`get_json`, or None when the service answers 404: it has not heard of the thing yet
+        (events reach each service in its own time), which a page shows as "nothing yet"."""
+        try:
+            return self.get_json(path, **kwargs)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            return None
+
     def post_json(self, path: str, body: Any, **kwargs: Any) -> Any:
         return self.request("POST", path, json=body, **kwargs).json()
 

@@ -133,11 +133,8 @@ def my_pledges() -> Any:
     for pledge in found:
         campaign_id = str(pledge.get("campaign_id"))
         if campaign_id not in titles:
-            try:
-                campaign = pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=visitor.token)
-                titles[campaign_id] = campaign.get("title")
-            except ApiError as exc:
-                if exc.status != 404:
-                    raise
-                titles[campaign_id] = None
+            campaign = pledges.get_json_if_found(
+                f"/api/v1/campaigns/{campaign_id}", token=visitor.token
+            )
+            titles[campaign_id] = None if campaign is None else campaign.get("title")
     return flask.render_template("my_pledges.html", pledges=found, titles=titles)

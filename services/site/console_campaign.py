@@ -143,7 +143,9 @@ def _page(
             )
             .get("pledges", [])
         )
-        balance = _balance(shown)
+        balance = context.services().ledger.get_json_if_found(
+            f"/api/v1/campaigns/{shown.get('id')}/balance"
+        )
     return flask.render_template(
         "console_campaign.html",
         campaign=shown,
@@ -156,16 +158,3 @@ def _page(
         page_size=PLEDGES_PAGE,
         more=len(pledges) == PLEDGES_PAGE,
     )
-
-
-def _balance(shown: dict[str, Any]) -> dict[str, Any] | None:
-    """The ledger's figures; None until the ledger has heard of the campaign."""
-    try:
-        found: dict[str, Any] = context.services().ledger.get_json(
-            f"/api/v1/campaigns/{shown.get('id')}/balance"
-        )
-    except ApiError as exc:
-        if exc.status != 404:
-            raise
-        return None
-    return found

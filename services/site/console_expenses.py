@@ -99,12 +99,9 @@ def _page(
         # No form of that entry is on the page any more: its errors go above the table.
         form: FormState = failed["form"]
         form.errors = {"_form": [m for messages in form.errors.values() for m in messages]}
-    try:
-        balance = context.services().ledger.get_json(f"/api/v1/campaigns/{campaign_id}/balance")
-    except ApiError as exc:
-        if exc.status != 404:
-            raise
-        balance = None
+    balance = context.services().ledger.get_json_if_found(
+        f"/api/v1/campaigns/{campaign_id}/balance"
+    )
     page = flask.render_template(
         "console_expenses.html",
         campaign=campaign,

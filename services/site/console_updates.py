@@ -10,7 +10,7 @@ import flask
 
 from services.site import context
 from services.site.access import NotYourCampaign, creators_campaign, signed_in
-from services.site.clients import ApiError
+from services.site.campaign_page import campaign_updates
 from services.site.console_money import UPDATE_FORM_MAX, preview, typed_form, wants_preview
 from services.site.forms import FormState, send
 
@@ -61,20 +61,7 @@ def _not_changeable(update: dict[str, Any]) -> tuple[str, int]:
 def _list_page(
     campaign: dict[str, Any], failed: dict[str, Any] | None = None, status: int = 200
 ) -> tuple[str, int]:
-    visitor = context.visitor()
-    try:
-        listed = (
-            context.services()
-            .updates.get_json(
-                f"/api/v1/campaigns/{campaign.get('id')}/updates",
-                token=None if visitor is None else visitor.token,
-            )
-            .get("updates", [])
-        )
-    except ApiError as exc:
-        if exc.status != 404:  # the updates service has not heard of the campaign yet
-            raise
-        listed = []
+    listed = campaign_updates(campaign.get("id"), context.token())
     standing = {str(u.get("id")) for u in listed if changeable(u)}
     if failed is not None and failed["id"] not in standing:
         # No form of that update is on the page any more: its errors go above the list.

@@ -5,6 +5,7 @@ editing a draft, and every refusal: bad input, someone else's campaign, no CSRF 
 from __future__ import annotations
 
 import html
+import io
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 
 from services.pledges import commands, handlers
 from tests.factories import bearer
+from tests.integration.ledger.ledger_support import pdf_bytes
 from tests.integration.pledges.helpers import snapshot
 from tests.integration.site.site_support import Stack, csrf_of
 
@@ -183,6 +185,42 @@ def test_a_partial_then_a_full_refund_reach_the_pledge_and_the_ledger(stack: Sta
     text = _page_of(client, campaign_id)
     assert "Refunded €74.50" in text
     assert f'id="refund-{pledge_id}-amount"' not in text  # nothing left to refund
+
+
+def test_a_refund_after_spending_shows_the_shortfall_as_the_public_page_does(
+    stack: Stack,
+) -> None:
+    campaign_id, pledge_id, creator, client = _collected(stack)
+    spent = (
+        stack.apps["ledger"]
+        .test_client()
+        .post(
+            f"/api/v1/campaigns/{campaign_id}/expenses",
+            data={
+                "amount": "2000",
+                "currency": "EUR",
+                "category": "Bottles",
+                "description": "Green glass",
+                "vendor": "Glassworks",
+                "incurred_on": "2026-01-15",
+                "receipt": (io.BytesIO(pdf_bytes()), "bottles.pdf"),
+            },
+            headers=bearer(creator),
+            content_type="multipart/form-data",
+        )
+    )
+    assert spent.status_code == 201, spent.get_json()
+
+    refunded = _refund(client, campaign_id, pledge_id, amount="", reason="Cancelled")
+
+    assert refunded.status_code == 302
+    stack.relay()
+    assert stack.balance(campaign_id)["shortfall"] == 2_000
+    # The console's figures are the public page's: one template, shortfall included.
+    console = _page_of(client, campaign_id)
+    public = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    for text in (console, public):
+        assert "<dt>Shortfall</dt><dd>€20.00</dd>" in html.unescape(text)
 
 
 def test_a_refund_without_a_reason_is_refused_next_to_the_field(stack: Stack) -> None:
