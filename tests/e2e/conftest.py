@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,9 +32,11 @@ class Fundtrail:
         return self.apps[service].test_client()
 
     def start_worker(self, service: str) -> None:
+        dependencies = bootstrap(service, self.settings[service])
+        start_at_the_end(self.kafka, dependencies.settings.consumer_group, dependencies.spec.topics)
         thread = threading.Thread(
             target=run_worker,
-            args=(bootstrap(service, self.settings[service]), self.stop),
+            args=(dependencies, self.stop),
             name=f"{service}-worker",
             daemon=True,
         )
@@ -47,6 +49,30 @@ class Fundtrail:
             thread.join(30)
         for app in self.apps.values():
             app.extensions["fundtrail"].engine.dispose()
+
+
+def start_at_the_end(kafka: str, group: str, topics: Iterable[str]) -> None:
+    """Commit `group`'s offsets at the current end of `topics`, so a worker started next reads
+    only what is published from now on.
+
+    The topics are the contract's, shared by every test of the run (and by every pytest-xdist
+    worker): a new group would otherwise start at the earliest offset and first work through
+    all that other tests published, which grows with the run and made waits time out.
+    """
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    consumer = KafkaConsumer(bootstrap_servers=kafka.split(","), group_id=group)
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in consumer.partitions_for_topic(topic) or ()
+        ]
+        ends = consumer.end_offsets(partitions)
+        consumer.commit({tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()})
+    finally:
+        consumer.close()
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 45.0, interval: float = 0.2) -> T:
