@@ -7,6 +7,7 @@ from typing import Any
 
 import flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.site import display
 from services.site.access import SignInRequired, this_page
@@ -49,6 +50,10 @@ def create_app(
     configure_logging(settings.log_format)
 
     app = flask.Flask(__name__)
+    if settings.trusted_proxy_hops:
+        # Only the hops we run append to X-Forwarded-For; what a visitor writes there is not
+        # believed, so the address passed on to the services (clients.py) is the visitor's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="fundtrail_session",

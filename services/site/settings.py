@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from environs import Env
+from marshmallow.validate import Range
 
 PORT = 8000
 #: The WSGI app for gunicorn, as `module:callable()` (like `ServiceSpec.app_factory`).
@@ -36,6 +37,9 @@ class SiteSettings:
     timeout: float = 5.0
     #: `console` or `json` logs.
     log_format: str = "console"
+    #: How many proxies in front of the site append to `X-Forwarded-For`: the client address
+    #: is the one the outermost of them saw. 0 (no proxy): a visitor's own header is ignored.
+    trusted_proxy_hops: int = 0
 
     @property
     def secure_cookies(self) -> bool:
@@ -55,6 +59,7 @@ class SiteSettings:
                 ledger_public_url=env.str("LEDGER_PUBLIC_URL", ledger_url).rstrip("/"),
                 public_url=env.str("PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/"),
                 timeout=env.float("TIMEOUT", 5.0),
+                trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 0, validate=Range(min=0)),
             )
             secret_file = env.path("SECRET_KEY_FILE", var_dir.absolute() / "keys" / "site.key")
         values["log_format"] = env.str("FUNDTRAIL_LOG_FORMAT", "console")
