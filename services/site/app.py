@@ -24,6 +24,7 @@ from services.site.context import sign_out, visitor
 from services.site.forms import amount_example
 from services.site.pages import pages
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
+from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from shared.logging import configure_logging, get_logger
 
@@ -66,6 +67,10 @@ def create_app(
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.config.update(test_config)
+    # The session holds the visitor's API token: encrypted, not only signed (sessions.py).
+    app.session_interface = EncryptedSessionInterface(
+        (settings.secret_key, *settings.previous_secret_keys)
+    )
     app.extensions["site.settings"] = settings
     app.extensions["site.services"] = Services.connect(
         settings.pledges_url, settings.ledger_url, settings.updates_url, settings.timeout

@@ -31,7 +31,8 @@ class SiteSettings:
     ledger_public_url: str
     #: Where people reach the site; `https://…` makes the session cookie Secure.
     public_url: str
-    #: Signs the session cookie; made on first run under var/keys/ unless given.
+    #: Encrypts the session cookie; made on first run under var/keys/ unless given. The key file
+    #: may hold more secrets, one a line: the first is this one, the rest `previous_secret_keys`.
     secret_key: bytes
     #: Seconds to wait for a service before showing the "unavailable" page.
     timeout: float = 5.0
@@ -40,6 +41,8 @@ class SiteSettings:
     #: How many proxies in front of the site append to `X-Forwarded-For`: the client address
     #: is the one the outermost of them saw. 0 (no proxy): a visitor's own header is ignored.
     trusted_proxy_hops: int = 0
+    #: Secrets being rotated out: cookies made with them still open until they expire.
+    previous_secret_keys: tuple[bytes, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -65,7 +68,9 @@ class SiteSettings:
         values["log_format"] = env.str("FUNDTRAIL_LOG_FORMAT", "console")
         values.update(overrides)
         if "secret_key" not in values:
-            values["secret_key"] = load_or_create_secret(secret_file)
+            current, *previous = load_or_create_secret(secret_file).split()
+            values["secret_key"] = current
+            values.setdefault("previous_secret_keys", tuple(previous))
         return cls(**values)
 
 
