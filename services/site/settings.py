@@ -5,8 +5,10 @@ Defaults, then `SITE_*` environment variables, then a test's overrides; nothing 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,16 +77,34 @@ class SiteSettings:
 
 
 def load_or_create_secret(path: Path) -> bytes:
-    """The session-signing secret in `path`, created (mode 0600) on first run."""
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # O_EXCL: when two processes start together one writes the secret and the other reads it.
+    """The secrets in `path` (one a line), a new one created (mode 0600) on first run.
+
+    When several processes start together each writes a whole secret to a file of its own and
+    hard-links it to `path`, which only the first link makes: everyone then reads the winner's
+    secret, never a file still being written.
+    """
+    found = _read_secret(path)
+    if found is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp makes the file 0600, readable by this user alone, before the secret is in it.
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(secrets.token_hex(32).encode() + b"\n")
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: theirs
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+        found = _read_secret(path)
+    if not found:
+        raise ValueError(f"the site's secret file {path} is empty: delete it to make a new one")
+    return found
+
+
+def _read_secret(path: Path) -> bytes | None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
         return path.read_bytes().strip()
-    secret = secrets.token_hex(32).encode()
-    with os.fdopen(fd, "wb") as file:
-        file.write(secret + b"\n")
-    return secret
+    except FileNotFoundError:
+        return None
