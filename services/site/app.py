@@ -27,6 +27,7 @@ from services.site.security import CSRF_FIELD, add_security_headers, check_reque
 from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from shared.logging import configure_logging, get_logger
+from shared.web import access_log
 
 log = get_logger(__name__)
 
@@ -72,6 +73,7 @@ def create_app(
         (settings.secret_key, *settings.previous_secret_keys)
     )
     app.extensions["site.settings"] = settings
+    access_log.install(app)
     app.extensions["site.services"] = Services.connect(
         settings.pledges_url, settings.ledger_url, settings.updates_url, settings.timeout
     )
@@ -151,5 +153,5 @@ def _register_error_pages(app: flask.Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
-        log.exception("site.request_failed", path=flask.request.path)
+        log.exception("site.request_failed", path=access_log.loggable_path())
         return error_page(500, "Something went wrong on our side; it has been logged.")
