@@ -1,5 +1,5 @@
 """Sign-up, sign-in and sign-out: the pledges service checks the password, the site keeps the
-token it hands back in a signed, HttpOnly session cookie."""
+token it hands back in an encrypted, HttpOnly session cookie (sessions.py)."""
 
 from __future__ import annotations
 
