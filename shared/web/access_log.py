@@ -9,12 +9,15 @@ secret is replaced once Flask has routed the request.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import flask
 from gunicorn.glogging import Logger
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RoutingException
 
 #: Route arguments that are secrets wherever they appear (`<token>`).
 SECRET_ARGUMENTS = frozenset({"token"})
@@ -26,10 +29,27 @@ REDACTED = "[redacted]"
 def loggable_path() -> str:
     """This request's path, with each secret route argument replaced."""
     path = flask.request.path
-    for name, value in (flask.request.view_args or {}).items():
+    for name, value in _route_arguments().items():
         if name in SECRET_ARGUMENTS and isinstance(value, str) and value:
             path = path.replace(value, REDACTED)
     return path
+
+
+def _route_arguments() -> dict[str, Any]:
+    """The route's arguments; for a path asked with a method it does not take (405, so Flask
+    kept none), the arguments it has under a method it does take."""
+    request = flask.request
+    if request.view_args is not None:
+        return request.view_args
+    refused = request.routing_exception
+    if isinstance(refused, MethodNotAllowed) and refused.valid_methods:
+        adapter = flask.current_app.create_url_adapter(request)
+        with contextlib.suppress(HTTPException, RoutingException):
+            if adapter is not None:
+                method = next(iter(refused.valid_methods))
+                _, arguments = adapter.match(method=method)
+                return dict(arguments)
+    return {}
 
 
 def remember_loggable_path(endpoint: str | None, values: dict[str, Any] | None) -> None:

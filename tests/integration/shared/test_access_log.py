@@ -20,7 +20,7 @@ from gunicorn.config import Config
 from werkzeug.test import EnvironBuilder
 
 from infra.broker import find_free_port
-from shared.web.access_log import AccessLog
+from shared.web.access_log import LOGGED_PATH, AccessLog
 from tests.factories import make_app
 
 TOKEN = "Zm9yLXRoZS1sb2ctdGVzdC1vbmx5LW5vdC1hLXJlYWwtbGluay10b2tlbg"
@@ -117,3 +117,13 @@ def test_a_token_in_a_services_path_is_logged_redacted(tmp_path: Path) -> None:
     assert "POST /api/v1/password-resets/[redacted] HTTP/1.1" in line
     assert '"https://site.example/reset-password" ' in line
     assert TOKEN not in line and "again" not in line
+
+
+def test_a_token_in_a_path_asked_with_the_wrong_method_is_redacted_too(tmp_path: Path) -> None:
+    app = make_app("pledges", f"sqlite:///{tmp_path / 'pledges.db'}", tmp_path)
+    environ = EnvironBuilder(f"/api/v1/password-resets/{TOKEN}", method="GET").get_environ()
+    statuses: list[str] = []
+    b"".join(app(environ, lambda status, headers: statuses.append(status)))
+
+    assert statuses[0].startswith("405")
+    assert environ[LOGGED_PATH] == "/api/v1/password-resets/[redacted]"
