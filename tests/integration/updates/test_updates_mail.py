@@ -334,3 +334,28 @@ def test_a_posted_update_is_mailed_with_hostile_markdown_inert(
         assert hostile not in html.lower(), hostile
     assert "&lt;script&gt;" in html or "alert(1)" not in html
     assert message["Subject"] == "[Board game] Hello there"
+
+
+def test_a_remote_image_is_mailed_as_a_link_so_opening_the_mail_tells_nobody(
+    app: flask.Flask, smtp_inbox: SmtpInbox, tmp_path: Path
+) -> None:
+    campaign = Campaign(app)
+    campaign.backer("ada@example.test")
+    posted = app.test_client().post(
+        f"/api/v1/campaigns/{campaign.id}/updates",
+        json={
+            "title": "Prototype",
+            "body": "See ![the prototype](https://tracker.example/p.gif?u=1)",
+            "visibility": "public",
+        },
+        headers=bearer(issue_token(tmp_path, "creator", campaign.creator_id)),
+    )
+    assert posted.status_code == 201, posted.json
+    hear_back(app, posted.json["id"])
+    sender(app, Clock()).send_batch()
+
+    (message,) = smtp_inbox.messages
+    text, html = (part.get_content() for part in message.iter_parts())
+    assert "<img" not in html.lower()
+    assert '<a href="https://tracker.example/p.gif?u=1"' in html
+    assert "the prototype <https://tracker.example/p.gif?u=1>" in text
