@@ -8,20 +8,20 @@ only until its message is sent (then blanked) and never logged.
 
 from __future__ import annotations
 
-import smtplib
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from services.updates.adapters.mail import addresses
+from services.updates.adapters.mail import LEASE, addresses, claim_due
 from services.updates.adapters.tables import MAIL_TABLES
-from services.updates.mail.transports import TRANSIENT_ERRORS, Mailer
+from services.updates.mail.retries import judge
+from services.updates.mail.transports import Mailer
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.db import is_postgresql
@@ -31,7 +31,6 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 account_mail = MAIL_TABLES["account_mail"]
-LEASE = timedelta(minutes=5)
 #: Where each kind of link points on the site, and what its message says.
 _PAGES = {
     "verify_email": (
@@ -125,50 +124,17 @@ class AccountMailSender:
         return message
 
     def _claim(self, now: datetime) -> list[Any]:
-        due = (
-            sa.select(account_mail.c.token_id)
-            .where(account_mail.c.status == "pending", account_mail.c.next_try_at <= now)
-            .order_by(account_mail.c.next_try_at)
-            .limit(self._settings.mail_batch_size)
-        )
-        with self._engine.begin() as connection:
-            if is_postgresql(connection):
-                due = due.with_for_update(skip_locked=True)
-            ids = list(connection.execute(due).scalars())
-            if not ids:
-                return []
-            connection.execute(
-                account_mail.update()
-                .where(account_mail.c.token_id.in_(ids))
-                .values(attempts=account_mail.c.attempts + 1, next_try_at=now + LEASE)
-            )
-            query = (
-                sa.select(account_mail, addresses.c.email)
-                .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
-                .where(account_mail.c.token_id.in_(ids))
-            )
-            return list(connection.execute(query).mappings().all())
+        limit = self._settings.mail_batch_size
+        return claim_due(self._engine, account_mail, now, limit, now + LEASE, _read)
 
     def _failed(self, row: Any, exc: Exception) -> None:
-        code = getattr(exc, "smtp_code", None)
-        error = type(exc).__name__ + (f" {code}" if code else "")
-        permanent = not isinstance(exc, TRANSIENT_ERRORS) or (code is not None and code >= 500)
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
-            permanent = True
-        if permanent or row["attempts"] >= self._settings.mail_max_attempts:
-            log.error("account_mail.given_up", token_id=str(row["token_id"]), error=error)
-            self._mark(row["token_id"], status="failed", last_error=error)
+        failure = judge(exc, row["attempts"], self._settings, self._clock())
+        if failure.retry_at is None:
+            log.error("account_mail.given_up", token_id=str(row["token_id"]), error=failure.error)
+            self._mark(row["token_id"], status="failed", last_error=failure.error)
             return
-        wait = min(
-            self._settings.mail_retry_base * 2 ** (row["attempts"] - 1),
-            self._settings.mail_retry_max,
-        )
-        log.warning("account_mail.retry", token_id=str(row["token_id"]), error=error)
-        self._mark(
-            row["token_id"],
-            next_try_at=self._clock() + timedelta(seconds=wait),
-            last_error=error,
-        )
+        log.warning("account_mail.retry", token_id=str(row["token_id"]), error=failure.error)
+        self._mark(row["token_id"], next_try_at=failure.retry_at, last_error=failure.error)
 
     def _mark(self, token_id: uuid.UUID, **values: Any) -> None:
         if values.get("status") in ("sent", "failed", "dropped"):
@@ -177,3 +143,13 @@ class AccountMailSender:
             connection.execute(
                 account_mail.update().where(account_mail.c.token_id == token_id).values(**values)
             )
+
+
+def _read(connection: Connection, token_ids: list[Any]) -> list[Any]:
+    """The claimed rows, each with its account's address (None when it gave none)."""
+    query = (
+        sa.select(account_mail, addresses.c.email)
+        .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
+        .where(account_mail.c.token_id.in_(token_ids))
+    )
+    return list(connection.execute(query).mappings().all())
