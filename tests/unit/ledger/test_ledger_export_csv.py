@@ -212,3 +212,37 @@ def test_the_public_url_setting_defaults_to_the_local_ledger(
         LedgerSettings.load(
             Settings.load("ledger", {"var_dir": Path("/v"), "extra": {"public_url": "ftp://x"}})
         )
+
+
+#: Columns that hold numbers the ledger writes; every other column holds text.
+NUMERIC = {"seq", "amount", "amount_minor", "funds_change", "funds_balance", "reverses_seq"}
+
+
+def test_every_text_cell_is_quoted_and_numbers_stay_bare() -> None:
+    # A spreadsheet in a semicolon locale splits an unquoted `x;=1+1` and reads `=1+1` as a
+    # formula; quoted, the cell is one piece of text.
+    rows = [entry(0, vendor="x;=1+1", memo="a;b", category="print;ing", reverses_seq=None)]
+
+    text = "".join(csv_export(rows, 2))
+
+    record = text.split("\r\n")[1]
+    cells = next(csv.reader(io.StringIO(record)))
+    raw = record.split(",")
+    assert len(raw) == len(COLUMNS)  # no text here holds a comma, so this splits the record
+    for name, shown, written in zip(COLUMNS, cells, raw, strict=True):
+        if name in NUMERIC:  # an empty one (no reversed entry) is an empty text cell
+            assert written == '""' if shown == "" else not written.startswith('"'), name
+        else:
+            assert written == f'"{shown}"', name
+    assert dict(zip(COLUMNS, cells, strict=True))["amount"] == "15.00"
+
+
+@pytest.mark.parametrize("text", ["x;=1+1", "x;+1", "x; ok;@SUM(A1)", "a;\tb", "=1;-2"])
+def test_no_piece_between_semicolons_starts_a_formula(text: str) -> None:
+    # A reader splitting at `;` while ignoring the quotes still meets no formula start.
+    record = "".join(csv_export([entry(0, vendor=text, memo=text)], 2)).split("\r\n")[1]
+
+    pieces = [piece.lstrip('"') for piece in record.split(";")]
+
+    assert not any(piece.startswith(("=", "+", "@", "\t", "\r", "\0")) for piece in pieces[1:])
+    assert dict(zip(COLUMNS, table(record)[0], strict=True))["vendor"].replace("'", "") == text
