@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.ledger.domain.accounts_chart import expense_postings
+from services.ledger.domain.entries import Entry, EntryKind, MalformedLeaf
 from services.ledger.exports.csv_format import (
     AUDITOR_COLUMNS,
     CHUNK_ROWS,
@@ -173,9 +175,11 @@ def test_a_leaf_becomes_its_row_with_the_expense_dated_by_incurred_on() -> None:
         b'{"amount":1500,"category":"printing","currency":"EUR","event_id":null,'
         b'"incurred_on":"2026-01-05","kind":"expense","memo":"Proof","occurred_at":'
         b'"2026-02-01T23:30:00Z","pledge_id":null,"postings":[{"account":"expenses:printing",'
-        b'"amount":1500},{"account":"assets:funds","amount":-1500}],"receipt_sha256":null,'
-        b'"recorded_at":"2026-02-01T23:30:00Z","recorded_by":null,"reverses_seq":null,'
-        b'"seq":4,"vendor":"PrintCo"}'
+        b'"amount":1500},{"account":"assets:funds","amount":-1500}],"receipt_sha256":"'
+        + b"ab" * 32
+        + b'","recorded_at":"2026-02-01T23:30:00Z","recorded_by":"'
+        + str(uuid.UUID(int=7)).encode()
+        + b'","reverses_seq":null,"seq":4,"vendor":"PrintCo"}'
     )
 
     row = entry_from_leaf(leaf, b"\x01" * 32)
@@ -187,6 +191,37 @@ def test_a_leaf_becomes_its_row_with_the_expense_dated_by_incurred_on() -> None:
         "PrintCo",
     )
     assert entry_date(None, "2026-02-01T23:30:00Z") == date(2026, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b'"amount":1500,', b'"amount":1500.0,'),  # a float
+        (b'"seq":4,', b'"seq": 4,'),  # not canonical
+        (b'"recorded_by":"', b'"recorded_by":null,"x":"'),  # not the leaf's keys
+    ],
+)
+def test_an_export_reads_a_leaf_through_the_domains_entry(change: tuple[bytes, bytes]) -> None:
+    # One reading of the leaf format: what the reports and the verifier refuse, exports refuse.
+    entry = Entry(
+        seq=4,
+        kind=EntryKind.EXPENSE,
+        amount=1500,
+        currency="EUR",
+        category="printing",
+        memo="Proof",
+        occurred_at=datetime(2026, 2, 1, tzinfo=UTC),
+        recorded_at=datetime(2026, 2, 1, tzinfo=UTC),
+        postings=expense_postings(1500, "printing"),
+        recorded_by=uuid.UUID(int=7),
+        receipt_sha256="ab" * 32,
+        vendor="PrintCo",
+        incurred_on=date(2026, 1, 5),
+    )
+    assert entry_from_leaf(entry.leaf_data(), b"\x01" * 32).memo == "Proof"
+
+    with pytest.raises(MalformedLeaf):
+        entry_from_leaf(entry.leaf_data().replace(*change), b"\x01" * 32)
 
 
 def test_a_date_range_is_inclusive_and_refuses_to_run_backwards() -> None:
