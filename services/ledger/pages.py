@@ -1,8 +1,8 @@
 """The report pages for people (no /api/v1, not in the OpenAPI): PDF and HTML, latest or by id.
 
 `/campaigns/{id}/report.pdf` and `/campaigns/{id}/report` serve the latest published report,
-or, while none is, one at the latest checkpoint: the HTML made in process, the PDF rendered once
-and kept on disk, never in the database (a GET never writes to the books; reports/kept.py).
+or, while none is, one at the latest checkpoint, made once (the PDF in a child process) and kept
+on disk, never in the database (a GET never writes to the books; reports/kept.py).
 Past the cap on renderings at once, the PDF is a 503 problem with Retry-After.
 `/campaigns/{id}/reports/{report id}.pdf` and `.html` serve a published report, which never
 changes: its ETag is its PDF's SHA-256. Refusals here are small HTML pages, not problem
