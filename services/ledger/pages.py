@@ -19,8 +19,10 @@ import flask
 
 from services.ledger.adapters.reports import StoredReport
 from services.ledger.api.blueprint import ledger, unit_of_work
+from services.ledger.api.errors import come_back_later
 from services.ledger.queries import public_campaign
 from services.ledger.report_publishing import ReportPublisher, report_filename
+from services.ledger.reports.rendering import RenderingBusy
 from shared.errors import FAMILY_STATUSES, DomainError, NotFound
 from shared.logging import get_logger
 
@@ -41,6 +43,7 @@ ERROR_TITLES = {
     404: "Not found",
     409: "The report cannot be made right now",
     422: "Not a valid request",
+    503: "The report is being prepared",
 }
 
 
@@ -98,6 +101,17 @@ def refused(error: DomainError) -> flask.Response:
     if status != 404:
         log.warning("report_page.refused", error=error.message)
     return _error_page(status, ERROR_TITLES[status], error.message)
+
+
+@pages.errorhandler(RenderingBusy)
+def busy(error: RenderingBusy) -> flask.Response:
+    """503 with Retry-After: a page for a browser, problem+json for any other client."""
+    wanted = flask.request.accept_mimetypes.best_match(["application/problem+json", "text/html"])
+    if wanted != "text/html":
+        return come_back_later(error)
+    response = _error_page(503, ERROR_TITLES[503], error.message)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _publisher() -> ReportPublisher:

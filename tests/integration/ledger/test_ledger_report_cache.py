@@ -155,6 +155,14 @@ def test_renderings_past_the_cap_are_refused_with_retry_after(
         assert_busy(get_pdf(ledger, other))
         # The same report while it is being made: the reader is told to come back.
         assert_busy(get_pdf(ledger, held))
+        # A browser gets the same answer as a page for people.
+        page = ledger.app.test_client().get(
+            f"/campaigns/{held}/report.pdf",
+            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        )
+        assert page.status_code == 503 and page.content_type == "text/html; charset=utf-8"
+        assert int(page.headers["Retry-After"]) > 0
+        assert "being prepared" in page.get_data(as_text=True)
     finally:
         renderer.release.set()
         reader.join(30)
