@@ -1,9 +1,11 @@
 """The report pages for people (no /api/v1, not in the OpenAPI): PDF and HTML, latest or by id.
 
 `/campaigns/{id}/report.pdf` and `/campaigns/{id}/report` serve the latest published report,
-or, while none is, a fresh one rendered at the latest checkpoint and stored nowhere (a GET never
-writes). `/campaigns/{id}/reports/{report id}.pdf` and `.html` serve a published report, which
-never changes: its ETag is its PDF's SHA-256. Errors here are small HTML pages, not problem
+or, while none is, one at the latest checkpoint, made once (the PDF in a child process) and kept
+on disk, never in the database (a GET never writes to the books; reports/kept.py).
+Past the cap on renderings at once, the PDF is a 503 problem with Retry-After.
+`/campaigns/{id}/reports/{report id}.pdf` and `.html` serve a published report, which never
+changes: its ETag is its PDF's SHA-256. Refusals here are small HTML pages, not problem
 documents: people read them.
 """
 
@@ -17,8 +19,10 @@ import flask
 
 from services.ledger.adapters.reports import StoredReport
 from services.ledger.api.blueprint import ledger, unit_of_work
+from services.ledger.api.errors import come_back_later
 from services.ledger.queries import public_campaign
 from services.ledger.report_publishing import ReportPublisher, report_filename
+from services.ledger.reports.rendering import RenderingBusy
 from shared.errors import FAMILY_STATUSES, DomainError, NotFound
 from shared.logging import get_logger
 
@@ -39,6 +43,7 @@ ERROR_TITLES = {
     404: "Not found",
     409: "The report cannot be made right now",
     422: "Not a valid request",
+    503: "The report is being prepared",
 }
 
 
@@ -98,8 +103,19 @@ def refused(error: DomainError) -> flask.Response:
     return _error_page(status, ERROR_TITLES[status], error.message)
 
 
+@pages.errorhandler(RenderingBusy)
+def busy(error: RenderingBusy) -> flask.Response:
+    """503 with Retry-After: a page for a browser, problem+json for any other client."""
+    wanted = flask.request.accept_mimetypes.best_match(["application/problem+json", "text/html"])
+    if wanted != "text/html":
+        return come_back_later(error)
+    response = _error_page(503, ERROR_TITLES[503], error.message)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def _publisher() -> ReportPublisher:
-    return ReportPublisher.from_dependencies(ledger())
+    return ledger().report_publisher()
 
 
 def _uuid(value: str) -> uuid.UUID:
