@@ -58,10 +58,10 @@ def make_pledge(
         currency=body["currency"],
         idempotency=None if key is None else commands.IdempotencyKey(key, _fingerprint(body)),
     )
-    answer = handlers.make_pledge(command, context.uow(), _respond, context.now)
-    response = flask.jsonify(answer.body)
-    response.status_code = answer.status_code
-    response.headers["Location"] = f"/api/v1/pledges/{answer.body['id']}"
+    answer = handlers.make_pledge(command, context.uow(), context.now)
+    response = flask.jsonify(_pledge_out.dump(answer.pledge))
+    response.status_code = 201 if answer.created else 200
+    response.headers["Location"] = f"/api/v1/pledges/{answer.pledge.id}"
     if answer.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -167,11 +167,6 @@ def _backed_view(backed: handlers.BackedPledge) -> dict[str, Any]:
     view = {field.name: getattr(backed.pledge, field.name) for field in dataclasses.fields(Pledge)}
     view["backer_name"] = backed.backer_name
     return view
-
-
-def _respond(pledge: Pledge, created: bool) -> tuple[int, dict[str, Any]]:
-    body: dict[str, Any] = _pledge_out.dump(pledge)
-    return (201 if created else 200), body
 
 
 def _fingerprint(body: dict[str, Any]) -> str:
