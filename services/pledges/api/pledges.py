@@ -14,6 +14,7 @@ from services.pledges import commands, handlers
 from services.pledges.api import context
 from services.pledges.api.pledge_schemas import (
     CampaignPledgeList,
+    MyPledgesQuery,
     PageQuery,
     PledgeEdit,
     PledgeHeaders,
@@ -79,12 +80,17 @@ def get_pledge(pledge_id: uuid.UUID) -> Pledge:
 
 @blp.get("/me/pledges")
 @blp.authenticated()
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(MyPledgesQuery, location="query")
 @blp.response(200, PledgeList)
 def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
-    """The caller's own pledges, newest first, in every state."""
+    """The caller's own pledges, newest first, in every state; with `campaign_id`, only those
+    on that campaign (none, for a campaign the caller never backed or that does not exist)."""
     found = handlers.pledges_of(
-        current_principal().account_id, context.uow(), limit=query["limit"], offset=query["offset"]
+        current_principal().account_id,
+        context.uow(),
+        campaign_id=query["campaign_id"],
+        limit=query["limit"],
+        offset=query["offset"],
     )
     return {"pledges": found}
 

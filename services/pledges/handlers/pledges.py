@@ -167,10 +167,16 @@ def pledge_for(pledge_id: uuid.UUID, viewer_id: uuid.UUID, uow: PledgesUnitOfWor
 
 
 def pledges_of(
-    backer_id: uuid.UUID, uow: PledgesUnitOfWork, *, limit: int = 50, offset: int = 0
+    backer_id: uuid.UUID,
+    uow: PledgesUnitOfWork,
+    *,
+    campaign_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[Pledge]:
+    """The backer's pledges, newest first; with `campaign_id`, only those on that campaign."""
     with uow:
-        return uow.pledges.of_backer(backer_id, limit=limit, offset=offset)
+        return uow.pledges.of_backer(backer_id, campaign_id=campaign_id, limit=limit, offset=offset)
 
 
 def campaign_pledges(
