@@ -16,7 +16,7 @@ import uuid
 import flask
 
 from services.ledger.adapters.reports import StoredReport
-from services.ledger.api.blueprint import ledger, unit_of_work
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.queries import public_campaign
 from services.ledger.report_publishing import ReportPublisher, report_filename
 from shared.errors import FAMILY_STATUSES, DomainError, NotFound
@@ -46,7 +46,7 @@ ERROR_TITLES = {
 def latest_pdf(campaign_id: str) -> flask.Response:
     """The latest published report as PDF, or a fresh one while none is published."""
     cid = _uuid(campaign_id)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         latest = uow.reports.latest(cid)
         content = None if latest is None else uow.reports.pdf(latest.id)
@@ -60,7 +60,7 @@ def latest_pdf(campaign_id: str) -> flask.Response:
 def latest_html(campaign_id: str) -> flask.Response:
     """The latest published report as HTML, or a fresh one while none is published."""
     cid = _uuid(campaign_id)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         latest = uow.reports.latest(cid)
         content = None if latest is None else uow.reports.html(latest.id)
@@ -77,7 +77,7 @@ def published(campaign_id: str, report_file: str) -> flask.Response:
     if extension not in ("pdf", "html"):
         raise NotFound("Reports are served as .pdf or .html.")
     report_id = _uuid(name)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         report = uow.reports.get(cid, report_id)
         if report is None:
@@ -99,7 +99,7 @@ def refused(error: DomainError) -> flask.Response:
 
 
 def _publisher() -> ReportPublisher:
-    return ReportPublisher.from_dependencies(ledger())
+    return ReportPublisher.from_dependencies(current_dependencies())
 
 
 def _uuid(value: str) -> uuid.UUID:
