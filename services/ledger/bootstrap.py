@@ -24,6 +24,7 @@ from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
 from shared.service import ServiceSpec
+from shared.web.app import current_dependencies as app_dependencies
 
 SERVICE = ServiceSpec(
     name="ledger",
@@ -88,5 +89,8 @@ def bootstrap(
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 
-def typed(dependencies: Dependencies) -> LedgerDependencies:
-    return cast(LedgerDependencies, dependencies)
+def current_dependencies() -> LedgerDependencies:
+    """The ledger's dependencies, as the app serving this request was built with: the one
+    way its routes and pages reach them. Read per request, so a test that swaps the app's
+    dependencies (a clock standing after a deadline) is seen by the next request."""
+    return cast(LedgerDependencies, app_dependencies())

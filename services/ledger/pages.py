@@ -18,8 +18,8 @@ import uuid
 import flask
 
 from services.ledger.adapters.reports import StoredReport
-from services.ledger.api.blueprint import ledger, unit_of_work
 from services.ledger.api.errors import come_back_later
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.queries import public_campaign
 from services.ledger.report_publishing import ReportPublisher, report_filename
 from services.ledger.reports.rendering import RenderingBusy
@@ -51,7 +51,7 @@ ERROR_TITLES = {
 def latest_pdf(campaign_id: str) -> flask.Response:
     """The latest published report as PDF, or a fresh one while none is published."""
     cid = _uuid(campaign_id)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         latest = uow.reports.latest(cid)
         content = None if latest is None else uow.reports.pdf(latest.id)
@@ -65,7 +65,7 @@ def latest_pdf(campaign_id: str) -> flask.Response:
 def latest_html(campaign_id: str) -> flask.Response:
     """The latest published report as HTML, or a fresh one while none is published."""
     cid = _uuid(campaign_id)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         latest = uow.reports.latest(cid)
         content = None if latest is None else uow.reports.html(latest.id)
@@ -82,7 +82,7 @@ def published(campaign_id: str, report_file: str) -> flask.Response:
     if extension not in ("pdf", "html"):
         raise NotFound("Reports are served as .pdf or .html.")
     report_id = _uuid(name)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         report = uow.reports.get(cid, report_id)
         if report is None:
@@ -115,7 +115,7 @@ def busy(error: RenderingBusy) -> flask.Response:
 
 
 def _publisher() -> ReportPublisher:
-    return ledger().report_publisher()
+    return current_dependencies().report_publisher()
 
 
 def _uuid(value: str) -> uuid.UUID:

@@ -18,6 +18,7 @@ from shared.auth import TokenIssuer, load_or_create_signing_key
 from shared.bootstrap import Dependencies, core_dependencies
 from shared.config import Settings
 from shared.service import ServiceSpec
+from shared.web.app import current_dependencies as app_dependencies
 
 SERVICE = ServiceSpec(
     name="pledges",
@@ -56,5 +57,8 @@ def bootstrap(
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 
-def typed(dependencies: Dependencies) -> PledgesDependencies:
-    return cast(PledgesDependencies, dependencies)
+def current_dependencies() -> PledgesDependencies:
+    """The pledges service's dependencies, as the app serving this request was built with: the one
+    way its routes and pages reach them. Read per request, so a test that swaps the app's
+    dependencies (a clock standing after a deadline) is seen by the next request."""
+    return cast(PledgesDependencies, app_dependencies())

@@ -19,6 +19,7 @@ from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
 from shared.service import ServiceSpec
+from shared.web.app import current_dependencies as app_dependencies
 
 SERVICE = ServiceSpec(
     name="updates",
@@ -79,5 +80,8 @@ def bootstrap(
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 
-def typed(dependencies: Dependencies) -> UpdatesDependencies:
-    return cast(UpdatesDependencies, dependencies)
+def current_dependencies() -> UpdatesDependencies:
+    """The updates service's dependencies, as the app serving this request was built with: the one
+    way its routes and pages reach them. Read per request, so a test that swaps the app's
+    dependencies (a clock standing after a deadline) is seen by the next request."""
+    return cast(UpdatesDependencies, app_dependencies())

@@ -10,7 +10,7 @@ import marshmallow as ma
 
 from services.pledges import commands
 from services.pledges.api import context
-from services.pledges.api.context import dependencies, uow
+from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.accounts import (
     EMAIL_MAX,
     NAME_MAX,
@@ -101,7 +101,10 @@ class AcceptedOut(ma.Schema):
 def sign_up(body: dict[str, Any]) -> dict[str, Any]:
     """Make a backer or creator account; a link to verify the address is mailed. No token:
     sign in next (`POST /sessions`)."""
-    account = handlers.sign_up(commands.SignUp(**body), uow(), dependencies().clock)
+    dependencies = current_dependencies()
+    account = handlers.sign_up(
+        commands.SignUp(**body), dependencies.uow_factory(), dependencies.clock
+    )
     return {
         "id": account.id,
         "name": account.name,
@@ -121,8 +124,8 @@ def sign_in(body: dict[str, Any]) -> dict[str, Any]:
     command = commands.SignIn(
         body["email"], body["password"], client_address=context.client_address()
     )
-    root = dependencies()
-    account, issued = handlers.sign_in(command, uow(), root.token_issuer, root.clock)
+    root = current_dependencies()
+    account, issued = handlers.sign_in(command, root.uow_factory(), root.token_issuer, root.clock)
     return {
         "token": issued.token,
         "token_id": issued.token_id,
@@ -139,8 +142,11 @@ def sign_in(body: dict[str, Any]) -> dict[str, Any]:
 @blp.problem(410, "The link expired or was already used")
 def verify_email(body: dict[str, Any]) -> dict[str, Any]:
     """Prove the address with the token of the mailed link (24 hours, once)."""
+    dependencies = current_dependencies()
     account_id = handlers.verify_email(
-        commands.VerifyEmail(body["token"]), uow(), dependencies().clock
+        commands.VerifyEmail(body["token"]),
+        dependencies.uow_factory(),
+        dependencies.clock,
     )
     return {"account_id": account_id, "email_verified": True}
 
@@ -151,8 +157,11 @@ def verify_email(body: dict[str, Any]) -> dict[str, Any]:
 def request_password_reset(body: dict[str, Any]) -> dict[str, Any]:
     """Mail a link to set a new password, if the address signed up here; the answer is the same
     either way, so it tells nobody who has an account."""
+    dependencies = current_dependencies()
     handlers.request_password_reset(
-        commands.RequestPasswordReset(body["email"]), uow(), dependencies().clock
+        commands.RequestPasswordReset(body["email"]),
+        dependencies.uow_factory(),
+        dependencies.clock,
     )
     return {"detail": "If an account has this address, a link to reset its password is on its way."}
 
@@ -164,8 +173,11 @@ def request_password_reset(body: dict[str, Any]) -> dict[str, Any]:
 @blp.problem(410, "The link expired or was already used")
 def reset_password(body: dict[str, Any], token: str) -> dict[str, Any]:
     """Set a new password with the token of the mailed link (1 hour, once)."""
+    dependencies = current_dependencies()
     account_id = handlers.reset_password(
-        commands.ResetPassword(token, body["password"]), uow(), dependencies().clock
+        commands.ResetPassword(token, body["password"]),
+        dependencies.uow_factory(),
+        dependencies.clock,
     )
     return {"account_id": account_id, "email_verified": True}
 
