@@ -109,6 +109,21 @@ class AccountRepository:
         row = self._connection.execute(query).mappings().first()
         return None if row is None else ApiToken(**row)
 
+    def live_tokens(self, account_id: uuid.UUID, now: datetime) -> list[ApiToken]:
+        """The account's tokens neither revoked nor expired, locked: a reset revokes them all
+        while a revocation of one of them waits."""
+        query = (
+            sa.select(api_tokens)
+            .where(
+                api_tokens.c.account_id == account_id,
+                api_tokens.c.revoked_at.is_(None),
+                api_tokens.c.expires_at > now,
+            )
+            .order_by(api_tokens.c.issued_at)
+            .with_for_update()
+        )
+        return [ApiToken(**row) for row in self._connection.execute(query).mappings()]
+
     def save_token_revocation(self, token: ApiToken) -> None:
         self._connection.execute(
             api_tokens.update()
@@ -209,6 +224,18 @@ class AccountRepository:
             account_links.update()
             .where(account_links.c.id == link.id, account_links.c.used_at.is_(None))
             .values(used_at=link.used_at)
+        )
+
+    def spend_open_links(self, account_id: uuid.UUID, purpose: LinkPurpose, at: datetime) -> None:
+        """Mark every unused link of `purpose` the account holds as used at `at`."""
+        self._connection.execute(
+            account_links.update()
+            .where(
+                account_links.c.account_id == account_id,
+                account_links.c.purpose == purpose.value,
+                account_links.c.used_at.is_(None),
+            )
+            .values(used_at=at)
         )
 
     def links_since(self, account_id: uuid.UUID, purpose: LinkPurpose, since: datetime) -> int:

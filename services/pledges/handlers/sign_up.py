@@ -36,7 +36,7 @@ from services.pledges.domain.accounts import (
     normalise_password,
 )
 from services.pledges.domain.errors import InvalidValue
-from services.pledges.handlers.accounts import _record
+from services.pledges.handlers.accounts import _record, revoke
 from services.pledges.handlers.common import Clock, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import IssuedToken, TokenIssuer
@@ -60,6 +60,8 @@ VERIFICATIONS_PER_HOUR = 3
 SIGN_IN_PASSWORD_MAX = 1024
 SECRET_BYTES = 32
 SIGN_IN_REFUSED = "wrong e-mail address or password"
+#: Why a reset revoked a token, in `token.revoked`.
+RESET_REVOKES = "the password was reset"
 NO_EMAIL_TO_VERIFY = (
     "this account has no e-mail address to confirm: it was made by an operator, who vouched for it"
 )
@@ -225,7 +227,8 @@ def reset_password(
     passwords: Passwords | None = None,
 ) -> uuid.UUID:
     """Set a new password with a reset link (once, within the hour); the address counts as
-    proven, since the link reached it. Sessions already issued stay valid until they expire."""
+    proven, since the link reached it. Whoever knew the old password may hold a session or
+    another reset link: every token of the account is revoked and its other reset links spent."""
     now = clock()
     with uow:
         link = _find(uow, command.link_token)
@@ -240,6 +243,9 @@ def reset_password(
         )
         uow.accounts.mark_email_verified(account.id, now)
         uow.accounts.forget_failures(email_key=email_key(account.email or ""))
+        uow.accounts.spend_open_links(account.id, LinkPurpose.RESET_PASSWORD, now)
+        for token in uow.accounts.live_tokens(account.id, now):
+            revoke(uow, token, RESET_REVOKES, now)
         uow.commit()
     return account.id
 

@@ -14,7 +14,13 @@ from flask.testing import FlaskClient
 
 from tests.factories import make_app
 from tests.integration.pledges.helpers import API
-from tests.integration.pledges.test_pledges_sign_up_api import PASSWORD, sign_in, sign_up
+from tests.integration.pledges.test_pledges_sign_up_api import (
+    PASSWORD,
+    account_events,
+    link_token_of,
+    sign_in,
+    sign_up,
+)
 
 GUESS = "guess guess guess"
 SITE = "192.0.2.80"
@@ -64,3 +70,44 @@ def test_the_sites_forwarded_address_is_believed_when_configured(
     for n in range(20):
         assert _attempt(client, 200 + n, f"192.0.2.{n}", remote="203.0.113.9").status_code == 401
     assert _attempt(client, 300, "192.0.2.201", remote="203.0.113.9").status_code == 429
+
+
+# --- a password reset ends every session -----------------------------------------------------
+
+
+def _reset_links(client: FlaskClient, app: flask.Flask, email: str, count: int) -> list[str]:
+    for _ in range(count):
+        assert client.post(f"{API}/password-resets", json={"email": email}).status_code == 202
+    tokens = [
+        link_token_of(e)
+        for e in account_events(app)
+        if e.type == "account.verification_requested" and e.payload["purpose"] == "reset_password"
+    ]
+    return tokens[-count:]
+
+
+def test_a_reset_revokes_every_earlier_token_and_spends_the_other_reset_links(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    email = "reset-all@example.test"
+    account_id = sign_up(client, email=email).json["id"]
+    sessions = [sign_in(client, email).json for _ in range(2)]
+    first, second = _reset_links(client, app, email, 2)
+    new_password = "a brand new sentence of my own"
+
+    done = client.post(f"{API}/password-resets/{first}", json={"password": new_password})
+
+    assert done.status_code == 200, done.json
+    for session in sessions:
+        me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {session['token']}"})
+        assert me.status_code == 401, me.json
+    revoked = [e.payload for e in account_events(app) if e.type == "token.revoked"]
+    assert sorted(str(p["token_id"]) for p in revoked) == sorted(s["token_id"] for s in sessions)
+    assert {str(p["account_id"]) for p in revoked} == {account_id}
+    # The other link mailed before it no longer sets a password...
+    again = client.post(f"{API}/password-resets/{second}", json={"password": "yet another one!!"})
+    assert again.status_code == 410, again.json
+    assert sign_in(client, email, "yet another one!!").status_code == 401
+    # ...and the new password gives a session that works.
+    fresh = sign_in(client, email, new_password).json["token"]
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200

@@ -39,10 +39,15 @@ def account_events(app: flask.Flask) -> list[Envelope]:
     return [decode(value) for topic, value in rows if topic == "accounts.events"]
 
 
+def link_token_of(event: Envelope) -> str:
+    """The link token an `account.verification_requested` event carries for the mail."""
+    return str(event.payload["link_token"])
+
+
 def link_token(app: flask.Flask, purpose: str = "verify_email") -> str:
     """The newest link of `purpose` the pledges service asked the updates service to mail."""
     found = [
-        e.payload["link_token"]
+        link_token_of(e)
         for e in account_events(app)
         if e.type == "account.verification_requested" and e.payload["purpose"] == purpose
     ]
