@@ -48,7 +48,10 @@ def _password(**metadata: Any) -> ma.fields.String:
 class SignUpIn(ma.Schema):
     name = Text(required=True, max_length=NAME_MAX)
     email = Text(required=True, max_length=EMAIL_MAX, validate=ma.validate.Length(max=EMAIL_MAX))
-    password = _password(description="15 to 128 characters; no other rules")
+    password = _password(
+        description="15 to 128 characters, not one found early by guessers (breached-password "
+        "lists, common words, the name or address); no composition rules"
+    )
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(handlers.SIGN_UP_ROLES))
 
 
@@ -87,7 +90,7 @@ class ResetRequestIn(ma.Schema):
 
 
 class NewPasswordIn(ma.Schema):
-    password = _password(description="15 to 128 characters")
+    password = _password(description="15 to 128 characters, not easily guessed")
 
 
 class AcceptedOut(ma.Schema):

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .errors import DomainError, InvalidValue, NotAllowed, NotFound, StateConflict
+from .passwords import guessability_problem
 from .rules import check_aware, check_text
 
 NAME_MAX = 200
@@ -103,24 +104,6 @@ class ApiToken:
 PASSWORD_MIN = 15
 #: It SHOULD allow at least 64; argon2 hashes any length, the cap only bounds the work.
 PASSWORD_MAX = 128
-#: Context-specific and very common choices that pass the length rule (800-63B: check a
-#: blocklist). Compared after NFKC normalisation and case folding.
-COMMON_PASSWORDS = frozenset(
-    {
-        "123456789012345",
-        "1234567890123456",
-        "passwordpassword",
-        "password1234567",
-        "password12345678",
-        "qwertyuiopasdfgh",
-        "qwertyuiopasdfghjkl",
-        "iloveyouiloveyou",
-        "fundtrailfundtrail",
-        "fundtrailpassword",
-        "correcthorsebatterystaple",
-        "letmeinletmeinletmein",
-    }
-)
 
 
 class WeakPassword(InvalidValue):
@@ -170,7 +153,8 @@ def normalise_password(password: str) -> str:
 
 
 def check_password(password: object, *, name: str = "", email: str = "") -> str:
-    """The normalised password if it may be used; length only, no composition rules."""
+    """The normalised password if it may be used: long enough, and not guessed early (NIST
+    SP 800-63B: a blocklist of breached and common passwords, no composition rules)."""
     if not isinstance(password, str):
         raise WeakPassword("must be a string", "password")
     normal = normalise_password(password)
@@ -178,10 +162,9 @@ def check_password(password: object, *, name: str = "", email: str = "") -> str:
         raise WeakPassword(f"must be at least {PASSWORD_MIN} characters", "password")
     if len(normal) > PASSWORD_MAX:
         raise WeakPassword(f"must be at most {PASSWORD_MAX} characters", "password")
-    folded = normal.casefold()
-    context = {name.strip().casefold(), email.strip().casefold()} - {""}
-    if folded in COMMON_PASSWORDS or folded in context or len(set(folded)) == 1:
-        raise WeakPassword("is too easy to guess: choose a longer phrase of your own", "password")
+    problem = guessability_problem(normal, context=(name, email))
+    if problem is not None:
+        raise WeakPassword(problem, "password")
     return normal
 
 

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import make_app
-from tests.integration.pledges.helpers import API
+from tests.integration.pledges.helpers import API, snapshot
 from tests.integration.pledges.test_pledges_sign_up_api import (
     PASSWORD,
     account_events,
@@ -111,3 +111,35 @@ def test_a_reset_revokes_every_earlier_token_and_spends_the_other_reset_links(
     # ...and the new password gives a session that works.
     fresh = sign_in(client, email, new_password).json["token"]
     assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+
+
+# --- breached and common passwords -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "password", ["qwertyuiop123456", "iloveyou12345678", "Password12345678!", "guess guess guess"]
+)
+def test_common_and_breached_passwords_are_refused_with_a_reason(
+    app: flask.Flask, client: FlaskClient, password: str
+) -> None:
+    before = snapshot(app)
+    response = sign_up(client, password=password)
+    assert response.status_code == 422, response.json
+    assert response.content_type == "application/problem+json"
+    (reason,) = response.json["errors"]["password"]
+    assert reason.startswith("is too easy to guess")
+    assert "choose a longer phrase of your own" in reason
+    assert snapshot(app) == before
+
+
+def test_a_reset_refuses_a_breached_password_and_keeps_the_link(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    email = "weak-reset@example.test"
+    sign_up(client, email=email)
+    (link,) = _reset_links(client, app, email, 1)
+    weak = client.post(f"{API}/password-resets/{link}", json={"password": "iloveyou12345678"})
+    assert weak.status_code == 422
+    assert "too easy to guess" in weak.json["errors"]["password"][0]
+    kept = client.post(f"{API}/password-resets/{link}", json={"password": PASSWORD + "!"})
+    assert kept.status_code == 200, kept.json
