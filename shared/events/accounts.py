@@ -51,3 +51,17 @@ class AccountVerificationRequested(Payload):
     token_id = ma.fields.UUID(required=True)
     expires_at = ma.fields.AwareDateTime(required=True)
     link_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+#: What an owner may be told of (`account.notice_requested`'s `kind`).
+NOTICE_KINDS = ("sign_up_attempted", "sign_in_failures")
+
+
+@event_schema("account.notice_requested")
+class AccountNoticeRequested(Payload):
+    """Tell the account's owner by mail of something done with their address: someone tried
+    to sign up with it, or wrong passwords are being typed for it. At most one of each kind
+    per account a day; never who did it, nor what they typed."""
+
+    account_id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(NOTICE_KINDS))

@@ -56,6 +56,15 @@ class AccountVerificationRequested(Event):
     link_token: str
 
 
+@event_type("account.notice_requested")
+@dataclass(frozen=True, kw_only=True)
+class AccountNoticeRequested(Event):
+    """Mail the owner a notice (`kind`: sign_up_attempted or sign_in_failures); no link."""
+
+    account_id: uuid.UUID
+    kind: str
+
+
 # --- campaigns, on pledges.events ------------------------------------------------------------
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import uuid
+from datetime import datetime
 from typing import Any
 
 from services.pledges.domain import events as domain
-from services.pledges.domain.accounts import Account, AccountLink, ApiToken
+from services.pledges.domain.accounts import Account, AccountLink, ApiToken, NoticeKind
 from shared import topics
 from shared.events import Envelope, new_envelope
 
@@ -101,6 +103,16 @@ def verification_requested(link: AccountLink, link_token: str) -> Envelope:
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=link.created_at,
+    )
+
+
+def notice_requested(account_id: uuid.UUID, kind: NoticeKind, at: datetime) -> Envelope:
+    return new_envelope(
+        "account.notice_requested",
+        {"account_id": account_id, "kind": kind.value},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=at,
     )
 
 

@@ -56,11 +56,16 @@ class SignUpIn(ma.Schema):
 
 
 class SignUpOut(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String()
-    role = ma.fields.String()
-    email = ma.fields.String()
-    email_verified = ma.fields.Boolean()
+    """The same answer whether or not the address already had an account: it names none."""
+
+    email = ma.fields.String(metadata={"description": "Where the next step was mailed"})
+    detail = ma.fields.String()
+
+
+SIGN_UP_SENT = (
+    "Thank you. We sent a message to this address: follow it to finish. If nothing arrives "
+    "within a few minutes, check the address and your spam folder."
+)
 
 
 class SessionIn(ma.Schema):
@@ -100,18 +105,14 @@ class AcceptedOut(ma.Schema):
 @blp.post("/signup")
 @blp.arguments(SignUpIn)
 @blp.response(201, SignUpOut)
-@blp.problem(409, "An account with this e-mail address already exists")
+@blp.problem(429, "Too many sign-ups from this client: see Retry-After")
 def sign_up(body: dict[str, Any]) -> dict[str, Any]:
-    """Make a backer or creator account; a link to verify the address is mailed. No token:
-    sign in next (`POST /sessions`)."""
-    account = handlers.sign_up(commands.SignUp(**body), uow(), dependencies().clock)
-    return {
-        "id": account.id,
-        "name": account.name,
-        "role": account.role.value,
-        "email": account.email,
-        "email_verified": False,
-    }
+    """Make a backer or creator account; a link to verify the address is mailed. If the address
+    already has an account its owner is mailed instead, and the answer is the same, so it tells
+    nobody who has an account. No token: sign in next (`POST /sessions`)."""
+    command = commands.SignUp(**body, client_address=context.client_address())
+    handlers.sign_up(command, uow(), dependencies().clock)
+    return {"email": body["email"], "detail": SIGN_UP_SENT}
 
 
 @blp.post("/sessions")

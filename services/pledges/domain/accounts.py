@@ -110,10 +110,6 @@ class WeakPassword(InvalidValue):
     """The password breaks the length rule or is one anybody would guess."""
 
 
-class EmailTaken(StateConflict):
-    """Another account already signed up with that address."""
-
-
 class SignInRefused(DomainError):
     """Wrong e-mail or password (401): one message whichever was wrong."""
 
@@ -202,21 +198,36 @@ class AccountLink:
 
 
 @dataclass(frozen=True)
-class SignInLimit:
-    """At most `failures` failed sign-ins in `window` per account and per client address."""
+class AttemptLimit:
+    """At most `attempts` of something (failed sign-ins, sign-ups) in any `window`."""
 
-    failures: int
+    attempts: int
     window: timedelta
+    #: What is counted, in words: "failed sign-ins".
+    what: str = "failed sign-ins"
 
-    def check(self, failure_times: list[datetime], now: datetime, who: str) -> None:
-        """Refuse while `failure_times` (inside the window) reach the limit; say how long."""
-        recent = sorted(t for t in failure_times if t > now - self.window)
-        if len(recent) < self.failures:
+    def check(self, attempt_times: list[datetime], now: datetime, who: str) -> None:
+        """Refuse while `attempt_times` (inside the window) reach the limit; say how long."""
+        recent = sorted(t for t in attempt_times if t > now - self.window)
+        if len(recent) < self.attempts:
             return
-        # Free again when enough of the counted failures have left the window.
-        frees_at = recent[len(recent) - self.failures] + self.window
+        # Free again when enough of the counted attempts have left the window.
+        frees_at = recent[len(recent) - self.attempts] + self.window
         retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
         raise TooManyAttempts(
-            f"too many failed sign-ins for this {who}; try again in {retry_after} seconds",
+            f"too many {self.what} for this {who}; try again in {retry_after} seconds",
             retry_after,
         )
+
+
+class NoticeKind(StrEnum):
+    """What an owner is told of by mail, at most once per `NOTICE_PERIOD` each."""
+
+    #: Someone tried to sign up with the owner's address.
+    SIGN_UP_ATTEMPTED = "sign_up_attempted"
+    #: Wrong passwords are being typed for the owner's address.
+    SIGN_IN_FAILURES = "sign_in_failures"
+
+
+#: One mail of each kind per period, however busy the guessers.
+NOTICE_PERIOD = timedelta(hours=24)

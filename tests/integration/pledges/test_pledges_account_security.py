@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import make_app
-from tests.integration.pledges.helpers import API, snapshot
+from tests.integration.pledges.helpers import API, MovableClock, snapshot
 from tests.integration.pledges.test_pledges_sign_up_api import (
     PASSWORD,
     account_events,
@@ -90,8 +90,9 @@ def test_a_reset_revokes_every_earlier_token_and_spends_the_other_reset_links(
     app: flask.Flask, client: FlaskClient
 ) -> None:
     email = "reset-all@example.test"
-    account_id = sign_up(client, email=email).json["id"]
+    sign_up(client, email=email)
     sessions = [sign_in(client, email).json for _ in range(2)]
+    account_id = sessions[0]["account_id"]
     first, second = _reset_links(client, app, email, 2)
     new_password = "a brand new sentence of my own"
 
@@ -143,3 +144,164 @@ def test_a_reset_refuses_a_breached_password_and_keeps_the_link(
     assert "too easy to guess" in weak.json["errors"]["password"][0]
     kept = client.post(f"{API}/password-resets/{link}", json={"password": PASSWORD + "!"})
     assert kept.status_code == 200, kept.json
+
+
+# --- nobody can lock an owner out; the owner hears of guessing -------------------------------
+
+
+def _sign_in_from(client: FlaskClient, remote: str, email: str, password: str = GUESS) -> Any:
+    return client.post(
+        f"{API}/sessions",
+        json={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": remote},
+    )
+
+
+def _notices(app: flask.Flask, kind: str) -> list[dict[str, Any]]:
+    return [
+        dict(e.payload)
+        for e in account_events(app)
+        if e.type == "account.notice_requested" and e.payload["kind"] == kind
+    ]
+
+
+def test_wrong_passwords_from_five_clients_do_not_lock_the_owner_out(
+    client: FlaskClient,
+) -> None:
+    email = "owner@example.test"
+    sign_up(client, email=email)
+    for n in range(5):
+        assert _sign_in_from(client, f"203.0.113.{n}", email).status_code == 401
+
+    assert _sign_in_from(client, "198.51.100.1", email, PASSWORD).status_code == 201
+
+
+def test_a_guesser_is_held_back_while_a_client_with_no_failures_gets_through(
+    client: FlaskClient,
+) -> None:
+    email = "target@example.test"
+    sign_up(client, email=email)
+    for _ in range(5):
+        assert _sign_in_from(client, "203.0.113.66", email).status_code == 401
+
+    held = _sign_in_from(client, "203.0.113.66", email, PASSWORD)
+    assert held.status_code == 429 and int(held.headers["Retry-After"]) > 0
+    assert "too many failed sign-ins" in held.json["detail"]
+    assert _sign_in_from(client, "198.51.100.1", email, PASSWORD).status_code == 201
+
+
+def test_clients_that_failed_wait_while_an_account_is_guessed_at_from_many(
+    client: FlaskClient,
+) -> None:
+    email = "popular@example.test"
+    sign_up(client, email=email)
+    for n in range(10):
+        assert _sign_in_from(client, f"203.0.113.{n}", email).status_code == 401
+    assert _sign_in_from(client, "203.0.113.0", email).status_code == 429
+    # A client that has not failed for this account is still let through.
+    assert _sign_in_from(client, "198.51.100.1", email).status_code == 401
+    assert _sign_in_from(client, "198.51.100.2", email, PASSWORD).status_code == 201
+
+
+def test_the_owner_is_mailed_once_a_period_when_their_account_is_guessed_at(
+    app: flask.Flask, client: FlaskClient, clock: MovableClock
+) -> None:
+    email = "guessed@example.test"
+    sign_up(client, email=email)
+    account_id = sign_in(client, email).json["account_id"]
+    for n in range(4):
+        _sign_in_from(client, f"203.0.113.{n}", email)
+    assert _notices(app, "sign_in_failures") == []
+    for n in range(4, 12):
+        _sign_in_from(client, f"203.0.113.{n}", email)
+
+    (notice,) = _notices(app, "sign_in_failures")
+    assert str(notice["account_id"]) == account_id
+    clock.travel(hours=25)
+    for n in range(5):
+        _sign_in_from(client, f"192.0.2.{n}", email)
+    assert len(_notices(app, "sign_in_failures")) == 2
+    # Guesses at an address nobody signed up with mail nobody.
+    for n in range(6):
+        _sign_in_from(client, f"192.0.2.{n}", "nobody-here@example.test")
+    assert len(_notices(app, "sign_in_failures")) == 2
+
+
+# --- sign-up tells nobody who has an account -------------------------------------------------
+
+
+def test_sign_up_with_a_taken_address_answers_the_same_and_mails_the_owner_instead(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    first = sign_up(client, email="grace@example.test")
+    owner = sign_in(client, "grace@example.test").json["account_id"]
+    before = snapshot(app)
+
+    again = sign_up(client, email="GRACE@example.test", password="someone else's sentence")
+    fresh = sign_up(client, email="grace@example.test".replace("grace", "ida"))
+
+    assert first.status_code == again.status_code == fresh.status_code == 201
+    assert set(again.json) == set(first.json) == set(fresh.json)
+    assert again.json["detail"] == fresh.json["detail"]
+    assert "id" not in again.json  # nothing names an account
+    after = snapshot(app)
+    assert len(after["accounts"]) == len(before["accounts"]) + 1  # Ida's alone
+    (notice,) = _notices(app, "sign_up_attempted")
+    assert str(notice["account_id"]) == owner
+    # The owner's password is unchanged.
+    assert sign_in(client, "grace@example.test").status_code == 201
+
+
+def test_a_taken_address_costs_a_hash_like_a_new_one(app: flask.Flask) -> None:
+    from services.pledges import commands
+    from services.pledges.handlers import sign_up as handlers
+
+    class CountingPasswords:
+        hashed = 0
+
+        def hash(self, password: str) -> str:
+            self.hashed += 1
+            return "not-a-real-hash"
+
+        def verify(self, password_hash: str | None, password: str) -> bool:
+            return False
+
+    root = app.extensions["fundtrail"]
+    passwords = CountingPasswords()
+    for _ in range(2):
+        handlers.sign_up(
+            commands.SignUp(name="Kay", email="kay@example.test", password=PASSWORD, role="backer"),
+            root.uow_factory(),
+            root.clock,
+            passwords,
+        )
+    assert passwords.hashed == 2
+
+
+def test_repeated_sign_ups_mail_the_owner_once_a_period(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    sign_up(client, email="once@example.test")
+    for _ in range(3):
+        assert sign_up(client, email="once@example.test").status_code == 201
+    assert len(_notices(app, "sign_up_attempted")) == 1
+
+
+def test_sign_ups_from_one_client_are_limited(app: flask.Flask, client: FlaskClient) -> None:
+    for _ in range(10):
+        assert sign_up(client).status_code == 201
+    before = snapshot(app)
+
+    limited = sign_up(client)
+
+    assert limited.status_code == 429
+    assert limited.content_type == "application/problem+json"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 3600
+    assert "too many sign-ups" in limited.json["detail"]
+    assert snapshot(app) == before
+    other = client.post(
+        f"{API}/signup",
+        json={"name": "Bo", "email": "bo@example.test", "password": PASSWORD, "role": "backer"},
+        environ_base={"REMOTE_ADDR": "198.51.100.5"},
+    )
+    assert other.status_code == 201

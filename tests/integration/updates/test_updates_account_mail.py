@@ -94,3 +94,47 @@ def test_an_account_without_an_address_gets_nothing_and_the_secret_is_dropped(
     (row,) = stored(app)
     assert row["status"] == "dropped" and row["link_token"] == ""
     assert not (tmp_path / "mail" / "new").exists() or not read_maildir(tmp_path / "mail")
+
+
+def notice(account_id: uuid.UUID, kind: str) -> Envelope:
+    return new_envelope(
+        "account.notice_requested",
+        {"account_id": account_id, "kind": kind},
+        producer="pledges",
+        campaign_id=None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "says"),
+    [
+        (
+            "sign_up_attempted",
+            "Someone tried to sign up to Fundtrail with your address",
+            "already has an account",
+        ),
+        (
+            "sign_in_failures",
+            "Someone is trying to sign in to your Fundtrail account",
+            "wrong passwords",
+        ),
+    ],
+)
+def test_a_notice_tells_the_owner_once_and_points_to_a_new_password(
+    app: flask.Flask, tmp_path: Path, kind: str, subject: str, says: str
+) -> None:
+    account_id = new_account(app, "owner@example.test")
+    event = notice(account_id, kind)
+    assert deliver(app, event, "accounts.events").status == "handled"
+    deliver(app, event, "accounts.events")  # redelivered: still one message
+
+    assert send(app) == 1
+    (message,) = read_maildir(tmp_path / "mail")
+    assert message["To"] == "owner@example.test"
+    assert message["Subject"] == subject
+    text = message.get_content()
+    assert says in text
+    assert "http://site.test:8000/forgot-password" in text
+    assert "token=" not in text
+    (row,) = stored(app)
+    assert row["status"] == "sent" and row["purpose"] == kind
