@@ -90,7 +90,8 @@ def account_revoked(account: Account, reason: str) -> Envelope:
     )
 
 
-def verification_requested(link: AccountLink, link_token: str) -> Envelope:
+def verification_requested(link: AccountLink, sealed_link_token: str) -> Envelope:
+    """Version 2: the link's token only sealed for the updates service (shared/sealing.py)."""
     return new_envelope(
         "account.verification_requested",
         {
@@ -98,11 +99,12 @@ def verification_requested(link: AccountLink, link_token: str) -> Envelope:
             "purpose": link.purpose.value,
             "token_id": link.id,
             "expires_at": link.expires_at,
-            "link_token": link_token,
+            "sealed_link_token": sealed_link_token,
         },
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=link.created_at,
+        version=2,
     )
 
 

@@ -72,10 +72,12 @@ def request_email_verification() -> dict[str, Any]:
     """Mail a new link to confirm the caller's address (24 hours, once). Links mailed before
     keep working until they expire or are used; at most 3 are mailed an hour, the sign-up one
     included."""
+    root = dependencies()
     email = handlers.request_email_verification(
         commands.RequestEmailVerification(current_principal().account_id),
         uow(),
-        dependencies().clock,
+        root.link_sealer,
+        root.clock,
     )
     return {
         "detail": f"A new link to confirm your address is on its way to {email}.",

@@ -111,7 +111,8 @@ def sign_up(body: dict[str, Any]) -> dict[str, Any]:
     already has an account its owner is mailed instead, and the answer is the same, so it tells
     nobody who has an account. No token: sign in next (`POST /sessions`)."""
     command = commands.SignUp(**body, client_address=context.client_address())
-    handlers.sign_up(command, uow(), dependencies().clock)
+    root = dependencies()
+    handlers.sign_up(command, uow(), root.link_sealer, root.clock)
     return {"email": body["email"], "detail": SIGN_UP_SENT}
 
 
@@ -155,8 +156,9 @@ def verify_email(body: dict[str, Any]) -> dict[str, Any]:
 def request_password_reset(body: dict[str, Any]) -> dict[str, Any]:
     """Mail a link to set a new password, if the address signed up here; the answer is the same
     either way, so it tells nobody who has an account."""
+    root = dependencies()
     handlers.request_password_reset(
-        commands.RequestPasswordReset(body["email"]), uow(), dependencies().clock
+        commands.RequestPasswordReset(body["email"]), uow(), root.link_sealer, root.clock
     )
     return {"detail": "If an account has this address, a link to reset its password is on its way."}
 

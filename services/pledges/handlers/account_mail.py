@@ -25,6 +25,7 @@ from services.pledges.domain.accounts import (
     NoticeKind,
 )
 from services.pledges.unit_of_work import PledgesUnitOfWork
+from shared.sealing import Sealer
 
 LINK_LIFETIMES = {
     LinkPurpose.VERIFY_EMAIL: timedelta(hours=24),
@@ -44,12 +45,19 @@ def notify_owner(
 
 # --- one-time links -------------------------------------------------------------------------
 # A link token is base64url(link id ‖ 32 random bytes): the id finds the row, the secret is
-# checked against its SHA-256 (a leaked database holds no usable link).
+# checked against its SHA-256 (a leaked database holds no usable link). It travels sealed for
+# the updates service alone, which opens it only to write the mail.
 
 
 def mail_link(
-    uow: PledgesUnitOfWork, account_id: uuid.UUID, purpose: LinkPurpose, now: datetime
+    uow: PledgesUnitOfWork,
+    account_id: uuid.UUID,
+    purpose: LinkPurpose,
+    now: datetime,
+    sealer: Sealer,
 ) -> None:
+    """A new one-time link, its token sealed for the updates service: nothing kept or sent
+    here holds it in clear (the database keeps its hash, the event the sealed form)."""
     secret = secrets.token_bytes(SECRET_BYTES)
     link = AccountLink(
         id=uuid.uuid4(),
@@ -61,7 +69,7 @@ def mail_link(
     )
     uow.accounts.add_link(link)
     token = base64.urlsafe_b64encode(link.id.bytes + secret).rstrip(b"=").decode()
-    uow.publish(ACCOUNT_TOPIC, verification_requested(link, token))
+    uow.publish(ACCOUNT_TOPIC, verification_requested(link, sealer.seal(token, link.id.bytes)))
 
 
 def find_link(uow: PledgesUnitOfWork, token: str) -> AccountLink:

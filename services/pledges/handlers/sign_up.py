@@ -30,6 +30,7 @@ from services.pledges.handlers.accounts import _record, revoke
 from services.pledges.handlers.common import Clock, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import IssuedToken, TokenIssuer
+from shared.sealing import Sealer
 
 #: Self sign-up makes only these; auditors and admins are still made by an operator.
 SIGN_UP_ROLES = ("backer", "creator")
@@ -82,6 +83,7 @@ def default_passwords() -> Passwords:
 def sign_up(
     command: commands.SignUp,
     uow: PledgesUnitOfWork,
+    sealer: Sealer,
     clock: Clock = utc_now,
     passwords: Passwords | None = None,
 ) -> None:
@@ -119,7 +121,7 @@ def sign_up(
             uow.rollback()
             return
         uow.publish(ACCOUNT_TOPIC, account_created(account))
-        mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now)
+        mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now, sealer)
         uow.commit()
 
 
@@ -184,7 +186,10 @@ def verify_email(
 
 
 def request_email_verification(
-    command: commands.RequestEmailVerification, uow: PledgesUnitOfWork, clock: Clock = utc_now
+    command: commands.RequestEmailVerification,
+    uow: PledgesUnitOfWork,
+    sealer: Sealer,
+    clock: Clock = utc_now,
 ) -> str:
     """Mail a new link to prove the account's address (the first was lost, or expired); the
     address it goes to. Links mailed before stay valid until they expire: whichever mail
@@ -210,13 +215,16 @@ def request_email_verification(
                 f"{minutes} minute{'' if minutes == 1 else 's'}",
                 retry_after,
             )
-        mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now)
+        mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now, sealer)
         uow.commit()
     return account.email
 
 
 def request_password_reset(
-    command: commands.RequestPasswordReset, uow: PledgesUnitOfWork, clock: Clock = utc_now
+    command: commands.RequestPasswordReset,
+    uow: PledgesUnitOfWork,
+    sealer: Sealer,
+    clock: Clock = utc_now,
 ) -> None:
     """Mail a reset link if the address signed up here; the caller learns nothing either way."""
     now = clock()
@@ -232,7 +240,7 @@ def request_password_reset(
         )
         if recent >= RESETS_PER_HOUR:
             return
-        mail_link(uow, account.id, LinkPurpose.RESET_PASSWORD, now)
+        mail_link(uow, account.id, LinkPurpose.RESET_PASSWORD, now, sealer)
         uow.commit()
 
 

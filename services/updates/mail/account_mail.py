@@ -3,8 +3,9 @@ password) and notices to an owner (someone tried to sign up with their address, 
 their password), queued by the consumer and sent by a background job of the updates worker.
 
 The updates service is the only one that sends mail, and the only one holding addresses (from
-`account.created`). The link's secret comes in `account.verification_requested`; it is stored
-only until its message is sent (then blanked) and never logged.
+`account.created`). The link's secret comes in `account.verification_requested`, sealed for
+this service alone (shared/sealing.py); it is stored still sealed, opened only to compose the
+message, blanked once the message is sent, and never logged.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.db import is_postgresql
 from shared.events.catalog import AccountNoticeRequested, AccountVerificationRequested
 from shared.logging import get_logger
+from shared.sealing import LinkOpener
 
 log = get_logger(__name__)
 
@@ -70,18 +72,20 @@ NOTICE_LIFETIME = timedelta(days=1)
 
 
 def on_verification_requested(
-    event: AccountVerificationRequested, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
+    event: AccountVerificationRequested,
+    uow: UpdatesUnitOfWork,
+    clock: Callable[[], datetime],
+    link_opener: LinkOpener,
 ) -> None:
-    """Queue the link's message; a redelivered event queues nothing more (one row per link)."""
-    _queue(
-        uow,
-        clock(),
-        event.token_id,
-        event.account_id,
-        event.purpose,
-        event.link_token,
-        event.expires_at,
+    """Queue the link's message; a redelivered event queues nothing more (one row per link).
+
+    A version 1 event (published before links were sealed) brings its token in clear: it is
+    sealed here, with our own public key, before anything is stored.
+    """
+    sealed = event.sealed_link_token or link_opener.sealer.seal(
+        event.clear_link_token, event.token_id.bytes
     )
+    _queue(uow, clock(), event.token_id, event.account_id, event.purpose, sealed, event.expires_at)
     log.info("account_mail.queued", token_id=str(event.token_id), purpose=event.purpose)
 
 
@@ -133,11 +137,13 @@ class AccountMailSender:
         mailer: Mailer,
         settings: UpdatesSettings,
         clock: Callable[[], datetime],
+        link_opener: LinkOpener,
     ) -> None:
         self._engine = engine
         self._mailer = mailer
         self._settings = settings
         self._clock = clock
+        self._link_opener = link_opener
 
     def run_round(self) -> int:
         """Send what is due (one batch); how many went."""
@@ -162,7 +168,9 @@ class AccountMailSender:
             text = f"{intro}\n\n{self._settings.site_url}{_FORGOT_PASSWORD}\n"
         else:
             path, subject, intro = _PAGES[row["purpose"]]
-            link = f"{self._settings.site_url}{path}?token={row['link_token']}"
+            # Opened only here, for the message: the row keeps the sealed form.
+            token = self._link_opener.open(row["link_token"], row["token_id"].bytes)
+            link = f"{self._settings.site_url}{path}?token={token}"
             hours = max(1, round((row["expires_at"] - now).total_seconds() / 3600))
             text = (
                 f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "

@@ -12,12 +12,11 @@ import flask
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import make_app
+from tests.factories import mailed_link_token, make_app
 from tests.integration.pledges.helpers import API, MovableClock, snapshot
 from tests.integration.pledges.test_pledges_sign_up_api import (
     PASSWORD,
     account_events,
-    link_token_of,
     sign_in,
     sign_up,
 )
@@ -79,7 +78,7 @@ def _reset_links(client: FlaskClient, app: flask.Flask, email: str, count: int) 
     for _ in range(count):
         assert client.post(f"{API}/password-resets", json={"email": email}).status_code == 202
     tokens = [
-        link_token_of(e)
+        mailed_link_token(app, e)
         for e in account_events(app)
         if e.type == "account.verification_requested" and e.payload["purpose"] == "reset_password"
     ]
@@ -272,6 +271,7 @@ def test_a_taken_address_costs_a_hash_like_a_new_one(app: flask.Flask) -> None:
         handlers.sign_up(
             commands.SignUp(name="Kay", email="kay@example.test", password=PASSWORD, role="backer"),
             root.uow_factory(),
+            root.link_sealer,
             root.clock,
             passwords,
         )
@@ -305,3 +305,21 @@ def test_sign_ups_from_one_client_are_limited(app: flask.Flask, client: FlaskCli
         environ_base={"REMOTE_ADDR": "198.51.100.5"},
     )
     assert other.status_code == 201
+
+
+# --- mailed links are sealed for the updates service -----------------------------------------
+
+
+def test_no_outbox_row_holds_a_mailed_link_in_clear(app: flask.Flask, client: FlaskClient) -> None:
+    sign_up(client, email="sealed@example.test")
+    client.post(f"{API}/password-resets", json={"email": "sealed@example.test"})
+    requests = [e for e in account_events(app) if e.type == "account.verification_requested"]
+    tokens = [mailed_link_token(app, e) for e in requests]
+
+    assert [e.version for e in requests] == [2, 2]
+    assert all("link_token" not in e.payload for e in requests)
+    everything = repr(snapshot(app))  # the outbox's bytes included
+    assert all(token not in everything for token in tokens)
+    # What the updates service opens is a working link.
+    verified = client.post(f"{API}/email-verifications", json={"token": tokens[0]})
+    assert verified.status_code == 200, verified.json

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from services.pledges.api.signup import SIGN_UP_SENT
 from shared.events import Envelope, decode
-from tests.factories import campaign_body
+from tests.factories import campaign_body, mailed_link_token
 from tests.integration.pledges.helpers import API, Account, MovableClock, snapshot
 
 PASSWORD = "a sentence only I would write"
@@ -40,15 +40,10 @@ def account_events(app: flask.Flask) -> list[Envelope]:
     return [decode(value) for topic, value in rows if topic == "accounts.events"]
 
 
-def link_token_of(event: Envelope) -> str:
-    """The link token an `account.verification_requested` event carries for the mail."""
-    return str(event.payload["link_token"])
-
-
 def link_token(app: flask.Flask, purpose: str = "verify_email") -> str:
     """The newest link of `purpose` the pledges service asked the updates service to mail."""
     found = [
-        link_token_of(e)
+        mailed_link_token(app, e)
         for e in account_events(app)
         if e.type == "account.verification_requested" and e.payload["purpose"] == purpose
     ]
