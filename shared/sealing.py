@@ -96,6 +96,11 @@ class LinkOpener:
         write_public_key_file(key, public_key_file)
         return cls(key)
 
+    @property
+    def public_key_text(self) -> str:
+        """The public half as base64 of its raw 32 bytes: what FUNDTRAIL_LINK_PUBLIC_KEY holds."""
+        return base64.b64encode(self._own).decode()
+
     def open(self, sealed: str, bound_to: bytes) -> str:
         try:
             raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
