@@ -117,7 +117,8 @@ def sign_up(
             return
         uow.accounts.add(account)
         if not uow.accounts.add_credential(account.id, key, password_hash, now):
-            # A twin sign-up with this address got there first: its owner is being mailed.
+            # A twin sign-up with this address got there a moment ago; its own link is on the
+            # way. This one writes nothing and answers the same.
             uow.rollback()
             return
         uow.publish(ACCOUNT_TOPIC, account_created(account))
@@ -162,7 +163,8 @@ def sign_in(
         if not matches or account is None or account.revoked_at is not None:
             uow.accounts.forget_failures(before=window_start)  # keeps the table small
             uow.accounts.record_failure(key, client, now)
-            if account is not None and len(everywhere) + 1 >= NOTIFY_AFTER_FAILURES:
+            # This failure included: the owner hears of the fifth, once a day at most.
+            if account and not account.revoked_at and len(everywhere) + 1 >= NOTIFY_AFTER_FAILURES:
                 notify_owner(uow, account.id, NoticeKind.SIGN_IN_FAILURES, now)
             uow.commit()
             raise SignInRefused(SIGN_IN_REFUSED)
