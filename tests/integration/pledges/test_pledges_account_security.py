@@ -323,3 +323,28 @@ def test_no_outbox_row_holds_a_mailed_link_in_clear(app: flask.Flask, client: Fl
     # What the updates service opens is a working link.
     verified = client.post(f"{API}/email-verifications", json={"token": tokens[0]})
     assert verified.status_code == 200, verified.json
+
+
+def test_a_twin_sign_up_that_loses_the_race_writes_nothing_and_raises_nothing(
+    app: flask.Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.pledges import commands
+    from services.pledges.adapters.accounts import AccountRepository
+    from services.pledges.handlers import sign_up as handlers
+
+    sign_up(client, email="twin@example.test")
+    before = snapshot(app)
+    # As if the other sign-up committed just after this one looked for the address.
+    monkeypatch.setattr(AccountRepository, "account_with_email", lambda self, key: None)
+    root = app.extensions["fundtrail"]
+
+    handlers.sign_up(
+        commands.SignUp(name="Twin", email="twin@example.test", password=PASSWORD, role="backer"),
+        root.uow_factory(),
+        root.link_sealer,
+        root.clock,
+    )
+
+    after = snapshot(app)
+    assert after["accounts"] == before["accounts"]
+    assert after["outbox"] == before["outbox"]
