@@ -18,6 +18,7 @@ from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
+from shared.sealing import LinkOpener
 from shared.service import ServiceSpec
 from shared.web.app import current_dependencies as app_dependencies
 
@@ -41,6 +42,8 @@ class UpdatesDependencies(Dependencies):
     mailer: Mailer
     #: Signs and checks the one-click unsubscribe links.
     unsubscribe_tokens: UnsubscribeTokens
+    #: Opens the link tokens the pledges service sealed for us (only we hold the private key).
+    link_opener: LinkOpener
 
     def background_jobs(self) -> tuple[BackgroundJob, ...]:
         """The mail sender (account links, then updates), draining both queues in a thread of
@@ -54,7 +57,7 @@ class UpdatesDependencies(Dependencies):
         )
         # Verification and password links first: few, and somebody is waiting for each.
         account_sender = AccountMailSender(
-            self.engine, self.mailer, self.updates_settings, self.clock
+            self.engine, self.mailer, self.updates_settings, self.clock, self.link_opener
         )
         return (
             BackgroundJob(
@@ -76,6 +79,7 @@ def bootstrap(
         updates_settings=updates_settings,
         mailer=mailer_from_settings(updates_settings.smtp_url, updates_settings.maildir),
         unsubscribe_tokens=UnsubscribeTokens.from_key_file(updates_settings.unsubscribe_key_file),
+        link_opener=LinkOpener.from_key_file(settings.link_key_path, settings.link_public_key_path),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 

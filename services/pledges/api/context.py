@@ -38,13 +38,9 @@ _OPEN = (CampaignStatus.DRAFT, CampaignStatus.LIVE)
 
 
 def client_address() -> str:
-    """Who is asking, for rate limits: a trusted proxy (the site) names the person's own
-    address in `X-Forwarded-For` (its last hop, the one the proxy itself added)."""
-    remote = flask.request.remote_addr or ""
-    forwarded = flask.request.headers.get("X-Forwarded-For", "")
-    if forwarded and remote in current_dependencies().settings.trusted_proxies:
-        return forwarded.split(",")[-1].strip()[:64] or remote
-    return remote
+    """Who is asking, for rate limits: the peer, or the person a trusted proxy (the site)
+    names; `TrustedProxyFix` (see the app factory) has already decided which."""
+    return (flask.request.remote_addr or "")[:64]
 
 
 def campaign_view(campaign: Campaign, moment: datetime | None = None) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def request_email_verification() -> dict[str, Any]:
     email = handlers.request_email_verification(
         commands.RequestEmailVerification(current_principal().account_id),
         dependencies.uow_factory(),
+        dependencies.link_sealer,
         dependencies.clock,
     )
     return {

@@ -48,16 +48,24 @@ def _password(**metadata: Any) -> ma.fields.String:
 class SignUpIn(ma.Schema):
     name = Text(required=True, max_length=NAME_MAX)
     email = Text(required=True, max_length=EMAIL_MAX, validate=ma.validate.Length(max=EMAIL_MAX))
-    password = _password(description="15 to 128 characters; no other rules")
+    password = _password(
+        description="15 to 128 characters, not one found early by guessers (breached-password "
+        "lists, common words, the name or address); no composition rules"
+    )
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(handlers.SIGN_UP_ROLES))
 
 
 class SignUpOut(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String()
-    role = ma.fields.String()
-    email = ma.fields.String()
-    email_verified = ma.fields.Boolean()
+    """The same answer whether or not the address already had an account: it names none."""
+
+    email = ma.fields.String(metadata={"description": "Where the next step was mailed"})
+    detail = ma.fields.String()
+
+
+SIGN_UP_SENT = (
+    "Thank you. We sent a message to this address: follow it to finish. If nothing arrives "
+    "within a few minutes, check the address and your spam folder."
+)
 
 
 class SessionIn(ma.Schema):
@@ -87,7 +95,7 @@ class ResetRequestIn(ma.Schema):
 
 
 class NewPasswordIn(ma.Schema):
-    password = _password(description="15 to 128 characters")
+    password = _password(description="15 to 128 characters, not easily guessed")
 
 
 class AcceptedOut(ma.Schema):
@@ -97,21 +105,17 @@ class AcceptedOut(ma.Schema):
 @blp.post("/signup")
 @blp.arguments(SignUpIn)
 @blp.response(201, SignUpOut)
-@blp.problem(409, "An account with this e-mail address already exists")
+@blp.problem(429, "Too many sign-ups from this client: see Retry-After")
 def sign_up(body: dict[str, Any]) -> dict[str, Any]:
-    """Make a backer or creator account; a link to verify the address is mailed. No token:
-    sign in next (`POST /sessions`)."""
+    """Make a backer or creator account; a link to verify the address is mailed. If the address
+    already has an account its owner is mailed instead, and the answer is the same, so it tells
+    nobody who has an account. No token: sign in next (`POST /sessions`)."""
+    command = commands.SignUp(**body, client_address=context.client_address())
     dependencies = current_dependencies()
-    account = handlers.sign_up(
-        commands.SignUp(**body), dependencies.uow_factory(), dependencies.clock
+    handlers.sign_up(
+        command, dependencies.uow_factory(), dependencies.link_sealer, dependencies.clock
     )
-    return {
-        "id": account.id,
-        "name": account.name,
-        "role": account.role.value,
-        "email": account.email,
-        "email_verified": False,
-    }
+    return {"email": body["email"], "detail": SIGN_UP_SENT}
 
 
 @blp.post("/sessions")
@@ -161,6 +165,7 @@ def request_password_reset(body: dict[str, Any]) -> dict[str, Any]:
     handlers.request_password_reset(
         commands.RequestPasswordReset(body["email"]),
         dependencies.uow_factory(),
+        dependencies.link_sealer,
         dependencies.clock,
     )
     return {"detail": "If an account has this address, a link to reset its password is on its way."}
