@@ -17,6 +17,8 @@ SERVICES = ("pledges", "ledger", "updates")
 CONTAINERS = {name: service for service in SERVICES for name in (service, f"{service}-worker")}
 #: The Ed25519 token key's public half, written by pledges, read by the others.
 TOKEN_PUBLIC = "token-public-key"
+#: The X25519 link-sealing key's public half, written by updates, read by pledges.
+LINK_PUBLIC = "link-public-key"
 #: A service's database URL, its password left for compose to fill in from the environment.
 DATABASE_URL = re.compile(
     r"postgresql\+psycopg://(?P<user>\w+):(?P<password>\$\{[^}]+\})@postgres:5432/(?P<database>\w+)"
@@ -67,6 +69,7 @@ def test_every_volume_is_mounted_only_where_it_is_needed(compose: dict[str, Any]
                 users.setdefault(source, set()).add(name)
     expected = {
         TOKEN_PUBLIC: set(CONTAINERS),
+        LINK_PUBLIC: {"pledges", "pledges-worker", "updates", "updates-worker"},
         **{f"{s}-keys": {s, f"{s}-worker"} for s in SERVICES},
         **{f"{s}-var": {s, f"{s}-worker"} for s in SERVICES},
         "kafka-data": {"kafka"},
@@ -75,6 +78,22 @@ def test_every_volume_is_mounted_only_where_it_is_needed(compose: dict[str, Any]
     assert users == expected
     assert set(compose["volumes"]) == set(expected)
     assert "token-keys" not in compose["volumes"]  # the old volume holding every key
+
+
+def test_only_updates_can_open_mailed_links_and_pledges_can_seal_them(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name, service in CONTAINERS.items():
+        held, variables = mounts(services[name]), env(services[name])
+        if service == "ledger":
+            assert LINK_PUBLIC not in held, name
+            continue
+        public_path, read_only = held[LINK_PUBLIC]
+        assert read_only is (service == "pledges"), name  # updates writes it, pledges reads it
+        assert variables["FUNDTRAIL_LINK_PUBLIC_KEY_FILE"].startswith(public_path + "/"), name
+        # The private half's default path lies in updates' own keys volume, and nowhere else.
+        assert "FUNDTRAIL_LINK_KEY_FILE" not in variables, name
 
 
 def test_each_service_logs_in_as_its_own_role_to_its_own_database(
