@@ -97,3 +97,14 @@ def test_nonsense_stops_start_up_with_a_clear_message(
     with pytest.raises(ValueError, match=re.escape(words)) as err:
         load(**overrides)
     assert "secretvalue" not in str(err.value)
+
+
+def test_a_bad_setting_in_the_environment_stops_the_service_from_being_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from services.pledges.bootstrap import bootstrap
+
+    monkeypatch.setenv("FUNDTRAIL_PAYMENT_GRACE", "a week")
+    with pytest.raises(ValueError, match="FUNDTRAIL_PAYMENT_GRACE"):
+        bootstrap({"var_dir": tmp_path, "database_url": f"sqlite:///{tmp_path / 'p.db'}"})
+    assert list(tmp_path.iterdir()) == []  # refused before a key or a database was made
