@@ -6,6 +6,10 @@ INSTALLED := $(VENV)/.installed
 # axe-core, which the browser tests inject into pages to check accessibility (from npm).
 BROWSER_TESTS := tests/e2e/browser
 AXE := $(BROWSER_TESTS)/node_modules/axe-core/axe.min.js
+# Stripe's own mock server, which the payment tests start on free ports; built with Go.
+STRIPE_MOCK_VERSION := v0.203.0
+GO_BIN := $(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)
+STRIPE_MOCK := $(GO_BIN)/stripe-mock
 
 .PHONY: install run test test-unit lint bench kafka-jars clean
 
@@ -22,8 +26,12 @@ run: $(INSTALLED)
 	$(BIN)/fundtrail run
 
 # In parallel, one worker a core (four at most): the workers share one Kafka broker.
-test: $(INSTALLED) $(AXE)
+test: $(INSTALLED) $(AXE) $(STRIPE_MOCK)
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
+
+# Only when missing: `go install` builds it from the Go module proxy into Go's bin folder.
+$(STRIPE_MOCK):
+	go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 $(AXE): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
 	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund

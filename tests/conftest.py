@@ -111,6 +111,31 @@ def topic(kafka_bootstrap: str) -> str:
     return name
 
 
+# --- Stripe ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def stripe_mock() -> Iterator[str]:
+    """Stripe's own mock server on free local ports, for this run (under pytest-xdist, one per
+    worker: it is stateless, so nothing is gained by sharing it): its base URL."""
+    from tests.stripe_support import STRIPE_MOCK_MODULE, StripeMock, stripe_mock_binary
+
+    binary = stripe_mock_binary()
+    if binary is None:
+        unavailable(f"no stripe-mock: `go install {STRIPE_MOCK_MODULE}` builds it (make test does)")
+        return
+    mock = StripeMock(binary)
+    try:
+        url = mock.start()
+    except RuntimeError as exc:
+        unavailable(str(exc))
+        return
+    try:
+        yield url
+    finally:
+        mock.stop()
+
+
 # --- databases -------------------------------------------------------------------------------
 
 

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from services.pledges.adapters.stripe_payments import StripePayments
 from services.pledges.adapters.tables import TABLES
 from services.pledges.domain import PaymentGateway, RecordOnlyGateway
+from services.pledges.domain.payment_provider import PaymentProvider
+from services.pledges.settings import PaymentSettings
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import TokenIssuer, load_or_create_signing_key
 from shared.bootstrap import Dependencies, core_dependencies
@@ -42,6 +45,10 @@ class PledgesDependencies(Dependencies):
     token_issuer: TokenIssuer
     #: Seals mailed link tokens for the updates service, with its public key only.
     link_sealer: Sealer
+    #: Who moves the money (Stripe or no one), its fee and the backers' grace period.
+    payment_settings: PaymentSettings = PaymentSettings()
+    #: Stripe when STRIPE_SECRET_KEY is set; None when pledges are only recorded.
+    payments: PaymentProvider | None = None
 
 
 def bootstrap(
@@ -49,6 +56,8 @@ def bootstrap(
 ) -> PledgesDependencies:
     """The pledges service's dependencies; `replacements` swap any of them (tests: a clock)."""
     settings = Settings.load(SERVICE.name, settings_overrides)
+    # First: a nonsense payment setting stops start-up before anything is opened.
+    payment_settings = PaymentSettings.load(settings)
     core = core_dependencies(SERVICE, settings)
     dependencies = PledgesDependencies(
         **core,
@@ -57,6 +66,8 @@ def bootstrap(
             load_or_create_signing_key(settings.token_signing_key_file), settings.token_lifetime
         ),
         link_sealer=LazyLinkSealer(settings.link_public_key, settings.link_public_key_path),
+        payment_settings=payment_settings,
+        payments=StripePayments.from_settings(payment_settings),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 

@@ -4,6 +4,7 @@ from services.pledges.api.accounts import blp as accounts_blp
 from services.pledges.api.campaigns import blp as campaigns_blp
 from services.pledges.api.email_verification import blp as email_verification_blp
 from services.pledges.api.lifecycle import blp as lifecycle_blp
+from services.pledges.api.payments import blp as payments_blp
 from services.pledges.api.pledges import blp as pledges_blp
 from services.pledges.api.signup import blp as sign_up_blp
 
@@ -12,6 +13,7 @@ BLUEPRINTS = (
     campaigns_blp,
     email_verification_blp,
     lifecycle_blp,
+    payments_blp,
     pledges_blp,
     sign_up_blp,
 )

@@ -44,6 +44,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("get", "/api/v1/me/email-verification"): {"200", "401", "404"},
     ("post", "/api/v1/me/email-verification"): {"202", "401", "404", "409", "429"},
     ("get", "/api/v1/campaigns/{campaign_id}/pledges"): {"200", "401", "403", "404", "422"},
+    ("get", "/api/v1/payments"): {"200"},
 }
 
 
