@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from babel.numbers import get_decimal_symbol
 
@@ -70,3 +71,23 @@ def percent(part: object, whole: object) -> int:
     if not isinstance(part, int) or not isinstance(whole, int) or whole <= 0:
         return 0
     return max(0, part * 100 // whole)
+
+
+def can_log_expenses(campaign: dict[str, Any]) -> bool:
+    """Money to spend: a succeeded campaign, or a live flexible one with pledges."""
+    if campaign.get("status") == "succeeded":
+        return True
+    return (
+        campaign.get("status") == "live"
+        and campaign.get("funding_model") == "flexible"
+        and int(campaign.get("pledged_amount") or 0) > 0
+    )
+
+
+def tier_options(campaign: dict[str, Any]) -> list[tuple[str, str]]:
+    """A campaign's tiers as a form's choices: (id, "Name (from €10.00)")."""
+    currency, options = campaign.get("currency"), []
+    for tier in campaign.get("tiers") or []:
+        least = money(tier.get("min_amount"), currency)
+        options.append((str(tier.get("id")), f"{tier.get('name')} (from {least})"))
+    return options

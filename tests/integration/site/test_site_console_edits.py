@@ -8,7 +8,7 @@ import io
 import re
 from typing import Any
 
-from services.site.console_expenses import expense_rows
+from services.site.console.expenses import expense_rows
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
 from tests.integration.site.site_support import Stack, csrf_of

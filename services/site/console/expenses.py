@@ -10,9 +10,7 @@ import flask
 
 from services.site import context
 from services.site.access import creators_campaign
-from services.site.clients import ApiError
-from services.site.console_money import typed_form
-from services.site.forms import FormState, send
+from services.site.forms import FormState, read_form, send
 
 console_expenses = flask.Blueprint("console_expenses", __name__)
 
@@ -28,15 +26,9 @@ def _journal(campaign_id: uuid.UUID) -> tuple[list[dict[str, Any]], bool]:
     """Every entry of the campaign's journal in seq order, and whether it was cut short."""
     ledger, entries, after = context.services().ledger, [], -1
     for _ in range(_MAX_PAGES):
-        try:
-            page = ledger.get_json(
-                f"/api/v1/campaigns/{campaign_id}/entries",
-                params={"after_seq": after, "limit": _ENTRIES_PAGE},
-            )
-        except ApiError as exc:
-            if exc.status == 404:  # the ledger has not heard of the campaign yet
-                return [], False
-            raise
+        page = ledger.entries(campaign_id, after_seq=after, limit=_ENTRIES_PAGE)
+        if page is None:  # the ledger has not heard of the campaign yet
+            return [], False
         entries += page.get("entries", [])
         following = page.get("next_after_seq")
         # Each page must move on: a cursor that does not is the end, never an endless loop.
@@ -99,9 +91,7 @@ def _page(
         # No form of that entry is on the page any more: its errors go above the table.
         form: FormState = failed["form"]
         form.errors = {"_form": [m for messages in form.errors.values() for m in messages]}
-    balance = context.services().ledger.get_json_if_found(
-        f"/api/v1/campaigns/{campaign_id}/balance"
-    )
+    balance = context.services().ledger.balance(campaign_id)
     page = flask.render_template(
         "console_expenses.html",
         campaign=campaign,
@@ -126,13 +116,11 @@ def expenses(campaign_id: uuid.UUID) -> Any:
 def reverse(campaign_id: uuid.UUID, seq: int) -> Any:
     back = flask.url_for("console_expenses.expenses", campaign_id=campaign_id)
     visitor, campaign = creators_campaign(campaign_id, back_to=back)
-    form = typed_form({"reason"})
+    form = read_form({"reason"})
     reversal = send(
         form,
-        lambda: context.services().ledger.post_json(
-            f"/api/v1/campaigns/{campaign_id}/entries/{seq}/reverse",
-            {"reason": form.values["reason"]},
-            token=visitor.token,
+        lambda: context.services().ledger.reverse(
+            campaign_id, seq, form.values["reason"], token=visitor.token
         ),
         fields={"reason"},
         fallback="The ledger refused it.",
