@@ -1,7 +1,8 @@
 """The ledger's composition root: the one place its real adapters are wired.
 
 `bootstrap()` builds, once per process and from `Settings`, what the app, the worker and the CLI
-use: units of work, the clock, the log's signing key and the receipt store.
+use: units of work, the clock, the log's signing key, the receipt store and the report renderer
+(with the publisher built from them, `LedgerDependencies.report_publisher`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any, cast
 from services.ledger.adapters.receipts import FileSystemReceiptStore, ReceiptStore
 from services.ledger.adapters.tables import TABLES
 from services.ledger.consumer import HANDLERS, TOPICS
-from services.ledger.report_publishing import PUBLISH_DUE_EVERY, publish_due_job
+from services.ledger.report_publishing import PUBLISH_DUE_EVERY, ReportPublisher
+from services.ledger.reports.kept import KeptPdfs
 from services.ledger.reports.rendering import ReportRenderer
 from services.ledger.settings import LedgerSettings
 from services.ledger.signing import LogSigning
@@ -45,10 +47,23 @@ class LedgerDependencies(Dependencies):
     receipts: ReceiptStore
     #: Renders public spending reports (PDF in a bounded child process, HTML in process).
     report_renderer: ReportRenderer
+    #: Report PDFs rendered for readers before one is published, kept on disk.
+    kept_reports: KeptPdfs
+
+    def report_publisher(self) -> ReportPublisher:
+        """Publishes, previews and serves reports with this root's parts."""
+        return ReportPublisher(
+            uow_factory=self.uow_factory,
+            renderer=self.report_renderer,
+            log_signing=self.log_signing,
+            public_url=self.ledger_settings.public_url,
+            clock=self.clock,
+            kept=self.kept_reports,
+        )
 
     def background_jobs(self) -> tuple[BackgroundJob, ...]:
         """The worker publishes the reports owed at settlement and at each month's end."""
-        return (BackgroundJob("reports", PUBLISH_DUE_EVERY, publish_due_job(self)),)
+        return (BackgroundJob("reports", PUBLISH_DUE_EVERY, self.report_publisher().publish_due),)
 
 
 def bootstrap(
@@ -66,7 +81,9 @@ def bootstrap(
             timeout=ledger_settings.report_timeout,
             memory_limit=ledger_settings.report_memory_limit,
             max_table_rows=ledger_settings.report_max_rows,
+            max_renders=ledger_settings.report_max_renders,
         ),
+        kept_reports=KeptPdfs(ledger_settings.report_cache_dir),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 

@@ -1,9 +1,11 @@
 """The report pages for people (no /api/v1, not in the OpenAPI): PDF and HTML, latest or by id.
 
 `/campaigns/{id}/report.pdf` and `/campaigns/{id}/report` serve the latest published report,
-or, while none is, a fresh one rendered at the latest checkpoint and stored nowhere (a GET never
-writes). `/campaigns/{id}/reports/{report id}.pdf` and `.html` serve a published report, which
-never changes: its ETag is its PDF's SHA-256. Errors here are small HTML pages, not problem
+or, while none is, one at the latest checkpoint: the HTML made in process, the PDF rendered once
+and kept on disk, never in the database (a GET never writes to the books; reports/kept.py).
+Past the cap on renderings at once, the PDF is a 503 problem with Retry-After.
+`/campaigns/{id}/reports/{report id}.pdf` and `.html` serve a published report, which never
+changes: its ETag is its PDF's SHA-256. Refusals here are small HTML pages, not problem
 documents: people read them.
 """
 
@@ -99,7 +101,7 @@ def refused(error: DomainError) -> flask.Response:
 
 
 def _publisher() -> ReportPublisher:
-    return ReportPublisher.from_dependencies(ledger())
+    return ledger().report_publisher()
 
 
 def _uuid(value: str) -> uuid.UUID:

@@ -15,7 +15,9 @@ from typing import Any
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.receipts import ReceiptStore
 from services.ledger.domain.accounts_chart import Balance, balance_from
+from services.ledger.domain.entries import Entry, EntryKind
 from services.ledger.domain.errors import NotAllowed, NotFound
+from services.ledger.domain.reversals import undoes_an_expense
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.auth import Principal
 
@@ -77,6 +79,36 @@ def entries_page(
     entries = [entry_json(data, leaf_hash) for data, leaf_hash in rows]
     full_page = len(entries) == limit
     return {"entries": entries, "next_after_seq": entries[-1]["seq"] if full_page else None}
+
+
+def expenses_page(
+    uow: LedgerUnitOfWork, campaign_id: uuid.UUID, after_seq: int, limit: int
+) -> dict[str, Any]:
+    """A page of the expenses and the reversals in their chains, in seq order, each with what
+    the journal's rules say of it now: ``in_force`` (it counts: not reversed, or re-instated),
+    ``reversible`` (the creator may reverse it now) and ``reversed_by`` (its reversal's seq)."""
+    journal_size(uow, campaign_id)
+    journal = uow.journals.read(campaign_id)
+    if journal is None:
+        raise UnknownCampaign(f"The ledger has no campaign {campaign_id}.")
+    kinds = (EntryKind.EXPENSE, EntryKind.REVERSAL)
+    rows = uow.journals.page(campaign_id, after_seq, limit, kinds)
+    listed, last_seq = [], None
+    for leaf_data, leaf_hash in rows:
+        entry = Entry.from_leaf(leaf_data)
+        last_seq = entry.seq
+        if not undoes_an_expense(entry):  # a reversal of pledge money, from before the rule
+            continue
+        listed.append(
+            {
+                **entry_json(leaf_data, leaf_hash),
+                "in_force": journal.in_force(entry.seq),
+                "reversible": journal.is_reversible(entry),
+                "reversed_by": journal.reversed_by.get(entry.seq),
+            }
+        )
+    # Paged by the rows read, so a page cut short by a skipped row is not taken for the end.
+    return {"expenses": listed, "next_after_seq": last_seq if len(rows) == limit else None}
 
 
 def entry_json(leaf_data: bytes, leaf_hash: bytes) -> dict[str, Any]:

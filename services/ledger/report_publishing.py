@@ -14,32 +14,36 @@ worker (see `LedgerDependencies.background_jobs`), publishes what has come due: 
 report once the books hold every collection (report_rules.is_ready), a month's report on the
 first day of the next month, covering the entries appended before it. The worker signs the
 checkpoint such a report needs; the API never signs.
+
+Before any report is published, readers get one rendered at the latest checkpoint: made once
+per campaign, checkpoint and campaign details, and kept on disk (reports/kept.py).
+
+Built by the composition root (`LedgerDependencies.report_publisher`); nothing here imports it.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from services.ledger import checkpoint_publishing, queries
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.events import LEDGER_TOPIC, PRODUCER
 from services.ledger.adapters.reports import OwedReport, StoredReport
 from services.ledger.domain.report_rules import SETTLEMENT, Due, NotReportPublisher, is_ready
+from services.ledger.reports.kept import KeptPdfs
 from services.ledger.reports.rendering import RenderedReport, ReportSource
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.clock import Clock
 from shared.events import Envelope, new_envelope
 from shared.logging import get_logger
-
-if TYPE_CHECKING:
-    from services.ledger.bootstrap import LedgerDependencies
 
 log = get_logger(__name__)
 
@@ -49,6 +53,9 @@ PUBLISH_DUE_EVERY = 5.0
 
 class Renderer(Protocol):
     """What publishing needs of the report renderer (services/ledger/reports)."""
+
+    #: Part of what a rendering is made from, so part of a kept rendering's key.
+    max_table_rows: int
 
     def render(self, source: ReportSource) -> RenderedReport: ...
 
@@ -73,16 +80,8 @@ class ReportPublisher:
     #: Absolute base URL of the ledger as readers reach it, without a trailing slash.
     public_url: str
     clock: Clock
-
-    @classmethod
-    def from_dependencies(cls, dependencies: LedgerDependencies) -> ReportPublisher:
-        return cls(
-            uow_factory=dependencies.uow_factory,
-            renderer=dependencies.report_renderer,
-            log_signing=dependencies.log_signing,
-            public_url=dependencies.ledger_settings.public_url,
-            clock=dependencies.clock,
-        )
+    #: Renderings made for readers before a report is published.
+    kept: KeptPdfs
 
     # --- on demand ------------------------------------------------------------------------------
 
@@ -104,8 +103,18 @@ class ReportPublisher:
         return self.renderer.render_html(self._latest_source(campaign_id))
 
     def preview_pdf(self, campaign_id: uuid.UUID) -> bytes:
-        """A fresh PDF report at the latest checkpoint, stored nowhere (for a GET)."""
-        return self.renderer.render(self._latest_source(campaign_id)).pdf
+        """A PDF report at the latest checkpoint (for a GET): rendered once, then kept on disk
+        (never in the database) until the checkpoint or the campaign changes."""
+        with self.uow_factory() as uow:
+            campaign = queries.public_campaign(uow, campaign_id)
+            checkpoint = queries.latest_checkpoint(uow, campaign_id)
+
+        def render() -> bytes:
+            with self.uow_factory() as uow:
+                source = self._source(uow, campaign, checkpoint)
+            return self.renderer.render(source).pdf
+
+        return self.kept.get_or_make(campaign_id, self._rendering_key(campaign, checkpoint), render)
 
     # --- by the worker --------------------------------------------------------------------------
 
@@ -167,6 +176,20 @@ class ReportPublisher:
             campaign = queries.public_campaign(uow, campaign_id)
             return self._source(uow, campaign, queries.latest_checkpoint(uow, campaign_id))
 
+    def _rendering_key(self, campaign: dict[str, Any], checkpoint: PublishedCheckpoint) -> str:
+        """A digest of everything a rendering at ``checkpoint`` is made from: the signed note
+        pins the leaves; the campaign's details, the key and the links are the rest."""
+        made_from = {
+            "campaign": campaign,
+            "checkpoint": checkpoint.note,
+            "published_at": checkpoint.published_at,
+            "key": self.log_signing.signer.vkey,
+            "public_url": self.public_url,
+            "max_table_rows": self.renderer.max_table_rows,
+        }
+        text = json.dumps(made_from, sort_keys=True, default=str)
+        return f"{checkpoint.tree_size}-{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
     def _campaign(self, uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> dict[str, Any]:
         campaign = uow.campaigns.get(campaign_id)
         if campaign is None:
@@ -214,7 +237,7 @@ class ReportPublisher:
         return Publication(report, created)
 
     def _announcement(self, report: StoredReport, rendered: RenderedReport) -> Envelope:
-        totals = rendered.totals
+        totals = rendered.balance
         return new_envelope(
             "report.published",
             {
@@ -231,7 +254,7 @@ class ReportPublisher:
                 "spent": totals.spent,
                 "available": totals.available,
                 "shortfall": totals.shortfall,
-                "backers_count": totals.backers_count,
+                "backers_count": rendered.backers_count,
             },
             producer=PRODUCER,
             campaign_id=report.campaign_id,
@@ -256,18 +279,11 @@ def report_filename(report: StoredReport, extension: str) -> str:
     return f"campaign-{report.campaign_id}-report-{report.tree_size}.{extension}"
 
 
-def publish_due_job(dependencies: LedgerDependencies) -> Callable[[], object]:
-    """The worker's periodic job (see bootstrap.py)."""
-    publisher = ReportPublisher.from_dependencies(dependencies)
-    return publisher.publish_due
-
-
 __all__ = [
     "PUBLISH_DUE_EVERY",
     "Due",
     "Publication",
     "ReportPublisher",
-    "publish_due_job",
     "report_filename",
     "report_path",
 ]

@@ -25,6 +25,9 @@ DEFAULT_REPORT_MEMORY_LIMIT = 2 * 1024**3
 #: Rows of the report's ledger table (and receipts index) before it is cut; the attached export
 #: always holds every entry. WeasyPrint lays out roughly 80-160 table rows a second.
 DEFAULT_REPORT_MAX_ROWS = 1_000
+#: Report PDFs one process renders at once; readers asking for more get 503 with Retry-After.
+#: Each may take LEDGER_REPORT_MEMORY_LIMIT and a core for up to LEDGER_REPORT_TIMEOUT.
+DEFAULT_REPORT_MAX_RENDERS = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ class LedgerSettings:
     report_memory_limit: int = DEFAULT_REPORT_MEMORY_LIMIT
     #: Rows of the report's ledger table and receipts index before they are cut.
     report_max_rows: int = DEFAULT_REPORT_MAX_ROWS
+    #: Report PDFs this process renders at once.
+    report_max_renders: int = DEFAULT_REPORT_MAX_RENDERS
+    #: Where report PDFs rendered for readers before publication are kept (a cache).
+    report_cache_dir: Path = Path("var/report-cache")
 
     @classmethod
     def load(cls, settings: Settings) -> LedgerSettings:
@@ -68,9 +75,11 @@ class LedgerSettings:
                 "LEDGER_REPORT_MEMORY_LIMIT", DEFAULT_REPORT_MEMORY_LIMIT
             ),
             "report_max_rows": env.int("LEDGER_REPORT_MAX_ROWS", DEFAULT_REPORT_MAX_ROWS),
+            "report_max_renders": env.int("LEDGER_REPORT_MAX_RENDERS", DEFAULT_REPORT_MAX_RENDERS),
+            "report_cache_dir": env.path("LEDGER_REPORT_CACHE_DIR", var_dir / "report-cache"),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
-        for name in ("log_key_file", "receipts_dir"):
+        for name in ("log_key_file", "receipts_dir", "report_cache_dir"):
             values[name] = Path(values[name])
         # Links are built as `public_url + "/api/v1/..."`: one trailing slash would double.
         values["public_url"] = str(values["public_url"]).rstrip("/")
@@ -87,6 +96,8 @@ class LedgerSettings:
             raise ValueError("LEDGER_REPORT_MEMORY_LIMIT must be at least 64 MiB")
         if loaded.report_max_rows < 1:
             raise ValueError("LEDGER_REPORT_MAX_ROWS must be at least 1")
+        if loaded.report_max_renders < 1:
+            raise ValueError("LEDGER_REPORT_MAX_RENDERS must be at least 1")
         return loaded
 
     def campaign_origin(self, campaign_id: object) -> str:

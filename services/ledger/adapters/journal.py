@@ -23,7 +23,7 @@ from services.ledger.adapters.tables import (
     pledge_backers,
     pledge_balances,
 )
-from services.ledger.domain import Entry, Journal, merkle
+from services.ledger.domain import Entry, EntryKind, Journal, merkle
 from shared.db import is_postgresql
 
 
@@ -51,12 +51,22 @@ class JournalRepository:
         for the last funds) wait for each other; SQLite's write lock, taken at BEGIN, does the
         same. `pledge_ids` are the pledges whose net contribution the operation needs.
         """
+        return self._load(campaign_id, pledge_ids, for_update=True)
+
+    def read(self, campaign_id: uuid.UUID) -> Journal | None:
+        """The campaign's journal as it stands, for asking its rules (nothing locked, nothing
+        to save); None if unknown."""
+        return self._load(campaign_id, (), for_update=False)
+
+    def _load(
+        self, campaign_id: uuid.UUID, pledge_ids: Collection[uuid.UUID], *, for_update: bool
+    ) -> Journal | None:
         query = (
             sa.select(journals.c.size, campaigns.c.creator_id, campaigns.c.currency)
             .join(campaigns, campaigns.c.id == journals.c.campaign_id)
             .where(journals.c.campaign_id == campaign_id)
         )
-        if is_postgresql(self._connection):
+        if for_update and is_postgresql(self._connection):
             query = query.with_for_update(of=journals)
         row = self._connection.execute(query).first()
         if row is None:
@@ -190,14 +200,21 @@ class JournalRepository:
         ).scalar_one_or_none()
         return None if data is None else Entry.from_leaf(data)
 
-    def page(self, campaign_id: uuid.UUID, after_seq: int, limit: int) -> list[tuple[bytes, bytes]]:
-        """(leaf data, leaf hash) of up to `limit` entries after `after_seq`, in seq order."""
-        rows = self._connection.execute(
-            sa.select(journal_entries.c.leaf_data, journal_entries.c.leaf_hash)
-            .where(journal_entries.c.campaign_id == campaign_id, journal_entries.c.seq > after_seq)
-            .order_by(journal_entries.c.seq)
-            .limit(limit)
+    def page(
+        self,
+        campaign_id: uuid.UUID,
+        after_seq: int,
+        limit: int,
+        kinds: Collection[EntryKind] | None = None,
+    ) -> list[tuple[bytes, bytes]]:
+        """(leaf data, leaf hash) of up to `limit` entries after `after_seq`, in seq order; only
+        entries of `kinds` when given."""
+        query = sa.select(journal_entries.c.leaf_data, journal_entries.c.leaf_hash).where(
+            journal_entries.c.campaign_id == campaign_id, journal_entries.c.seq > after_seq
         )
+        if kinds is not None:
+            query = query.where(journal_entries.c.kind.in_([kind.value for kind in kinds]))
+        rows = self._connection.execute(query.order_by(journal_entries.c.seq).limit(limit))
         return [(row.leaf_data, row.leaf_hash) for row in rows]
 
     def balances(self, campaign_id: uuid.UUID) -> dict[str, int]:

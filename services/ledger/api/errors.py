@@ -6,6 +6,7 @@ import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.ledger.receipt_files import ReceiptTooLarge
+from services.ledger.reports.rendering import RenderingBusy
 from shared.errors import FAMILY_STATUSES
 from shared.web.problems import http_exception_to_problem, problem_response, refusal_handler
 
@@ -22,6 +23,17 @@ def body_too_large(error: RequestEntityTooLarge) -> flask.Response:
     return http_exception_to_problem(error)
 
 
+def come_back_later(error: RenderingBusy) -> flask.Response:
+    """No report rendering could start now: 503, and when to ask again."""
+    return problem_response(
+        503,
+        error.message,
+        title="Busy rendering reports",
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
 def register(app: flask.Flask) -> None:
     app.register_error_handler(ReceiptTooLarge, refusal_handler(STATUSES))
+    app.register_error_handler(RenderingBusy, come_back_later)
     app.register_error_handler(RequestEntityTooLarge, body_too_large)

@@ -1,4 +1,5 @@
-"""The journal over HTTP: entries, expenses with receipts, reversals, the balance, receipts."""
+"""The journal over HTTP: entries, expenses with receipts, reversals, the balance, receipts, and
+the limits the ledger enforces."""
 
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ from services.ledger.api.schemas import (
     EntryPageSchema,
     EntrySchema,
     ExpenseForm,
+    ExpensePageSchema,
+    LimitsSchema,
     ReverseIn,
 )
-from services.ledger.receipt_files import EXTENSIONS, sniff
+from services.ledger.domain.rules import CATEGORY_MAX, DESCRIPTION_MAX, REASON_MAX, VENDOR_MAX
+from services.ledger.receipt_files import EXTENSIONS, MAX_PIXELS, sniff
 from shared.web.auth import current_principal
 
 blp = LedgerBlueprint(
@@ -48,6 +52,18 @@ def list_entries(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
     """The journal's entries in seq order, a page at a time."""
     with unit_of_work() as uow:
         return queries.entries_page(uow, campaign_id, query["after_seq"], query["limit"])
+
+
+@blp.get("/campaigns/<uuid:campaign_id>/expenses")
+@blp.arguments(EntriesQuery, location="query")
+@blp.response(200, ExpensePageSchema)
+@blp.problem(404, "No such campaign")
+def list_expenses(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
+    """The expenses and the reversals in their chains, in seq order, a page at a time, each
+    saying whether it counts (`in_force`) and whether its creator may reverse it now
+    (`reversible`): the journal's rules, so no client recomputes reversal chains."""
+    with unit_of_work() as uow:
+        return queries.expenses_page(uow, campaign_id, query["after_seq"], query["limit"])
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/expenses")
@@ -111,7 +127,33 @@ def get_balance(campaign_id: uuid.UUID) -> dict[str, Any]:
     budget."""
     with unit_of_work() as uow:
         balance = queries.balance(uow, campaign_id)
-    return {**asdict(balance), "by_category": [line._asdict() for line in balance.by_category]}
+    return {
+        **asdict(balance),
+        "by_category": [line._asdict() for line in balance.by_category],
+        "can_log_expenses": balance.can_log_expenses,
+    }
+
+
+@blp.get("/limits")
+@blp.response(200, LimitsSchema)
+def get_limits() -> flask.Response:
+    """What the ledger accepts in an expense, as it enforces it (its settings), so that forms
+    can say so before anything is sent."""
+    limits = {
+        "receipt_max_bytes": ledger().ledger_settings.receipt_max_bytes,
+        "receipt_types": list(EXTENSIONS),
+        "receipt_max_pixels": MAX_PIXELS,
+        "text_max_lengths": {
+            "category": CATEGORY_MAX,
+            "description": DESCRIPTION_MAX,
+            "vendor": VENDOR_MAX,
+            "reason": REASON_MAX,
+        },
+    }
+    response = flask.jsonify(LimitsSchema().dump(limits))
+    # Settings change only with a restart: a client may keep them a few minutes.
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/receipts/<string:sha256>")

@@ -97,7 +97,7 @@ def get_report(campaign_id: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
 
 
 def _publisher() -> ReportPublisher:
-    return ReportPublisher.from_dependencies(ledger())
+    return ledger().report_publisher()
 
 
 def _summary_json(publisher: ReportPublisher, report: StoredReport) -> dict[str, Any]:

@@ -71,6 +71,34 @@ class EntryPageSchema(ma.Schema):
     )
 
 
+class ExpenseSchema(EntrySchema):
+    """An expense, or a reversal in an expense's chain, with where it stands now."""
+
+    in_force = ma.fields.Boolean(
+        metadata={
+            "description": "It counts: never reversed, or re-instated (its chain of reversals "
+            "has even length)"
+        }
+    )
+    reversible = ma.fields.Boolean(
+        metadata={
+            "description": "The campaign's creator may reverse it now: the latest link of its "
+            "chain, and (for a reversal, which would re-instate an expense) the money is there"
+        }
+    )
+    reversed_by = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The seq of its reversal; null if none"}
+    )
+
+
+class ExpensePageSchema(ma.Schema):
+    expenses = ma.fields.List(ma.fields.Nested(ExpenseSchema))
+    next_after_seq = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "Pass as after_seq for the next page; null at the end"},
+    )
+
+
 class EntriesQuery(ma.Schema):
     after_seq = bounded_int(
         -1,
@@ -151,6 +179,34 @@ class BalanceSchema(ma.Schema):
         }
     )
     by_category = ma.fields.List(ma.fields.Nested(CategorySchema))
+    can_log_expenses = ma.fields.Boolean(
+        metadata={
+            "description": "Whether the creator may record an expense now (money is available;"
+            " the ledger refuses expenses beyond it)"
+        }
+    )
+
+
+class TextLimitsSchema(ma.Schema):
+    category = ma.fields.Integer()
+    description = ma.fields.Integer()
+    vendor = ma.fields.Integer()
+    reason = ma.fields.Integer(metadata={"description": "A reversal's reason"})
+
+
+class LimitsSchema(ma.Schema):
+    """What the ledger accepts, as it enforces it."""
+
+    receipt_max_bytes = ma.fields.Integer(metadata={"description": "The largest receipt file"})
+    receipt_types = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Media types of receipts, by content"}
+    )
+    receipt_max_pixels = ma.fields.Integer(
+        metadata={"description": "Width × height of the largest receipt image"}
+    )
+    text_max_lengths = ma.fields.Nested(
+        TextLimitsSchema, metadata={"description": "Characters of each text field, at most"}
+    )
 
 
 class InclusionQuery(ma.Schema):

@@ -168,6 +168,13 @@ class Balance:
     #: category with non-zero spending in alphabetical order, with ``budget`` ``None``.
     by_category: tuple[CategorySpending, ...]
 
+    @property
+    def can_log_expenses(self) -> bool:
+        """Whether the creator may record an expense now: the journal refuses any expense that
+        needs more than is available (``InsufficientFunds``), so with nothing available every
+        expense is refused; whatever the campaign's status, money held may be spent."""
+        return self.available > 0
+
 
 def balance_from(balances: Mapping[str, int], currency: str, budget: Mapping[str, int]) -> Balance:
     """The balance view of running account ``balances`` against the planned ``budget``."""

@@ -11,16 +11,8 @@ Rules every append keeps (see :mod:`.accounts_chart` for the postings each kind 
   afterwards (a contribution, a reversed expense) covers the shortfall before it can be spent.
 - No pledge ever has more refunded than was contributed through it
   (:class:`RefundExceedsContribution`).
-- Reversals undo the creator's own entries: expenses, and reversals of expenses. Money that
-  moved through pledge events (contributions and refunds) changes only through pledge events, so
-  reversing one is refused (:class:`NotReversible`), as is reversing a reversal of one that a
-  journal may hold from before this rule. Any entry is reversed at most once
-  (:class:`AlreadyReversed`). Reversing a reversal re-instates what it reversed; the original
-  stays marked as reversed, so reversing the original a second time is refused: to take it out
-  again, reverse the re-instatement, the latest link of its chain. As every link is reversed at
-  most once, a chain never forks, and an original counts exactly when its chain of reversals has
-  even length. A creator can thus undo a mistaken expense, or a mistaken reversal of one, and no
-  entry can be undone twice over.
+- Reversals undo the creator's own entries (expenses, and reversals of them), each at most once;
+  an entry counts while its chain of reversals has even length: see :mod:`.reversals`.
 - Expenses and reversals are recorded by the campaign's creator only (:class:`NotCampaignCreator`).
 - One receipt file (by SHA-256) backs at most one expense in force (an expense whose chain of
   reversals has even length) unless the creator says why it backs another
@@ -40,15 +32,15 @@ from typing import Any, ClassVar
 from shared.money import is_currency
 
 from . import accounts_chart as chart
+from . import reversals
 from .accounts_chart import Balance, Posting
 from .entries import Entry, EntryKind
 from .errors import (
-    AlreadyReversed,
     CurrencyMismatch,
+    DomainError,
     InsufficientFunds,
     InvalidCurrency,
     NotCampaignCreator,
-    NotReversible,
     ReceiptAlreadyUsed,
     RefundExceedsContribution,
     UnknownEntry,
@@ -173,6 +165,28 @@ class Journal:
     def available(self) -> int:
         """The money the campaign holds and may spend now, in minor units; never negative."""
         return max(self.funds, 0)
+
+    def in_force(self, seq: int) -> bool:
+        """Whether entry ``seq`` counts: its chain of reversals has even length."""
+        return reversals.in_force(self.reversed_by, seq)
+
+    def check_reversible(self, original: Entry) -> None:
+        """Raise the refusal that reversing ``original`` (loaded from this journal) would meet
+        now; return if the creator may reverse it."""
+        seq = self.check_seq(original.seq)
+        if original.currency != self.currency:
+            raise CurrencyMismatch(f"entry {seq} is not in {self.currency}", "currency")
+        reversals.refuse_unreversible(original, self.reversed_by)
+        # Reversing a reversal re-instates an expense: the money must be there again.
+        self._check_funds(chart.funds_change(chart.reversal_postings(original.postings)), "seq")
+
+    def is_reversible(self, original: Entry) -> bool:
+        """Whether the creator may reverse ``original`` now (see :meth:`check_reversible`)."""
+        try:
+            self.check_reversible(original)
+        except DomainError:
+            return False
+        return True
 
     def check_seq(self, seq: object) -> int:
         """``seq`` if this journal holds an entry with it, else :class:`UnknownEntry`."""
@@ -301,23 +315,8 @@ class Journal:
         recorder = self._check_creator(recorded_by)
         # The reason is checked first, so bad input is answered as such whatever the entry.
         memo = check_text(reason, "reason", max_length=REASON_MAX, multiline=True)
-        seq = self.check_seq(original.seq)
-        if original.currency != self.currency:
-            raise CurrencyMismatch(f"entry {seq} is not in {self.currency}", "currency")
-        if chart.moves_pledge_money(original.postings):
-            kind = original.kind.value
-            if original.kind is EntryKind.REVERSAL:
-                kind = "reversal of a pledge entry"
-            raise NotReversible(
-                f"entry {seq} is a {kind}: money that moved through pledge"
-                " events changes only through pledge events (a refund, from the pledges service);"
-                " only expenses and reversals of them can be reversed",
-                "seq",
-            )
-        if seq in self.reversed_by:
-            raise AlreadyReversed(
-                f"entry {seq} was already reversed by entry {self.reversed_by[seq]}", "seq"
-            )
+        self.check_reversible(original)
+        seq = original.seq
         recorded_at = aware(recorded_at, "recorded_at")
         return self._append(
             kind=EntryKind.REVERSAL,
@@ -356,12 +355,8 @@ class Journal:
                     f"journal; this would leave it below zero",
                     blame,
                 )
-        change = chart.funds_change(postings)
-        # Money coming in is always welcome, also while the funds are short of zero.
-        if change < 0 and self.funds + change < 0 and not may_overdraw:
-            raise InsufficientFunds(
-                f"{-change} needed but only {self.available} {self.currency} available", blame
-            )
+        if not may_overdraw:
+            self._check_funds(chart.funds_change(postings), blame)
         entry = Entry(
             seq=self.next_seq,
             currency=self.currency,
@@ -385,17 +380,17 @@ class Journal:
             self.receipt_uses.setdefault(entry.receipt_sha256, []).append(entry.seq)
         self.next_seq = entry.seq + 1
 
-    def _in_force(self, seq: int) -> bool:
-        """Whether entry ``seq`` counts: its chain of reversals has even length."""
-        links = 0
-        while seq in self.reversed_by:
-            seq = self.reversed_by[seq]
-            links += 1
-        return links % 2 == 0
+    def _check_funds(self, change: int, blame: str) -> None:
+        """:class:`InsufficientFunds` if taking ``change`` (negative: out) needs more than is
+        available. Money coming in is always welcome, also while the funds are short of zero."""
+        if change < 0 and self.funds + change < 0:
+            raise InsufficientFunds(
+                f"{-change} needed but only {self.available} {self.currency} available", blame
+            )
 
     def _check_receipt_unused(self, receipt_sha256: str) -> None:
         """:class:`ReceiptAlreadyUsed` if an expense in force already names this receipt."""
-        in_force = [s for s in self.receipt_uses.get(receipt_sha256, ()) if self._in_force(s)]
+        in_force = [s for s in self.receipt_uses.get(receipt_sha256, ()) if self.in_force(s)]
         if in_force:
             raise ReceiptAlreadyUsed(
                 f"this receipt already backs expense {in_force[0]}, which is in force; reverse "

@@ -3,13 +3,19 @@
 Columns (documented for users in docs/ledger.md, "Exports for auditors"): :data:`COLUMNS`, then
 for auditors :data:`AUDITOR_COLUMNS`. Amounts are plain decimal numbers in the currency's units
 (`15.00`, JPY `1500`, KWD `1.500`), negative with a leading `-`, never quoted or prefixed.
+
+Every text cell is quoted, so a spreadsheet splitting at `;` (the list separator of many
+locales) keeps `x;=1+1` one cell; and since a reader may split at `;` without honouring quotes,
+a formula start is neutralised after every `;` in people's text as well as at its start.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from services.ledger.exports.entries import (
     PUBLIC,
@@ -42,18 +48,21 @@ COLUMNS: tuple[str, ...] = (
 )
 AUDITOR_COLUMNS: tuple[str, ...] = ("backer_id", "receipt_url")
 
-#: What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+#: What a spreadsheet may read as the start of a formula (OWASP, "CSV Injection": `=`, `+`,
+#: `-`, `@`, tab, CR, NUL), at the start of the text or right after a `;`, where a spreadsheet
+#: in a semicolon locale may begin a cell.
+_CELL_START_FORMULA = re.compile(r"(^|;)(?=[=+\-@\t\r\0])")
 #: Rows written per chunk: big enough that a chunk costs little, small enough to stay flat.
 CHUNK_ROWS = 512
 
 
 def safe_text(text: str | None) -> str:
-    """A free-text cell that no spreadsheet will run: a leading `'` when it could start a
-    formula. Only people's text goes through here; numbers the ledger writes stay numbers."""
+    """A free-text cell that no spreadsheet will run: a `'` before anything that could start a
+    formula, at the start or after a `;`. Only people's text goes through here; numbers the
+    ledger writes stay numbers."""
     if not text:
         return ""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return _CELL_START_FORMULA.sub(r"\1'", text)
 
 
 def header(audience: Audience = PUBLIC) -> tuple[str, ...]:
@@ -69,11 +78,11 @@ def row(entry: ExportEntry, funds: int, exponent: int, audience: Audience = PUBL
         safe_text(entry.category),
         safe_text(entry.memo),
         safe_text(entry.vendor),
-        decimal_text(entry.amount, exponent),
+        _number(entry.amount, exponent),
         entry.amount,
         entry.currency,
-        decimal_text(entry.funds_change, exponent),
-        decimal_text(funds, exponent),
+        _number(entry.funds_change, exponent),
+        _number(funds, exponent),
         entry.occurred_at,
         entry.recorded_at,
         entry.pledge_id or "",
@@ -88,6 +97,12 @@ def row(entry: ExportEntry, funds: int, exponent: int, audience: Audience = PUBL
     return cells
 
 
+def _number(minor: int, exponent: int) -> Decimal:
+    """An amount as a number cell: a Decimal, which the writer leaves unquoted, written exactly
+    as :func:`decimal_text` spells it (`15.00`, not `15`)."""
+    return Decimal(decimal_text(minor, exponent))
+
+
 def csv_export(
     entries: Iterable[ExportEntry],
     exponent: int,
@@ -98,9 +113,11 @@ def csv_export(
     balance counts them all); only those dated within `dates` get a row."""
     dates = dates or DateRange()
     buffer = io.StringIO()
-    # RFC 4180: CRLF line ends; fields quoted only when they hold a comma, quote or line break.
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header(audience))
+    # RFC 4180: CRLF line ends. Every text cell is quoted; numbers (ints, and the amounts as
+    # Decimals) are not, so spreadsheets read them as numbers.
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
+    # The column names are plain words, written bare as before.
+    buffer.write(",".join(header(audience)) + "\r\n")
     pending = 0
     for entry, funds in with_running_funds(entries):
         if entry.day not in dates:

@@ -1,19 +1,20 @@
 """What an export shows of one entry, read from its signed leaf data; dates and amounts (pure).
 
 Every export row is built from the entry's leaf data (the RFC 8785 line the log hashes), never
-from the table's other columns, so an export says exactly what the signed tree says.
+from the table's other columns, so an export says exactly what the signed tree says. The leaf is
+parsed by the domain's :meth:`Entry.from_leaf`, as the reports parse it: one reading of the leaf
+format, which refuses a leaf that is not exactly what the journal writes.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from services.ledger.domain.accounts_chart import FUNDS
+from services.ledger.domain.entries import Entry, format_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,26 +57,27 @@ class ExportEntry:
 def entry_from_leaf(
     leaf_data: bytes, leaf_hash: bytes, backer_id: uuid.UUID | None = None
 ) -> ExportEntry:
-    """The export row of one leaf (format version 1, see services/ledger/domain/entries.py)."""
-    leaf: dict[str, Any] = json.loads(leaf_data)
-    incurred_on = leaf["incurred_on"]
-    occurred_at = leaf["occurred_at"]
+    """The export row of one leaf (format version 1), read through the domain's
+    :class:`Entry` (:class:`~services.ledger.domain.entries.MalformedLeaf` if it is not one)."""
+    entry = Entry.from_leaf(leaf_data)
+    occurred_at = format_time(entry.occurred_at)
+    incurred_on = None if entry.incurred_on is None else entry.incurred_on.isoformat()
     return ExportEntry(
-        seq=leaf["seq"],
-        kind=leaf["kind"],
+        seq=entry.seq,
+        kind=entry.kind.value,
         day=entry_date(incurred_on, occurred_at),
         occurred_at=occurred_at,
-        recorded_at=leaf["recorded_at"],
-        amount=leaf["amount"],
-        currency=leaf["currency"],
-        category=leaf["category"],
-        memo=leaf["memo"],
-        vendor=leaf["vendor"],
-        pledge_id=leaf["pledge_id"],
-        receipt_sha256=leaf["receipt_sha256"],
-        reverses_seq=leaf["reverses_seq"],
-        receipt_reuse_reason=leaf.get("receipt_reuse_reason"),
-        postings=tuple((p["account"], p["amount"]) for p in leaf["postings"]),
+        recorded_at=format_time(entry.recorded_at),
+        amount=entry.amount,
+        currency=entry.currency,
+        category=entry.category,
+        memo=entry.memo,
+        vendor=entry.vendor,
+        pledge_id=None if entry.pledge_id is None else str(entry.pledge_id),
+        receipt_sha256=entry.receipt_sha256,
+        reverses_seq=entry.reverses_seq,
+        receipt_reuse_reason=entry.receipt_reuse_reason,
+        postings=tuple((posting.account, posting.amount) for posting in entry.postings),
         leaf_hash=leaf_hash,
         backer_id=backer_id,
     )

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from services.ledger.domain import accounts_chart as chart
 from services.ledger.domain.accounts_chart import Balance
 from services.ledger.domain.entries import Entry, EntryKind
+from services.ledger.domain.reversals import in_force
 
 #: Entry kinds summed per day, so that no row stands for one backer.
 AGGREGATED_KINDS = frozenset({EntryKind.CONTRIBUTION, EntryKind.REFUND})
@@ -81,8 +82,10 @@ class ReceiptLine:
     category: str | None
     amount: int
     sha256: str
-    #: The reversal's seq when the expense was reversed (and so no longer counts).
+    #: The reversal's seq when the expense was reversed.
     reversed_by: int | None
+    #: Whether the expense counts: never reversed, or re-instated (the journal's rule).
+    in_force: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,7 @@ def compute_figures(
                 amount=entry.amount,
                 sha256=entry.receipt_sha256,
                 reversed_by=reversed_by.get(entry.seq),
+                in_force=in_force(reversed_by, entry.seq),
             )
             for entry in entries
             if entry.kind is EntryKind.EXPENSE and entry.receipt_sha256 is not None

@@ -18,7 +18,7 @@ from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from services.ledger.reports.assets import ASSET_SCHEME, ASSETS, read_asset
-from services.ledger.reports.rendering import PdfAttachment
+from services.ledger.reports.job import PdfAttachment
 
 PDF_VARIANT = "pdf/a-3b"
 

@@ -9,14 +9,16 @@ verifier key, so ``pdfdetach -saveall`` and ``fundtrail verify`` check it with n
 The PDF is made by ``python -m services.ledger.reports.child`` with an address-space limit
 (``RLIMIT_AS``), killed when it outlives the timeout: a huge or hostile document costs a child,
 never the web or worker process. Both failures are refusals in the ``StateConflict`` family.
+At most ``max_renders`` children run at once per process; one more is refused at once with
+:class:`RenderingBusy` (503 with ``Retry-After``) rather than queued behind the others.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +26,26 @@ from typing import Any
 
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.domain import merkle
+from services.ledger.domain.accounts_chart import Balance
 from services.ledger.reports import document
-from services.ledger.reports.child import OUT_OF_MEMORY
 from services.ledger.reports.figures import Figures, compute_figures, parse_leaves
+from services.ledger.reports.job import OUT_OF_MEMORY, PDF_NAME, Job, PdfAttachment, write_job
 from shared.errors import StateConflict
+
+#: Seconds a reader told to come back is asked to wait: about one small report's rendering.
+RETRY_AFTER = 5
+#: PDF renderings a process runs at once by default (LEDGER_REPORT_MAX_RENDERS).
+DEFAULT_MAX_RENDERS = 2
+
+
+class RenderingBusy(Exception):
+    """No rendering can start now (the cap is reached, or this report is being made): come back
+    in ``retry_after`` seconds. Not a refusal of the request: a 503, not a domain family."""
+
+    def __init__(self, message: str, retry_after: int = RETRY_AFTER) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 class ReportNotRendered(StateConflict):
@@ -44,15 +62,6 @@ class ReportTooLarge(ReportNotRendered):
 
 class ReportSourceMismatch(ValueError):
     """The leaves handed in are not the log of the checkpoint (a programming error)."""
-
-
-@dataclass(frozen=True)
-class PdfAttachment:
-    """A file embedded in the PDF with the relationship ``Data`` (PDF/A-3 associated file)."""
-
-    name: str
-    content: bytes
-    description: str
 
 
 @dataclass(frozen=True)
@@ -75,44 +84,52 @@ class ReportSource:
 
 
 @dataclass(frozen=True)
-class ReportTotals:
-    """The report's headline figures, in minor units of ``currency``."""
-
-    currency: str
-    raised: int
-    refunded: int
-    spent: int
-    available: int
-    shortfall: int
-    #: Distinct pledges with money in (contributed more than was refunded), from the leaves.
-    backers_count: int
-
-
-@dataclass(frozen=True)
 class RenderedReport:
     html: str
     pdf: bytes
-    totals: ReportTotals
+    #: The report's totals: the balance type ``GET /balance`` answers with, from the leaves.
+    balance: Balance
+    #: Distinct pledges with money in (contributed more than was refunded), from the leaves.
+    backers_count: int
 
 
 class ReportRenderer:
     """Makes reports within bounds: ``timeout`` seconds and ``memory_limit`` bytes of address
     space for the PDF's child process, and at most ``max_table_rows`` rows in the ledger table
-    and the receipts index (the attached export always holds every entry)."""
+    and the receipts index (the attached export always holds every entry); at most
+    ``max_renders`` PDFs at once."""
 
-    def __init__(self, *, timeout: float, memory_limit: int, max_table_rows: int) -> None:
-        if timeout <= 0 or memory_limit <= 0 or max_table_rows < 1:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        memory_limit: int,
+        max_table_rows: int,
+        max_renders: int = DEFAULT_MAX_RENDERS,
+    ) -> None:
+        if timeout <= 0 or memory_limit <= 0 or max_table_rows < 1 or max_renders < 1:
             raise ValueError("report bounds must be positive")
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.max_table_rows = max_table_rows
+        self.max_renders = max_renders
+        self._renders = threading.BoundedSemaphore(max_renders)
 
     def render(self, source: ReportSource) -> RenderedReport:
         """The HTML, the PDF (made in a child process) and the totals of one report."""
         figures = self.figures(source)
         html = self._html(source, figures, for_pdf=False)
-        pdf = self._pdf(self._html(source, figures, for_pdf=True), source, figures)
-        return RenderedReport(html=html, pdf=pdf, totals=totals_of(figures))
+        if not self._renders.acquire(blocking=False):
+            raise RenderingBusy(
+                f"{self.max_renders} reports are being rendered already; try again in a moment."
+            )
+        try:
+            pdf = self._pdf(self._html(source, figures, for_pdf=True), source, figures)
+        finally:
+            self._renders.release()
+        return RenderedReport(
+            html=html, pdf=pdf, balance=figures.balance, backers_count=figures.backers_count
+        )
 
     def render_html(self, source: ReportSource) -> str:
         """The HTML page alone: cheap, made in process."""
@@ -144,27 +161,11 @@ class ReportRenderer:
         )
 
     def _pdf(self, html: str, source: ReportSource, figures: Figures) -> bytes:
-        attachments = report_attachments(source)
         with tempfile.TemporaryDirectory(prefix="fundtrail-report-") as folder:
             job = Path(folder)
-            (job / "attachments").mkdir()
-            for index, attachment in enumerate(attachments):
-                (job / "attachments" / str(index)).write_bytes(attachment.content)
-            (job / "report.html").write_text(html, "utf-8")
-            (job / "job.json").write_text(
-                json.dumps(
-                    {
-                        "made_at": figures.made_at.isoformat(),
-                        "attachments": [
-                            {"name": a.name, "description": a.description, "file": str(i)}
-                            for i, a in enumerate(attachments)
-                        ],
-                    }
-                ),
-                "utf-8",
-            )
+            write_job(job, Job(html, report_attachments(source), figures.made_at))
             self._run_child(job)
-            return (job / "report.pdf").read_bytes()
+            return (job / PDF_NAME).read_bytes()
 
     def _run_child(self, job: Path) -> None:
         command = [
@@ -191,7 +192,7 @@ class ReportRenderer:
                 f"The report needed more than {self.memory_limit} bytes to render; "
                 "the complete export stays available."
             )
-        if child.returncode != 0 or not (job / "report.pdf").exists():
+        if child.returncode != 0 or not (job / PDF_NAME).exists():
             detail = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             # A C library failing its allocation under the limit dies by a signal or aborts,
             # rather than raising MemoryError: say what is known.
@@ -235,16 +236,3 @@ def report_attachments(source: ReportSource) -> list[PdfAttachment]:
             "The log's verifier key (signed-note vkey)",
         ),
     ]
-
-
-def totals_of(figures: Figures) -> ReportTotals:
-    balance = figures.balance
-    return ReportTotals(
-        currency=balance.currency,
-        raised=balance.raised,
-        refunded=balance.refunded,
-        spent=balance.spent,
-        available=balance.available,
-        shortfall=balance.shortfall,
-        backers_count=figures.backers_count,
-    )

@@ -152,6 +152,7 @@ def test_the_balance_adds_up_from_the_postings(ledger: Ledger) -> None:
             {"category": "art", "budget": 10_000, "spent": 0},
             {"category": "postage", "budget": None, "spent": 1_000},
         ],
+        "can_log_expenses": True,
     }
     refund_entry = ledger.client.get(
         f"/api/v1/campaigns/{campaign_id}/entries?after_seq=1&limit=1"

@@ -139,9 +139,9 @@ def test_the_pdf_shows_the_balance_declares_pdfa_and_carries_its_own_proof(
         shown = format_amount(balance[name], "EUR")
         assert shown in text, name
         assert f"<dd>{shown}</dd>" in report.html, name
-    assert report.totals.raised == balance["raised"] and report.totals.spent == balance["spent"]
-    assert report.totals.available == balance["available"] and report.totals.shortfall == 0
-    assert report.totals.backers_count == 3
+    assert report.balance.raised == balance["raised"] and report.balance.spent == balance["spent"]
+    assert report.balance.available == balance["available"] and report.balance.shortfall == 0
+    assert report.backers_count == 3
     assert "<dt>Backers</dt><dd>3</dd>" in report.html
     for line in balance["by_category"]:
         assert format_amount(line["spent"], "EUR") in text
@@ -206,7 +206,7 @@ def test_rendering_twice_gives_the_same_bytes(built: Built) -> None:
     rendering = renderer()
     first, second = rendering.render(built.source), rendering.render(built.source)
     assert first.pdf == second.pdf
-    assert first.html == second.html and first.totals == second.totals
+    assert first.html == second.html and first.balance == second.balance
 
 
 def test_a_bounded_table_says_so_and_still_attaches_every_leaf(

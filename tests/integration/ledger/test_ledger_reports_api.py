@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.ledger.report_publishing import Publication, ReportPublisher
+from services.ledger.report_publishing import Publication
 from shared.events import Envelope, new_envelope
 from tests.factories import bearer, set_clock
 from tests.integration.ledger.ledger_support import Ledger, campaign_event, post_expense
@@ -26,7 +26,7 @@ REFUSALS = (sa.exc.IntegrityError, sa.exc.InternalError, sa.exc.OperationalError
 
 def publish_due(ledger: Ledger) -> list[Publication]:
     """One round of the worker's report job, as its thread runs it."""
-    return ReportPublisher.from_dependencies(ledger.app.extensions["fundtrail"]).publish_due()
+    return ledger.app.extensions["fundtrail"].report_publisher().publish_due()
 
 
 def reports_announced(ledger: Ledger) -> list[Envelope]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.ledger.domain.accounts_chart import expense_postings
+from services.ledger.domain.entries import Entry, EntryKind, MalformedLeaf
 from services.ledger.exports.csv_format import (
     AUDITOR_COLUMNS,
     CHUNK_ROWS,
@@ -173,9 +175,11 @@ def test_a_leaf_becomes_its_row_with_the_expense_dated_by_incurred_on() -> None:
         b'{"amount":1500,"category":"printing","currency":"EUR","event_id":null,'
         b'"incurred_on":"2026-01-05","kind":"expense","memo":"Proof","occurred_at":'
         b'"2026-02-01T23:30:00Z","pledge_id":null,"postings":[{"account":"expenses:printing",'
-        b'"amount":1500},{"account":"assets:funds","amount":-1500}],"receipt_sha256":null,'
-        b'"recorded_at":"2026-02-01T23:30:00Z","recorded_by":null,"reverses_seq":null,'
-        b'"seq":4,"vendor":"PrintCo"}'
+        b'"amount":1500},{"account":"assets:funds","amount":-1500}],"receipt_sha256":"'
+        + b"ab" * 32
+        + b'","recorded_at":"2026-02-01T23:30:00Z","recorded_by":"'
+        + str(uuid.UUID(int=7)).encode()
+        + b'","reverses_seq":null,"seq":4,"vendor":"PrintCo"}'
     )
 
     row = entry_from_leaf(leaf, b"\x01" * 32)
@@ -187,6 +191,37 @@ def test_a_leaf_becomes_its_row_with_the_expense_dated_by_incurred_on() -> None:
         "PrintCo",
     )
     assert entry_date(None, "2026-02-01T23:30:00Z") == date(2026, 2, 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        (b'"amount":1500,', b'"amount":1500.0,'),  # a float
+        (b'"seq":4,', b'"seq": 4,'),  # not canonical
+        (b'"recorded_by":"', b'"recorded_by":null,"x":"'),  # not the leaf's keys
+    ],
+)
+def test_an_export_reads_a_leaf_through_the_domains_entry(change: tuple[bytes, bytes]) -> None:
+    # One reading of the leaf format: what the reports and the verifier refuse, exports refuse.
+    entry = Entry(
+        seq=4,
+        kind=EntryKind.EXPENSE,
+        amount=1500,
+        currency="EUR",
+        category="printing",
+        memo="Proof",
+        occurred_at=datetime(2026, 2, 1, tzinfo=UTC),
+        recorded_at=datetime(2026, 2, 1, tzinfo=UTC),
+        postings=expense_postings(1500, "printing"),
+        recorded_by=uuid.UUID(int=7),
+        receipt_sha256="ab" * 32,
+        vendor="PrintCo",
+        incurred_on=date(2026, 1, 5),
+    )
+    assert entry_from_leaf(entry.leaf_data(), b"\x01" * 32).memo == "Proof"
+
+    with pytest.raises(MalformedLeaf):
+        entry_from_leaf(entry.leaf_data().replace(*change), b"\x01" * 32)
 
 
 def test_a_date_range_is_inclusive_and_refuses_to_run_backwards() -> None:
@@ -212,3 +247,37 @@ def test_the_public_url_setting_defaults_to_the_local_ledger(
         LedgerSettings.load(
             Settings.load("ledger", {"var_dir": Path("/v"), "extra": {"public_url": "ftp://x"}})
         )
+
+
+#: Columns that hold numbers the ledger writes; every other column holds text.
+NUMERIC = {"seq", "amount", "amount_minor", "funds_change", "funds_balance", "reverses_seq"}
+
+
+def test_every_text_cell_is_quoted_and_numbers_stay_bare() -> None:
+    # A spreadsheet in a semicolon locale splits an unquoted `x;=1+1` and reads `=1+1` as a
+    # formula; quoted, the cell is one piece of text.
+    rows = [entry(0, vendor="x;=1+1", memo="a;b", category="print;ing", reverses_seq=None)]
+
+    text = "".join(csv_export(rows, 2))
+
+    record = text.split("\r\n")[1]
+    cells = next(csv.reader(io.StringIO(record)))
+    raw = record.split(",")
+    assert len(raw) == len(COLUMNS)  # no text here holds a comma, so this splits the record
+    for name, shown, written in zip(COLUMNS, cells, raw, strict=True):
+        if name in NUMERIC:  # an empty one (no reversed entry) is an empty text cell
+            assert written == '""' if shown == "" else not written.startswith('"'), name
+        else:
+            assert written == f'"{shown}"', name
+    assert dict(zip(COLUMNS, cells, strict=True))["amount"] == "15.00"
+
+
+@pytest.mark.parametrize("text", ["x;=1+1", "x;+1", "x; ok;@SUM(A1)", "a;\tb", "=1;-2"])
+def test_no_piece_between_semicolons_starts_a_formula(text: str) -> None:
+    # A reader splitting at `;` while ignoring the quotes still meets no formula start.
+    record = "".join(csv_export([entry(0, vendor=text, memo=text)], 2)).split("\r\n")[1]
+
+    pieces = [piece.lstrip('"') for piece in record.split(";")]
+
+    assert not any(piece.startswith(("=", "+", "@", "\t", "\r", "\0")) for piece in pieces[1:])
+    assert dict(zip(COLUMNS, table(record)[0], strict=True))["vendor"].replace("'", "") == text

@@ -208,3 +208,17 @@ def test_the_key_fingerprint_is_the_sha256_of_the_key_line_in_groups() -> None:
     groups = fingerprint.split(" ")
     assert len(groups) == 16 and all(len(group) == 4 for group in groups)
     assert fingerprint.replace(" ", "") == hashlib.sha256(b"example.com+12345678+AAAA").hexdigest()
+
+
+def test_a_re_instated_expense_counts_in_the_receipts_index() -> None:
+    # The journal's rule, not "has a reversal": reversing the reversal puts the expense back.
+    books = Books()
+    books.collect(1, 10_000)
+    expense = books.spend(1, 3_000)
+    books.reverse(2, expense)
+    books.reverse(3, books.journal.events[-1].entry)
+
+    figures = books.figures()
+
+    assert [(r.seq, r.reversed_by, r.in_force) for r in figures.receipts] == [(1, 2, True)]
+    assert figures.balance.spent == 3_000
