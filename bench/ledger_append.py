@@ -22,7 +22,6 @@ from bench.common import (
     write_results,
 )
 from bench.ledger_setup import LedgerDatabase, describe, ledger_databases
-from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.tables import journal_entries
 from services.ledger.handlers import on_pledge_collected
 from shared.events import Envelope, new_envelope
@@ -77,8 +76,7 @@ def append_batched(db: LedgerDatabase, count: int) -> tuple[Timing, uuid.UUID]:
                         payload["pledge_id"], payload["amount"], "EUR", envelope.event_id,
                         occurred_at=envelope.occurred_at, recorded_at=now,
                     )  # fmt: skip
-                for stored in uow.journals.save(journal):
-                    uow.publish(LEDGER_TOPIC, entry_appended(campaign_id, stored))
+                uow.journals.save(journal)
                 uow.commit()
     return timing, campaign_id
 

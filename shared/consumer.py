@@ -140,12 +140,15 @@ class EventConsumer:
                     savepoint.commit()
                     return Outcome("duplicate")
                 handler(event, uow)
+                # The events of what the handler changed go out with the savepoint, or not at all.
+                uow.publish_new_events()
                 savepoint.commit()
                 return Outcome("handled")
             except TRANSIENT_ERRORS:
                 raise
             except Exception as exc:  # noqa: BLE001  (any handler failure counts as an attempt)
                 savepoint.rollback()
+                uow.drop_new_events()
                 log.warning(
                     "consumer.handler_failed",
                     event_id=str(envelope.event_id),

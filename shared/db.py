@@ -5,9 +5,10 @@ Each service owns its own database; these tables exist once in each of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -135,11 +136,21 @@ def add_plumbing_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return {name: sa.Table(name, metadata, *columns()) for name, columns in PLUMBING_TABLES.items()}
 
 
+class HasEvents(Protocol):
+    """An aggregate: it appends what happened to `events` and never publishes them itself."""
+
+    events: list[Any]
+
+
 class UnitOfWork:
     """One database transaction; whatever a handler changes and publishes commits together.
 
-    Services subclass it to add their repositories in `_open(connection)`. Leaving the block
-    without `commit()` rolls everything back, outbox rows included.
+    Services subclass it to add their repositories in `_open(connection)`. Repositories note
+    each aggregate they load or add in their `seen` list; at `commit()` the unit of work
+    writes the events those aggregates collected to the outbox, in the same transaction
+    (cosmicpython's `seen`), so a handler changes aggregates and commits and never lists
+    events by hand. Leaving the block without `commit()` rolls everything back, outbox rows
+    included.
     """
 
     def __init__(self, engine: Engine, tables: dict[str, sa.Table], producer: str) -> None:
@@ -158,17 +169,46 @@ class UnitOfWork:
         assert self.connection is not None
         if self._transaction.is_active:
             self._transaction.rollback()
+        self.drop_new_events()
         self.connection.close()
         self.connection = None
 
     def _open(self, connection: Connection) -> None:
         """Subclasses create their repositories here."""
 
+    def _seen(self) -> Iterable[HasEvents]:
+        """The aggregates this unit of work's repositories loaded or added, oldest first."""
+        return ()
+
+    def _wire(self, event: Any) -> tuple[str, Envelope]:
+        """The topic and envelope of one of the service's domain events."""
+        raise NotImplementedError(f"{type(self).__name__} publishes no domain events")
+
+    def collect_new_events(self) -> Iterator[Any]:
+        """Take the events the seen aggregates collected, in order, emptying their lists."""
+        for aggregate in self._seen():
+            while aggregate.events:
+                yield aggregate.events.pop(0)
+
+    def publish_new_events(self) -> None:
+        """Write the seen aggregates' events to the outbox now: before releasing a savepoint,
+        so they stand or fall with it (`commit()` does it anyway)."""
+        for event in self.collect_new_events():
+            self.publish(*self._wire(event))
+
+    def drop_new_events(self) -> None:
+        """Forget the seen aggregates' events: their changes were rolled back (to a savepoint,
+        or wholly), so they never happened."""
+        for aggregate in self._seen():
+            aggregate.events.clear()
+
     def commit(self) -> None:
+        self.publish_new_events()
         self._transaction.commit()
 
     def rollback(self) -> None:
         self._transaction.rollback()
+        self.drop_new_events()
 
     @property
     def conn(self) -> Connection:
@@ -177,7 +217,10 @@ class UnitOfWork:
         return self.connection
 
     def publish(self, topic: str, envelope: Envelope) -> None:
-        """Queue `envelope` for `topic` in this transaction; the relay sends it after commit."""
+        """Queue `envelope` for `topic` in this transaction; the relay sends it after commit.
+
+        For what no aggregate records (an account's announcements, a signed checkpoint):
+        aggregates' events are published by `commit()`."""
         self.conn.execute(
             self._tables["outbox"]
             .insert()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 
 from services.ledger import checkpoint_publishing, commands
-from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.journal import StoredEntry
 from services.ledger.adapters.receipts import ReceiptStore
 from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry, report_rules
@@ -159,7 +158,5 @@ def _journal(
 
 
 def _save(uow: LedgerUnitOfWork, journal: Journal) -> StoredEntry:
-    stored = uow.journals.save(journal)
-    for appended in stored:
-        uow.publish(LEDGER_TOPIC, entry_appended(journal.campaign_id, appended))
-    return stored[-1]
+    """Store the journal's new entry; the unit of work announces it at commit."""
+    return uow.journals.save(journal)[-1]

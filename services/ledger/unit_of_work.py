@@ -1,14 +1,24 @@
-"""The ledger's unit of work: one transaction with the ledger's repositories inside."""
+"""The ledger's unit of work: one transaction with the ledger's repositories inside.
+
+The journals' events (`ledger.entry_appended`) are published at commit, from the journals the
+repository locked. A signed checkpoint (`ledger.checkpoint_published`) and a published report
+(`report.published`) belong to no aggregate and are published where they are made.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
 from services.ledger.adapters.campaigns import CampaignReadModel
 from services.ledger.adapters.checkpoints import CheckpointRepository
+from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.journal import JournalRepository
 from services.ledger.adapters.reports import ReportRepository
+from services.ledger.domain import EntryAppended, Journal
 from shared.db import UnitOfWork
+from shared.events import Envelope
 
 
 class LedgerUnitOfWork(UnitOfWork):
@@ -22,3 +32,9 @@ class LedgerUnitOfWork(UnitOfWork):
         self.journals = JournalRepository(connection)
         self.checkpoints = CheckpointRepository(connection)
         self.reports = ReportRepository(connection)
+
+    def _seen(self) -> Iterable[Journal]:
+        return self.journals.seen
+
+    def _wire(self, event: EntryAppended) -> tuple[str, Envelope]:
+        return LEDGER_TOPIC, entry_appended(event)

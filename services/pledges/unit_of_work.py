@@ -1,4 +1,9 @@
-"""The pledges unit of work: one transaction, its repositories, and its outbox."""
+"""The pledges unit of work: one transaction, its repositories, and its outbox.
+
+Campaign events (the campaign's and its pledges') are published at commit, from the campaigns
+the repository loaded. Account events are published by their handlers with `publish`: the
+account records no events of its own, and a link's token must reach only its mail.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from services.pledges.adapters.campaigns import CampaignRepository
 from services.pledges.adapters.events import PLEDGE_TOPIC, to_envelope
 from services.pledges.adapters.idempotency import IdempotencyKeyRepository
 from services.pledges.adapters.pledges import PledgeRepository
+from services.pledges.domain import Campaign
 from services.pledges.domain.events import Event
 from shared.db import UnitOfWork
+from shared.events import Envelope
 
 
 class PledgesUnitOfWork(UnitOfWork):
@@ -27,7 +34,8 @@ class PledgesUnitOfWork(UnitOfWork):
         self.pledges = PledgeRepository(connection)
         self.idempotency_keys = IdempotencyKeyRepository(connection)
 
-    def publish_all(self, events: Iterable[Event]) -> None:
-        """Queue the domain's events, in order, on `pledges.events`."""
-        for event in events:
-            self.publish(PLEDGE_TOPIC, to_envelope(event))
+    def _seen(self) -> Iterable[Campaign]:
+        return self.campaigns.seen
+
+    def _wire(self, event: Event) -> tuple[str, Envelope]:
+        return PLEDGE_TOPIC, to_envelope(event)

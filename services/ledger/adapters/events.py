@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import base64
-import uuid
 
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
-from services.ledger.adapters.journal import StoredEntry
+from services.ledger.domain import EntryAppended, merkle
 from shared import topics
 from shared.events import Envelope, new_envelope
 
@@ -14,8 +13,10 @@ PRODUCER = "ledger"
 LEDGER_TOPIC = topics.LEDGER
 
 
-def entry_appended(campaign_id: uuid.UUID, stored: StoredEntry) -> Envelope:
-    entry = stored.entry
+def entry_appended(event: EntryAppended) -> Envelope:
+    """The journal's event on the wire: the entry's leaf data, exactly as stored, and its hash."""
+    entry, campaign_id = event.entry, event.campaign_id
+    leaf_data = entry.leaf_data()
     return new_envelope(
         "ledger.entry_appended",
         {
@@ -28,8 +29,8 @@ def entry_appended(campaign_id: uuid.UUID, stored: StoredEntry) -> Envelope:
             "reverses_seq": entry.reverses_seq,
             "occurred_at": entry.occurred_at,
             "recorded_at": entry.recorded_at,
-            "leaf_hash": base64.b64encode(stored.leaf_hash).decode(),
-            "leaf_data": stored.leaf_data.decode(),
+            "leaf_hash": base64.b64encode(merkle.leaf_hash(leaf_data)).decode(),
+            "leaf_data": leaf_data.decode(),
         },
         producer=PRODUCER,
         campaign_id=campaign_id,

@@ -39,6 +39,10 @@ class StoredEntry:
 class JournalRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        #: Every journal locked: the unit of work publishes their events at commit.
+        self.seen: list[Journal] = []
+        #: Per campaign, how many entries the database holds: `save` writes only the others.
+        self._stored_size: dict[uuid.UUID, int] = {}
 
     # --- the write side -----------------------------------------------------------------------
 
@@ -93,6 +97,8 @@ class JournalRepository:
             reversed_by=dict(reversals),
         )
         self.load_pledges(journal, pledge_ids)
+        self._stored_size[campaign_id] = row.size
+        self.seen.append(journal)
         return journal
 
     def load_pledges(self, journal: Journal, pledge_ids: Collection[uuid.UUID]) -> None:
@@ -122,9 +128,12 @@ class JournalRepository:
         journal.receipt_uses[receipt_sha256] = list(seqs)
 
     def save(self, journal: Journal) -> list[StoredEntry]:
-        """Append the journal's new entries (its `events`), their tree nodes and its new state."""
+        """Append the journal's entries not yet stored, their tree nodes and its new state.
+
+        Its `events` stay for the unit of work to publish at commit."""
         campaign_id = journal.campaign_id
-        new = [event.entry for event in journal.events]
+        stored_size = self._stored_size.get(campaign_id, 0)
+        new = [event.entry for event in journal.events if event.entry.seq >= stored_size]
         if not new:
             return []
         stored = [
@@ -172,7 +181,7 @@ class JournalRepository:
             .where(journals.c.campaign_id == campaign_id)
             .values(size=journal.next_seq)
         )
-        journal.events.clear()
+        self._stored_size[campaign_id] = journal.next_seq
         return stored
 
     def _upsert(

@@ -32,8 +32,11 @@ class CampaignRepository:
         self._connection = connection
         # Each loaded tier's `taken`, so `save_state` writes only the tiers that changed.
         self._loaded_taken: dict[uuid.UUID, int] = {}
+        #: Every campaign added or got: the unit of work publishes their events at commit.
+        self.seen: builtins.list[Campaign] = []
 
     def add(self, campaign: Campaign) -> None:
+        self.seen.append(campaign)
         self._connection.execute(campaigns.insert().values(**_campaign_row(campaign)))
         self._write_children(campaign)
 
@@ -97,7 +100,9 @@ class CampaignRepository:
         row = self._connection.execute(query).mappings().first()
         if row is None:
             return None
-        return self._load([row])[0]
+        campaign = self._load([row])[0]
+        self.seen.append(campaign)
+        return campaign
 
     def creator_of(self, campaign_id: uuid.UUID) -> uuid.UUID | None:
         return self._connection.execute(

@@ -92,14 +92,21 @@ class PledgeRepository:
         ).mappings()
         return [_pledge(row) for row in rows]
 
-    def of_backer(self, backer_id: uuid.UUID, *, limit: int = 50, offset: int = 0) -> list[Pledge]:
-        """The backer's pledges, newest first, whatever their state."""
+    def of_backer(
+        self,
+        backer_id: uuid.UUID,
+        *,
+        campaign_id: uuid.UUID | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Pledge]:
+        """The backer's pledges (on `campaign_id` only, if given), newest first, whatever their
+        state."""
+        query = sa.select(pledges).where(pledges.c.backer_id == backer_id)
+        if campaign_id is not None:
+            query = query.where(pledges.c.campaign_id == campaign_id)
         rows = self._connection.execute(
-            sa.select(pledges)
-            .where(pledges.c.backer_id == backer_id)
-            .order_by(pledges.c.created_at.desc(), pledges.c.id)
-            .limit(limit)
-            .offset(offset)
+            query.order_by(pledges.c.created_at.desc(), pledges.c.id).limit(limit).offset(offset)
         ).mappings()
         return [_pledge(row) for row in rows]
 

@@ -111,3 +111,10 @@ class CampaignPledgeList(ma.Schema):
 class PageQuery(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     offset = page_offset(metadata={"description": f"Pledges to skip, at most {MAX_OFFSET}"})
+
+
+class MyPledgesQuery(PageQuery):
+    campaign_id = ma.fields.UUID(
+        load_default=None,
+        metadata={"description": "Only the caller's pledges on this campaign"},
+    )

@@ -14,6 +14,7 @@ from services.pledges import commands, handlers
 from services.pledges.api import context
 from services.pledges.api.pledge_schemas import (
     CampaignPledgeList,
+    MyPledgesQuery,
     PageQuery,
     PledgeEdit,
     PledgeHeaders,
@@ -58,10 +59,10 @@ def make_pledge(
         currency=body["currency"],
         idempotency=None if key is None else commands.IdempotencyKey(key, _fingerprint(body)),
     )
-    answer = handlers.make_pledge(command, context.uow(), _respond, context.now)
-    response = flask.jsonify(answer.body)
-    response.status_code = answer.status_code
-    response.headers["Location"] = f"/api/v1/pledges/{answer.body['id']}"
+    answer = handlers.make_pledge(command, context.uow(), context.now)
+    response = flask.jsonify(_pledge_out.dump(answer.pledge))
+    response.status_code = 201 if answer.created else 200
+    response.headers["Location"] = f"/api/v1/pledges/{answer.pledge.id}"
     if answer.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -79,12 +80,17 @@ def get_pledge(pledge_id: uuid.UUID) -> Pledge:
 
 @blp.get("/me/pledges")
 @blp.authenticated()
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(MyPledgesQuery, location="query")
 @blp.response(200, PledgeList)
 def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
-    """The caller's own pledges, newest first, in every state."""
+    """The caller's own pledges, newest first, in every state; with `campaign_id`, only those
+    on that campaign (none, for a campaign the caller never backed or that does not exist)."""
     found = handlers.pledges_of(
-        current_principal().account_id, context.uow(), limit=query["limit"], offset=query["offset"]
+        current_principal().account_id,
+        context.uow(),
+        campaign_id=query["campaign_id"],
+        limit=query["limit"],
+        offset=query["offset"],
     )
     return {"pledges": found}
 
@@ -167,11 +173,6 @@ def _backed_view(backed: handlers.BackedPledge) -> dict[str, Any]:
     view = {field.name: getattr(backed.pledge, field.name) for field in dataclasses.fields(Pledge)}
     view["backer_name"] = backed.backer_name
     return view
-
-
-def _respond(pledge: Pledge, created: bool) -> tuple[int, dict[str, Any]]:
-    body: dict[str, Any] = _pledge_out.dump(pledge)
-    return (201 if created else 200), body
 
 
 def _fingerprint(body: dict[str, Any]) -> str:

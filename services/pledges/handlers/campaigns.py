@@ -40,7 +40,6 @@ def create_campaign(
     )
     with uow:
         uow.campaigns.add(campaign)
-        uow.publish_all(campaign.events)
         uow.commit()
     return campaign
 
@@ -64,7 +63,6 @@ def update_campaign(
         )
         if campaign.events:
             uow.campaigns.save(campaign)
-            uow.publish_all(campaign.events)
             uow.commit()
     return campaign
 
@@ -84,7 +82,6 @@ def launch_campaign(
                 "we mailed you, or ask for a new one (POST /me/email-verification)"
             )
         uow.campaigns.save_state(campaign)
-        uow.publish_all(campaign.events)
         uow.commit()
     return campaign
 
@@ -103,7 +100,6 @@ def cancel_campaign(
         campaign.cancel(command.actor_id, now=clock(), pledges=active, gateway=gateway)
         uow.pledges.save_all(active)
         uow.campaigns.save_state(campaign)
-        uow.publish_all(campaign.events)
         uow.commit()
     return campaign
 
@@ -127,7 +123,6 @@ def settle_campaign(
         if settled:
             uow.pledges.save_all(active)
             uow.campaigns.save_state(campaign)
-            uow.publish_all(campaign.events)
             uow.commit()
     return Settlement(campaign, settled)
 

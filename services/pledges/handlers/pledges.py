@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from services.pledges import commands
-from services.pledges.adapters.idempotency import RecordedResponse
+from services.pledges.adapters.idempotency import RecordedPledge
 from services.pledges.domain import KEEP_TIER, CampaignStatus, PaymentGateway, Pledge
 from services.pledges.domain.errors import InvalidValue, NotAllowed
 from services.pledges.handlers.common import (
@@ -20,10 +18,6 @@ from services.pledges.handlers.common import (
     utc_now,
 )
 from services.pledges.unit_of_work import PledgesUnitOfWork
-
-#: How an entrypoint answers a pledge (the pledge, and whether it is new rather than an
-#: existing one changed): a status code and a JSON-ready body, kept for idempotent retries.
-Respond = Callable[[Pledge, bool], tuple[int, dict[str, Any]]]
 
 
 class IdempotencyKeyReused(InvalidValue):
@@ -48,21 +42,23 @@ class BackedPledge:
 
 @dataclass(frozen=True)
 class PledgeAnswer:
-    status_code: int
-    body: dict[str, Any]
-    #: True when this is the recorded answer to an earlier request with the same key.
+    """What making a pledge did: the pledge as it left it, and whether it was new."""
+
+    pledge: Pledge
+    #: True if the backer had no active pledge on the campaign; False if theirs was changed.
+    created: bool
+    #: True when this is the recorded outcome of an earlier request with the same key.
     replayed: bool
 
 
 def make_pledge(
     command: commands.MakePledge,
     uow: PledgesUnitOfWork,
-    respond: Respond,
     clock: Clock = utc_now,
 ) -> PledgeAnswer:
     """Pledge, or change the backer's active pledge (one per backer and campaign).
 
-    With an idempotency key, the answer is kept with the key in the same transaction: a retry
+    With an idempotency key, the outcome is kept with the key in the same transaction: a retry
     with the same request gets it back and changes nothing; a different request is refused.
     """
     key = command.idempotency
@@ -87,14 +83,12 @@ def make_pledge(
         else:
             uow.pledges.save(pledge)
         uow.campaigns.save_state(campaign)
-        uow.publish_all(campaign.events)
-        status_code, body = respond(pledge, existing is None)
-        answer = RecordedResponse(key.request_hash if key else "", status_code, body)
+        created = existing is None
         if key is None or uow.idempotency_keys.remember(
-            command.backer_id, key.key, answer, clock()
+            command.backer_id, key.key, RecordedPledge(key.request_hash, pledge, created), clock()
         ):
             uow.commit()
-            return PledgeAnswer(status_code, body, replayed=False)
+            return PledgeAnswer(pledge, created, replayed=False)
     # The same key won a race on another campaign (another lock): this pledge rolled back,
     # and the key now answers with what it recorded.
     assert key is not None
@@ -119,7 +113,6 @@ def change_pledge(
         if campaign.events:
             uow.pledges.save(pledge)
             uow.campaigns.save_state(campaign)
-            uow.publish_all(campaign.events)
             uow.commit()
     return pledge
 
@@ -132,7 +125,6 @@ def cancel_pledge(
         campaign.cancel_pledge(pledge, command.actor_id, now=clock())
         uow.pledges.save(pledge)
         uow.campaigns.save_state(campaign)
-        uow.publish_all(campaign.events)
         uow.commit()
     return pledge
 
@@ -156,7 +148,6 @@ def refund_pledge(
             amount=command.amount,
         )
         uow.pledges.save(pledge)
-        uow.publish_all(campaign.events)
         uow.commit()
     return pledge
 
@@ -176,10 +167,16 @@ def pledge_for(pledge_id: uuid.UUID, viewer_id: uuid.UUID, uow: PledgesUnitOfWor
 
 
 def pledges_of(
-    backer_id: uuid.UUID, uow: PledgesUnitOfWork, *, limit: int = 50, offset: int = 0
+    backer_id: uuid.UUID,
+    uow: PledgesUnitOfWork,
+    *,
+    campaign_id: uuid.UUID | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> list[Pledge]:
+    """The backer's pledges, newest first; with `campaign_id`, only those on that campaign."""
     with uow:
-        return uow.pledges.of_backer(backer_id, limit=limit, offset=offset)
+        return uow.pledges.of_backer(backer_id, campaign_id=campaign_id, limit=limit, offset=offset)
 
 
 def campaign_pledges(
@@ -206,10 +203,10 @@ def campaign_pledges(
     return [BackedPledge(pledge, name) for pledge, name in found]
 
 
-def _replay(recorded: RecordedResponse, key: commands.IdempotencyKey) -> PledgeAnswer:
+def _replay(recorded: RecordedPledge, key: commands.IdempotencyKey) -> PledgeAnswer:
     if recorded.request_hash != key.request_hash:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was used for a different request; use a new key",
             "Idempotency-Key",
         )
-    return PledgeAnswer(recorded.status_code, recorded.body, replayed=True)
+    return PledgeAnswer(recorded.pledge, recorded.created, replayed=True)

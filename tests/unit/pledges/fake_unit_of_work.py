@@ -1,0 +1,163 @@
+"""A pledges unit of work in memory: repositories in dicts, and the envelopes it would publish.
+
+It keeps the real one's rules that handlers rely on: what a block changes is kept only if it
+commits, objects read are copies (a change counts only once saved), and the events of the
+campaigns it loaded or added are published at commit, through the real wire form.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import datetime
+from typing import Any, Self
+
+from services.pledges.adapters.idempotency import RecordedPledge
+from services.pledges.domain import Campaign, CampaignStatus, Pledge, PledgeStatus
+from services.pledges.unit_of_work import PledgesUnitOfWork
+from shared.events import Envelope
+
+
+class FakeCampaigns:
+    def __init__(self, store: dict[uuid.UUID, Campaign]) -> None:
+        self._store = store
+        self.seen: list[Campaign] = []
+
+    def add(self, campaign: Campaign) -> None:
+        self.seen.append(campaign)
+        self._keep(campaign)
+
+    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
+        stored = self._store.get(campaign_id)
+        if stored is None:
+            return None
+        campaign = copy.deepcopy(stored)
+        self.seen.append(campaign)
+        return campaign
+
+    def save(self, campaign: Campaign) -> None:
+        self._keep(campaign)
+
+    save_state = save
+
+    def creator_of(self, campaign_id: uuid.UUID) -> uuid.UUID | None:
+        stored = self._store.get(campaign_id)
+        return None if stored is None else stored.creator_id
+
+    def due_ids(self, now: datetime) -> list[uuid.UUID]:
+        due = [c for c in self._store.values() if c.status is CampaignStatus.LIVE]
+        return [c.id for c in sorted(due, key=lambda c: c.deadline) if c.deadline <= now]
+
+    def _keep(self, campaign: Campaign) -> None:
+        stored = copy.deepcopy(campaign)
+        stored.events.clear()  # a stored campaign has no news: events live until commit
+        self._store[campaign.id] = stored
+
+
+class FakePledges:
+    def __init__(self, store: dict[uuid.UUID, Pledge]) -> None:
+        self._store = store
+
+    def add(self, pledge: Pledge) -> None:
+        self._store[pledge.id] = copy.deepcopy(pledge)
+
+    save = add
+
+    def save_all(self, changed: list[Pledge]) -> None:
+        for pledge in changed:
+            self.save(pledge)
+
+    def get(self, pledge_id: uuid.UUID) -> Pledge | None:
+        return copy.deepcopy(self._store.get(pledge_id))
+
+    def campaign_of(self, pledge_id: uuid.UUID) -> uuid.UUID | None:
+        stored = self._store.get(pledge_id)
+        return None if stored is None else stored.campaign_id
+
+    def active_of(self, campaign_id: uuid.UUID, backer_id: uuid.UUID) -> Pledge | None:
+        found = [p for p in self.active_for(campaign_id) if p.backer_id == backer_id]
+        return found[0] if found else None
+
+    def active_for(self, campaign_id: uuid.UUID) -> list[Pledge]:
+        active = [
+            p
+            for p in self._store.values()
+            if p.campaign_id == campaign_id and p.status is PledgeStatus.PLEDGED
+        ]
+        return copy.deepcopy(sorted(active, key=lambda p: (p.created_at, p.id)))
+
+
+class FakeAccounts:
+    """Accounts made by an operator: none has a credential to verify."""
+
+    def credential_of(self, account_id: uuid.UUID, *, for_update: bool = False) -> None:
+        return None
+
+
+class FakeIdempotencyKeys:
+    def __init__(self, store: dict[tuple[uuid.UUID, str], RecordedPledge]) -> None:
+        self._store = store
+
+    def find(self, account_id: uuid.UUID, key: str) -> RecordedPledge | None:
+        return copy.deepcopy(self._store.get((account_id, key)))
+
+    def remember(
+        self, account_id: uuid.UUID, key: str, outcome: RecordedPledge, now: datetime
+    ) -> bool:
+        if (account_id, key) in self._store:
+            return False
+        self._store[(account_id, key)] = copy.deepcopy(outcome)
+        return True
+
+
+class FakePledgesUnitOfWork(PledgesUnitOfWork):
+    """Hand the same one to every handler call: what one commits, the next one reads."""
+
+    def __init__(self) -> None:
+        self._campaigns: dict[uuid.UUID, Campaign] = {}
+        self._pledges: dict[uuid.UUID, Pledge] = {}
+        self._keys: dict[tuple[uuid.UUID, str], RecordedPledge] = {}
+        #: (topic, envelope) of everything committed for the outbox, oldest first.
+        self.published: list[tuple[str, Envelope]] = []
+        self.commits = 0
+        self._open_state: Any = None
+
+    def __enter__(self) -> Self:
+        # What the block may change, kept so that leaving it without a commit undoes it all.
+        self._open_state = copy.deepcopy((self._campaigns, self._pledges, self._keys))
+        self._pending: list[tuple[str, Envelope]] = []
+        self.campaigns = FakeCampaigns(self._campaigns)  # type: ignore[assignment]
+        self.pledges = FakePledges(self._pledges)  # type: ignore[assignment]
+        self.accounts = FakeAccounts()  # type: ignore[assignment]
+        self.idempotency_keys = FakeIdempotencyKeys(self._keys)  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._open_state is not None:
+            self._campaigns, self._pledges, self._keys = self._open_state
+        self.drop_new_events()
+        self._open_state = None
+
+    def commit(self) -> None:
+        self.publish_new_events()
+        self.published.extend(self._pending)
+        self._pending = []
+        self._open_state = None
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self.__exit__()
+
+    def publish(self, topic: str, envelope: Envelope) -> None:
+        self._pending.append((topic, envelope))
+
+    # --- what tests look at -------------------------------------------------------------------
+
+    def event_types(self) -> list[str]:
+        return [envelope.type for _, envelope in self.published]
+
+    def campaign(self, campaign_id: uuid.UUID) -> Campaign:
+        return self._campaigns[campaign_id]
+
+    def pledge(self, pledge_id: uuid.UUID) -> Pledge:
+        return self._pledges[pledge_id]
