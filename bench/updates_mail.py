@@ -88,6 +88,10 @@ def add_backers(dependencies: UpdatesDependencies, campaign_id: uuid.UUID, count
             [{"account_id": b, "email": f"backer-{n}@example.test", "updated_at": now}
              for n, b in enumerate(backers)],
         )  # fmt: skip
+        connection.execute(
+            tables["mail_confirmed_accounts"].insert(),
+            [{"account_id": b, "confirmed_at": now} for b in backers],
+        )  # fmt: skip
 
 
 def published(campaign_id: uuid.UUID) -> UpdatePublished:

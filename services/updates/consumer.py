@@ -16,6 +16,7 @@ TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER, topics.UPDATES)
 HANDLERS: dict[str, Callable[..., None]] = {
     **ACCOUNT_HANDLERS,
     "account.created": mail_handlers.on_account_created,
+    "account.email_verified": mail_handlers.on_email_verified,
     "account.verification_requested": account_mail.on_verification_requested,
     "update.published": mail_handlers.on_update_published,
     **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},

@@ -51,3 +51,12 @@ class AccountVerificationRequested(Payload):
     token_id = ma.fields.UUID(required=True)
     expires_at = ma.fields.AwareDateTime(required=True)
     link_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+@event_schema("account.email_verified")
+class AccountEmailVerified(Payload):
+    """The account's address is proven: its link was followed (or a reset link reached it), or
+    an operator vouched for it. The updates service mails update news only to such addresses.
+    Never the address itself: the updates service has it from `account.created`."""
+
+    account_id = ma.fields.UUID(required=True)

@@ -56,6 +56,14 @@ class AccountVerificationRequested(Event):
     link_token: str
 
 
+@event_type("account.email_verified")
+@dataclass(frozen=True, kw_only=True)
+class AccountEmailVerified(Event):
+    """The account's address is proven (a followed link, or an operator vouched for it)."""
+
+    account_id: uuid.UUID
+
+
 # --- campaigns, on pledges.events ------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from shared.errors import FAMILY_STATUSES, DomainError
 from shared.logging import configure_logging, get_logger
 from shared.web.api import Blueprint, api_config, make_api
 from shared.web.fields import MAX_LOG_POSITION
+from shared.web.headers import add_security_headers
 from shared.web.me import me_blp
 from shared.web.ops import (
     ReadinessCheck,
@@ -76,6 +77,7 @@ def build_app(
     registry = CollectorRegistry()
     app.register_blueprint(make_ops_blueprint(readiness, registry))
     instrument(app, registry)
+    app.after_request(add_security_headers)
 
     # Errors raised outside smorest's reach (unknown routes, 405s, aborts in plain blueprints).
     app.register_error_handler(HTTPException, http_exception_to_problem)

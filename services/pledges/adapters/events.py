@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import uuid
+from datetime import datetime
 from typing import Any
 
 from services.pledges.domain import events as domain
@@ -101,6 +103,16 @@ def verification_requested(link: AccountLink, link_token: str) -> Envelope:
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=link.created_at,
+    )
+
+
+def email_verified(account_id: uuid.UUID, at: datetime) -> Envelope:
+    return new_envelope(
+        "account.email_verified",
+        {"account_id": account_id},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=at,
     )
 
 

@@ -36,7 +36,7 @@ from services.pledges.domain.accounts import (
     normalise_password,
 )
 from services.pledges.domain.errors import InvalidValue
-from services.pledges.handlers.accounts import _record
+from services.pledges.handlers.accounts import _record, prove_email
 from services.pledges.handlers.common import Clock, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import IssuedToken, TokenIssuer
@@ -160,7 +160,7 @@ def verify_email(
     now = clock()
     with uow:
         link = _spend(uow, command.link_token, LinkPurpose.VERIFY_EMAIL, now)
-        uow.accounts.mark_email_verified(link.account_id, now)
+        prove_email(uow, link.account_id, now)
         uow.commit()
     return link.account_id
 
@@ -238,7 +238,7 @@ def reset_password(
         uow.accounts.set_password(
             account.id, (passwords or default_passwords()).hash(password), now
         )
-        uow.accounts.mark_email_verified(account.id, now)
+        prove_email(uow, account.id, now)
         uow.accounts.forget_failures(email_key=email_key(account.email or ""))
         uow.commit()
     return account.id

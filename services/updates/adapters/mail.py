@@ -16,6 +16,7 @@ from services.updates.adapters.tables import MAIL_TABLES
 from shared.db import is_postgresql
 
 addresses = MAIL_TABLES["mail_addresses"]
+confirmed = MAIL_TABLES["mail_confirmed_accounts"]
 unsubscriptions = MAIL_TABLES["mail_unsubscriptions"]
 mail_updates = MAIL_TABLES["mail_updates"]
 mail_outbox = MAIL_TABLES["mail_outbox"]
@@ -59,11 +60,20 @@ class MailAddresses:
                 .values(email=email, updated_at=at)
             )
 
-    def having_address(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-        """Which of `account_ids` have an address."""
+    def confirm(self, account_id: uuid.UUID, at: datetime) -> None:
+        """`account_id`'s address is proven; the first word of it is kept, again changes nothing."""
+        insert = _insert_ignoring_duplicates(self._connection, confirmed)
+        self._connection.execute(insert.values(account_id=account_id, confirmed_at=at))
+
+    def reachable(self, account_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of `account_ids` have an address, proven by its owner: the only ones mailed."""
         found: set[uuid.UUID] = set()
         for chunk in _chunks(account_ids):
-            query = sa.select(addresses.c.account_id).where(addresses.c.account_id.in_(chunk))
+            query = (
+                sa.select(addresses.c.account_id)
+                .join(confirmed, confirmed.c.account_id == addresses.c.account_id)
+                .where(addresses.c.account_id.in_(chunk))
+            )
             found.update(self._connection.execute(query).scalars())
         return found
 

@@ -12,7 +12,7 @@ MAIL_STATUSES = ("pending", "sent", "failed", "dropped")
 
 
 def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
-    """The e-mail tables, added to the service's `metadata` (migration 0004 creates them)."""
+    """The e-mail tables, added to the service's `metadata` (migrations 0004-0006 create them)."""
     addresses = sa.Table(
         "mail_addresses",
         metadata,
@@ -20,6 +20,15 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("account_id", sa.Uuid, primary_key=True),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
+    )
+    # Accounts whose address the pledges service says is proven (`account.email_verified`):
+    # only those get update mail. Its own table, not a column of `mail_addresses`, so a proof
+    # heard before the address still counts.
+    confirmed = sa.Table(
+        "mail_confirmed_accounts",
+        metadata,
+        sa.Column("account_id", sa.Uuid, primary_key=True),
+        sa.Column("confirmed_at", UtcDateTime(), nullable=False),
     )
     unsubscriptions = sa.Table(
         "mail_unsubscriptions",
@@ -96,6 +105,7 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     return {
         "account_mail": account_mail,
         "mail_addresses": addresses,
+        "mail_confirmed_accounts": confirmed,
         "mail_unsubscriptions": unsubscriptions,
         "mail_updates": updates,
         "mail_outbox": outbox,

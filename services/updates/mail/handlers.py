@@ -9,7 +9,7 @@ from services.updates.adapters.mail import MailUpdate
 from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.errors import NotFound
-from shared.events.catalog import AccountCreated, UpdatePublished
+from shared.events.catalog import AccountCreated, AccountEmailVerified, UpdatePublished
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -24,10 +24,16 @@ def on_account_created(event: AccountCreated, uow: UpdatesUnitOfWork) -> None:
         uow.mail_addresses.record(event.account_id, event.email, event.occurred_at)
 
 
+def on_email_verified(event: AccountEmailVerified, uow: UpdatesUnitOfWork) -> None:
+    """The account's address is proven: from now on it may get update mail. Until then it gets
+    only the link that proves it (anyone can sign up with someone else's address)."""
+    uow.mail_addresses.confirm(event.account_id, event.occurred_at)
+
+
 def on_update_published(
     event: UpdatePublished, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
 ) -> None:
-    """Queue the update's e-mail to each reader who has an address and did not unsubscribe.
+    """Queue the update's e-mail to each reader with a proven address who did not unsubscribe.
 
     Public and automatic updates go to every backer of the campaign, backers-only ones to those
     who may read them. Queued in the consumer's transaction, once per (update, reader): a
@@ -40,7 +46,7 @@ def on_update_published(
     readers = list(dict.fromkeys(found))  # one message each, in a stable order
     unsubscribed = uow.unsubscriptions.of_campaign(event.campaign_id)
     candidates = [account_id for account_id in readers if account_id not in unsubscribed]
-    with_address = uow.mail_addresses.having_address(candidates)
+    with_address = uow.mail_addresses.reachable(candidates)
     recipients = [account_id for account_id in candidates if account_id in with_address]
     campaign = uow.campaigns.get(event.campaign_id)
     update = MailUpdate(

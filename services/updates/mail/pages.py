@@ -15,6 +15,7 @@ from services.updates.bootstrap import typed
 from services.updates.mail import handlers
 from shared.errors import NotFound
 from shared.web.app import current_dependencies
+from shared.web.headers import FORM_PAGE_POLICY
 
 pages = flask.Blueprint("updates_mail_pages", __name__)
 
@@ -32,6 +33,8 @@ def _page(title: str, body: str) -> flask.Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
+    # Its one form posts back here; nothing else may load, run or frame it.
+    response.headers["Content-Security-Policy"] = FORM_PAGE_POLICY
     return response
 
 

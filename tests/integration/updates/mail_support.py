@@ -94,10 +94,10 @@ class Campaign:
         launched = campaign_event("campaign.launched", self.id, self.creator_id, occurred_at=T0)
         assert deliver(self.app, launched).status == "handled"
 
-    def backer(self, email: str | None, *then: str) -> uuid.UUID:
-        """A new account (with `email`, or none) that pledges to the campaign; its pledge then
-        goes through the event types `then` (`pledge.released` ...)."""
-        account_id, pledge_id = new_account(self.app, email), uuid.uuid4()
+    def backer(self, email: str | None, *then: str, confirmed: bool = True) -> uuid.UUID:
+        """A new account (with `email`, or none; proven unless not `confirmed`) that pledges to
+        the campaign; its pledge then goes through the event types `then` (`pledge.released`)."""
+        account_id, pledge_id = new_account(self.app, email, confirmed=confirmed), uuid.uuid4()
         for minutes, event_type in enumerate(("pledge.created", *then)):
             event = pledge(event_type, self.id, account_id, pledge_id, minutes)
             assert deliver(self.app, event).status == "handled"
@@ -154,7 +154,11 @@ def pledge(
     )
 
 
-def new_account(app: flask.Flask, email: str | None, role: str = "backer") -> uuid.UUID:
+def new_account(
+    app: flask.Flask, email: str | None, role: str = "backer", *, confirmed: bool = True
+) -> uuid.UUID:
+    """An account as the pledges service announces it; with an address proven (its link
+    followed) unless not `confirmed`."""
     account_id = uuid.uuid4()
     created = new_envelope(
         "account.created",
@@ -163,7 +167,17 @@ def new_account(app: flask.Flask, email: str | None, role: str = "backer") -> uu
         campaign_id=None,
     )
     assert deliver(app, created, "accounts.events").status == "handled"
+    if email is not None and confirmed:
+        confirm_address(app, account_id)
     return account_id
+
+
+def confirm_address(app: flask.Flask, account_id: uuid.UUID) -> None:
+    """The pledges service's word that `account_id`'s address is proven."""
+    verified = new_envelope(
+        "account.email_verified", {"account_id": account_id}, producer="pledges", campaign_id=None
+    )
+    assert deliver(app, verified, "accounts.events").status == "handled"
 
 
 def deliver(app: flask.Flask, envelope: Envelope, topic: str = "pledges.events") -> Outcome:

@@ -85,3 +85,16 @@ def test_no_feed_for_an_unknown_campaign(world: World) -> None:
     response = world.get(f"/campaigns/{uuid.uuid4()}/updates.atom")
     assert response.status_code == 404
     assert response.json["status"] == 404
+
+
+def test_a_remote_image_reaches_feed_readers_as_a_link_they_need_not_follow(world: World) -> None:
+    update_id = world.post(title="Prototype", body="![photo](https://tracker.example/p.gif)").json[
+        "id"
+    ]
+
+    entry = next(e for e in feed_of(world).entries if e.id == f"urn:uuid:{update_id}")
+
+    content = entry.content[0].value
+    assert "<img" not in content
+    assert '<a href="https://tracker.example/p.gif"' in content
+    assert ">photo</a>" in content

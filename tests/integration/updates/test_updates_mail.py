@@ -19,6 +19,7 @@ from tests.integration.updates.mail_support import (
     Campaign,
     Clock,
     SmtpInbox,
+    confirm_address,
     count,
     deliver,
     mail_app,
@@ -334,3 +335,64 @@ def test_a_posted_update_is_mailed_with_hostile_markdown_inert(
         assert hostile not in html.lower(), hostile
     assert "&lt;script&gt;" in html or "alert(1)" not in html
     assert message["Subject"] == "[Board game] Hello there"
+
+
+def test_a_remote_image_is_mailed_as_a_link_so_opening_the_mail_tells_nobody(
+    app: flask.Flask, smtp_inbox: SmtpInbox, tmp_path: Path
+) -> None:
+    campaign = Campaign(app)
+    campaign.backer("ada@example.test")
+    posted = app.test_client().post(
+        f"/api/v1/campaigns/{campaign.id}/updates",
+        json={
+            "title": "Prototype",
+            "body": "See ![the prototype](https://tracker.example/p.gif?u=1)",
+            "visibility": "public",
+        },
+        headers=bearer(issue_token(tmp_path, "creator", campaign.creator_id)),
+    )
+    assert posted.status_code == 201, posted.json
+    hear_back(app, posted.json["id"])
+    sender(app, Clock()).send_batch()
+
+    (message,) = smtp_inbox.messages
+    text, html = (part.get_content() for part in message.iter_parts())
+    assert "<img" not in html.lower()
+    assert '<a href="https://tracker.example/p.gif?u=1"' in html
+    assert "the prototype <https://tracker.example/p.gif?u=1>" in text
+
+
+def test_only_proven_addresses_get_update_mail(app: flask.Flask, smtp_inbox: SmtpInbox) -> None:
+    # Anyone may sign up with someone else's address: until its owner follows the link, that
+    # address is not mailed, or sign-up would be a way to send anyone mail in our name.
+    campaign = Campaign(app)
+    campaign.backer("proven@example.test")
+    unproven = campaign.backer("unproven@example.test", confirmed=False)
+
+    campaign.publish(title="Before")
+    assert sender(app, Clock()).send_batch() == (1, 1)
+    assert [m["To"] for m in smtp_inbox.messages] == ["proven@example.test"]
+
+    confirm_address(app, unproven)
+    campaign.publish(title="After")
+    sender(app, Clock()).send_batch()
+    assert sorted((m["To"], m["Subject"]) for m in smtp_inbox.messages) == [
+        ("proven@example.test", "[Board game] After"),
+        ("proven@example.test", "[Board game] Before"),
+        ("unproven@example.test", "[Board game] After"),
+    ]
+
+
+def test_a_proof_heard_again_or_before_the_address_changes_nothing(
+    app: flask.Flask, smtp_inbox: SmtpInbox
+) -> None:
+    campaign = Campaign(app)
+    early = campaign.backer(None)  # its proof arrives before any address
+    confirm_address(app, early)
+    confirm_address(app, early)
+    ada = campaign.backer("ada@example.test")
+    confirm_address(app, ada)
+
+    campaign.publish()
+    assert sender(app, Clock()).send_batch() == (1, 1)
+    assert [m["To"] for m in smtp_inbox.messages] == ["ada@example.test"]

@@ -26,6 +26,25 @@ def test_the_sanitiser_alone_defuses_raw_html_that_got_past_a_renderer() -> None
     # Links lose their dangerous or relative targets; SVG goes whole, with what it held.
     assert sanitise(raw) == (
         f"<p>hi</p><a {rel}>j</a><a {rel}>d</a><a {rel}>r</a>"
-        '<img src="https://ok.example/a.png">'
         f'<a href="https://ok.example" {rel}>ok</a>'
     )
+
+
+def test_a_remote_image_becomes_a_link_so_no_reader_fetches_from_a_third_party() -> None:
+    # A tracking pixel would tell its owner who opened a mail or a feed entry, and from where.
+    html = render_markdown("Look ![the prototype](https://tracker.example/p.gif) here")
+    rel = 'rel="noopener noreferrer nofollow ugc"'
+    assert "<img" not in html
+    assert html == (
+        f'<p>Look <a href="https://tracker.example/p.gif" {rel}>the prototype</a> here</p>\n'
+    )
+
+
+def test_an_image_without_words_is_a_link_named_by_its_address() -> None:
+    html = render_markdown("![](https://tracker.example/p.gif)")
+    assert "<img" not in html
+    assert ">https://tracker.example/p.gif</a>" in html
+
+
+def test_the_sanitiser_alone_drops_an_image_that_got_past_a_renderer() -> None:
+    assert sanitise('<p>a<img src="https://tracker.example/p.gif" alt="x">b</p>') == "<p>ab</p>"
