@@ -16,9 +16,8 @@ from services.site.forms import FormState
 
 #: Ledger entries shown per page of the money trail.
 ENTRIES_PAGE = 100
-#: `GET /me/pledges` pages read at most, looking for the visitor's pledges to this campaign.
-_PLEDGE_PAGE = 200
-_PLEDGE_PAGES = 10
+#: The visitor's pledges to one campaign read at most (the API keeps one active at most).
+_OWN_PLEDGES = 50
 
 
 @dataclass(frozen=True)
@@ -81,23 +80,14 @@ def pledges_open(campaign: dict[str, Any]) -> bool:
 
 
 def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:
-    """The signed-in backer's active pledges to this campaign (the API keeps one at most, but
-    the page does not depend on that)."""
+    """The signed-in backer's active pledges to this campaign, as the pledges service picks
+    them (the API keeps one at most, but the page does not depend on that)."""
     if visitor is None or not visitor.is_backer:
         return []
-    pledges, mine = context.services().pledges, []
-    for page in range(_PLEDGE_PAGES):
-        listing = pledges.my_pledges(
-            token=visitor.token, limit=_PLEDGE_PAGE, offset=page * _PLEDGE_PAGE
-        )
-        mine += [
-            p
-            for p in listing
-            if str(p.get("campaign_id")) == str(campaign_id) and p.get("status") == "pledged"
-        ]
-        if len(listing) < _PLEDGE_PAGE:
-            break
-    return mine
+    found = context.services().pledges.my_pledges(
+        token=visitor.token, campaign_id=campaign_id, limit=_OWN_PLEDGES
+    )
+    return [pledge for pledge in found if pledge.get("status") == "pledged"]
 
 
 def comment_threads(

@@ -73,15 +73,10 @@ def percent(part: object, whole: object) -> int:
     return max(0, part * 100 // whole)
 
 
-def can_log_expenses(campaign: dict[str, Any]) -> bool:
-    """Money to spend: a succeeded campaign, or a live flexible one with pledges."""
-    if campaign.get("status") == "succeeded":
-        return True
-    return (
-        campaign.get("status") == "live"
-        and campaign.get("funding_model") == "flexible"
-        and int(campaign.get("pledged_amount") or 0) > 0
-    )
+def can_log_expenses(balance: dict[str, Any] | None) -> bool:
+    """Whether the ledger says its creator may log an expense now (from the campaign's balance;
+    None until the ledger hears of the campaign: not yet)."""
+    return balance is not None and balance.get("can_log_expenses") is True
 
 
 def tier_options(campaign: dict[str, Any]) -> list[tuple[str, str]]:

@@ -26,15 +26,12 @@ class LedgerClient(ServiceClient):
         )
         return found
 
-    def expenses(
-        self, campaign_id: object, *, token: str, after_seq: int = -1, limit: int = 1000
-    ) -> Json | None:
-        """A page of the campaign's expenses and reversals of them, each saying whether it is
-        `in_force` and `reversible`: `{expenses, next_after_seq}` (its creator only)."""
+    def expenses(self, campaign_id: object, *, after_seq: int, limit: int) -> Json | None:
+        """A page of the campaign's expenses and the reversals of them, each saying whether it
+        is `in_force` and `reversible` and what `reversed_by` it: `{expenses, next_after_seq}`."""
         found: Json | None = self.get_json_if_found(
             f"/api/v1/campaigns/{campaign_id}/expenses",
             params={"after_seq": after_seq, "limit": limit},
-            token=token,
         )
         return found
 

@@ -37,7 +37,7 @@ def _allow_larger_forms(endpoint: str | None, values: dict[str, Any] | None) -> 
 @console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
 def new_expense(campaign_id: uuid.UUID) -> Any:
     visitor, campaign = creators_campaign(campaign_id)
-    if not can_log_expenses(campaign):
+    if not can_log_expenses(context.services().ledger.balance(campaign_id)):
         raise Forbidden("Expenses are logged once the campaign has money to spend.")
     if flask.request.method != "POST":
         return flask.render_template("expense_new.html", campaign=campaign, form=FormState())
