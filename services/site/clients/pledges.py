@@ -8,6 +8,10 @@ from services.site.clients.http import ServiceClient
 
 Json = dict[str, Any]
 
+_CAMPAIGNS = "/api/v1/campaigns"
+_PLEDGES = "/api/v1/pledges"
+_ME = "/api/v1/me"
+
 
 class PledgesClient(ServiceClient):
     """The pledges API (`/api/v1`), each call with the token of the visitor it is made for."""
@@ -16,41 +20,41 @@ class PledgesClient(ServiceClient):
 
     def campaigns(self, *, status: str, limit: int) -> list[Json]:
         """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
-        found = self.get_json("/api/v1/campaigns", params={"status": status, "limit": limit})
+        found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
         campaigns: list[Json] = found.get("campaigns", [])
         return campaigns
 
     def campaign(self, campaign_id: object, *, token: str | None = None) -> Json:
         """A campaign as `token`'s holder may see it (a draft only by its creator)."""
-        found: Json = self.get_json(f"/api/v1/campaigns/{campaign_id}", token=token)
+        found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}", token=token)
         return found
 
     def campaign_if_found(self, campaign_id: object, *, token: str | None = None) -> Json | None:
-        found: Json | None = self.get_json_if_found(f"/api/v1/campaigns/{campaign_id}", token=token)
+        found: Json | None = self.get_json_if_found(f"{_CAMPAIGNS}/{campaign_id}", token=token)
         return found
 
     def my_campaigns(self, *, token: str, limit: int, offset: int) -> list[Json]:
         """The creator's own campaigns, drafts included."""
         found = self.get_json(
-            "/api/v1/me/campaigns", params={"limit": limit, "offset": offset}, token=token
+            f"{_ME}/campaigns", params={"limit": limit, "offset": offset}, token=token
         )
         campaigns: list[Json] = found.get("campaigns", [])
         return campaigns
 
     def create_campaign(self, body: Json, *, token: str) -> Json:
-        made: Json = self.post_json("/api/v1/campaigns", body, token=token)
+        made: Json = self.post_json(_CAMPAIGNS, body, token=token)
         return made
 
     def edit_campaign(self, campaign_id: object, body: Json, *, token: str) -> Json:
-        saved: Json = self.patch_json(f"/api/v1/campaigns/{campaign_id}", body, token=token)
+        saved: Json = self.patch_json(f"{_CAMPAIGNS}/{campaign_id}", body, token=token)
         return saved
 
     def launch(self, campaign_id: object, *, token: str) -> Json:
-        done: Json = self.post_json(f"/api/v1/campaigns/{campaign_id}/launch", None, token=token)
+        done: Json = self.post_json(f"{_CAMPAIGNS}/{campaign_id}/launch", None, token=token)
         return done
 
     def cancel(self, campaign_id: object, *, token: str) -> Json:
-        done: Json = self.post_json(f"/api/v1/campaigns/{campaign_id}/cancel", None, token=token)
+        done: Json = self.post_json(f"{_CAMPAIGNS}/{campaign_id}/cancel", None, token=token)
         return done
 
     def campaign_pledges(
@@ -58,7 +62,7 @@ class PledgesClient(ServiceClient):
     ) -> list[Json]:
         """Who pledged to the creator's campaign (no e-mail addresses)."""
         found = self.get_json(
-            f"/api/v1/campaigns/{campaign_id}/pledges",
+            f"{_CAMPAIGNS}/{campaign_id}/pledges",
             params={"limit": limit, "offset": offset},
             token=token,
         )
@@ -70,7 +74,7 @@ class PledgesClient(ServiceClient):
     def make_pledge(self, campaign_id: object, body: Json, *, token: str, key: str) -> Json:
         """Pledge once per `key`: the same form sent twice makes one pledge."""
         made: Json = self.post_json(
-            f"/api/v1/campaigns/{campaign_id}/pledges",
+            f"{_CAMPAIGNS}/{campaign_id}/pledges",
             body,
             token=token,
             headers={"Idempotency-Key": key},
@@ -78,19 +82,19 @@ class PledgesClient(ServiceClient):
         return made
 
     def pledge(self, pledge_id: object, *, token: str) -> Json:
-        found: Json = self.get_json(f"/api/v1/pledges/{pledge_id}", token=token)
+        found: Json = self.get_json(f"{_PLEDGES}/{pledge_id}", token=token)
         return found
 
     def change_pledge(self, pledge_id: object, body: Json, *, token: str) -> Json:
-        changed: Json = self.patch_json(f"/api/v1/pledges/{pledge_id}", body, token=token)
+        changed: Json = self.patch_json(f"{_PLEDGES}/{pledge_id}", body, token=token)
         return changed
 
     def cancel_pledge(self, pledge_id: object, *, token: str) -> Json:
-        done: Json = self.post_json(f"/api/v1/pledges/{pledge_id}/cancel", None, token=token)
+        done: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/cancel", None, token=token)
         return done
 
     def refund(self, pledge_id: object, body: Json, *, token: str) -> Json:
-        done: Json = self.post_json(f"/api/v1/pledges/{pledge_id}/refund", body, token=token)
+        done: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/refund", body, token=token)
         return done
 
     def my_pledges(
@@ -100,7 +104,7 @@ class PledgesClient(ServiceClient):
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if campaign_id is not None:
             params["campaign_id"] = str(campaign_id)
-        found = self.get_json("/api/v1/me/pledges", params=params, token=token)
+        found = self.get_json(f"{_ME}/pledges", params=params, token=token)
         pledges: list[Json] = found.get("pledges", [])
         return pledges
 
@@ -109,12 +113,12 @@ class PledgesClient(ServiceClient):
     def email_verification(self, *, token: str) -> Json | None:
         """Whether the account's address is confirmed; None for an account with no address to
         confirm (made by an operator)."""
-        found: Json | None = self.get_json_if_found("/api/v1/me/email-verification", token=token)
+        found: Json | None = self.get_json_if_found(f"{_ME}/email-verification", token=token)
         return found
 
     def send_verification(self, *, token: str) -> Json:
         """Mail a new link to confirm the account's address."""
-        sent: Json = self.post_json("/api/v1/me/email-verification", None, token=token)
+        sent: Json = self.post_json(f"{_ME}/email-verification", None, token=token)
         return sent
 
     def confirm_email(self, link_token: str) -> Json:
@@ -131,7 +135,7 @@ class PledgesClient(ServiceClient):
         return made
 
     def me(self, *, token: str) -> Json:
-        found: Json = self.get_json("/api/v1/me", token=token)
+        found: Json = self.get_json(_ME, token=token)
         return found
 
     def revoke_token(self, token_id: str, reason: str, *, token: str) -> None:

@@ -6,11 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import PROGRAMMERS_WORDS, Stack, csrf_of
 from tests.integration.site.test_site_reverification import unconfirmed_creator
-
-#: What only a programmer should read: a method and a path, an API path, a field's name.
-PROGRAMMERS_WORDS = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE) /|/me/|/api/v1|\b[a-z]+_[a-z_]+\b")
 
 
 def shown_text(page: str) -> str:
