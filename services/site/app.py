@@ -75,6 +75,7 @@ def create_app(
         major_units=display.major_units,
         time_left=display.time_left,
         when=display.when,
+        in_words=display.in_words,
     )
     app.jinja_env.globals.update(
         percent=display.percent,

@@ -86,3 +86,9 @@ def tier_options(campaign: dict[str, Any]) -> list[tuple[str, str]]:
         least = money(tier.get("min_amount"), currency)
         options.append((str(tier.get("id")), f"{tier.get('name')} (from {least})"))
     return options
+
+
+def in_words(value: object) -> str:
+    """A state or kind as the services name it ("payment_failed", "dispute_reversal"), as a
+    person reads it ("payment failed")."""
+    return "" if value is None else str(value).replace("_", " ")

@@ -15,12 +15,24 @@ from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
-#: Refusals the site meets, recognised by the service's words, and what a person reads instead.
+#: Refusals the site meets, recognised by the service's words, and what a person reads instead
+#: (`\1` repeats what the pattern's first group found).
 _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"verify your e-mail address before launching", re.IGNORECASE),
         "Confirm your e-mail address before launching a campaign: open the link we mailed "
         "you, or ask for a new one on your console.",
+    ),
+    (
+        # Its amount is in minor units ("needs at least 1500"), which people do not type.
+        re.compile(r"^the tier (.+) needs at least -?\d+$"),
+        r"That is less than the tier \1 asks for: choose a larger amount or another tier.",
+    ),
+    (
+        # It names a field of the API that the site's form does not have.
+        re.compile(r"^this receipt already backs expense (\d+), which is in force"),
+        r"This receipt already backs expense \1, which is in force: reverse that expense "
+        "first, or choose the receipt of this one.",
     ),
     (
         re.compile(r"^no (campaign|pledge|account|update|comment|token)\b", re.IGNORECASE),
@@ -79,8 +91,9 @@ def for_people(message: object) -> str:
     if not text:
         return ""
     for pattern, sentence in _KNOWN:
-        if pattern.search(text):
-            return sentence
+        found = pattern.search(text)
+        if found:
+            return found.expand(sentence)
     if text in _FIELD_WORDS:
         return _FIELD_WORDS[text]
     return "" if _PROGRAMMERS_WORDS.search(text) else text

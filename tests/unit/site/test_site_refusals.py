@@ -83,3 +83,27 @@ def test_field_errors_are_flattened_and_put_in_words_for_people() -> None:
         "deadline": ["This could not be accepted. Please check it."],
         "title": ["must be at most 200 characters"],
     }
+
+
+def test_a_tier_minimum_in_minor_units_is_said_without_the_number() -> None:
+    refused = ApiError(422, {"errors": {"amount": ["the tier 'Bread' needs at least 1500"]}})
+
+    assert refused.errors == {
+        "amount": [
+            "That is less than the tier 'Bread' asks for: choose a larger amount or another tier."
+        ]
+    }
+
+
+def test_a_reused_receipt_is_refused_without_naming_the_apis_field() -> None:
+    detail = (
+        "this receipt already backs expense 4, which is in force; reverse that expense first, "
+        "or give receipt_reuse_reason to say why the same receipt backs this one"
+    )
+
+    shown = ApiError(409, {"errors": {"receipt": [detail]}}).errors["receipt"]
+
+    assert shown == [
+        "This receipt already backs expense 4, which is in force: reverse that expense first, "
+        "or choose the receipt of this one."
+    ]
