@@ -15,6 +15,7 @@ from services.site.settings import PORT as SITE_PORT
 from shared.auth import load_or_create_signing_key, public_key_text
 from shared.config import Settings
 from shared.migrations import upgrade
+from shared.sealing import LinkOpener
 from shared.topics import ALL_TOPICS
 
 
@@ -60,10 +61,21 @@ def run_everything() -> int:
             pledges.token_signing_key_file, pledges.public_key_file
         )
 
+        # Likewise the updates service's link key pair: pledges seals mailed links with the
+        # public half, which it must have before its first sign-up.
+        updates = Settings.load("updates")
+        link_key = LinkOpener.from_key_file(updates.link_key_path, updates.link_public_key_path)
+
         env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": servers,
             "FUNDTRAIL_TOKEN_PUBLIC_KEY": public_key_text(token_key),
+            "FUNDTRAIL_LINK_PUBLIC_KEY": link_key.public_key_text,
+            # The site calls pledges from this machine on behalf of each person: believe the
+            # address it forwards (in production, list only the site's own address).
+            "FUNDTRAIL_TRUSTED_PROXIES": os.environ.get(
+                "FUNDTRAIL_TRUSTED_PROXIES", "127.0.0.1,::1"
+            ),
         }
         stop = stop_on_signals()
         supervisor = Supervisor(processes(), env=env)

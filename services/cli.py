@@ -70,6 +70,9 @@ def serve(service: str, host: str, port: int | None, workers: int, threads: int)
         str(threads),
         "--access-logfile",
         "-",
+        # Request lines without query strings, referrers' queries or link tokens in paths.
+        "--logger-class",
+        "shared.web.access_log.AccessLog",
         "--graceful-timeout",
         "10",
         # Three services share one machine; gunicorn's default control socket path would clash.

@@ -18,10 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+K = TypeVar("K", Ed25519PrivateKey, X25519PrivateKey)
 
 ROLES = ("creator", "backer", "auditor", "admin")
 ISSUER = "fundtrail"
@@ -106,14 +110,19 @@ def load_or_create_signing_key(
 
 
 def _load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
+    return load_or_create_private_key(path, Ed25519PrivateKey)  # type: ignore[type-abstract]
+
+
+def load_or_create_private_key(path: Path, kind: type[K]) -> K:
+    """The PEM private key of class `kind` at `path`, created (mode 0600) on first run."""
     if path.exists():
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} is not an Ed25519 private key")
+        if not isinstance(key, kind):
+            raise ValueError(f"{path} is not an {kind.__name__.removesuffix('PrivateKey')} key")
         return key
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
+    new_key = kind.generate()
+    pem = new_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
@@ -122,19 +131,19 @@ def _load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return _load_or_create_private_key(path)
+        return load_or_create_private_key(path, kind)
     with os.fdopen(fd, "wb") as file:
         file.write(pem)
-    return key
+    return new_key
 
 
-def public_key_text(key: Ed25519PrivateKey) -> str:
+def public_key_text(key: Ed25519PrivateKey | X25519PrivateKey) -> str:
     """The verifier half as base64 of the raw 32 bytes: what FUNDTRAIL_TOKEN_PUBLIC_KEY holds."""
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()
 
 
-def write_public_key_file(key: Ed25519PrivateKey, path: Path) -> None:
+def write_public_key_file(key: Ed25519PrivateKey | X25519PrivateKey, path: Path) -> None:
     """Write the public half of `key` to `path` (one line, as FUNDTRAIL_TOKEN_PUBLIC_KEY)."""
     text = public_key_text(key) + "\n"
     if path.exists() and path.read_text() == text:

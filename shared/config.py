@@ -46,9 +46,19 @@ class Settings:
     token_public_key_file: Path | None = None
     #: How long a token lives when its issuer names no lifetime (pledges only).
     token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME
-    #: Addresses of proxies whose `X-Forwarded-For` is believed (the site calls the services
-    #: from this machine on behalf of people): rate limits then count the person, not the proxy.
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    #: Addresses of proxies whose `X-Forwarded-For` is believed (the site, calling on behalf of
+    #: people): rate limits then count the person, not the proxy. Empty by default: nobody's
+    #: forwarded address is believed, a local caller's included (FUNDTRAIL_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
+    #: How many proxies in a row add themselves to `X-Forwarded-For` (FUNDTRAIL_PROXY_HOPS).
+    proxy_hops: int = 1
+    #: The updates service's public key that seals mailed link tokens (base64 of the raw 32
+    #: bytes); when empty, read from `link_public_key_path` (pledges only).
+    link_public_key: str = ""
+    #: The updates service's private key that opens them (updates only; made on first run).
+    link_key_file: Path | None = None
+    #: Where the updates service writes, and the pledges service reads, its public link key.
+    link_public_key_file: Path | None = None
     #: Anything a single service adds (ledger: log origin, key file ...).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -75,7 +85,11 @@ class Settings:
             consumer_max_attempts=env.int("FUNDTRAIL_CONSUMER_MAX_ATTEMPTS", 3),
             log_format=env.str("FUNDTRAIL_LOG_FORMAT", "console"),
             consumer_group_prefix=env.str("FUNDTRAIL_CONSUMER_GROUP_PREFIX", "fundtrail"),
-            trusted_proxies=tuple(env.list("FUNDTRAIL_TRUSTED_PROXIES", ["127.0.0.1", "::1"])),
+            trusted_proxies=tuple(env.list("FUNDTRAIL_TRUSTED_PROXIES", [])),
+            proxy_hops=env.int("FUNDTRAIL_PROXY_HOPS", 1),
+            link_public_key=env.str("FUNDTRAIL_LINK_PUBLIC_KEY", ""),
+            link_key_file=env.path("FUNDTRAIL_LINK_KEY_FILE", None),
+            link_public_key_file=env.path("FUNDTRAIL_LINK_PUBLIC_KEY_FILE", None),
         )
         values.update(overrides or {})
         return cls(**values)
@@ -88,6 +102,16 @@ class Settings:
     def public_key_file(self) -> Path:
         """The public token key's file; beside the service's var_dir unless set."""
         return self.token_public_key_file or self.var_dir / "keys" / "token-signing.pub"
+
+    @property
+    def link_key_path(self) -> Path:
+        """The updates service's private link key; under var_dir unless set."""
+        return self.link_key_file or self.var_dir / "keys" / "link-sealing.key"
+
+    @property
+    def link_public_key_path(self) -> Path:
+        """The public link key's file; beside the private one under var_dir unless set."""
+        return self.link_public_key_file or self.var_dir / "keys" / "link-sealing.pub"
 
 
 def _lifetime(text: str) -> timedelta:

@@ -16,6 +16,7 @@ from services.registry import service_spec
 from shared.auth import TokenIssuer, load_or_create_signing_key
 from shared.consumer import EventConsumer, Outcome
 from shared.migrations import upgrade
+from shared.sealing import LinkOpener
 
 
 def service_settings(
@@ -27,6 +28,10 @@ def service_settings(
         # the ledger and updates read only the public half it writes, as in production.
         keys = var_dir / "keys"
         load_or_create_signing_key(keys / "token-signing.key", keys / "token-signing.pub")
+    if service == "pledges" and "link_public_key" not in extra:
+        # Likewise for the updates service: the tests hold its link key pair, and pledges
+        # reads only the public half, to seal mailed links with.
+        link_opener(var_dir)
     return {
         "database_url": database_url,
         "var_dir": var_dir,
@@ -36,6 +41,20 @@ def service_settings(
         "consumer_group_prefix": f"test-{uuid.uuid4().hex[:8]}",
         **extra,
     }
+
+
+def link_opener(var_dir: Path) -> LinkOpener:
+    """The updates service's link key pair in `var_dir` (made if missing): opens what the
+    pledges service sealed, as the updates service would."""
+    keys = var_dir / "keys"
+    return LinkOpener.from_key_file(keys / "link-sealing.key", keys / "link-sealing.pub")
+
+
+def mailed_link_token(pledges_app: flask.Flask, event: Any) -> str:
+    """The token of a link an `account.verification_requested` event (an Envelope) asks to
+    mail, opened with the updates service's key, which the tests hold."""
+    opener = link_opener(pledges_app.extensions["fundtrail"].settings.var_dir)
+    return opener.open(str(event.payload["sealed_link_token"]), event.payload["token_id"].bytes)
 
 
 def make_app(service: str, database_url: str, var_dir: Path, **settings: Any) -> flask.Flask:

@@ -16,7 +16,7 @@ from services.ledger.adapters.receipts import FileSystemReceiptStore, ReceiptSto
 from services.ledger.adapters.tables import TABLES
 from services.ledger.consumer import HANDLERS, TOPICS
 from services.ledger.report_publishing import PUBLISH_DUE_EVERY, ReportPublisher
-from services.ledger.reports.kept import KeptPdfs
+from services.ledger.reports.kept import KeptRenderings
 from services.ledger.reports.rendering import ReportRenderer
 from services.ledger.settings import LedgerSettings
 from services.ledger.signing import LogSigning
@@ -24,6 +24,7 @@ from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
 from shared.service import ServiceSpec
+from shared.web.app import current_dependencies as app_dependencies
 
 SERVICE = ServiceSpec(
     name="ledger",
@@ -47,8 +48,8 @@ class LedgerDependencies(Dependencies):
     receipts: ReceiptStore
     #: Renders public spending reports (PDF in a bounded child process, HTML in process).
     report_renderer: ReportRenderer
-    #: Report PDFs rendered for readers before one is published, kept on disk.
-    kept_reports: KeptPdfs
+    #: Reports rendered for readers before one is published, kept on disk.
+    kept_reports: KeptRenderings
 
     def report_publisher(self) -> ReportPublisher:
         """Publishes, previews and serves reports with this root's parts."""
@@ -83,10 +84,13 @@ def bootstrap(
             max_table_rows=ledger_settings.report_max_rows,
             max_renders=ledger_settings.report_max_renders,
         ),
-        kept_reports=KeptPdfs(ledger_settings.report_cache_dir),
+        kept_reports=KeptRenderings(ledger_settings.report_cache_dir),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 
-def typed(dependencies: Dependencies) -> LedgerDependencies:
-    return cast(LedgerDependencies, dependencies)
+def current_dependencies() -> LedgerDependencies:
+    """The ledger's dependencies, as the app serving this request was built with: the one
+    way its routes and pages reach them. Read per request, so a test that swaps the app's
+    dependencies (a clock standing after a deadline) is seen by the next request."""
+    return cast(LedgerDependencies, app_dependencies())

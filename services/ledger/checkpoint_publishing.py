@@ -35,6 +35,8 @@ def publish_checkpoint(
     note = sign_note(Checkpoint(origin, tree_size, root).to_text(), signing.signer)
     checkpoint = PublishedCheckpoint(campaign_id, tree_size, root, note, now)
     if uow.checkpoints.add(checkpoint):
+        # Published here, not at commit: a checkpoint is a signature over the log, which no
+        # aggregate records as an event.
         uow.publish(LEDGER_TOPIC, checkpoint_published(checkpoint, origin))
         return checkpoint
     stored = uow.checkpoints.at(campaign_id, tree_size)

@@ -1,8 +1,8 @@
 """The report pages for people (no /api/v1, not in the OpenAPI): PDF and HTML, latest or by id.
 
 `/campaigns/{id}/report.pdf` and `/campaigns/{id}/report` serve the latest published report,
-or, while none is, one at the latest checkpoint: the HTML made in process, the PDF rendered once
-and kept on disk, never in the database (a GET never writes to the books; reports/kept.py).
+or, while none is, one at the latest checkpoint, made once (the PDF in a child process) and kept
+on disk, never in the database (a GET never writes to the books; reports/kept.py).
 Past the cap on renderings at once, the PDF is a 503 problem with Retry-After.
 `/campaigns/{id}/reports/{report id}.pdf` and `.html` serve a published report, which never
 changes: its ETag is its PDF's SHA-256. Refusals here are small HTML pages, not problem
@@ -18,9 +18,11 @@ import uuid
 import flask
 
 from services.ledger.adapters.reports import StoredReport
-from services.ledger.api.blueprint import ledger, unit_of_work
+from services.ledger.api.errors import come_back_later
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.queries import public_campaign
 from services.ledger.report_publishing import ReportPublisher, report_filename
+from services.ledger.reports.rendering import RenderingBusy
 from shared.errors import FAMILY_STATUSES, DomainError, NotFound
 from shared.logging import get_logger
 
@@ -41,6 +43,7 @@ ERROR_TITLES = {
     404: "Not found",
     409: "The report cannot be made right now",
     422: "Not a valid request",
+    503: "The report is being prepared",
 }
 
 
@@ -48,7 +51,7 @@ ERROR_TITLES = {
 def latest_pdf(campaign_id: str) -> flask.Response:
     """The latest published report as PDF, or a fresh one while none is published."""
     cid = _uuid(campaign_id)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         latest = uow.reports.latest(cid)
         content = None if latest is None else uow.reports.pdf(latest.id)
@@ -62,7 +65,7 @@ def latest_pdf(campaign_id: str) -> flask.Response:
 def latest_html(campaign_id: str) -> flask.Response:
     """The latest published report as HTML, or a fresh one while none is published."""
     cid = _uuid(campaign_id)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         latest = uow.reports.latest(cid)
         content = None if latest is None else uow.reports.html(latest.id)
@@ -79,7 +82,7 @@ def published(campaign_id: str, report_file: str) -> flask.Response:
     if extension not in ("pdf", "html"):
         raise NotFound("Reports are served as .pdf or .html.")
     report_id = _uuid(name)
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, cid)
         report = uow.reports.get(cid, report_id)
         if report is None:
@@ -100,8 +103,19 @@ def refused(error: DomainError) -> flask.Response:
     return _error_page(status, ERROR_TITLES[status], error.message)
 
 
+@pages.errorhandler(RenderingBusy)
+def busy(error: RenderingBusy) -> flask.Response:
+    """503 with Retry-After: a page for a browser, problem+json for any other client."""
+    wanted = flask.request.accept_mimetypes.best_match(["application/problem+json", "text/html"])
+    if wanted != "text/html":
+        return come_back_later(error)
+    response = _error_page(503, ERROR_TITLES[503], error.message)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def _publisher() -> ReportPublisher:
-    return ledger().report_publisher()
+    return current_dependencies().report_publisher()
 
 
 def _uuid(value: str) -> uuid.UUID:

@@ -37,7 +37,7 @@ from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.events import LEDGER_TOPIC, PRODUCER
 from services.ledger.adapters.reports import OwedReport, StoredReport
 from services.ledger.domain.report_rules import SETTLEMENT, Due, NotReportPublisher, is_ready
-from services.ledger.reports.kept import KeptPdfs
+from services.ledger.reports.kept import HTML, PDF, KeptRenderings
 from services.ledger.reports.rendering import RenderedReport, ReportSource
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
@@ -81,7 +81,7 @@ class ReportPublisher:
     public_url: str
     clock: Clock
     #: Renderings made for readers before a report is published.
-    kept: KeptPdfs
+    kept: KeptRenderings
 
     # --- on demand ------------------------------------------------------------------------------
 
@@ -99,22 +99,34 @@ class ReportPublisher:
         return self._store(source, self.renderer.render(source))
 
     def preview_html(self, campaign_id: uuid.UUID) -> str:
-        """A fresh HTML report at the latest checkpoint, stored nowhere (for a GET)."""
-        return self.renderer.render_html(self._latest_source(campaign_id))
+        """The HTML report at the latest checkpoint (for a GET): made once, then kept on disk
+        (never in the database) until the checkpoint or the campaign changes."""
+        html = self._preview(
+            campaign_id, HTML, lambda source: self.renderer.render_html(source).encode()
+        )
+        return html.decode("utf-8")
 
     def preview_pdf(self, campaign_id: uuid.UUID) -> bytes:
-        """A PDF report at the latest checkpoint (for a GET): rendered once, then kept on disk
-        (never in the database) until the checkpoint or the campaign changes."""
+        """The PDF report at the latest checkpoint (for a GET): rendered once, then kept on
+        disk (never in the database) until the checkpoint or the campaign changes."""
+        return self._preview(campaign_id, PDF, lambda source: self.renderer.render(source).pdf)
+
+    def _preview(
+        self, campaign_id: uuid.UUID, form: str, render: Callable[[ReportSource], bytes]
+    ) -> bytes:
         with self.uow_factory() as uow:
             campaign = queries.public_campaign(uow, campaign_id)
             checkpoint = queries.latest_checkpoint(uow, campaign_id)
 
-        def render() -> bytes:
+        def make() -> bytes:
             with self.uow_factory() as uow:
                 source = self._source(uow, campaign, checkpoint)
-            return self.renderer.render(source).pdf
+            return render(source)
 
-        return self.kept.get_or_make(campaign_id, self._rendering_key(campaign, checkpoint), render)
+        key = self._rendering_key(campaign, checkpoint)
+        # The HTML takes a moment in process: its readers wait; PDF readers are told when to
+        # come back rather than hold a thread for a child's whole run.
+        return self.kept.get_or_make(campaign_id, key, form, make, wait=form == HTML)
 
     # --- by the worker --------------------------------------------------------------------------
 
@@ -170,11 +182,6 @@ class ReportPublisher:
         return publication
 
     # --- internals ------------------------------------------------------------------------------
-
-    def _latest_source(self, campaign_id: uuid.UUID) -> ReportSource:
-        with self.uow_factory() as uow:
-            campaign = queries.public_campaign(uow, campaign_id)
-            return self._source(uow, campaign, queries.latest_checkpoint(uow, campaign_id))
 
     def _rendering_key(self, campaign: dict[str, Any], checkpoint: PublishedCheckpoint) -> str:
         """A digest of everything a rendering at ``checkpoint`` is made from: the signed note

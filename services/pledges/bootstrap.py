@@ -17,7 +17,9 @@ from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import TokenIssuer, load_or_create_signing_key
 from shared.bootstrap import Dependencies, core_dependencies
 from shared.config import Settings
+from shared.sealing import LazyLinkSealer, Sealer
 from shared.service import ServiceSpec
+from shared.web.app import current_dependencies as app_dependencies
 
 SERVICE = ServiceSpec(
     name="pledges",
@@ -38,6 +40,8 @@ class PledgesDependencies(Dependencies):
     payment_gateway: Callable[[], PaymentGateway]
     #: Signs API tokens; only this service holds the private key.
     token_issuer: TokenIssuer
+    #: Seals mailed link tokens for the updates service, with its public key only.
+    link_sealer: Sealer
 
 
 def bootstrap(
@@ -52,9 +56,13 @@ def bootstrap(
         token_issuer=TokenIssuer(
             load_or_create_signing_key(settings.token_signing_key_file), settings.token_lifetime
         ),
+        link_sealer=LazyLinkSealer(settings.link_public_key, settings.link_public_key_path),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 
-def typed(dependencies: Dependencies) -> PledgesDependencies:
-    return cast(PledgesDependencies, dependencies)
+def current_dependencies() -> PledgesDependencies:
+    """The pledges service's dependencies, as the app serving this request was built with: the one
+    way its routes and pages reach them. Read per request, so a test that swaps the app's
+    dependencies (a clock standing after a deadline) is seen by the next request."""
+    return cast(PledgesDependencies, app_dependencies())

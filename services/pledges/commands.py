@@ -146,6 +146,8 @@ class SignUp:
     email: str
     password: str = field(repr=False)
     role: str = "backer"
+    #: Where the request came from: sign-ups are limited per client.
+    client_address: str = ""
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,16 @@ and the console's button that mails a new confirmation link.
 
 Opening a link (GET) only shows a form; the change happens on the POST, so a mail scanner that
 follows links changes nothing. The pledges service checks the one-time token.
+
+The token leaves the address at once: the link's GET keeps it in the (encrypted) session and
+redirects to the same page without it, so it stays out of the browser's history, of the
+`Referer` the page's own requests send, and of any log of addresses.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import flask
 
@@ -27,24 +32,47 @@ _NOT_RESENT = {
 }
 
 
-def _token() -> str:
-    return flask.request.values.get("token", "")[:2048]
+#: The most of a link token the site keeps or passes on (the pledges service's are far shorter).
+_TOKEN_MAX = 2048
+
+
+def _link_token(purpose: str) -> str:
+    """The token of the link being followed for `purpose`: the form's, else the one kept when
+    the link was opened."""
+    sent = flask.request.form.get("token", "")[:_TOKEN_MAX]
+    return sent or str(flask.session.get(f"link_token.{purpose}", ""))
+
+
+def _keep_link_token(purpose: str) -> Any | None:
+    """When the address carries a token, keep it in the session and answer with a redirect to
+    the same page without it; else None."""
+    token = flask.request.args.get("token", "")[:_TOKEN_MAX]
+    if not token:
+        return None
+    flask.session[f"link_token.{purpose}"] = token
+    return flask.redirect(flask.request.path, 303)
+
+
+def _spend_link_token(purpose: str) -> None:
+    flask.session.pop(f"link_token.{purpose}", None)
 
 
 @account_links.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
-    form = FormState(values={"token": _token()})
+    # The page's form needs no copy of the token: the POST reads it from the session.
+    form = FormState(values={"token": ""})
     if flask.request.method == "POST":
         try:
             context.services().pledges.post_json(
-                "/api/v1/email-verifications", {"token": form.values["token"]}
+                "/api/v1/email-verifications", {"token": _link_token("verify")}
             )
         except ApiError:
             form.add("_form", _LINK_REFUSED)
             return flask.render_template("verify.html", form=form), 400
+        _spend_link_token("verify")
         flask.flash("Thank you: your e-mail address is confirmed.")
         return flask.redirect(flask.url_for("pages.home"))
-    return flask.render_template("verify.html", form=form)
+    return _keep_link_token("verify") or flask.render_template("verify.html", form=form)
 
 
 @account_links.post("/verify/send-again")
@@ -93,12 +121,16 @@ def forgot_password() -> Any:
 
 @account_links.route("/reset-password", methods=["GET", "POST"])
 def reset_password() -> Any:
-    form = FormState(values={"token": _token()})
+    form = FormState(values={"token": ""})
     if flask.request.method == "POST":
         password = flask.request.form.get("password", "")[:1024]
+        # Quoted: whatever the token holds, it names no other address of the service.
+        token = quote(_link_token("reset"), safe="")
         try:
+            if not token:  # no link opened in this browser (or it was used already)
+                raise ApiError(400)
             context.services().pledges.post_json(
-                f"/api/v1/password-resets/{form.values['token']}", {"password": password}
+                f"/api/v1/password-resets/{token}", {"password": password}
             )
         except ApiError as exc:
             if exc.status in (400, 404, 410):
@@ -106,6 +138,7 @@ def reset_password() -> Any:
             else:
                 form.add_api_errors(exc.errors, {"password"}, exc.detail or "Please try again.")
             return flask.render_template("reset_password.html", form=form), 422
+        _spend_link_token("reset")
         flask.flash("Your password is changed: sign in with the new one.")
         return flask.redirect(flask.url_for("accounts.login"))
-    return flask.render_template("reset_password.html", form=form)
+    return _keep_link_token("reset") or flask.render_template("reset_password.html", form=form)

@@ -1,10 +1,12 @@
 """Sign-up, sign-in and sign-out: the pledges service checks the password, the site keeps the
-token it hands back in a signed, HttpOnly session cookie."""
+token it hands back in an encrypted, HttpOnly session cookie (sessions.py)."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import flask
 
@@ -25,12 +27,31 @@ def _typed(names: set[str]) -> FormState:
     return FormState(values={name: form.get(name, "")[:_FIELD_MAX] for name in names})
 
 
+#: In a path, a slash, backslash or control character written as `%XX`: a server or proxy that
+#: decodes it could see `//host`; no page of this site has one in its address.
+_ENCODED_SEPARATOR = re.compile(r"%(?:[01][0-9a-f]|7f|2f|5c)", re.IGNORECASE)
+
+
+def safe_next(target: str) -> str | None:
+    """`target` when it is a plain path on this site, else None.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    `/<tab>/evil.example` or `/\\evil.example` would leave the site: only printable characters
+    without spaces or backslashes, one leading slash, and no scheme or host once parsed.
+    """
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(not ch.isprintable() or ch.isspace() for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or _ENCODED_SEPARATOR.search(parts.path):
+        return None
+    return target
+
+
 def _next_path() -> str:
     """Where to go after signing in: a path on this site only (no open redirect)."""
-    target = flask.request.values.get("next", "")
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return flask.url_for("pages.home")
+    return safe_next(flask.request.values.get("next", "")) or flask.url_for("pages.home")
 
 
 @accounts.route("/signup", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from typing import Any
 
 import flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.site import display, refusals
 from services.site.access import SignInRequired, this_page
@@ -25,8 +26,10 @@ from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
+from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from shared.logging import configure_logging, get_logger
+from shared.web import access_log
 
 log = get_logger(__name__)
 
@@ -51,6 +54,10 @@ def create_app(
     configure_logging(settings.log_format)
 
     app = flask.Flask(__name__)
+    if settings.trusted_proxy_hops:
+        # Only the hops we run append to X-Forwarded-For; what a visitor writes there is not
+        # believed, so the address passed on to the services (clients.py) is the visitor's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="fundtrail_session",
@@ -63,7 +70,12 @@ def create_app(
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.config.update(test_config)
+    # The session holds the visitor's API token: encrypted, not only signed (sessions.py).
+    app.session_interface = EncryptedSessionInterface(
+        (settings.secret_key, *settings.previous_secret_keys)
+    )
     app.extensions["site.settings"] = settings
+    access_log.install(app)
     services = Services.connect(
         settings.pledges_url, settings.ledger_url, settings.updates_url, settings.timeout
     )
@@ -153,5 +165,5 @@ def _register_error_pages(app: flask.Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
-        log.exception("site.request_failed", path=flask.request.path)
+        log.exception("site.request_failed", path=access_log.loggable_path())
         return error_page(500, "Something went wrong on our side; it has been logged.")

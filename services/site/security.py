@@ -9,7 +9,11 @@ from urllib.parse import urlsplit
 import flask
 from werkzeug.exceptions import BadRequest, Forbidden
 
+from services.site import context
+
 CSRF_FIELD = "csrf_token"
+#: A year, in seconds: what HSTS preload lists ask for, long enough to outlast a visit's gap.
+HSTS_MAX_AGE = 365 * 24 * 3600
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: No inline scripts or styles anywhere: one stylesheet from the site itself, no scripts at all.
@@ -78,6 +82,10 @@ def add_security_headers(response: flask.Response) -> flask.Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    if context.settings().secure_cookies:
+        # Served over HTTPS: browsers never try plain HTTP for a year (where a network could
+        # strip TLS). Not for subdomains: the site cannot know what else runs under its domain.
+        headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
     # Pages can show a signed-in person's view: no shared cache may keep them.
     if response.mimetype == "text/html":
         headers.setdefault("Cache-Control", "no-store")

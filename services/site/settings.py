@@ -5,13 +5,16 @@ Defaults, then `SITE_*` environment variables, then a test's overrides; nothing 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from environs import Env
+from marshmallow.validate import Range
 
 PORT = 8000
 #: The WSGI app for gunicorn, as `module:callable()` (like `ServiceSpec.app_factory`).
@@ -30,12 +33,18 @@ class SiteSettings:
     ledger_public_url: str
     #: Where people reach the site; `https://…` makes the session cookie Secure.
     public_url: str
-    #: Signs the session cookie; made on first run under var/keys/ unless given.
+    #: Encrypts the session cookie; made on first run under var/keys/ unless given. The key file
+    #: may hold more secrets, one a line: the first is this one, the rest `previous_secret_keys`.
     secret_key: bytes
     #: Seconds to wait for a service before showing the "unavailable" page.
     timeout: float = 5.0
     #: `console` or `json` logs.
     log_format: str = "console"
+    #: How many proxies in front of the site append to `X-Forwarded-For`: the client address
+    #: is the one the outermost of them saw. 0 (no proxy): a visitor's own header is ignored.
+    trusted_proxy_hops: int = 0
+    #: Secrets being rotated out: cookies made with them still open until they expire.
+    previous_secret_keys: tuple[bytes, ...] = ()
 
     @property
     def secure_cookies(self) -> bool:
@@ -55,26 +64,47 @@ class SiteSettings:
                 ledger_public_url=env.str("LEDGER_PUBLIC_URL", ledger_url).rstrip("/"),
                 public_url=env.str("PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/"),
                 timeout=env.float("TIMEOUT", 5.0),
+                trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 0, validate=Range(min=0)),
             )
             secret_file = env.path("SECRET_KEY_FILE", var_dir.absolute() / "keys" / "site.key")
         values["log_format"] = env.str("FUNDTRAIL_LOG_FORMAT", "console")
         values.update(overrides)
         if "secret_key" not in values:
-            values["secret_key"] = load_or_create_secret(secret_file)
+            current, *previous = load_or_create_secret(secret_file).split()
+            values["secret_key"] = current
+            values.setdefault("previous_secret_keys", tuple(previous))
         return cls(**values)
 
 
 def load_or_create_secret(path: Path) -> bytes:
-    """The session-signing secret in `path`, created (mode 0600) on first run."""
-    if path.exists():
-        return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # O_EXCL: when two processes start together one writes the secret and the other reads it.
+    """The secrets in `path` (one a line), a new one created (mode 0600) on first run.
+
+    When several processes start together each writes a whole secret to a file of its own and
+    hard-links it to `path`, which only the first link makes: everyone then reads the winner's
+    secret, never a file still being written.
+    """
+    found = _read_secret(path)
+    if found is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp makes the file 0600, readable by this user alone, before the secret is in it.
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(secrets.token_hex(32).encode() + b"\n")
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: theirs
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+        found = _read_secret(path)
+    if not found:
+        raise ValueError(f"the site's secret file {path} is empty: delete it to make a new one")
+    return found
+
+
+def _read_secret(path: Path) -> bytes | None:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
         return path.read_bytes().strip()
-    secret = secrets.token_hex(32).encode()
-    with os.fdopen(fd, "wb") as file:
-        file.write(secret + b"\n")
-    return secret
+    except FileNotFoundError:
+        return None

@@ -18,7 +18,9 @@ from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
+from shared.sealing import LinkOpener
 from shared.service import ServiceSpec
+from shared.web.app import current_dependencies as app_dependencies
 
 SERVICE = ServiceSpec(
     name="updates",
@@ -40,6 +42,8 @@ class UpdatesDependencies(Dependencies):
     mailer: Mailer
     #: Signs and checks the one-click unsubscribe links.
     unsubscribe_tokens: UnsubscribeTokens
+    #: Opens the link tokens the pledges service sealed for us (only we hold the private key).
+    link_opener: LinkOpener
 
     def background_jobs(self) -> tuple[BackgroundJob, ...]:
         """The mail sender (account links, then updates), draining both queues in a thread of
@@ -53,7 +57,7 @@ class UpdatesDependencies(Dependencies):
         )
         # Verification and password links first: few, and somebody is waiting for each.
         account_sender = AccountMailSender(
-            self.engine, self.mailer, self.updates_settings, self.clock
+            self.engine, self.mailer, self.updates_settings, self.clock, self.link_opener
         )
         return (
             BackgroundJob(
@@ -75,9 +79,13 @@ def bootstrap(
         updates_settings=updates_settings,
         mailer=mailer_from_settings(updates_settings.smtp_url, updates_settings.maildir),
         unsubscribe_tokens=UnsubscribeTokens.from_key_file(updates_settings.unsubscribe_key_file),
+        link_opener=LinkOpener.from_key_file(settings.link_key_path, settings.link_public_key_path),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 
-def typed(dependencies: Dependencies) -> UpdatesDependencies:
-    return cast(UpdatesDependencies, dependencies)
+def current_dependencies() -> UpdatesDependencies:
+    """The updates service's dependencies, as the app serving this request was built with: the one
+    way its routes and pages reach them. Read per request, so a test that swaps the app's
+    dependencies (a clock standing after a deadline) is seen by the next request."""
+    return cast(UpdatesDependencies, app_dependencies())

@@ -18,6 +18,7 @@ HANDLERS: dict[str, Callable[..., None]] = {
     "account.created": mail_handlers.on_account_created,
     "account.email_verified": mail_handlers.on_email_verified,
     "account.verification_requested": account_mail.on_verification_requested,
+    "account.notice_requested": account_mail.on_notice_requested,
     "update.published": mail_handlers.on_update_published,
     **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},
     **{event_type: handlers.on_pledge_event for event_type in PLEDGE_EVENT_TYPES},

@@ -34,23 +34,48 @@ class TokenRevoked(Payload):
     reason = ma.fields.String(required=True, validate=ma.validate.Length(max=500))
 
 
+LINK_PURPOSES = ("verify_email", "reset_password")
+
+
 @event_schema("account.verification_requested")
+class AccountVerificationRequestedV1(Payload):
+    """Version 1 carried the link's bearer secret in clear: still read, no longer written."""
+
+    account_id = ma.fields.UUID(required=True)
+    purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(LINK_PURPOSES))
+    token_id = ma.fields.UUID(required=True)
+    expires_at = ma.fields.AwareDateTime(required=True)
+    link_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+@event_schema("account.verification_requested", version=2)
 class AccountVerificationRequested(Payload):
     """Mail the account a one-time link: prove its address, or set a new password.
 
     Never the address (the updates service has it from `account.created`) nor the password.
-    `link_token` is the link's bearer secret: the updates service must put it in the mail, and
-    the pledges service keeps only its hash; see services/pledges/README.md for why it travels
-    on the internal bus.
+    The link's bearer secret travels sealed for the updates service alone (`shared/sealing.py`,
+    bound to `token_id`): the outbox, Kafka and the mail queue hold no usable link.
     """
 
     account_id = ma.fields.UUID(required=True)
-    purpose = ma.fields.String(
-        required=True, validate=ma.validate.OneOf(("verify_email", "reset_password"))
-    )
+    purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(LINK_PURPOSES))
     token_id = ma.fields.UUID(required=True)
     expires_at = ma.fields.AwareDateTime(required=True)
-    link_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    sealed_link_token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+
+
+#: What an owner may be told of (`account.notice_requested`'s `kind`).
+NOTICE_KINDS = ("sign_up_attempted", "sign_in_failures")
+
+
+@event_schema("account.notice_requested")
+class AccountNoticeRequested(Payload):
+    """Tell the account's owner by mail of something done with their address: someone tried
+    to sign up with it, or wrong passwords are being typed for it. At most one of each kind
+    per account a day; never who did it, nor what they typed."""
+
+    account_id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(NOTICE_KINDS))
 
 
 @event_schema("account.email_verified")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 
-from shared.events.typed import Event, event_type
+from shared.events.typed import Event, event_type, upcaster
 
 # --- accounts.events -----------------------------------------------------------------------
 
@@ -43,7 +43,7 @@ class TokenRevoked(Event):
     reason: str
 
 
-@event_type("account.verification_requested")
+@event_type("account.verification_requested", version=2)
 @dataclass(frozen=True, kw_only=True)
 class AccountVerificationRequested(Event):
     """Mail the account a one-time link (`purpose`: verify_email or reset_password)."""
@@ -52,8 +52,27 @@ class AccountVerificationRequested(Event):
     purpose: str
     token_id: uuid.UUID
     expires_at: datetime
-    #: The link's bearer secret, for the mail only: never logged.
-    link_token: str
+    #: The link's bearer secret, sealed for the updates service (shared/sealing.py).
+    sealed_link_token: str
+    #: Only from a version 1 event, published before links were sealed: the secret in
+    #: clear, which the updates service seals before it stores anything. Never logged.
+    clear_link_token: str = ""
+
+
+@upcaster("account.verification_requested", 1)
+def _clear_link_token_kept_apart(payload: dict[str, Any]) -> dict[str, Any]:
+    """v1 → v2: the clear token moves where nothing takes it for a sealed one."""
+    v2 = {name: value for name, value in payload.items() if name != "link_token"}
+    return {**v2, "sealed_link_token": "", "clear_link_token": payload["link_token"]}
+
+
+@event_type("account.notice_requested")
+@dataclass(frozen=True, kw_only=True)
+class AccountNoticeRequested(Event):
+    """Mail the owner a notice (`kind`: sign_up_attempted or sign_in_failures); no link."""
+
+    account_id: uuid.UUID
+    kind: str
 
 
 @event_type("account.email_verified")

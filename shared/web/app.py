@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from shared.errors import FAMILY_STATUSES, DomainError
 from shared.logging import configure_logging, get_logger
+from shared.web import access_log
 from shared.web.api import Blueprint, api_config, make_api
 from shared.web.fields import MAX_LOG_POSITION
 from shared.web.headers import add_security_headers
@@ -65,6 +66,7 @@ def build_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(test_config or {})
     app.extensions["fundtrail"] = dependencies
+    access_log.install(app)
 
     api = make_api(app)
     api.register_converter(BoundedIntConverter, integerconverter2paramschema)
@@ -85,7 +87,7 @@ def build_app(
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> flask.Response:
-        log.exception("request.failed", path=flask.request.path)
+        log.exception("request.failed", path=access_log.loggable_path())
         return problem_response(500, "The server failed to handle the request; it has been logged.")
 
     return app

@@ -10,40 +10,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.ledger.adapters.tables import budget_lines, campaigns, journals
+from shared import campaign_read_model
 from shared.events.catalog import CampaignEvent
 
 
-class CampaignReadModel:
+class CampaignReadModel(campaign_read_model.CampaignReadModel):
+    """`shared.campaign_read_model` on the ledger's `campaigns` table, with the planned budget
+    beside it and each campaign's journal."""
+
     def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+        super().__init__(connection, campaigns)
 
-    def record(self, event: CampaignEvent) -> None:
-        """Store a campaign as a `campaign.*` event describes it, unless a newer one is held.
-
-        Updated in place, never deleted and re-inserted: the campaign's journal refers to it.
-        """
-        campaign_id, as_of = event.campaign_id, event.occurred_at
-        row = {
-            "creator_id": event.creator_id,
-            "title": event.title,
-            "currency": event.currency,
-            "goal_amount": event.goal_amount,
-            "funding_model": event.funding_model,
-            "status": event.status,
-            "deadline": event.deadline,
-            "updated_at": as_of,
-        }
-        held = self._connection.execute(
-            sa.select(campaigns.c.updated_at).where(campaigns.c.id == campaign_id)
-        ).scalar_one_or_none()
-        if held is None:
-            self._connection.execute(campaigns.insert().values(id=campaign_id, **row))
-        elif held > as_of:
-            return  # an older snapshot arriving late changes nothing
-        else:
-            self._connection.execute(
-                campaigns.update().where(campaigns.c.id == campaign_id).values(**row)
-            )
+    def record(self, event: CampaignEvent) -> bool:
+        """Store a campaign as a `campaign.*` event describes it, unless a newer one is held;
+        its budget lines are replaced with the event's."""
+        if not super().record(event):
+            return False  # an older snapshot arriving late changes nothing
+        campaign_id = event.campaign_id
         self._connection.execute(
             sa.delete(budget_lines).where(budget_lines.c.campaign_id == campaign_id)
         )
@@ -58,16 +41,11 @@ class CampaignReadModel:
         ]
         if lines:
             self._connection.execute(budget_lines.insert(), lines)
+        return True
 
     def get(self, campaign_id: uuid.UUID) -> dict[str, Any] | None:
-        row = (
-            self._connection.execute(sa.select(campaigns).where(campaigns.c.id == campaign_id))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        return {**row, "budget": self.budget(campaign_id)}
+        row = super().get(campaign_id)
+        return None if row is None else {**row, "budget": self.budget(campaign_id)}
 
     def budget(self, campaign_id: uuid.UUID) -> list[dict[str, Any]]:
         """The planned budget lines, in the creator's order."""

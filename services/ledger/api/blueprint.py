@@ -1,4 +1,4 @@
-"""The ledger's blueprint class and what its routes reach: a multipart body, the dependencies."""
+"""The ledger's blueprint class: its routes also read multipart bodies."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ import marshmallow as ma
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from services.ledger.bootstrap import LedgerDependencies, typed
-from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.web.api import Blueprint, StrictJsonParser
-from shared.web.app import current_dependencies
 
 MULTIPART = "multipart"
 
@@ -32,12 +29,3 @@ class LedgerBlueprint(Blueprint):
         **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         MULTIPART: "multipart/form-data",
     }
-
-
-def ledger() -> LedgerDependencies:
-    """The ledger's composition root, as the app serving this request was built with."""
-    return typed(current_dependencies())
-
-
-def unit_of_work() -> LedgerUnitOfWork:
-    return ledger().uow_factory()

@@ -9,7 +9,8 @@ import flask
 import marshmallow as ma
 
 from services.ledger import queries
-from services.ledger.api.blueprint import LedgerBlueprint, ledger, unit_of_work
+from services.ledger.api.blueprint import LedgerBlueprint
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.exports.entries import PUBLIC, DateRange
 from services.ledger.exports.export import (
     BEANCOUNT,
@@ -83,12 +84,12 @@ def export_beancount(query: dict[str, Any], campaign_id: uuid.UUID) -> flask.Res
 
 
 def _export(export_format: ExportFormat, query: dict[str, Any], campaign_id: uuid.UUID) -> Any:
-    dependencies = ledger()
+    dependencies = current_dependencies()
     audience = PUBLIC
     if queries.sees_backers(optional_principal()):
         audience = auditor_audience(dependencies.ledger_settings.public_url, campaign_id)
     dates = DateRange(query["from_"], query["to"])
-    with unit_of_work() as uow:
+    with dependencies.uow_factory() as uow:
         export = prepare_export(
             uow, campaign_id, export_format, dates, audience, query["tree_size"]
         )

@@ -11,7 +11,7 @@ import flask
 
 from services.ledger import commands, handlers, queries
 from services.ledger.adapters.journal import StoredEntry
-from services.ledger.api.blueprint import MULTIPART, LedgerBlueprint, ledger, unit_of_work
+from services.ledger.api.blueprint import MULTIPART, LedgerBlueprint
 from services.ledger.api.schemas import (
     BalanceSchema,
     CampaignSchema,
@@ -23,6 +23,7 @@ from services.ledger.api.schemas import (
     LimitsSchema,
     ReverseIn,
 )
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.domain.rules import CATEGORY_MAX, DESCRIPTION_MAX, REASON_MAX, VENDOR_MAX
 from services.ledger.receipt_files import EXTENSIONS, MAX_PIXELS, sniff
 from shared.web.auth import current_principal
@@ -40,7 +41,7 @@ blp = LedgerBlueprint(
 @blp.problem(404, "The ledger has not heard of this campaign")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """A campaign as the ledger's read model holds it."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.public_campaign(uow, campaign_id)
 
 
@@ -50,7 +51,7 @@ def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(404, "No such campaign")
 def list_entries(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """The journal's entries in seq order, a page at a time."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.entries_page(uow, campaign_id, query["after_seq"], query["limit"])
 
 
@@ -62,7 +63,7 @@ def list_expenses(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, An
     """The expenses and the reversals in their chains, in seq order, a page at a time, each
     saying whether it counts (`in_force`) and whether its creator may reverse it now
     (`reversible`): the journal's rules, so no client recomputes reversal chains."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.expenses_page(uow, campaign_id, query["after_seq"], query["limit"])
 
 
@@ -75,7 +76,8 @@ def list_expenses(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, An
 @blp.problem(413, "The receipt is too large")
 def record_expense(form: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """Record money spent, with its receipt (PDF, PNG or JPEG, recognised by content)."""
-    limit = ledger().ledger_settings.receipt_max_bytes
+    dependencies = current_dependencies()
+    limit = dependencies.ledger_settings.receipt_max_bytes
     # One byte past the limit is enough to know it is too large, without reading it all.
     content = form["receipt"].stream.read(limit + 1)
     command = commands.RecordExpense(
@@ -91,7 +93,11 @@ def record_expense(form: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, An
         receipt_reuse_reason=form["receipt_reuse_reason"],
     )
     stored = handlers.record_expense(
-        command, unit_of_work(), ledger().receipts, limit, ledger().clock
+        command,
+        dependencies.uow_factory(),
+        dependencies.receipts,
+        limit,
+        dependencies.clock,
     )
     return _stored_json(stored)
 
@@ -110,13 +116,16 @@ def record_expense(form: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, An
 def reverse_entry(body: dict[str, Any], campaign_id: uuid.UUID, seq: int) -> dict[str, Any]:
     """Append a reversal of entry `seq`, an expense or a reversal of one; the original stays in
     the log. Contributions and refunds change only through pledge events: reversing one is 409."""
+    dependencies = current_dependencies()
     command = commands.ReverseEntry(
         campaign_id=campaign_id,
         seq=seq,
         reason=body["reason"],
         recorded_by=current_principal().account_id,
     )
-    return _stored_json(handlers.reverse_entry(command, unit_of_work(), ledger().clock))
+    return _stored_json(
+        handlers.reverse_entry(command, dependencies.uow_factory(), dependencies.clock)
+    )
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/balance")
@@ -125,7 +134,7 @@ def reverse_entry(body: dict[str, Any], campaign_id: uuid.UUID, seq: int) -> dic
 def get_balance(campaign_id: uuid.UUID) -> dict[str, Any]:
     """Raised, refunded, spent, available and shortfall, and spending by category against the
     budget."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         balance = queries.balance(uow, campaign_id)
     return {
         **asdict(balance),
@@ -140,7 +149,7 @@ def get_limits() -> flask.Response:
     """What the ledger accepts in an expense, as it enforces it (its settings), so that forms
     can say so before anything is sent."""
     limits = {
-        "receipt_max_bytes": ledger().ledger_settings.receipt_max_bytes,
+        "receipt_max_bytes": current_dependencies().ledger_settings.receipt_max_bytes,
         "receipt_types": list(EXTENSIONS),
         "receipt_max_pixels": MAX_PIXELS,
         "text_max_lengths": {
@@ -163,8 +172,11 @@ def get_limits() -> flask.Response:
 @blp.problem(404, "No expense of this campaign has that receipt")
 def get_receipt(campaign_id: uuid.UUID, sha256: str) -> flask.Response:
     """A receipt file (it may hold personal data); its SHA-256 is public in the log."""
-    with unit_of_work() as uow:
-        content = queries.receipt(uow, ledger().receipts, current_principal(), campaign_id, sha256)
+    dependencies = current_dependencies()
+    with dependencies.uow_factory() as uow:
+        content = queries.receipt(
+            uow, dependencies.receipts, current_principal(), campaign_id, sha256
+        )
     media_type = sniff(content) or "application/octet-stream"
     name = f"receipt-{sha256.lower()}.{EXTENSIONS.get(media_type, 'bin')}"
     response = flask.Response(content, mimetype=media_type)

@@ -12,7 +12,7 @@ import flask
 from services.ledger import queries
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.journal import stream_leaves
-from services.ledger.api.blueprint import LedgerBlueprint, ledger, unit_of_work
+from services.ledger.api.blueprint import LedgerBlueprint
 from services.ledger.api.schemas import (
     ConsistencyQuery,
     ConsistencySchema,
@@ -20,6 +20,7 @@ from services.ledger.api.schemas import (
     InclusionQuery,
     InclusionSchema,
 )
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.domain import merkle
 from shared.web.problems import Problem
 
@@ -38,7 +39,7 @@ TEXT = "text/plain; charset=utf-8"
 @blp.response(200, description="The verifier key (signed-note vkey form)", content_type=TEXT)
 def get_key() -> flask.Response:
     """The key every checkpoint is signed with, as one line: `<name>+<key id>+<key>`."""
-    return flask.Response(ledger().log_signing.signer.vkey + "\n", content_type=TEXT)
+    return flask.Response(current_dependencies().log_signing.signer.vkey + "\n", content_type=TEXT)
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/checkpoint")
@@ -47,7 +48,7 @@ def get_key() -> flask.Response:
 def get_checkpoint(campaign_id: uuid.UUID) -> flask.Response:
     """The latest signed checkpoint. The ledger's worker signs one shortly after each append
     (batched under load), so for a moment it may lack the newest entries."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return _note(queries.latest_checkpoint(uow, campaign_id))
 
 
@@ -56,7 +57,7 @@ def get_checkpoint(campaign_id: uuid.UUID) -> flask.Response:
 @blp.problem(404, "No checkpoint of that size was published")
 def get_published_checkpoint(campaign_id: uuid.UUID, tree_size: int) -> flask.Response:
     """A checkpoint published earlier, by its tree size."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return _note(queries.published_checkpoint(uow, campaign_id, tree_size))
 
 
@@ -68,7 +69,7 @@ def get_published_checkpoint(campaign_id: uuid.UUID, tree_size: int) -> flask.Re
 def get_inclusion_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """RFC 6962 §2.1.1 audit path of entry `seq` in the tree of `tree_size` entries (default:
     the latest checkpoint's)."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         tree_size = query["tree_size"]
         if tree_size is None:
             tree_size = queries.latest_checkpoint(uow, campaign_id).tree_size
@@ -88,7 +89,7 @@ def get_inclusion_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[s
 def get_consistency_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """RFC 6962 §2.1.2 proof that the tree of `from` entries is a prefix of that of `to`."""
     old, new = query["from_"], query["to"]
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         _within(new, queries.journal_size(uow, campaign_id), "to")
         if old > new:
             raise _invalid("from", f"must not exceed to ({new})")
@@ -104,13 +105,14 @@ def get_consistency_proof(query: dict[str, Any], campaign_id: uuid.UUID) -> dict
 @blp.problem(404, "No such campaign, or no checkpoint of that size")
 def export_jsonl(query: dict[str, Any], campaign_id: uuid.UUID) -> flask.Response:
     """The leaves of the latest checkpoint (or of a published one): verifiable offline."""
-    with unit_of_work() as uow:
+    dependencies = current_dependencies()
+    with dependencies.uow_factory() as uow:
         if query["tree_size"] is None:
             checkpoint = queries.latest_checkpoint(uow, campaign_id)
         else:
             checkpoint = queries.published_checkpoint(uow, campaign_id, query["tree_size"])
     size = checkpoint.tree_size
-    engine = ledger().engine
+    engine = dependencies.engine
 
     def lines() -> Iterator[bytes]:
         for leaf in stream_leaves(engine, campaign_id, size):

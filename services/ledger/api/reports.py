@@ -12,7 +12,8 @@ from typing import Any
 import marshmallow as ma
 
 from services.ledger.adapters.reports import StoredReport
-from services.ledger.api.blueprint import LedgerBlueprint, ledger, unit_of_work
+from services.ledger.api.blueprint import LedgerBlueprint
+from services.ledger.bootstrap import current_dependencies
 from services.ledger.queries import public_campaign
 from services.ledger.report_publishing import ReportPublisher
 from shared.errors import NotFound
@@ -77,7 +78,7 @@ def publish_report(campaign_id: uuid.UUID) -> tuple[dict[str, Any], int]:
 def list_reports(campaign_id: uuid.UUID) -> dict[str, Any]:
     """The campaign's published reports, newest first."""
     publisher = _publisher()
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, campaign_id)
         listed = uow.reports.listing(campaign_id)
     return {"reports": [_summary_json(publisher, report) for report in listed]}
@@ -88,7 +89,7 @@ def list_reports(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(404, "No such campaign or report")
 def get_report(campaign_id: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
     """One published report's metadata, and where to read it as PDF or HTML."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         public_campaign(uow, campaign_id)
         report = uow.reports.get(campaign_id, report_id)
     if report is None:
@@ -97,7 +98,7 @@ def get_report(campaign_id: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
 
 
 def _publisher() -> ReportPublisher:
-    return ledger().report_publisher()
+    return current_dependencies().report_publisher()
 
 
 def _summary_json(publisher: ReportPublisher, report: StoredReport) -> dict[str, Any]:

@@ -14,16 +14,18 @@ from sqlalchemy.engine import Connection
 from services.pledges.adapters.tables import (
     account_credentials,
     account_links,
+    account_notices,
     accounts,
     api_tokens,
     sign_in_failures,
+    sign_up_attempts,
 )
 from services.pledges.domain.accounts import (
     Account,
     AccountLink,
     ApiToken,
-    EmailTaken,
     LinkPurpose,
+    NoticeKind,
     Role,
 )
 
@@ -109,6 +111,21 @@ class AccountRepository:
         row = self._connection.execute(query).mappings().first()
         return None if row is None else ApiToken(**row)
 
+    def live_tokens(self, account_id: uuid.UUID, now: datetime) -> list[ApiToken]:
+        """The account's tokens neither revoked nor expired, locked: a reset revokes them all
+        while a revocation of one of them waits."""
+        query = (
+            sa.select(api_tokens)
+            .where(
+                api_tokens.c.account_id == account_id,
+                api_tokens.c.revoked_at.is_(None),
+                api_tokens.c.expires_at > now,
+            )
+            .order_by(api_tokens.c.issued_at)
+            .with_for_update()
+        )
+        return [ApiToken(**row) for row in self._connection.execute(query).mappings()]
+
     def save_token_revocation(self, token: ApiToken) -> None:
         self._connection.execute(
             api_tokens.update()
@@ -118,17 +135,20 @@ class AccountRepository:
 
     # --- self sign-up ---------------------------------------------------------------------
 
-    def email_in_use(self, email_key: str) -> bool:
-        """Whether any account, self-registered or not, already has this address."""
+    def account_with_email(self, email_key: str) -> uuid.UUID | None:
+        """The account, self-registered or not, that already has this address, if any."""
         signed_up = sa.select(account_credentials.c.account_id).where(
             account_credentials.c.email_key == email_key
         )
         made = sa.select(accounts.c.id).where(sa.func.lower(accounts.c.email) == email_key)
-        return self._connection.execute(signed_up.union_all(made).limit(1)).first() is not None
+        found = self._connection.execute(signed_up.union_all(made).limit(1)).first()
+        return None if found is None else found[0]
 
     def add_credential(
         self, account_id: uuid.UUID, email_key: str, password_hash: str, at: datetime
-    ) -> None:
+    ) -> bool:
+        """Whether the credential was added: False when a sign-up with the same address at
+        the same moment got there first (the unique index lets one through)."""
         try:
             with self._connection.begin_nested():
                 self._connection.execute(
@@ -140,10 +160,8 @@ class AccountRepository:
                     )
                 )
         except sa.exc.IntegrityError:
-            # Two sign-ups with one address at once: the unique index lets one through.
-            raise EmailTaken(
-                "an account with this e-mail address already exists", "email"
-            ) from None
+            return False
+        return True
 
     def credential(self, email_key: str) -> Credential | None:
         row = (
@@ -211,6 +229,18 @@ class AccountRepository:
             .values(used_at=link.used_at)
         )
 
+    def spend_open_links(self, account_id: uuid.UUID, purpose: LinkPurpose, at: datetime) -> None:
+        """Mark every unused link of `purpose` the account holds as used at `at`."""
+        self._connection.execute(
+            account_links.update()
+            .where(
+                account_links.c.account_id == account_id,
+                account_links.c.purpose == purpose.value,
+                account_links.c.used_at.is_(None),
+            )
+            .values(used_at=at)
+        )
+
     def links_since(self, account_id: uuid.UUID, purpose: LinkPurpose, since: datetime) -> int:
         query = sa.select(sa.func.count()).where(
             account_links.c.account_id == account_id,
@@ -254,15 +284,62 @@ class AccountRepository:
         return list(self._connection.execute(query).scalars())
 
     def forget_failures(
-        self, *, email_key: str | None = None, before: datetime | None = None
+        self,
+        *,
+        email_key: str | None = None,
+        client_address: str | None = None,
+        before: datetime | None = None,
     ) -> None:
-        """Clear an address's failures (it signed in) or every failure older than `before`."""
+        """Clear the failures of an address typed (from one client, if named: a sign-in
+        there forgives that client, not the others), or every failure older than `before`."""
         delete = sign_in_failures.delete()
         if email_key is not None:
             delete = delete.where(sign_in_failures.c.email_key == email_key)
+        if client_address is not None:
+            delete = delete.where(sign_in_failures.c.client_address == client_address)
         if before is not None:
             delete = delete.where(sign_in_failures.c.failed_at < before)
         self._connection.execute(delete)
+
+    def sign_ups_since(self, client_address: str, since: datetime) -> list[datetime]:
+        """When the client's sign-up attempts after `since` were made; older ones are pruned."""
+        self._connection.execute(
+            sign_up_attempts.delete().where(sign_up_attempts.c.attempted_at <= since)
+        )
+        query = sa.select(sign_up_attempts.c.attempted_at).where(
+            sign_up_attempts.c.client_address == client_address,
+            sign_up_attempts.c.attempted_at > since,
+        )
+        return list(self._connection.execute(query).scalars())
+
+    def record_sign_up(self, client_address: str, at: datetime) -> None:
+        self._connection.execute(
+            sign_up_attempts.insert().values(client_address=client_address, attempted_at=at)
+        )
+
+    def claim_notice(
+        self, account_id: uuid.UUID, kind: NoticeKind, at: datetime, quiet_since: datetime
+    ) -> bool:
+        """Whether the owner may be told of `kind` now, recording it if so: not when they were
+        told after `quiet_since`, nor when another request claims it at the same moment."""
+        where = (account_notices.c.account_id == account_id, account_notices.c.kind == kind.value)
+        renewed = self._connection.execute(
+            account_notices.update()
+            .where(*where, account_notices.c.sent_at <= quiet_since)
+            .values(sent_at=at)
+        )
+        if renewed.rowcount:
+            return True
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    account_notices.insert().values(
+                        account_id=account_id, kind=kind.value, sent_at=at
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return False  # told within the period, or being told right now
+        return True
 
 
 def _credential(row: sa.RowMapping) -> Credential:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from services.pledges.domain import events as domain
-from services.pledges.domain.accounts import Account, AccountLink, ApiToken
+from services.pledges.domain.accounts import Account, AccountLink, ApiToken, NoticeKind
 from shared import topics
 from shared.events import Envelope, new_envelope
 
@@ -90,7 +90,8 @@ def account_revoked(account: Account, reason: str) -> Envelope:
     )
 
 
-def verification_requested(link: AccountLink, link_token: str) -> Envelope:
+def verification_requested(link: AccountLink, sealed_link_token: str) -> Envelope:
+    """Version 2: the link's token only sealed for the updates service (shared/sealing.py)."""
     return new_envelope(
         "account.verification_requested",
         {
@@ -98,11 +99,22 @@ def verification_requested(link: AccountLink, link_token: str) -> Envelope:
             "purpose": link.purpose.value,
             "token_id": link.id,
             "expires_at": link.expires_at,
-            "link_token": link_token,
+            "sealed_link_token": sealed_link_token,
         },
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=link.created_at,
+        version=2,
+    )
+
+
+def notice_requested(account_id: uuid.UUID, kind: NoticeKind, at: datetime) -> Envelope:
+    return new_envelope(
+        "account.notice_requested",
+        {"account_id": account_id, "kind": kind.value},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=at,
     )
 
 

@@ -156,6 +156,27 @@ sign_in_failures = sa.Table(
     sa.Index("ix_sign_in_failures_client", "client_address", "failed_at"),
 )
 
+#: Sign-up attempts per client, counted so one client cannot make accounts (each an argon2id
+#: hash and a mail to any address) without end. Rows older than the window are pruned.
+sign_up_attempts = sa.Table(
+    "sign_up_attempts",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("client_address", sa.String(64), nullable=False),
+    sa.Column("attempted_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_sign_up_attempts_client", "client_address", "attempted_at"),
+)
+
+#: When an account's owner was last told of something done with their address (a sign-up
+#: with it, passwords guessed at it): at most one such mail per kind and period.
+account_notices = sa.Table(
+    "account_notices",
+    metadata,
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -168,4 +189,6 @@ TABLES: dict[str, sa.Table] = {
     "account_credentials": account_credentials,
     "account_links": account_links,
     "sign_in_failures": sign_in_failures,
+    "sign_up_attempts": sign_up_attempts,
+    "account_notices": account_notices,
 }

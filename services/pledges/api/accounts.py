@@ -10,8 +10,8 @@ from typing import Any
 import marshmallow as ma
 
 from services.pledges import commands, handlers
-from services.pledges.api.context import dependencies, uow
 from services.pledges.api.schemas import AccountIn, AccountOut, RevokedOut, RevokeIn
+from services.pledges.bootstrap import current_dependencies
 from services.pledges.handlers.accounts import issue_token, revoke_token
 from shared.auth import MAX_TOKEN_LIFETIME, check_lifetime, parse_duration
 from shared.web.api import Blueprint
@@ -78,9 +78,12 @@ class RevokedTokenOut(ma.Schema):
 @blp.problem(403, "Only admins create accounts this way")
 def create_account(body: dict[str, Any]) -> dict[str, Any]:
     """Create an account and return its first token, once."""
+    dependencies = current_dependencies()
     lifetime = body.pop("expires_in")
     new = handlers.create_account(
-        commands.CreateAccount(**body, token_lifetime=lifetime), uow(), dependencies().token_issuer
+        commands.CreateAccount(**body, token_lifetime=lifetime),
+        dependencies.uow_factory(),
+        dependencies.token_issuer,
     )
     return {
         "id": new.account.id,
@@ -100,7 +103,9 @@ def create_account(body: dict[str, Any]) -> dict[str, Any]:
 @blp.problem(409, "Already revoked")
 def revoke_account(body: dict[str, Any], account_id: uuid.UUID) -> dict[str, Any]:
     """Revoke an account: every service refuses its tokens once it hears of it."""
-    account = handlers.revoke_account(commands.RevokeAccount(account_id, body["reason"]), uow())
+    account = handlers.revoke_account(
+        commands.RevokeAccount(account_id, body["reason"]), current_dependencies().uow_factory()
+    )
     return {"id": account.id, "revoked_at": account.revoked_at}
 
 
@@ -116,8 +121,11 @@ def create_token(body: dict[str, Any], account_id: uuid.UUID) -> dict[str, Any]:
 
     Admins only: a token that could renew itself would outlive its expiry when stolen.
     """
+    dependencies = current_dependencies()
     issued = issue_token(
-        commands.IssueToken(account_id, body["expires_in"]), uow(), dependencies().token_issuer
+        commands.IssueToken(account_id, body["expires_in"]),
+        dependencies.uow_factory(),
+        dependencies.token_issuer,
     )
     return {
         "token": issued.token,
@@ -137,6 +145,7 @@ def create_token(body: dict[str, Any], account_id: uuid.UUID) -> dict[str, Any]:
 def revoke_one_token(body: dict[str, Any], token_id: uuid.UUID) -> dict[str, Any]:
     """Revoke one token by its id (its `jti`): refused here at once, and by the other services
     once they hear `token.revoked`. The account's other tokens still work."""
+    dependencies = current_dependencies()
     actor = current_principal()
     token = revoke_token(
         commands.RevokeToken(
@@ -145,8 +154,8 @@ def revoke_one_token(body: dict[str, Any], token_id: uuid.UUID) -> dict[str, Any
             actor_id=actor.account_id,
             actor_is_admin=actor.role == "admin",
         ),
-        uow(),
-        dependencies().clock,
+        dependencies.uow_factory(),
+        dependencies.clock,
     )
     return {
         "token_id": token.id,

@@ -14,6 +14,7 @@ from services.pledges.api.schemas import (
     CampaignOut,
     CampaignQuery,
 )
+from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.values import BudgetLine, CampaignStatus, TierSpec
 from shared.web.api import PUBLIC_OR_BEARER, Blueprint
 from shared.web.auth import current_principal, optional_principal
@@ -31,6 +32,7 @@ blp = Blueprint("campaigns", __name__, url_prefix="/api/v1", description="Campai
 @blp.problem(422, "A term is missing or invalid; `errors` names it")
 def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
     """Draft a campaign; it takes pledges once launched."""
+    dependencies = current_dependencies()
     command = commands.CreateCampaign(
         creator_id=current_principal().account_id,
         title=body["title"],
@@ -42,7 +44,9 @@ def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
         tiers=tuple(TierSpec(**tier) for tier in body["tiers"]),
         budget=tuple(BudgetLine(**line) for line in body["budget"]),
     )
-    return context.campaign_view(handlers.create_campaign(command, context.uow(), context.now))
+    return context.campaign_view(
+        handlers.create_campaign(command, dependencies.uow_factory(), dependencies.clock)
+    )
 
 
 @blp.patch("/campaigns/<uuid:campaign_id>")
@@ -57,6 +61,7 @@ def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
 def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """Edit a draft: each given field replaces the old one; `tiers` and `budget` are replaced
     whole (give a tier's `id` to keep it)."""
+    dependencies = current_dependencies()
     tiers = body.get("tiers")
     budget = body.get("budget")
     command = commands.UpdateCampaign(
@@ -71,7 +76,9 @@ def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
         tiers=None if tiers is None else tuple(TierSpec(**tier) for tier in tiers),
         budget=None if budget is None else tuple(BudgetLine(**line) for line in budget),
     )
-    return context.campaign_view(handlers.update_campaign(command, context.uow(), context.now))
+    return context.campaign_view(
+        handlers.update_campaign(command, dependencies.uow_factory(), dependencies.clock)
+    )
 
 
 @blp.get("/campaigns")
@@ -81,13 +88,14 @@ def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
 @blp.problem(401, "A token was given but is not valid")
 def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
     """Campaigns, newest first; `status` filters. Drafts appear only to their creator."""
+    dependencies = current_dependencies()
     statuses = [query["status"]] if query["status"] else None
     viewer = _viewer()
-    with context.uow() as uow:
+    with dependencies.uow_factory() as uow:
         found = uow.campaigns.list(
             statuses=statuses, viewer=viewer, limit=query["limit"], offset=query["offset"]
         )
-    moment = context.now()
+    moment = dependencies.clock()
     return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
 
 
@@ -98,9 +106,10 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
 def my_campaigns(query: dict[str, Any]) -> dict[str, Any]:
     """The caller's own campaigns, drafts included, newest first; `status` filters. Empty for
     accounts that draft none (backers, auditors)."""
+    dependencies = current_dependencies()
     statuses = [query["status"]] if query["status"] else None
     me = current_principal().account_id
-    with context.uow() as uow:
+    with dependencies.uow_factory() as uow:
         found = uow.campaigns.list(
             statuses=statuses,
             viewer=me,
@@ -108,7 +117,7 @@ def my_campaigns(query: dict[str, Any]) -> dict[str, Any]:
             limit=query["limit"],
             offset=query["offset"],
         )
-    moment = context.now()
+    moment = dependencies.clock()
     return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
 
 
@@ -120,7 +129,7 @@ def my_campaigns(query: dict[str, Any]) -> dict[str, Any]:
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """One campaign: its totals, share of the goal, time left and tiers, never who pledged what."""
     viewer = _viewer()
-    with context.uow() as uow:
+    with current_dependencies().uow_factory() as uow:
         campaign = uow.campaigns.get(campaign_id)
     # Someone else's draft answers exactly as a campaign that does not exist: not even its
     # existence is anyone else's business.

@@ -1,7 +1,6 @@
-"""What routes take from the composition root: the unit of work, the clock, payments.
+"""What the pledges routes share: who is asking (for rate limits), and a campaign's public view.
 
-Read at request time, so a test that swaps the app's dependencies (a clock standing after a
-deadline) is seen by the next request.
+Routes reach the service's dependencies through `bootstrap.current_dependencies()`.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from typing import Any
 
 import flask
 
-from services.pledges.bootstrap import PledgesDependencies, typed
-from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
-from services.pledges.unit_of_work import PledgesUnitOfWork
-from shared.web.app import current_dependencies
+from services.pledges.bootstrap import current_dependencies
+from services.pledges.domain import Campaign, CampaignStatus
 
 #: CampaignOut's fields that come straight from the campaign record.
 _RECORD_FIELDS = (
@@ -40,36 +37,15 @@ _RECORD_FIELDS = (
 _OPEN = (CampaignStatus.DRAFT, CampaignStatus.LIVE)
 
 
-def dependencies() -> PledgesDependencies:
-    return typed(current_dependencies())
-
-
-def now() -> datetime:
-    return dependencies().clock()
-
-
-def uow() -> PledgesUnitOfWork:
-    return dependencies().uow_factory()
-
-
 def client_address() -> str:
-    """Who is asking, for rate limits: a trusted proxy (the site) names the person's own
-    address in `X-Forwarded-For` (its last hop, the one the proxy itself added)."""
-    remote = flask.request.remote_addr or ""
-    forwarded = flask.request.headers.get("X-Forwarded-For", "")
-    if forwarded and remote in dependencies().settings.trusted_proxies:
-        return forwarded.split(",")[-1].strip()[:64] or remote
-    return remote
-
-
-def gateway() -> PaymentGateway:
-    """A fresh gateway per request: the record-only one remembers what it was asked."""
-    return dependencies().payment_gateway()
+    """Who is asking, for rate limits: the peer, or the person a trusted proxy (the site)
+    names; `TrustedProxyFix` (see the app factory) has already decided which."""
+    return (flask.request.remote_addr or "")[:64]
 
 
 def campaign_view(campaign: Campaign, moment: datetime | None = None) -> dict[str, Any]:
     """The campaign as anyone may see it at `moment`: totals and tiers, never who pledged what."""
-    moment = moment or now()
+    moment = moment or current_dependencies().clock()
     view = {name: getattr(campaign, name) for name in _RECORD_FIELDS}
     # Exact arithmetic on integers: a share of the goal is never a float.
     view["funded_percent"] = math.floor(campaign.share_of_goal * 100)

@@ -9,7 +9,7 @@ import flask
 import marshmallow as ma
 
 from services.pledges import commands
-from services.pledges.api.context import dependencies, uow
+from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.accounts import NoEmailToVerify, TooManyAttempts
 from services.pledges.handlers import sign_up as handlers
 from shared.web.api import Blueprint
@@ -47,7 +47,7 @@ def email_verification() -> dict[str, Any]:
     """Whether the caller's address is confirmed. A creator who signed up launches a campaign
     only once it is."""
     me = current_principal().account_id
-    with uow() as unit:
+    with current_dependencies().uow_factory() as unit:
         credential = unit.accounts.credential_of(me)
         account = unit.accounts.get(me)
     if credential is None or account is None or not account.email:
@@ -72,10 +72,12 @@ def request_email_verification() -> dict[str, Any]:
     """Mail a new link to confirm the caller's address (24 hours, once). Links mailed before
     keep working until they expire or are used; at most 3 are mailed an hour, the sign-up one
     included."""
+    dependencies = current_dependencies()
     email = handlers.request_email_verification(
         commands.RequestEmailVerification(current_principal().account_id),
-        uow(),
-        dependencies().clock,
+        dependencies.uow_factory(),
+        dependencies.link_sealer,
+        dependencies.clock,
     )
     return {
         "detail": f"A new link to confirm your address is on its way to {email}.",

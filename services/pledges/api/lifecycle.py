@@ -8,6 +8,7 @@ from typing import Any
 from services.pledges import commands, handlers
 from services.pledges.api import context
 from services.pledges.api.schemas import CampaignOut
+from services.pledges.bootstrap import current_dependencies
 from shared.web.api import Blueprint
 from shared.web.auth import current_principal
 
@@ -30,8 +31,11 @@ blp = Blueprint(
 @blp.problem(422, "The deadline has already passed")
 def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """Draft → live: the campaign takes pledges until its deadline."""
+    dependencies = current_dependencies()
     command = commands.LaunchCampaign(campaign_id, current_principal().account_id)
-    return context.campaign_view(handlers.launch_campaign(command, context.uow(), context.now))
+    return context.campaign_view(
+        handlers.launch_campaign(command, dependencies.uow_factory(), dependencies.clock)
+    )
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/cancel")
@@ -42,8 +46,14 @@ def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(409, "Already ended, or the deadline has passed (settle instead)")
 def cancel_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """Call a draft or live campaign off before its deadline; live pledges are released."""
+    dependencies = current_dependencies()
     command = commands.CancelCampaign(campaign_id, current_principal().account_id)
-    campaign = handlers.cancel_campaign(command, context.uow(), context.gateway(), context.now)
+    campaign = handlers.cancel_campaign(
+        command,
+        dependencies.uow_factory(),
+        dependencies.payment_gateway(),
+        dependencies.clock,
+    )
     return context.campaign_view(campaign)
 
 
@@ -59,9 +69,15 @@ def settle_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     All-or-nothing campaigns succeed only if the pledged total reached the goal; flexible ones
     always do. Settling a settled campaign answers 200 with it unchanged.
     """
+    dependencies = current_dependencies()
     principal = current_principal()
     command = commands.SettleCampaign(
         campaign_id, principal.account_id, is_admin=principal.role == "admin"
     )
-    outcome = handlers.settle_campaign(command, context.uow(), context.gateway(), context.now)
+    outcome = handlers.settle_campaign(
+        command,
+        dependencies.uow_factory(),
+        dependencies.payment_gateway(),
+        dependencies.clock,
+    )
     return context.campaign_view(outcome.campaign)

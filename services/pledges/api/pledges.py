@@ -11,7 +11,6 @@ from typing import Any
 import flask
 
 from services.pledges import commands, handlers
-from services.pledges.api import context
 from services.pledges.api.pledge_schemas import (
     CampaignPledgeList,
     MyPledgesQuery,
@@ -23,6 +22,7 @@ from services.pledges.api.pledge_schemas import (
     PledgeOut,
     RefundIn,
 )
+from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain import Pledge
 from shared.web.api import Blueprint
 from shared.web.auth import current_principal
@@ -50,6 +50,7 @@ def make_pledge(
 
     A backer holds one active pledge per campaign: pledging again changes it (200).
     """
+    dependencies = current_dependencies()
     key = headers["idempotency_key"]
     command = commands.MakePledge(
         campaign_id=campaign_id,
@@ -59,7 +60,7 @@ def make_pledge(
         currency=body["currency"],
         idempotency=None if key is None else commands.IdempotencyKey(key, _fingerprint(body)),
     )
-    answer = handlers.make_pledge(command, context.uow(), context.now)
+    answer = handlers.make_pledge(command, dependencies.uow_factory(), dependencies.clock)
     response = flask.jsonify(_pledge_out.dump(answer.pledge))
     response.status_code = 201 if answer.created else 200
     response.headers["Location"] = f"/api/v1/pledges/{answer.pledge.id}"
@@ -75,7 +76,9 @@ def make_pledge(
 @blp.problem(404, "No such pledge")
 def get_pledge(pledge_id: uuid.UUID) -> Pledge:
     """One pledge, for its backer and the campaign's creator."""
-    return handlers.pledge_for(pledge_id, current_principal().account_id, context.uow())
+    return handlers.pledge_for(
+        pledge_id, current_principal().account_id, current_dependencies().uow_factory()
+    )
 
 
 @blp.get("/me/pledges")
@@ -87,7 +90,7 @@ def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
     on that campaign (none, for a campaign the caller never backed or that does not exist)."""
     found = handlers.pledges_of(
         current_principal().account_id,
-        context.uow(),
+        current_dependencies().uow_factory(),
         campaign_id=query["campaign_id"],
         limit=query["limit"],
         offset=query["offset"],
@@ -108,7 +111,7 @@ def campaign_pledges(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str,
     found = handlers.campaign_pledges(
         campaign_id,
         principal.account_id,
-        context.uow(),
+        current_dependencies().uow_factory(),
         is_admin=principal.role == "admin",
         limit=query["limit"],
         offset=query["offset"],
@@ -127,6 +130,7 @@ def campaign_pledges(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str,
 @blp.problem(422, "Bad amount or tier, or nothing to change")
 def change_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
     """Change the amount and/or tier while the campaign is live (`tier_id: null` drops it)."""
+    dependencies = current_dependencies()
     command = commands.ChangePledge(
         pledge_id=pledge_id,
         actor_id=current_principal().account_id,
@@ -134,7 +138,7 @@ def change_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
         tier_id=body.get("tier_id"),
         change_tier="tier_id" in body,
     )
-    return handlers.change_pledge(command, context.uow(), context.now)
+    return handlers.change_pledge(command, dependencies.uow_factory(), dependencies.clock)
 
 
 @blp.post("/pledges/<uuid:pledge_id>/cancel")
@@ -145,8 +149,9 @@ def change_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
 @blp.problem(409, "The campaign is not live, or the pledge is not active")
 def cancel_pledge(pledge_id: uuid.UUID) -> Pledge:
     """Withdraw an active pledge while the campaign is live; its tier slot is freed."""
+    dependencies = current_dependencies()
     command = commands.CancelPledge(pledge_id, current_principal().account_id)
-    return handlers.cancel_pledge(command, context.uow(), context.now)
+    return handlers.cancel_pledge(command, dependencies.uow_factory(), dependencies.clock)
 
 
 @blp.post("/pledges/<uuid:pledge_id>/refund")
@@ -160,13 +165,19 @@ def cancel_pledge(pledge_id: uuid.UUID) -> Pledge:
 @blp.problem(422, "No reason, or a bad amount")
 def refund_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
     """Return some (`amount`) or all of a collected pledge, with a reason."""
+    dependencies = current_dependencies()
     command = commands.RefundPledge(
         pledge_id=pledge_id,
         actor_id=current_principal().account_id,
         reason=body["reason"],
         amount=body["amount"],
     )
-    return handlers.refund_pledge(command, context.uow(), context.gateway(), context.now)
+    return handlers.refund_pledge(
+        command,
+        dependencies.uow_factory(),
+        dependencies.payment_gateway(),
+        dependencies.clock,
+    )
 
 
 def _backed_view(backed: handlers.BackedPledge) -> dict[str, Any]:

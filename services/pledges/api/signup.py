@@ -10,7 +10,7 @@ import marshmallow as ma
 
 from services.pledges import commands
 from services.pledges.api import context
-from services.pledges.api.context import dependencies, uow
+from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.accounts import (
     EMAIL_MAX,
     NAME_MAX,
@@ -48,16 +48,24 @@ def _password(**metadata: Any) -> ma.fields.String:
 class SignUpIn(ma.Schema):
     name = Text(required=True, max_length=NAME_MAX)
     email = Text(required=True, max_length=EMAIL_MAX, validate=ma.validate.Length(max=EMAIL_MAX))
-    password = _password(description="15 to 128 characters; no other rules")
+    password = _password(
+        description="15 to 128 characters, not one found early by guessers (breached-password "
+        "lists, common words, the name or address); no composition rules"
+    )
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(handlers.SIGN_UP_ROLES))
 
 
 class SignUpOut(ma.Schema):
-    id = ma.fields.UUID()
-    name = ma.fields.String()
-    role = ma.fields.String()
-    email = ma.fields.String()
-    email_verified = ma.fields.Boolean()
+    """The same answer whether or not the address already had an account: it names none."""
+
+    email = ma.fields.String(metadata={"description": "Where the next step was mailed"})
+    detail = ma.fields.String()
+
+
+SIGN_UP_SENT = (
+    "Thank you. We sent a message to this address: follow it to finish. If nothing arrives "
+    "within a few minutes, check the address and your spam folder."
+)
 
 
 class SessionIn(ma.Schema):
@@ -87,7 +95,7 @@ class ResetRequestIn(ma.Schema):
 
 
 class NewPasswordIn(ma.Schema):
-    password = _password(description="15 to 128 characters")
+    password = _password(description="15 to 128 characters, not easily guessed")
 
 
 class AcceptedOut(ma.Schema):
@@ -97,18 +105,17 @@ class AcceptedOut(ma.Schema):
 @blp.post("/signup")
 @blp.arguments(SignUpIn)
 @blp.response(201, SignUpOut)
-@blp.problem(409, "An account with this e-mail address already exists")
+@blp.problem(429, "Too many sign-ups from this client: see Retry-After")
 def sign_up(body: dict[str, Any]) -> dict[str, Any]:
-    """Make a backer or creator account; a link to verify the address is mailed. No token:
-    sign in next (`POST /sessions`)."""
-    account = handlers.sign_up(commands.SignUp(**body), uow(), dependencies().clock)
-    return {
-        "id": account.id,
-        "name": account.name,
-        "role": account.role.value,
-        "email": account.email,
-        "email_verified": False,
-    }
+    """Make a backer or creator account; a link to verify the address is mailed. If the address
+    already has an account its owner is mailed instead, and the answer is the same, so it tells
+    nobody who has an account. No token: sign in next (`POST /sessions`)."""
+    command = commands.SignUp(**body, client_address=context.client_address())
+    dependencies = current_dependencies()
+    handlers.sign_up(
+        command, dependencies.uow_factory(), dependencies.link_sealer, dependencies.clock
+    )
+    return {"email": body["email"], "detail": SIGN_UP_SENT}
 
 
 @blp.post("/sessions")
@@ -121,8 +128,8 @@ def sign_in(body: dict[str, Any]) -> dict[str, Any]:
     command = commands.SignIn(
         body["email"], body["password"], client_address=context.client_address()
     )
-    root = dependencies()
-    account, issued = handlers.sign_in(command, uow(), root.token_issuer, root.clock)
+    root = current_dependencies()
+    account, issued = handlers.sign_in(command, root.uow_factory(), root.token_issuer, root.clock)
     return {
         "token": issued.token,
         "token_id": issued.token_id,
@@ -139,8 +146,11 @@ def sign_in(body: dict[str, Any]) -> dict[str, Any]:
 @blp.problem(410, "The link expired or was already used")
 def verify_email(body: dict[str, Any]) -> dict[str, Any]:
     """Prove the address with the token of the mailed link (24 hours, once)."""
+    dependencies = current_dependencies()
     account_id = handlers.verify_email(
-        commands.VerifyEmail(body["token"]), uow(), dependencies().clock
+        commands.VerifyEmail(body["token"]),
+        dependencies.uow_factory(),
+        dependencies.clock,
     )
     return {"account_id": account_id, "email_verified": True}
 
@@ -151,8 +161,12 @@ def verify_email(body: dict[str, Any]) -> dict[str, Any]:
 def request_password_reset(body: dict[str, Any]) -> dict[str, Any]:
     """Mail a link to set a new password, if the address signed up here; the answer is the same
     either way, so it tells nobody who has an account."""
+    dependencies = current_dependencies()
     handlers.request_password_reset(
-        commands.RequestPasswordReset(body["email"]), uow(), dependencies().clock
+        commands.RequestPasswordReset(body["email"]),
+        dependencies.uow_factory(),
+        dependencies.link_sealer,
+        dependencies.clock,
     )
     return {"detail": "If an account has this address, a link to reset its password is on its way."}
 
@@ -164,8 +178,11 @@ def request_password_reset(body: dict[str, Any]) -> dict[str, Any]:
 @blp.problem(410, "The link expired or was already used")
 def reset_password(body: dict[str, Any], token: str) -> dict[str, Any]:
     """Set a new password with the token of the mailed link (1 hour, once)."""
+    dependencies = current_dependencies()
     account_id = handlers.reset_password(
-        commands.ResetPassword(token, body["password"]), uow(), dependencies().clock
+        commands.ResetPassword(token, body["password"]),
+        dependencies.uow_factory(),
+        dependencies.clock,
     )
     return {"account_id": account_id, "email_verified": True}
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .errors import DomainError, InvalidValue, NotAllowed, NotFound, StateConflict
+from .passwords import guessability_problem
 from .rules import check_aware, check_text
 
 NAME_MAX = 200
@@ -103,32 +104,10 @@ class ApiToken:
 PASSWORD_MIN = 15
 #: It SHOULD allow at least 64; argon2 hashes any length, the cap only bounds the work.
 PASSWORD_MAX = 128
-#: Context-specific and very common choices that pass the length rule (800-63B: check a
-#: blocklist). Compared after NFKC normalisation and case folding.
-COMMON_PASSWORDS = frozenset(
-    {
-        "123456789012345",
-        "1234567890123456",
-        "passwordpassword",
-        "password1234567",
-        "password12345678",
-        "qwertyuiopasdfgh",
-        "qwertyuiopasdfghjkl",
-        "iloveyouiloveyou",
-        "fundtrailfundtrail",
-        "fundtrailpassword",
-        "correcthorsebatterystaple",
-        "letmeinletmeinletmein",
-    }
-)
 
 
 class WeakPassword(InvalidValue):
     """The password breaks the length rule or is one anybody would guess."""
-
-
-class EmailTaken(StateConflict):
-    """Another account already signed up with that address."""
 
 
 class SignInRefused(DomainError):
@@ -170,7 +149,8 @@ def normalise_password(password: str) -> str:
 
 
 def check_password(password: object, *, name: str = "", email: str = "") -> str:
-    """The normalised password if it may be used; length only, no composition rules."""
+    """The normalised password if it may be used: long enough, and not guessed early (NIST
+    SP 800-63B: a blocklist of breached and common passwords, no composition rules)."""
     if not isinstance(password, str):
         raise WeakPassword("must be a string", "password")
     normal = normalise_password(password)
@@ -178,10 +158,9 @@ def check_password(password: object, *, name: str = "", email: str = "") -> str:
         raise WeakPassword(f"must be at least {PASSWORD_MIN} characters", "password")
     if len(normal) > PASSWORD_MAX:
         raise WeakPassword(f"must be at most {PASSWORD_MAX} characters", "password")
-    folded = normal.casefold()
-    context = {name.strip().casefold(), email.strip().casefold()} - {""}
-    if folded in COMMON_PASSWORDS or folded in context or len(set(folded)) == 1:
-        raise WeakPassword("is too easy to guess: choose a longer phrase of your own", "password")
+    problem = guessability_problem(normal, context=(name, email))
+    if problem is not None:
+        raise WeakPassword(problem, "password")
     return normal
 
 
@@ -219,21 +198,36 @@ class AccountLink:
 
 
 @dataclass(frozen=True)
-class SignInLimit:
-    """At most `failures` failed sign-ins in `window` per account and per client address."""
+class AttemptLimit:
+    """At most `attempts` of something (failed sign-ins, sign-ups) in any `window`."""
 
-    failures: int
+    attempts: int
     window: timedelta
+    #: What is counted, in words: "failed sign-ins".
+    what: str = "failed sign-ins"
 
-    def check(self, failure_times: list[datetime], now: datetime, who: str) -> None:
-        """Refuse while `failure_times` (inside the window) reach the limit; say how long."""
-        recent = sorted(t for t in failure_times if t > now - self.window)
-        if len(recent) < self.failures:
+    def check(self, attempt_times: list[datetime], now: datetime, who: str) -> None:
+        """Refuse while `attempt_times` (inside the window) reach the limit; say how long."""
+        recent = sorted(t for t in attempt_times if t > now - self.window)
+        if len(recent) < self.attempts:
             return
-        # Free again when enough of the counted failures have left the window.
-        frees_at = recent[len(recent) - self.failures] + self.window
+        # Free again when enough of the counted attempts have left the window.
+        frees_at = recent[len(recent) - self.attempts] + self.window
         retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
         raise TooManyAttempts(
-            f"too many failed sign-ins for this {who}; try again in {retry_after} seconds",
+            f"too many {self.what} for this {who}; try again in {retry_after} seconds",
             retry_after,
         )
+
+
+class NoticeKind(StrEnum):
+    """What an owner is told of by mail, at most once per `NOTICE_PERIOD` each."""
+
+    #: Someone tried to sign up with the owner's address.
+    SIGN_UP_ATTEMPTED = "sign_up_attempted"
+    #: Wrong passwords are being typed for the owner's address.
+    SIGN_IN_FAILURES = "sign_in_failures"
+
+
+#: One mail of each kind per period, however busy the guessers.
+NOTICE_PERIOD = timedelta(hours=24)

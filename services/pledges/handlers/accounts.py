@@ -110,14 +110,20 @@ def revoke_token(
         operator = command.actor_id is None  # the command line, with the database's keys
         if not (operator or command.actor_is_admin or command.actor_id == token.account_id):
             raise NotYourToken("only the token's own account or an admin may revoke it")
-        token.revoke(clock())
-        assert token.revoked_at is not None
-        uow.accounts.save_token_revocation(token)
-        # Pledges refuses it from this commit on, without waiting for its own event.
-        uow.revoke_token(token.id, token.account_id, token.revoked_at, token.expires_at)
-        uow.publish(ACCOUNT_TOPIC, token_revoked(token, command.reason))
+        revoke(uow, token, command.reason, clock())
         uow.commit()
     return token
+
+
+def revoke(uow: PledgesUnitOfWork, token: ApiToken, reason: str, now: datetime) -> None:
+    """Refuse `token` here from this commit on, and in the other services when they hear
+    `token.revoked`; inside the caller's transaction."""
+    token.revoke(now)
+    assert token.revoked_at is not None
+    uow.accounts.save_token_revocation(token)
+    # Pledges refuses it from this commit on, without waiting for its own event.
+    uow.revoke_token(token.id, token.account_id, token.revoked_at, token.expires_at)
+    uow.publish(ACCOUNT_TOPIC, token_revoked(token, reason))
 
 
 def _record(account: Account, issued: IssuedToken) -> ApiToken:

@@ -3,32 +3,21 @@ forgotten password. Passwords are hashed here and never logged, evented or retur
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 import math
-import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from services.pledges import commands
 from services.pledges.adapters.accounts import Argon2Passwords
-from services.pledges.adapters.events import (
-    ACCOUNT_TOPIC,
-    account_created,
-    verification_requested,
-)
+from services.pledges.adapters.events import ACCOUNT_TOPIC, account_created
 from services.pledges.domain.accounts import (
     Account,
-    AccountLink,
+    AttemptLimit,
     EmailAlreadyVerified,
-    EmailTaken,
-    InvalidLink,
     LinkPurpose,
     NoEmailToVerify,
-    SignInLimit,
+    NoticeKind,
     SignInRefused,
     TooManyAttempts,
     check_password,
@@ -36,30 +25,39 @@ from services.pledges.domain.accounts import (
     normalise_password,
 )
 from services.pledges.domain.errors import InvalidValue
-from services.pledges.handlers.accounts import _record, prove_email
+from services.pledges.handlers.account_mail import find_link, mail_link, notify_owner, spend_link
+from services.pledges.handlers.accounts import _record, prove_email, revoke
 from services.pledges.handlers.common import Clock, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import IssuedToken, TokenIssuer
+from shared.sealing import Sealer
 
 #: Self sign-up makes only these; auditors and admins are still made by an operator.
 SIGN_UP_ROLES = ("backer", "creator")
 #: A session token is an ordinary API token that lives shorter than the CLI's.
 SESSION_LIFETIME = timedelta(hours=12)
-LINK_LIFETIMES = {
-    LinkPurpose.VERIFY_EMAIL: timedelta(hours=24),
-    LinkPurpose.RESET_PASSWORD: timedelta(hours=1),
-}
-#: Per address typed, and per client: 5 and 20 failures in any 15 minutes.
-ACCOUNT_LIMIT = SignInLimit(5, timedelta(minutes=15))
-CLIENT_LIMIT = SignInLimit(20, timedelta(minutes=15))
+SIGN_IN_WINDOW = timedelta(minutes=15)
+#: Failed sign-ins are limited per address typed *and* client, so strangers guessing from
+#: elsewhere cannot lock the owner out; per client across addresses; and, once an address is
+#: guessed at from many clients, for the clients that already failed there. A client with no
+#: failure for the address is always let through to try.
+PAIR_LIMIT = AttemptLimit(5, SIGN_IN_WINDOW)
+CLIENT_LIMIT = AttemptLimit(20, SIGN_IN_WINDOW)
+ACCOUNT_LIMIT = AttemptLimit(10, SIGN_IN_WINDOW)
+#: The owner is mailed (once a day at most) when this many failures for their address
+#: fall within the window, from anywhere.
+NOTIFY_AFTER_FAILURES = 5
+#: Each sign-up costs an argon2id hash and a mail to any address: 10 per client an hour.
+SIGN_UP_LIMIT = AttemptLimit(10, timedelta(hours=1), what="sign-ups")
 #: At most this many reset mails per account an hour: "forgot password" is no mail cannon.
 RESETS_PER_HOUR = 3
 #: At most this many confirmation mails per account in any hour, the sign-up one included.
 VERIFICATIONS_PER_HOUR = 3
 #: A password typed at sign-in longer than this is wrong without being hashed (no CPU sink).
 SIGN_IN_PASSWORD_MAX = 1024
-SECRET_BYTES = 32
 SIGN_IN_REFUSED = "wrong e-mail address or password"
+#: Why a reset revoked a token, in `token.revoked`.
+RESET_REVOKES = "the password was reset"
 NO_EMAIL_TO_VERIFY = (
     "this account has no e-mail address to confirm: it was made by an operator, who vouched for it"
 )
@@ -85,10 +83,15 @@ def default_passwords() -> Passwords:
 def sign_up(
     command: commands.SignUp,
     uow: PledgesUnitOfWork,
+    sealer: Sealer,
     clock: Clock = utc_now,
     passwords: Passwords | None = None,
-) -> Account:
-    """A new backer or creator with a password, unverified; its verification link is mailed."""
+) -> None:
+    """A new backer or creator with a password, unverified; its verification link is mailed.
+
+    If the address already has an account, nothing is made and its owner is told instead; the
+    caller sees no difference (same answer, and the password is hashed all the same).
+    """
     if command.role not in SIGN_UP_ROLES:
         raise InvalidValue(f"role must be one of {', '.join(SIGN_UP_ROLES)}", "role")
     now = clock()
@@ -96,17 +99,31 @@ def sign_up(
     assert account.email is not None
     password = check_password(command.password, name=account.name, email=account.email)
     key = email_key(account.email)
-    # Hashed before the transaction opens: argon2 takes a while and holds no lock meanwhile.
+    with uow:
+        # Counted before the hash: a refused client costs no argon2 run.
+        window_start = now - SIGN_UP_LIMIT.window
+        SIGN_UP_LIMIT.check(
+            uow.accounts.sign_ups_since(command.client_address, window_start), now, "address"
+        )
+        uow.accounts.record_sign_up(command.client_address, now)
+        uow.commit()
+    # Hashed outside a transaction: argon2 takes a while and holds no lock meanwhile.
     password_hash = (passwords or default_passwords()).hash(password)
     with uow:
-        if uow.accounts.email_in_use(key):
-            raise EmailTaken("an account with this e-mail address already exists", "email")
+        owner = uow.accounts.account_with_email(key)
+        if owner is not None:
+            notify_owner(uow, owner, NoticeKind.SIGN_UP_ATTEMPTED, now)
+            uow.commit()
+            return
         uow.accounts.add(account)
-        uow.accounts.add_credential(account.id, key, password_hash, now)
+        if not uow.accounts.add_credential(account.id, key, password_hash, now):
+            # A twin sign-up with this address got there a moment ago; its own link is on the
+            # way. This one writes nothing and answers the same.
+            uow.rollback()
+            return
         uow.publish(ACCOUNT_TOPIC, account_created(account))
-        _mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now)
+        mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now, sealer)
         uow.commit()
-    return account
 
 
 def sign_in(
@@ -118,21 +135,23 @@ def sign_in(
 ) -> tuple[Account, IssuedToken]:
     """A session token for the right address and password; one refusal for anything wrong.
 
-    Failures are counted in the database per address typed and per client (so every process
-    counts them); past either limit the caller waits (429), right password or not.
+    Failures are counted in the database (so every process counts them) per address typed
+    and client, per client, and per address for clients that failed there (see the limits);
+    past a limit the caller waits (429), right password or not.
     """
     now = clock()
     key = email_key(command.email)
-    window_start = now - ACCOUNT_LIMIT.window
+    client = command.client_address
+    window_start = now - SIGN_IN_WINDOW
     with uow:
-        ACCOUNT_LIMIT.check(
-            uow.accounts.failures_since(window_start, email_key=key), now, "account"
-        )
+        here = uow.accounts.failures_since(window_start, email_key=key, client_address=client)
+        everywhere = uow.accounts.failures_since(window_start, email_key=key)
+        PAIR_LIMIT.check(here, now, "account")
         CLIENT_LIMIT.check(
-            uow.accounts.failures_since(window_start, client_address=command.client_address),
-            now,
-            "address",
+            uow.accounts.failures_since(window_start, client_address=client), now, "address"
         )
+        if here:
+            ACCOUNT_LIMIT.check(everywhere, now, "account")
         credential = uow.accounts.credential(key)
         account = uow.accounts.get(credential.account_id) if credential else None
         usable = len(command.password) <= SIGN_IN_PASSWORD_MAX
@@ -143,10 +162,13 @@ def sign_in(
         )
         if not matches or account is None or account.revoked_at is not None:
             uow.accounts.forget_failures(before=window_start)  # keeps the table small
-            uow.accounts.record_failure(key, command.client_address, now)
+            uow.accounts.record_failure(key, client, now)
+            # This failure included: the owner hears of the fifth, once a day at most.
+            if account and not account.revoked_at and len(everywhere) + 1 >= NOTIFY_AFTER_FAILURES:
+                notify_owner(uow, account.id, NoticeKind.SIGN_IN_FAILURES, now)
             uow.commit()
             raise SignInRefused(SIGN_IN_REFUSED)
-        uow.accounts.forget_failures(email_key=key)
+        uow.accounts.forget_failures(email_key=key, client_address=client)
         issued = issuer.mint(account.id, account.role.value, lifetime=SESSION_LIFETIME)
         uow.accounts.add_token(_record(account, issued))
         uow.commit()
@@ -159,14 +181,17 @@ def verify_email(
     """Mark the address of the link's account as proven; the link works once."""
     now = clock()
     with uow:
-        link = _spend(uow, command.link_token, LinkPurpose.VERIFY_EMAIL, now)
+        link = spend_link(uow, command.link_token, LinkPurpose.VERIFY_EMAIL, now)
         prove_email(uow, link.account_id, now)
         uow.commit()
     return link.account_id
 
 
 def request_email_verification(
-    command: commands.RequestEmailVerification, uow: PledgesUnitOfWork, clock: Clock = utc_now
+    command: commands.RequestEmailVerification,
+    uow: PledgesUnitOfWork,
+    sealer: Sealer,
+    clock: Clock = utc_now,
 ) -> str:
     """Mail a new link to prove the account's address (the first was lost, or expired); the
     address it goes to. Links mailed before stay valid until they expire: whichever mail
@@ -192,13 +217,16 @@ def request_email_verification(
                 f"{minutes} minute{'' if minutes == 1 else 's'}",
                 retry_after,
             )
-        _mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now)
+        mail_link(uow, account.id, LinkPurpose.VERIFY_EMAIL, now, sealer)
         uow.commit()
     return account.email
 
 
 def request_password_reset(
-    command: commands.RequestPasswordReset, uow: PledgesUnitOfWork, clock: Clock = utc_now
+    command: commands.RequestPasswordReset,
+    uow: PledgesUnitOfWork,
+    sealer: Sealer,
+    clock: Clock = utc_now,
 ) -> None:
     """Mail a reset link if the address signed up here; the caller learns nothing either way."""
     now = clock()
@@ -214,7 +242,7 @@ def request_password_reset(
         )
         if recent >= RESETS_PER_HOUR:
             return
-        _mail_link(uow, account.id, LinkPurpose.RESET_PASSWORD, now)
+        mail_link(uow, account.id, LinkPurpose.RESET_PASSWORD, now, sealer)
         uow.commit()
 
 
@@ -225,10 +253,11 @@ def reset_password(
     passwords: Passwords | None = None,
 ) -> uuid.UUID:
     """Set a new password with a reset link (once, within the hour); the address counts as
-    proven, since the link reached it. Sessions already issued stay valid until they expire."""
+    proven, since the link reached it. Whoever knew the old password may hold a session or
+    another reset link: every token of the account is revoked and its other reset links spent."""
     now = clock()
     with uow:
-        link = _find(uow, command.link_token)
+        link = find_link(uow, command.link_token)
         account = uow.accounts.get(link.account_id)
         assert account is not None
         # A bad password is refused before the link is spent: the person may try again.
@@ -240,52 +269,8 @@ def reset_password(
         )
         prove_email(uow, account.id, now)
         uow.accounts.forget_failures(email_key=email_key(account.email or ""))
+        uow.accounts.spend_open_links(account.id, LinkPurpose.RESET_PASSWORD, now)
+        for token in uow.accounts.live_tokens(account.id, now):
+            revoke(uow, token, RESET_REVOKES, now)
         uow.commit()
     return account.id
-
-
-# --- one-time links -------------------------------------------------------------------------
-# A link token is base64url(link id ‖ 32 random bytes): the id finds the row, the secret is
-# checked against its SHA-256 (a leaked database holds no usable link).
-
-
-def _mail_link(
-    uow: PledgesUnitOfWork, account_id: uuid.UUID, purpose: LinkPurpose, now: datetime
-) -> None:
-    secret = secrets.token_bytes(SECRET_BYTES)
-    link = AccountLink(
-        id=uuid.uuid4(),
-        account_id=account_id,
-        purpose=purpose,
-        secret_hash=hashlib.sha256(secret).hexdigest(),
-        created_at=now,
-        expires_at=now + LINK_LIFETIMES[purpose],
-    )
-    uow.accounts.add_link(link)
-    token = base64.urlsafe_b64encode(link.id.bytes + secret).rstrip(b"=").decode()
-    uow.publish(ACCOUNT_TOPIC, verification_requested(link, token))
-
-
-def _find(uow: PledgesUnitOfWork, token: str) -> AccountLink:
-    """The link `token` names, if its secret is right; anything else is one refusal."""
-    invalid = InvalidLink("this link is not valid: it may have been cut or changed")
-    if not isinstance(token, str) or len(token) > 100:
-        raise invalid
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
-        raise invalid from None
-    if len(raw) != 16 + SECRET_BYTES:
-        raise invalid
-    link = uow.accounts.get_link(uuid.UUID(bytes=raw[:16]))
-    digest = hashlib.sha256(raw[16:]).hexdigest()
-    if link is None or not hmac.compare_digest(digest, link.secret_hash):
-        raise invalid
-    return link
-
-
-def _spend(uow: PledgesUnitOfWork, token: str, purpose: LinkPurpose, now: datetime) -> AccountLink:
-    link = _find(uow, token)
-    link.use(purpose, now)
-    uow.accounts.save_link_use(link)
-    return link

@@ -1,11 +1,12 @@
-"""The e-mail repositories: readers' addresses, unsubscriptions, and the mail outbox."""
+"""The e-mail repositories: readers' addresses, unsubscriptions, the mail outbox, and the one
+claim that both mail queues (update mail, account mail) are drained with."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -24,6 +25,45 @@ mail_outbox = MAIL_TABLES["mail_outbox"]
 T = TypeVar("T")
 #: Ids per `IN (...)` list: well under SQLite's limit on bound parameters.
 CHUNK = 500
+#: How long a claimed row is left alone: a sender that dies mid-batch has it retried after this.
+LEASE = timedelta(minutes=5)
+
+
+def claim_due(
+    engine: Engine,
+    table: sa.Table,
+    now: datetime,
+    limit: int,
+    lease_until: datetime,
+    read: Callable[[Connection, list[Any]], list[T]],
+) -> list[T]:
+    """Up to `limit` pending rows of a mail queue `table` due at `now`, each counted as tried
+    and leased until `lease_until`; `read` turns their keys into what the sender needs.
+
+    One short transaction: due rows another sender has locked are skipped, the lease keeps them
+    from the next claim, and a sender that dies mid-batch has them retried when it runs out.
+    The sending then happens with no transaction open: a slow mail server holds no lock (on
+    SQLite, the whole database's).
+    """
+    key = table.primary_key.columns.values()[0]
+    due = (
+        sa.select(key)
+        .where(table.c.status == "pending", table.c.next_try_at <= now)
+        .order_by(table.c.next_try_at, key)
+        .limit(limit)
+    )
+    with engine.begin() as connection:
+        if is_postgresql(connection):
+            due = due.with_for_update(skip_locked=True)
+        keys = list(connection.execute(due).scalars())
+        if not keys:
+            return []
+        connection.execute(
+            table.update()
+            .where(key.in_(keys))
+            .values(attempts=table.c.attempts + 1, next_try_at=lease_until)
+        )
+        return read(connection, keys)
 
 
 def _chunks(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
@@ -161,47 +201,33 @@ class MailQueue:
         self._engine = engine
 
     def claim_due(self, now: datetime, limit: int, lease_until: datetime) -> list[QueuedMail]:
-        """Up to `limit` due rows, each counted as tried and leased until `lease_until`, so
-        another sender leaves them alone, and a sender that dies mid-batch has them retried."""
-        due = (
-            sa.select(mail_outbox.c.id)
-            .where(mail_outbox.c.status == "pending", mail_outbox.c.next_try_at <= now)
-            .order_by(mail_outbox.c.next_try_at, mail_outbox.c.id)
-            .limit(limit)
+        """Up to `limit` due rows, each counted as tried and leased until `lease_until`."""
+        return claim_due(self._engine, mail_outbox, now, limit, lease_until, self._read)
+
+    @staticmethod
+    def _read(connection: Connection, ids: list[Any]) -> list[QueuedMail]:
+        query = (
+            sa.select(
+                mail_outbox.c.id,
+                mail_outbox.c.attempts,
+                mail_outbox.c.account_id,
+                addresses.c.email,
+                unsubscriptions.c.account_id.is_not(None).label("unsubscribed"),
+                *mail_updates.c,
+            )
+            .join(mail_updates, mail_updates.c.update_id == mail_outbox.c.update_id)
+            .outerjoin(addresses, addresses.c.account_id == mail_outbox.c.account_id)
+            .outerjoin(
+                unsubscriptions,
+                sa.and_(
+                    unsubscriptions.c.account_id == mail_outbox.c.account_id,
+                    unsubscriptions.c.campaign_id == mail_updates.c.campaign_id,
+                ),
+            )
+            .where(mail_outbox.c.id.in_(ids))
+            .order_by(mail_outbox.c.id)
         )
-        with self._engine.begin() as connection:
-            if is_postgresql(connection):
-                due = due.with_for_update(skip_locked=True)
-            ids = list(connection.execute(due).scalars())
-            if not ids:
-                return []
-            connection.execute(
-                mail_outbox.update()
-                .where(mail_outbox.c.id.in_(ids))
-                .values(attempts=mail_outbox.c.attempts + 1, next_try_at=lease_until)
-            )
-            query = (
-                sa.select(
-                    mail_outbox.c.id,
-                    mail_outbox.c.attempts,
-                    mail_outbox.c.account_id,
-                    addresses.c.email,
-                    unsubscriptions.c.account_id.is_not(None).label("unsubscribed"),
-                    *mail_updates.c,
-                )
-                .join(mail_updates, mail_updates.c.update_id == mail_outbox.c.update_id)
-                .outerjoin(addresses, addresses.c.account_id == mail_outbox.c.account_id)
-                .outerjoin(
-                    unsubscriptions,
-                    sa.and_(
-                        unsubscriptions.c.account_id == mail_outbox.c.account_id,
-                        unsubscriptions.c.campaign_id == mail_updates.c.campaign_id,
-                    ),
-                )
-                .where(mail_outbox.c.id.in_(ids))
-                .order_by(mail_outbox.c.id)
-            )
-            rows = connection.execute(query).mappings().all()
+        rows = connection.execute(query).mappings().all()
         update_fields = {name for name in MailUpdate.__dataclass_fields__}
         return [
             QueuedMail(

@@ -82,8 +82,9 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         ),
     )
     # One-time links the pledges service asked us to mail (verify an address, reset a
-    # password), one row per link. `link_token` is the link's bearer secret: it is blanked
-    # once the message is sent, given up or dropped, so it lives here only while it must.
+    # password), one row per link, and notices to an owner (keyed by their event's id, with no
+    # link). `link_token` is the link's bearer secret, still sealed (shared/sealing.py): opened
+    # only to write the message, blanked once it is sent, given up or dropped.
     account_mail = sa.Table(
         "account_mail",
         metadata,

@@ -7,9 +7,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from services.updates.bootstrap import typed
+from services.updates.bootstrap import current_dependencies
 from shared.web.api import Blueprint
-from shared.web.app import current_dependencies
 from shared.web.problems import Problem
 
 blp = Blueprint(
@@ -32,7 +31,7 @@ class CampaignSchema(ma.Schema):
 @blp.problem(404, "The updates service has not heard of this campaign")
 def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """A campaign as the updates service's read model holds it."""
-    with typed(current_dependencies()).uow_factory() as uow:
+    with current_dependencies().uow_factory() as uow:
         campaign = uow.campaigns.get(campaign_id)
     # A draft is its creator's business (the pledges service shows it to them): not public here.
     if campaign is None or campaign["status"] == "draft":

@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from services.updates import commands, handlers, queries
-from services.updates.api.blueprint import unit_of_work, updates_root
 from services.updates.api.schemas import CommentIn, CommentListOut, CommentOut, ReasonIn
+from services.updates.bootstrap import current_dependencies
 from shared.web.api import Blueprint
 from shared.web.auth import current_principal
 
@@ -29,7 +29,7 @@ blp = Blueprint(
 @blp.problem(429, "Too many comments: see Retry-After")
 def post_comment(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]:
     """Comment on an update (plain text); `in_reply_to` answers a comment of the same thread."""
-    root = updates_root()
+    root = current_dependencies()
     principal = current_principal()
     comment = handlers.add_comment(
         commands.PostComment(update_id=update_id, author_id=principal.account_id, **body),
@@ -37,7 +37,7 @@ def post_comment(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]:
         root.updates_settings,
         root.clock,
     )
-    with unit_of_work() as uow:
+    with root.uow_factory() as uow:
         creator_id = queries.public_campaign(uow, comment.campaign_id).creator_id
     return queries.comment_view(comment, creator_id)
 
@@ -49,7 +49,7 @@ def post_comment(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(404, "No such update")
 def list_comments(update_id: uuid.UUID) -> dict[str, Any]:
     """The thread, oldest first; hidden comments stay in it without their text."""
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.thread(uow, update_id, current_principal().account_id)
 
 
@@ -62,7 +62,7 @@ def list_comments(update_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(409, "Already hidden")
 def hide_comment(body: dict[str, Any], comment_id: uuid.UUID) -> dict[str, Any]:
     """Hide an abusive comment, with a reason; it stays in the thread without its text."""
-    root = updates_root()
+    root = current_dependencies()
     principal = current_principal()
     comment = handlers.hide_comment(
         commands.HideComment(

@@ -16,7 +16,7 @@ import flask
 from feedgen.feed import FeedGenerator
 
 from services.updates import queries
-from services.updates.api.blueprint import unit_of_work, updates_root
+from services.updates.bootstrap import current_dependencies
 from services.updates.domain import Update
 from services.updates.rendering import render_markdown
 
@@ -27,9 +27,10 @@ feed_blp = flask.Blueprint("updates_feed", __name__)
 
 @feed_blp.get("/campaigns/<uuid:campaign_id>/updates.atom")
 def campaign_feed(campaign_id: uuid.UUID) -> flask.Response:
-    with unit_of_work() as uow:
+    dependencies = current_dependencies()
+    with dependencies.uow_factory() as uow:
         campaign, public = queries.feed_updates(uow, campaign_id)
-    base = updates_root().updates_settings.public_url
+    base = dependencies.updates_settings.public_url
     # Newest first; feedgen prepends by default, so each entry is appended in this order.
     entries = sorted(public, key=lambda u: (u.published_at, u.id), reverse=True)
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from services.updates import commands, handlers, queries
-from services.updates.api.blueprint import unit_of_work, updates_root, viewer_id
+from services.updates.api.blueprint import viewer_id
 from services.updates.api.schemas import (
     PreviewIn,
     PreviewOut,
@@ -17,6 +17,7 @@ from services.updates.api.schemas import (
     UpdateOut,
     UpdatePatch,
 )
+from services.updates.bootstrap import current_dependencies
 from shared.web.api import PUBLIC_OR_BEARER, Blueprint
 from shared.web.auth import current_principal
 
@@ -37,7 +38,7 @@ blp = Blueprint(
 @blp.problem(413, "The request body is too large")
 def post_update(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """Post an update on your campaign: a Markdown body, `public` or for `backers` only."""
-    root = updates_root()
+    root = current_dependencies()
     update = handlers.publish_update(
         commands.PostUpdate(
             campaign_id=campaign_id, author_id=current_principal().account_id, **body
@@ -58,7 +59,7 @@ def list_updates(campaign_id: uuid.UUID) -> dict[str, Any]:
     """The campaign's updates, pinned first, then newest first. Backers-only ones show their
     content to the campaign's backers and creator; others see `{id, visibility, published_at}`."""
     viewer = viewer_id()  # first: the token check reads the database on its own connection
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.campaign_updates(uow, campaign_id, viewer)
 
 
@@ -70,7 +71,7 @@ def list_updates(campaign_id: uuid.UUID) -> dict[str, Any]:
 def get_update(update_id: uuid.UUID) -> dict[str, Any]:
     """One update, as the caller may see it."""
     viewer = viewer_id()  # first: the token check reads the database on its own connection
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.one_update(uow, update_id, viewer)
 
 
@@ -84,7 +85,7 @@ def get_update(update_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(413, "The request body is too large")
 def revise_update(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]:
     """Edit the title and/or body; the new version is kept beside every earlier one."""
-    root = updates_root()
+    root = current_dependencies()
     update = handlers.revise_update(
         commands.ReviseUpdate(
             update_id=update_id, editor_id=current_principal().account_id, **body
@@ -104,7 +105,7 @@ def revise_update(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]:
 def list_revisions(update_id: uuid.UUID) -> dict[str, Any]:
     """Every version of the update, oldest first; the text only to those who may read it."""
     viewer = viewer_id()  # first: the token check reads the database on its own connection
-    with unit_of_work() as uow:
+    with current_dependencies().uow_factory() as uow:
         return queries.revisions(uow, update_id, viewer)
 
 
@@ -117,7 +118,7 @@ def list_revisions(update_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(409, "Automatic or already retracted")
 def retract_update(body: dict[str, Any], update_id: uuid.UUID) -> dict[str, Any]:
     """Retract an update: a notice with the reason stands in its place; nothing is deleted."""
-    root = updates_root()
+    root = current_dependencies()
     update = handlers.retract_update(
         commands.RetractUpdate(
             update_id=update_id, actor_id=current_principal().account_id, reason=body["reason"]

@@ -1,14 +1,15 @@
 """Account mail: the one-time links the pledges service asks for (verify an address, reset a
-password), queued by the consumer and sent by a background job of the updates worker.
+password) and notices to an owner (someone tried to sign up with their address, or is guessing
+their password), queued by the consumer and sent by a background job of the updates worker.
 
 The updates service is the only one that sends mail, and the only one holding addresses (from
-`account.created`). The link's secret comes in `account.verification_requested`; it is stored
-only until its message is sent (then blanked) and never logged.
+`account.created`). The link's secret comes in `account.verification_requested`, sealed for
+this service alone (shared/sealing.py); it is stored still sealed, opened only to compose the
+message, blanked once the message is sent, and never logged.
 """
 
 from __future__ import annotations
 
-import smtplib
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -17,21 +18,22 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from services.updates.adapters.mail import addresses
+from services.updates.adapters.mail import LEASE, addresses, claim_due
 from services.updates.adapters.tables import MAIL_TABLES
-from services.updates.mail.transports import TRANSIENT_ERRORS, Mailer
+from services.updates.mail.retries import judge
+from services.updates.mail.transports import Mailer
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.db import is_postgresql
-from shared.events.catalog import AccountVerificationRequested
+from shared.events.catalog import AccountNoticeRequested, AccountVerificationRequested
 from shared.logging import get_logger
+from shared.sealing import LinkOpener
 
 log = get_logger(__name__)
 
 account_mail = MAIL_TABLES["account_mail"]
-LEASE = timedelta(minutes=5)
 #: Where each kind of link points on the site, and what its message says.
 _PAGES = {
     "verify_email": (
@@ -48,31 +50,81 @@ _PAGES = {
 }
 
 
+#: Notices carry no link of their own: they point at the page where a new password is asked.
+_NOTICES = {
+    "sign_up_attempted": (
+        "Someone tried to sign up to Fundtrail with your address",
+        "Someone (perhaps you) tried to sign up to Fundtrail with this address, which already "
+        "has an account. Nothing was changed and no second account was made.\n\n"
+        "If it was you, sign in with your password. If you forgot it, choose a new one here:",
+    ),
+    "sign_in_failures": (
+        "Someone is trying to sign in to your Fundtrail account",
+        "Several wrong passwords were typed for your Fundtrail account in the last few "
+        "minutes. Whoever typed them is being slowed down, and your password still works.\n\n"
+        "If it was not you, your password may be easy to guess: choose a new, longer one here:",
+    ),
+}
+_FORGOT_PASSWORD = "/forgot-password"
+#: A notice not sent within a day tells of something long over: it is dropped.
+NOTICE_LIFETIME = timedelta(days=1)
+
+
 def on_verification_requested(
-    event: AccountVerificationRequested, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
+    event: AccountVerificationRequested,
+    uow: UpdatesUnitOfWork,
+    clock: Callable[[], datetime],
+    link_opener: LinkOpener,
 ) -> None:
-    """Queue the link's message; a redelivered event queues nothing more (one row per link)."""
+    """Queue the link's message; a redelivered event queues nothing more (one row per link).
+
+    A version 1 event (published before links were sealed) brings its token in clear: it is
+    sealed here, with our own public key, before anything is stored.
+    """
+    sealed = event.sealed_link_token or link_opener.sealer.seal(
+        event.clear_link_token, event.token_id.bytes
+    )
+    _queue(uow, clock(), event.token_id, event.account_id, event.purpose, sealed, event.expires_at)
+    log.info("account_mail.queued", token_id=str(event.token_id), purpose=event.purpose)
+
+
+def on_notice_requested(
+    event: AccountNoticeRequested, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
+) -> None:
+    """Queue the notice, keyed by the event's id: a redelivery queues nothing more."""
+    now = clock()
+    _queue(uow, now, event.event_id, event.account_id, event.kind, "", now + NOTICE_LIFETIME)
+    log.info("account_mail.queued", token_id=str(event.event_id), purpose=event.kind)
+
+
+def _queue(
+    uow: UpdatesUnitOfWork,
+    now: datetime,
+    key: uuid.UUID,
+    account_id: uuid.UUID,
+    purpose: str,
+    link_token: str,
+    expires_at: datetime,
+) -> None:
     from sqlalchemy.dialects import postgresql, sqlite
 
     connection = uow.conn
     dialect = postgresql if is_postgresql(connection) else sqlite
-    now = clock()
     connection.execute(
         dialect.insert(account_mail)
         .on_conflict_do_nothing()
         .values(
-            token_id=event.token_id,
-            account_id=event.account_id,
-            purpose=event.purpose,
-            link_token=event.link_token,
-            expires_at=event.expires_at,
+            token_id=key,
+            account_id=account_id,
+            purpose=purpose,
+            link_token=link_token,
+            expires_at=expires_at,
             status="pending",
             attempts=0,
             next_try_at=now,
             created_at=now,
         )
     )
-    log.info("account_mail.queued", token_id=str(event.token_id), purpose=event.purpose)
 
 
 class AccountMailSender:
@@ -84,11 +136,13 @@ class AccountMailSender:
         mailer: Mailer,
         settings: UpdatesSettings,
         clock: Callable[[], datetime],
+        link_opener: LinkOpener,
     ) -> None:
         self._engine = engine
         self._mailer = mailer
         self._settings = settings
         self._clock = clock
+        self._link_opener = link_opener
 
     def run_round(self) -> int:
         """Send what is due (one batch); how many went."""
@@ -108,9 +162,19 @@ class AccountMailSender:
         return sent
 
     def message(self, row: Any, now: datetime) -> EmailMessage:
-        path, subject, intro = _PAGES[row["purpose"]]
-        link = f"{self._settings.site_url}{path}?token={row['link_token']}"
-        hours = max(1, round((row["expires_at"] - now).total_seconds() / 3600))
+        if row["purpose"] in _NOTICES:
+            subject, intro = _NOTICES[row["purpose"]]
+            text = f"{intro}\n\n{self._settings.site_url}{_FORGOT_PASSWORD}\n"
+        else:
+            path, subject, intro = _PAGES[row["purpose"]]
+            # Opened only here, for the message: the row keeps the sealed form.
+            token = self._link_opener.open(row["link_token"], row["token_id"].bytes)
+            link = f"{self._settings.site_url}{path}?token={token}"
+            hours = max(1, round((row["expires_at"] - now).total_seconds() / 3600))
+            text = (
+                f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "
+                "If it was not you, ignore this message: nothing changes.\n"
+            )
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = row["email"]
@@ -118,57 +182,21 @@ class AccountMailSender:
         message["Date"] = format_datetime(now)
         domain = parseaddr(self._settings.mail_from)[1].rpartition("@")[2] or "fundtrail.local"
         message["Message-ID"] = f"<{row['token_id']}@{domain}>"
-        message.set_content(
-            f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "
-            "If it was not you, ignore this message: nothing changes.\n"
-        )
+        message.set_content(text)
         return message
 
     def _claim(self, now: datetime) -> list[Any]:
-        due = (
-            sa.select(account_mail.c.token_id)
-            .where(account_mail.c.status == "pending", account_mail.c.next_try_at <= now)
-            .order_by(account_mail.c.next_try_at)
-            .limit(self._settings.mail_batch_size)
-        )
-        with self._engine.begin() as connection:
-            if is_postgresql(connection):
-                due = due.with_for_update(skip_locked=True)
-            ids = list(connection.execute(due).scalars())
-            if not ids:
-                return []
-            connection.execute(
-                account_mail.update()
-                .where(account_mail.c.token_id.in_(ids))
-                .values(attempts=account_mail.c.attempts + 1, next_try_at=now + LEASE)
-            )
-            query = (
-                sa.select(account_mail, addresses.c.email)
-                .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
-                .where(account_mail.c.token_id.in_(ids))
-            )
-            return list(connection.execute(query).mappings().all())
+        limit = self._settings.mail_batch_size
+        return claim_due(self._engine, account_mail, now, limit, now + LEASE, _read)
 
     def _failed(self, row: Any, exc: Exception) -> None:
-        code = getattr(exc, "smtp_code", None)
-        error = type(exc).__name__ + (f" {code}" if code else "")
-        permanent = not isinstance(exc, TRANSIENT_ERRORS) or (code is not None and code >= 500)
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
-            permanent = True
-        if permanent or row["attempts"] >= self._settings.mail_max_attempts:
-            log.error("account_mail.given_up", token_id=str(row["token_id"]), error=error)
-            self._mark(row["token_id"], status="failed", last_error=error)
+        failure = judge(exc, row["attempts"], self._settings, self._clock())
+        if failure.retry_at is None:
+            log.error("account_mail.given_up", token_id=str(row["token_id"]), error=failure.error)
+            self._mark(row["token_id"], status="failed", last_error=failure.error)
             return
-        wait = min(
-            self._settings.mail_retry_base * 2 ** (row["attempts"] - 1),
-            self._settings.mail_retry_max,
-        )
-        log.warning("account_mail.retry", token_id=str(row["token_id"]), error=error)
-        self._mark(
-            row["token_id"],
-            next_try_at=self._clock() + timedelta(seconds=wait),
-            last_error=error,
-        )
+        log.warning("account_mail.retry", token_id=str(row["token_id"]), error=failure.error)
+        self._mark(row["token_id"], next_try_at=failure.retry_at, last_error=failure.error)
 
     def _mark(self, token_id: uuid.UUID, **values: Any) -> None:
         if values.get("status") in ("sent", "failed", "dropped"):
@@ -177,3 +205,13 @@ class AccountMailSender:
             connection.execute(
                 account_mail.update().where(account_mail.c.token_id == token_id).values(**values)
             )
+
+
+def _read(connection: Connection, token_ids: list[Any]) -> list[Any]:
+    """The claimed rows, each with its account's address (None when it gave none)."""
+    query = (
+        sa.select(account_mail, addresses.c.email)
+        .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
+        .where(account_mail.c.token_id.in_(token_ids))
+    )
+    return list(connection.execute(query).mappings().all())

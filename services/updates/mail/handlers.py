@@ -7,6 +7,7 @@ from datetime import datetime
 
 from services.updates.adapters.mail import MailUpdate
 from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
+from services.updates.rendering import sanitise
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.errors import NotFound
 from shared.events.catalog import AccountCreated, AccountEmailVerified, UpdatePublished
@@ -55,7 +56,9 @@ def on_update_published(
         campaign_title=campaign["title"] if campaign else "A Fundtrail campaign",
         kind=event.kind,
         title=event.title,
-        body_html=event.body_html,
+        # Our own HTML, sanitised when published; again with today's allow-list, so an event
+        # from an older release (which let images through) mails no tracking pixel.
+        body_html=sanitise(event.body_html),
         url=event.url,
         published_at=event.published_at,
     )

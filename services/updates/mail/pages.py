@@ -11,10 +11,9 @@ import html
 
 import flask
 
-from services.updates.bootstrap import typed
+from services.updates.bootstrap import current_dependencies
 from services.updates.mail import handlers
 from shared.errors import NotFound
-from shared.web.app import current_dependencies
 from shared.web.headers import FORM_PAGE_POLICY
 
 pages = flask.Blueprint("updates_mail_pages", __name__)
@@ -39,14 +38,14 @@ def _page(title: str, body: str) -> flask.Response:
 
 
 def _campaign_title(campaign_id: object) -> str:
-    with typed(current_dependencies()).uow_factory() as uow:
+    with current_dependencies().uow_factory() as uow:
         campaign = uow.campaigns.get(campaign_id)  # type: ignore[arg-type]
     return str(campaign["title"]) if campaign else "this campaign"
 
 
 @pages.get("/unsubscribe/<token>")
 def confirm(token: str) -> flask.Response:
-    unsubscription = typed(current_dependencies()).unsubscribe_tokens.check(token)
+    unsubscription = current_dependencies().unsubscribe_tokens.check(token)
     if unsubscription is None:
         raise NotFound("This unsubscribe link is not valid: it may have been cut or changed.")
     title = html.escape(_campaign_title(unsubscription.campaign_id))
@@ -59,7 +58,7 @@ def confirm(token: str) -> flask.Response:
 
 @pages.post("/unsubscribe/<token>")
 def unsubscribe(token: str) -> flask.Response:
-    dependencies = typed(current_dependencies())
+    dependencies = current_dependencies()
     done = handlers.unsubscribe(
         token, dependencies.uow_factory(), dependencies.unsubscribe_tokens, dependencies.clock
     )

@@ -7,24 +7,21 @@ a mail server. Each round sends for at most `round_seconds`, so a stop request i
 
 from __future__ import annotations
 
-import smtplib
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from services.updates.adapters.mail import MailQueue, QueuedMail
+from services.updates.adapters.mail import LEASE, MailQueue, QueuedMail
 from services.updates.mail.fanout import Composer, Outgoing, UpdateMessages, outgoing
 from services.updates.mail.messages import Notification
+from services.updates.mail.retries import judge
 from services.updates.mail.tokens import UnsubscribeTokens
-from services.updates.mail.transports import TRANSIENT_ERRORS, Mailer
+from services.updates.mail.transports import Mailer
 from services.updates.settings import UpdatesSettings
 from shared.logging import get_logger
 
 log = get_logger(__name__)
-
-#: How long a claimed row is left alone: a sender that dies mid-batch has it retried after this.
-LEASE = timedelta(minutes=5)
 
 
 class MailSender:
@@ -112,22 +109,16 @@ class MailSender:
         )
 
     def _failed(self, mail: QueuedMail, exc: Exception) -> None:
-        # Only the error's kind and SMTP code: a server's text often repeats the address.
-        code = getattr(exc, "smtp_code", None)
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
-            codes = {c for c, _ in exc.recipients.values()}
-            code = min(codes) if codes else None
-        error = type(exc).__name__ + (f" {code}" if code else "")
+        failure = judge(exc, mail.attempts, self._settings, self._clock())
         fields = {"outbox_id": mail.id, "update_id": str(mail.update.update_id)}
-        # A 5xx refusal (no such mailbox) or a failure of our own will not mend with time.
-        permanent = not isinstance(exc, TRANSIENT_ERRORS) or (code is not None and code >= 500)
-        if permanent or mail.attempts >= self._settings.mail_max_attempts:
-            log.error("mail.given_up", attempts=mail.attempts, error=error, **fields)
-            self._queue.mark_failed(mail.id, error, None)
-            return
-        wait = min(
-            self._settings.mail_retry_base * 2 ** (mail.attempts - 1),
-            self._settings.mail_retry_max,
-        )
-        log.warning("mail.retry", attempts=mail.attempts, retry_in=wait, error=error, **fields)
-        self._queue.mark_failed(mail.id, error, self._clock() + timedelta(seconds=wait))
+        if failure.retry_at is None:
+            log.error("mail.given_up", attempts=mail.attempts, error=failure.error, **fields)
+        else:
+            log.warning(
+                "mail.retry",
+                attempts=mail.attempts,
+                retry_in=failure.wait,
+                error=failure.error,
+                **fields,
+            )
+        self._queue.mark_failed(mail.id, failure.error, failure.retry_at)

@@ -11,7 +11,6 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
-from services.ledger import handlers
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.consumer import EventConsumer
 from shared.events import encode

@@ -97,6 +97,7 @@ def test_a_refund_after_the_money_was_spent_is_recorded_with_the_shortfall_shown
             {"category": "printing", "budget": 30_000, "spent": 9_000},
             {"category": "art", "budget": 10_000, "spent": 0},
         ],
+        "can_log_expenses": False,  # short, so nothing may be spent
     }
 
 

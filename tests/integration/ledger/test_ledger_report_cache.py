@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from services.ledger.reports.rendering import ReportRenderer
+from services.ledger.reports.rendering import ReportRenderer, ReportSource
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, post_expense
 
@@ -32,9 +32,15 @@ class CountingRenderer(ReportRenderer):
         )
         self.seconds = seconds
         self.children = 0
+        self.pages = 0
         self.started = threading.Event()
         self.release: threading.Event | None = None
         self._count = threading.Lock()
+
+    def render_html(self, source: ReportSource) -> str:
+        with self._count:
+            self.pages += 1
+        return super().render_html(source)
 
     def _run_child(self, job: Path) -> None:
         with self._count:
@@ -149,6 +155,14 @@ def test_renderings_past_the_cap_are_refused_with_retry_after(
         assert_busy(get_pdf(ledger, other))
         # The same report while it is being made: the reader is told to come back.
         assert_busy(get_pdf(ledger, held))
+        # A browser gets the same answer as a page for people.
+        page = ledger.app.test_client().get(
+            f"/campaigns/{held}/report.pdf",
+            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        )
+        assert page.status_code == 503 and page.content_type == "text/html; charset=utf-8"
+        assert int(page.headers["Retry-After"]) > 0
+        assert "being prepared" in page.get_data(as_text=True)
     finally:
         renderer.release.set()
         reader.join(30)
@@ -156,3 +170,22 @@ def test_renderings_past_the_cap_are_refused_with_retry_after(
     assert get_pdf(ledger, other).status_code == 200
     assert renderer.children == 2
     assert ledger.counts() == before
+
+
+def test_the_html_report_is_made_once_per_checkpoint_too(ledger: Ledger) -> None:
+    campaign_id, _, token = ledger.open_campaign()
+    ledger.collect(campaign_id, 5_000)
+    renderer = CountingRenderer()
+    use(ledger, renderer)
+    before = ledger.counts()
+
+    pages = [ledger.app.test_client().get(f"/campaigns/{campaign_id}/report") for _ in range(5)]
+
+    assert {page.status_code for page in pages} == {200}
+    assert len({page.data for page in pages}) == 1 and b"<html" in pages[0].data
+    assert renderer.pages == 1 and renderer.children == 0
+    assert ledger.counts() == before
+    assert post_expense(ledger, campaign_id, token, amount="2000").status_code == 201
+    changed = ledger.app.test_client().get(f"/campaigns/{campaign_id}/report")
+    assert changed.status_code == 200 and changed.data != pages[0].data
+    assert renderer.pages == 2

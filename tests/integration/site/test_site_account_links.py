@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from shared.events import decode
-from tests.factories import bearer, campaign_body
+from tests.factories import bearer, campaign_body, mailed_link_token
 from tests.integration.site.site_support import Stack, csrf_of
 
 PASSWORD = "a sentence only I would write"
@@ -23,7 +23,7 @@ def link_token(stack: Stack, purpose: str) -> str:
         for e in events
         if e.type == "account.verification_requested" and e.payload["purpose"] == purpose
     ]
-    return str(asked[-1].payload["link_token"])
+    return mailed_link_token(app, asked[-1])
 
 
 def sign_up(stack: Stack, email: str, role: str = "creator") -> str:
@@ -53,16 +53,19 @@ def test_a_creator_confirms_the_address_from_the_link_and_can_then_launch(stack:
     link = f"/verify?token={link_token(stack, 'verify_email')}"
     client = stack.site_client()
 
-    opened = client.get(link)
+    opened = client.get(link, follow_redirects=True)
     page = opened.get_data(as_text=True)
     assert opened.status_code == 200 and "Confirm my address" in page
+    # The token left the address at once, and the page does not carry it either.
+    assert [r.headers["Location"] for r in opened.history] == ["/verify"]
+    assert opened.request.path == "/verify" and not opened.request.query_string
+    assert link_token(stack, "verify_email") not in page
     # Opening the link (as a mail scanner would) changes nothing.
     assert stack.pledges.post(launch, headers=bearer(token)).status_code == 403
 
+    # The form sends no token: the site kept it from the link.
     confirmed = client.post(
-        "/verify",
-        data={"csrf_token": csrf_of(page), "token": link_token(stack, "verify_email")},
-        follow_redirects=True,
+        "/verify", data={"csrf_token": csrf_of(page), "token": ""}, follow_redirects=True
     )
     assert "your e-mail address is confirmed" in confirmed.get_data(as_text=True)
     assert stack.pledges.post(launch, headers=bearer(token)).status_code == 200
@@ -95,15 +98,14 @@ def test_a_forgotten_password_is_reset_from_the_mailed_link(stack: Stack) -> Non
     assert "If an account has that address" in asked.get_data(as_text=True)
 
     link = f"/reset-password?token={link_token(stack, 'reset_password')}"
-    form = client.get(link).get_data(as_text=True)
+    opened = client.get(link)
+    assert opened.status_code == 303 and opened.headers["Location"] == "/reset-password"
+    form = client.get("/reset-password").get_data(as_text=True)
+    assert link_token(stack, "reset_password") not in form
     new_password = "another sentence nobody guesses"
     changed = client.post(
         "/reset-password",
-        data={
-            "csrf_token": csrf_of(form),
-            "token": link_token(stack, "reset_password"),
-            "password": new_password,
-        },
+        data={"csrf_token": csrf_of(form), "password": new_password},
         follow_redirects=True,
     )
     assert "Your password is changed" in changed.get_data(as_text=True)
@@ -111,3 +113,27 @@ def test_a_forgotten_password_is_reset_from_the_mailed_link(stack: Stack) -> Non
     old = stack.pledges.post(sessions, json={"email": "ada@example.org", "password": PASSWORD})
     new = stack.pledges.post(sessions, json={"email": "ada@example.org", "password": new_password})
     assert (old.status_code, new.status_code) == (401, 201)
+
+
+def test_a_reset_link_is_spent_in_the_session_once_used(stack: Stack) -> None:
+    sign_up(stack, "ada@example.org", role="backer")
+    stack.pledges.post("/api/v1/password-resets", json={"email": "ada@example.org"})
+    client = stack.site_client()
+    client.get(f"/reset-password?token={link_token(stack, 'reset_password')}")
+    form = client.get("/reset-password").get_data(as_text=True)
+    changed = client.post(
+        "/reset-password",
+        data={"csrf_token": csrf_of(form), "password": "another sentence nobody guesses"},
+    )
+    assert changed.status_code == 302
+
+    again = client.post(
+        "/reset-password",
+        data={"csrf_token": csrf_of(form), "password": "a third sentence nobody guesses"},
+    )
+
+    # Nothing kept to send: the pledges service refuses an empty token as a bad link.
+    assert again.status_code == 422
+    assert "expired or was already used" in again.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert not any(name.startswith("link_token") for name in session)

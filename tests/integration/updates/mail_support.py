@@ -104,7 +104,11 @@ class Campaign:
         return account_id
 
     def publish(
-        self, visibility: str = "public", kind: str = "manual", title: str = "News"
+        self,
+        visibility: str = "public",
+        kind: str = "manual",
+        title: str = "News",
+        body_html: str = "<p>Boxes are <strong>out</strong>.</p>",
     ) -> Envelope:
         """The updates service's own `update.published`, heard back as its worker would."""
         update_id = uuid.uuid4()
@@ -117,7 +121,7 @@ class Campaign:
                 "kind": kind,
                 "visibility": visibility,
                 "title": title,
-                "body_html": "<p>Boxes are <strong>out</strong>.</p>",
+                "body_html": body_html,
                 "published_at": T0,
             },
             producer="updates",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -370,3 +371,44 @@ def test_times_are_kept_in_utc() -> None:
     entry = books.journal.record_contribution(uuid.uuid4(), 100, "EUR", uuid.uuid4(), local, NOW)
     assert entry.occurred_at.utcoffset() == timedelta(0)
     assert entry.occurred_at == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+# --- asking the reversal rules ----------------------------------------------------------------
+
+
+def test_is_reversible_says_exactly_what_record_reversal_would_do() -> None:
+    books = Books()
+    pledge = uuid.uuid4()
+    books.contribute(5_000, pledge)
+    books.refund(pledge, 500)
+    books.spend(1_000)  # kept
+    undone = books.spend(2_000)
+    first = books.reverse(undone)
+    books.reverse(first)  # re-instates `undone`
+    gone = books.spend(800)
+    books.reverse(gone)
+    books.spend(1_200)  # leaves 3.00, so re-instating `gone` (8.00) is refused
+
+    answers = {}
+    for entry in books.entries:
+        trial = copy.deepcopy(books.journal)
+        try:
+            trial.record_reversal(entry, "checking", books.creator_id, NOW)
+        except StateConflict:
+            reversible = False
+        else:
+            reversible = True
+        assert books.journal.is_reversible(entry) is reversible, entry.seq
+        answers[entry.seq] = (reversible, books.journal.in_force(entry.seq))
+
+    assert answers == {
+        0: (False, True),  # pledge money
+        1: (False, True),
+        2: (True, True),  # kept
+        3: (False, True),  # undone, then re-instated: counts, but only its chain's end reverses
+        4: (False, False),
+        5: (True, True),
+        6: (False, False),  # gone: reversed
+        7: (False, True),  # re-instating gone needs 800, 300 are left
+        8: (True, True),
+    }

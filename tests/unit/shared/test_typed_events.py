@@ -23,8 +23,13 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 def test_every_wire_schema_has_a_typed_event_with_the_same_fields(name: str, version: int) -> None:
     cls = event_class(name)
     assert cls is not None, f"no typed event for {name}"
+    if version < cls.VERSION:
+        return  # an older version: read through its upcasters (tested with each type)
     wire = set(payload_schema(name, version).fields)
     typed = {f.name for f in dataclasses.fields(cls)} - {"event_id", "occurred_at"}
+    if name == "account.verification_requested":
+        # Filled only by upcasting a version 1 event, from before links were sealed.
+        typed -= {"clear_link_token"}
     if name == "ledger.entry_appended":
         # The entry's own time is renamed: the envelope's occurred_at is the event's.
         typed = typed - {"entry_occurred_at"} | {"occurred_at"}
@@ -156,3 +161,25 @@ def test_a_handler_asking_for_something_nobody_provides_fails_at_wiring_time() -
 
     with pytest.raises(TypeError, match="printer"):
         inject_dependencies(handler, {"clock": "C"})
+
+
+def test_a_link_request_of_version_1_arrives_with_its_clear_token_kept_apart() -> None:
+    from shared.events.catalog import AccountVerificationRequested
+
+    payload = {
+        "account_id": uuid.uuid4(),
+        "purpose": "verify_email",
+        "token_id": uuid.uuid4(),
+        "expires_at": NOW + timedelta(hours=24),
+        "link_token": "clear-secret",
+    }
+    envelope = new_envelope(
+        "account.verification_requested", payload, producer="pledges", campaign_id=None
+    )
+
+    event = to_event(decode(encode(envelope)))
+
+    assert isinstance(event, AccountVerificationRequested)
+    assert event.sealed_link_token == ""
+    assert event.clear_link_token == "clear-secret"
+    assert event.token_id == payload["token_id"]
