@@ -9,19 +9,21 @@ import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.site import display
+from services.site import display, refusals
 from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
 from services.site.backing import backing
 from services.site.clients import ApiError, Services, ServiceUnavailable
-from services.site.console import console
-from services.site.console_campaign import console_campaign
-from services.site.console_expenses import console_expenses
-from services.site.console_money import console_money
-from services.site.console_updates import console_updates
+from services.site.comments import comments
+from services.site.console.campaign import console_campaign
+from services.site.console.expenses import console_expenses
+from services.site.console.home import console
+from services.site.console.money import console_money
+from services.site.console.updates import console_updates
 from services.site.context import sign_out, visitor
 from services.site.forms import amount_example
+from services.site.limits import PublishedLimits
 from services.site.pages import pages
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
 from services.site.sessions import EncryptedSessionInterface
@@ -74,17 +76,25 @@ def create_app(
     )
     app.extensions["site.settings"] = settings
     access_log.install(app)
-    app.extensions["site.services"] = Services.connect(
+    services = Services.connect(
         settings.pledges_url, settings.ledger_url, settings.updates_url, settings.timeout
     )
+    app.extensions["site.services"] = services
+    app.extensions["site.limits"] = PublishedLimits(services)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, visitor=visitor)
     app.jinja_env.filters.update(
         money=display.money,
         major_units=display.major_units,
         time_left=display.time_left,
         when=display.when,
+        in_words=display.in_words,
     )
-    app.jinja_env.globals.update(percent=display.percent, amount_example=amount_example)
+    app.jinja_env.globals.update(
+        percent=display.percent,
+        amount_example=amount_example,
+        can_log_expenses=display.can_log_expenses,
+        tier_options=display.tier_options,
+    )
 
     app.before_request(lambda: check_request(settings.public_url))
     app.after_request(add_security_headers)
@@ -98,6 +108,7 @@ def create_app(
     app.register_blueprint(console_expenses)
     app.register_blueprint(console_updates)
     app.register_blueprint(backing)
+    app.register_blueprint(comments)
     _register_error_pages(app)
     return app
 
@@ -147,9 +158,10 @@ def _register_error_pages(app: flask.Flask) -> None:
             return sign_in_first(
                 SignInRequired("Your session has ended. Please sign in again.", this_page())
             )
+        message = error.detail or refusals.for_status(error.status)
         if error.status in (403, 404):
-            return error_page(error.status, error.detail)
-        return error_page(400, error.detail)
+            return error_page(error.status, message)
+        return error_page(400, message)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

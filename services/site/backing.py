@@ -1,5 +1,6 @@
-"""A backer's own pledge on the campaign page: change its amount or tier, or cancel it, while
-the campaign is live. The pledges API decides; the site shows its refusals next to the fields."""
+"""A backer's own pledges: the "My pledges" page, and on the campaign page a pledge's change of
+amount or tier, or its cancellation, while the campaign is live. The pledges API decides; the
+site shows its refusals next to the fields."""
 
 from __future__ import annotations
 
@@ -10,18 +11,31 @@ import flask
 from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response
 
-from services.site import campaign_page, context
+from services.site import access, campaign_page, context
 from services.site.campaign_page import Retry, signed_in
-from services.site.comments import comments
 from services.site.display import money
-from services.site.forms import AmountError, FormState, send, to_minor_units
+from services.site.forms import FormState, read_form, send
 
 backing = flask.Blueprint("backing", __name__)
-# Comments under updates are part of backing a campaign too, registered with it.
-backing.register_blueprint(comments)
 
 _FIELDS = {"amount", "tier_id"}
 _FIELD_MAX = 64
+#: Pledges the "My pledges" page lists.
+_MY_PLEDGES = 200
+
+
+@backing.get("/my/pledges")
+def my_pledges() -> Any:
+    visitor = access.signed_in("backer")
+    pledges = context.services().pledges
+    found = pledges.my_pledges(token=visitor.token, limit=_MY_PLEDGES)
+    titles: dict[str, str | None] = {}
+    for pledge in found:
+        campaign_id = str(pledge.get("campaign_id"))
+        if campaign_id not in titles:
+            campaign = pledges.campaign_if_found(campaign_id, token=visitor.token)
+            titles[campaign_id] = None if campaign is None else campaign.get("title")
+    return flask.render_template("my_pledges.html", pledges=found, titles=titles)
 
 
 def _own_pledge(
@@ -30,14 +44,13 @@ def _own_pledge(
     """The visitor's pledge and its campaign. Someone else's pledge is refused by the pledges
     API (403, a page); one to another campaign is no pledge of this page (404)."""
     pledges = context.services().pledges
-    pledge = pledges.get_json(f"/api/v1/pledges/{pledge_id}", token=visitor.token)
+    pledge = pledges.pledge(pledge_id, token=visitor.token)
     if str(pledge.get("campaign_id")) != str(campaign_id):
         raise NotFound()
     if str(pledge.get("backer_id")) != visitor.account_id:
         # The campaign's creator may read a pledge, but only its backer changes it.
         raise Forbidden("Only the backer who made a pledge can change or cancel it.")
-    campaign = pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=visitor.token)
-    return pledge, campaign
+    return pledge, pledges.campaign(campaign_id, token=visitor.token)
 
 
 def _back_to_pledge(campaign_id: uuid.UUID) -> Response:
@@ -50,21 +63,14 @@ def _back_to_pledge(campaign_id: uuid.UUID) -> Response:
 def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     visitor = signed_in(campaign_id, "Sign in as a backer to change your pledge.")
     pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
-    sent = flask.request.form
-    form = FormState(values={name: sent.get(name, "")[:_FIELD_MAX] for name in _FIELDS})
-    body: dict[str, Any] = {}
-    try:
-        body["amount"] = to_minor_units(form.values["amount"], str(campaign.get("currency")))
-    except AmountError as exc:
-        form.add("amount", str(exc))
+    form = read_form(_FIELDS, max_chars=_FIELD_MAX)
+    body: dict[str, Any] = {"amount": form.amount("amount", str(campaign.get("currency")))}
     if campaign.get("tiers"):
         body["tier_id"] = form.values["tier_id"] or None  # "No tier" drops it
     if form.ok:
         now = send(
             form,
-            lambda: context.services().pledges.patch_json(
-                f"/api/v1/pledges/{pledge_id}", body, token=visitor.token
-            ),
+            lambda: context.services().pledges.change_pledge(pledge_id, body, token=visitor.token),
             fields=_FIELDS,
             fallback="The change was refused.",
         )
@@ -83,9 +89,7 @@ def cancel_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     form = FormState()
     cancelled = send(
         form,
-        lambda: context.services().pledges.post_json(
-            f"/api/v1/pledges/{pledge_id}/cancel", None, token=visitor.token
-        ),
+        lambda: context.services().pledges.cancel_pledge(pledge_id, token=visitor.token),
         fields=(),
         fallback="The pledge could not be cancelled.",
     )

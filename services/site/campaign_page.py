@@ -1,5 +1,6 @@
 """The campaign page, assembled from the three APIs: for its GET, and for one of its forms shown
-again with its errors (a pledge, a change of pledge, a comment, a comment hidden)."""
+again with its errors (a pledge, a change of pledge, a comment, a comment hidden). A helper of
+the pages, backing and comments blueprints, none of which imports another."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from services.site.forms import FormState
 
 #: Ledger entries shown per page of the money trail.
 ENTRIES_PAGE = 100
-#: `GET /me/pledges` pages read at most, looking for the visitor's pledges to this campaign.
-_PLEDGE_PAGE = 200
-_PLEDGE_PAGES = 10
+#: The visitor's pledges to one campaign read at most (the API keeps one active at most).
+_OWN_PLEDGES = 50
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,8 @@ def render(
     services, visitor = context.services(), context.visitor()
     token = None if visitor is None else visitor.token
     if campaign is None:
-        campaign = services.pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=token)
-    updates = campaign_updates(campaign_id, token)
+        campaign = services.pledges.campaign(campaign_id, token=token)
+    updates = services.updates.campaign_updates(campaign_id, token=token)
 
     def form_for(kind: str, target: object, **defaults: object) -> FormState:
         """The form shown again if it is this one; else a fresh one holding `defaults`."""
@@ -79,36 +79,15 @@ def pledges_open(campaign: dict[str, Any]) -> bool:
     return campaign.get("status") == "live" and isinstance(left, int) and left > 0
 
 
-def campaign_updates(campaign_id: object, token: str | None) -> list[dict[str, Any]]:
-    """The campaign's updates as `token`'s holder may see them; none until the updates service
-    hears of the campaign."""
-    found = context.services().updates.get_json_if_found(
-        f"/api/v1/campaigns/{campaign_id}/updates", token=token
-    )
-    updates: list[dict[str, Any]] = [] if found is None else found.get("updates", [])
-    return updates
-
-
 def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:
-    """The signed-in backer's active pledges to this campaign (the API keeps one at most, but
-    the page does not depend on that)."""
+    """The signed-in backer's active pledges to this campaign, as the pledges service picks
+    them (the API keeps one at most, but the page does not depend on that)."""
     if visitor is None or not visitor.is_backer:
         return []
-    pledges, mine = context.services().pledges, []
-    for page in range(_PLEDGE_PAGES):
-        listing = pledges.get_json(
-            "/api/v1/me/pledges",
-            params={"limit": _PLEDGE_PAGE, "offset": page * _PLEDGE_PAGE},
-            token=visitor.token,
-        ).get("pledges", [])
-        mine += [
-            p
-            for p in listing
-            if str(p.get("campaign_id")) == str(campaign_id) and p.get("status") == "pledged"
-        ]
-        if len(listing) < _PLEDGE_PAGE:
-            break
-    return mine
+    found = context.services().pledges.my_pledges(
+        token=visitor.token, campaign_id=campaign_id, limit=_OWN_PLEDGES
+    )
+    return [pledge for pledge in found if pledge.get("status") == "pledged"]
 
 
 def comment_threads(
@@ -127,16 +106,14 @@ def comment_threads(
         if "body_html" not in update:
             continue  # a backers-only update this visitor may not read
         try:
-            found = updates_api.get_json(
-                f"/api/v1/updates/{update['id']}/comments", token=visitor.token
-            )
+            found = updates_api.comments(update["id"], token=visitor.token)
         except ApiError as exc:
             if exc.status == 403:
                 break
             if exc.status == 404:  # the updates service lost or never had it: no thread
                 continue
             raise
-        threads[str(update["id"])] = found.get("comments", [])
+        threads[str(update["id"])] = found
     return threads
 
 
@@ -144,23 +121,12 @@ def money_trail(campaign_id: uuid.UUID, after_seq: int = -1) -> dict[str, Any] |
     """The ledger's figures, a page of entries (those after `after_seq`) and the latest
     checkpoint; None until the ledger hears of the campaign."""
     ledger = context.services().ledger
-    try:
-        balance = ledger.get_json(f"/api/v1/campaigns/{campaign_id}/balance")
-        # One more than is shown, to know whether a later page has anything on it.
-        page = ledger.get_json(
-            f"/api/v1/campaigns/{campaign_id}/entries",
-            params={"after_seq": after_seq, "limit": ENTRIES_PAGE + 1},
-        )
-    except ApiError as exc:
-        if exc.status == 404:
-            return None
-        raise
-    try:
-        checkpoint = ledger.request("GET", f"/api/v1/campaigns/{campaign_id}/checkpoint").text
-    except ApiError as exc:
-        if exc.status != 404:  # no checkpoint signed yet
-            raise
-        checkpoint = None
+    balance = ledger.balance(campaign_id)
+    # One more than is shown, to know whether a later page has anything on it.
+    page = ledger.entries(campaign_id, after_seq=after_seq, limit=ENTRIES_PAGE + 1)
+    if balance is None or page is None:
+        return None
+    checkpoint = ledger.checkpoint(campaign_id)
     lines = (checkpoint or "").splitlines()
     entries = page.get("entries", [])
     shown = entries[:ENTRIES_PAGE]

@@ -11,7 +11,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from services.site import campaign_page, context
 from services.site.campaign_page import Retry, signed_in
-from services.site.forms import FormState, send
+from services.site.forms import read_form, send
 
 comments = flask.Blueprint("comments", __name__)
 
@@ -19,14 +19,10 @@ comments = flask.Blueprint("comments", __name__)
 _TEXT_MAX = 20_000
 
 
-def _typed(name: str) -> FormState:
-    return FormState(values={name: flask.request.form.get(name, "")[:_TEXT_MAX]})
-
-
 def _check_update(campaign_id: uuid.UUID, update_id: uuid.UUID, token: str) -> None:
     """404 for an update of another campaign: the comment would land away from this page.
     An update this visitor may not read has no campaign to compare; the API refuses those."""
-    update = context.services().updates.get_json(f"/api/v1/updates/{update_id}", token=token)
+    update = context.services().updates.update(update_id, token=token)
     if "campaign_id" in update and str(update["campaign_id"]) != str(campaign_id):
         raise NotFound()
 
@@ -34,17 +30,15 @@ def _check_update(campaign_id: uuid.UUID, update_id: uuid.UUID, token: str) -> N
 @comments.post("/campaigns/<uuid:campaign_id>/updates/<uuid:update_id>/comments")
 def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
     visitor = signed_in(campaign_id, "Sign in to join the discussion.")
-    form = _typed("body")
+    form = read_form({"body"}, max_chars=_TEXT_MAX)
     if not form.values["body"].strip():
         form.add("body", "Write your comment first.")
     if form.ok:
         _check_update(campaign_id, update_id, visitor.token)
         posted = send(
             form,
-            lambda: context.services().updates.post_json(
-                f"/api/v1/updates/{update_id}/comments",
-                {"body": form.values["body"]},
-                token=visitor.token,
+            lambda: context.services().updates.post_comment(
+                update_id, form.values["body"], token=visitor.token
             ),
             fields={"body"},
             fallback="It was not posted.",
@@ -67,22 +61,18 @@ def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
 @comments.post("/campaigns/<uuid:campaign_id>/comments/<uuid:comment_id>/hide")
 def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
     visitor = signed_in(campaign_id, "Sign in as the campaign's creator to hide a comment.")
-    campaign = context.services().pledges.get_json(
-        f"/api/v1/campaigns/{campaign_id}", token=visitor.token
-    )
+    campaign = context.services().pledges.campaign(campaign_id, token=visitor.token)
     if str(campaign.get("creator_id")) != visitor.account_id:
         # The updates API refuses them too; saying so first spares them a form error.
         raise Forbidden("Only the campaign's creator can hide its comments.")
-    form = _typed("reason")
+    form = read_form({"reason"}, max_chars=_TEXT_MAX)
     if not form.values["reason"].strip():
         form.add("reason", "Say why it is hidden: backers will read the reason.")
     if form.ok:
         hidden = send(
             form,
-            lambda: context.services().updates.post_json(
-                f"/api/v1/comments/{comment_id}/hide",
-                {"reason": form.values["reason"]},
-                token=visitor.token,
+            lambda: context.services().updates.hide_comment(
+                comment_id, form.values["reason"], token=visitor.token
             ),
             fields={"reason"},
             fallback="It was not hidden.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from babel.numbers import get_decimal_symbol
 
@@ -70,3 +71,24 @@ def percent(part: object, whole: object) -> int:
     if not isinstance(part, int) or not isinstance(whole, int) or whole <= 0:
         return 0
     return max(0, part * 100 // whole)
+
+
+def can_log_expenses(balance: dict[str, Any] | None) -> bool:
+    """Whether the ledger says its creator may log an expense now (from the campaign's balance;
+    None until the ledger hears of the campaign: not yet)."""
+    return balance is not None and balance.get("can_log_expenses") is True
+
+
+def tier_options(campaign: dict[str, Any]) -> list[tuple[str, str]]:
+    """A campaign's tiers as a form's choices: (id, "Name (from €10.00)")."""
+    currency, options = campaign.get("currency"), []
+    for tier in campaign.get("tiers") or []:
+        least = money(tier.get("min_amount"), currency)
+        options.append((str(tier.get("id")), f"{tier.get('name')} (from {least})"))
+    return options
+
+
+def in_words(value: object) -> str:
+    """A state or kind as the services name it ("payment_failed", "dispute_reversal"), as a
+    person reads it ("payment failed")."""
+    return "" if value is None else str(value).replace("_", " ")

@@ -1,13 +1,15 @@
-"""What people type, turned into what the APIs take: amounts in minor units, field errors, and
-a form sent to a service with its refusal shown next to the fields."""
+"""What people type, turned into what the APIs take: the one way to read a form and an amount
+(in minor units), its errors by field, and a form sent to a service with its refusal shown next
+to the fields."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import flask
 from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
 
 from services.site.clients import ApiError
@@ -84,6 +86,17 @@ class FormState:
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
 
+    def amount(self, name: str, currency: str, *, optional: bool = False) -> int | None:
+        """The amount typed into `name`, in `currency`'s minor units; None, with the reason
+        next to the field, when it is no amount (or, if `optional`, left blank)."""
+        if optional and not self.values.get(name, "").strip():
+            return None
+        try:
+            return to_minor_units(self.values.get(name, ""), currency)
+        except AmountError as exc:
+            self.add(name, str(exc))
+            return None
+
     def require(self, blanks: dict[str, str]) -> None:
         """Say `blanks[name]` next to each field left blank: a form sent empty hears about every
         field at once, where the service would stop at its first refusal."""
@@ -104,6 +117,18 @@ class FormState:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+#: Longer than anything the services accept (an update's body may hold 20,000 characters), so
+#: they say what is wrong with a value rather than the site cutting it short unseen.
+FIELD_MAX = 50_000
+
+
+def read_form(names: Iterable[str], *, max_chars: int = FIELD_MAX) -> FormState:
+    """What the request's form holds in the fields `names` (blank when absent), each cut at
+    `max_chars`, ready to check and send."""
+    sent = flask.request.form
+    return FormState(values={name: sent.get(name, "")[:max_chars] for name in names})
 
 
 def send(

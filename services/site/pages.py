@@ -1,4 +1,5 @@
-"""Home and campaign pages, and the pledge form: read from the three APIs, never a database."""
+"""Home, campaign and audit pages, and the pledge form: read from the three APIs, never a
+database."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from services.site import campaign_page, context
 from services.site.display import money
-from services.site.forms import AmountError, FormState, send, to_minor_units
+from services.site.forms import read_form, send
 from shared.web.fields import MAX_LOG_POSITION
 
 pages = flask.Blueprint("pages", __name__)
@@ -18,15 +19,14 @@ pages = flask.Blueprint("pages", __name__)
 #: The most campaigns the home page asks for (the API's page limit).
 _HOME_LIMIT = 200
 _QUERY_MAX = 200
+_PLEDGE_FIELDS = ("amount", "tier_id")
 
 
 @pages.get("/")
 def home() -> str:
     query = flask.request.args.get("q", "").strip()[:_QUERY_MAX]
-    listing = context.services().pledges.get_json(
-        "/api/v1/campaigns", params={"status": "live", "limit": _HOME_LIMIT}
-    )
-    campaigns = [c for c in listing.get("campaigns", []) if c.get("status") == "live"]
+    listed = context.services().pledges.campaigns(status="live", limit=_HOME_LIMIT)
+    campaigns = [c for c in listed if c.get("status") == "live"]
     if query:
         # The pledges API has no title search yet: the site filters the live campaigns it got.
         needle = query.casefold()
@@ -54,18 +54,9 @@ def _entries_after() -> int:
 def pledge(campaign_id: uuid.UUID) -> Any:
     visitor = campaign_page.signed_in(campaign_id, "Sign in as a backer to pledge.")
     pledges = context.services().pledges
-    found = pledges.get_json(f"/api/v1/campaigns/{campaign_id}", token=visitor.token)
-    form = FormState(
-        values={
-            "amount": flask.request.form.get("amount", "")[:64],
-            "tier_id": flask.request.form.get("tier_id", "")[:64],
-        }
-    )
-    body: dict[str, Any] = {}
-    try:
-        body["amount"] = to_minor_units(form.values["amount"], str(found.get("currency")))
-    except AmountError as exc:
-        form.add("amount", str(exc))
+    found = pledges.campaign(campaign_id, token=visitor.token)
+    form = read_form(_PLEDGE_FIELDS, max_chars=64)
+    body: dict[str, Any] = {"amount": form.amount("amount", str(found.get("currency")))}
     if form.values["tier_id"]:
         body["tier_id"] = form.values["tier_id"]
     if form.ok:
@@ -73,26 +64,24 @@ def pledge(campaign_id: uuid.UUID) -> Any:
         key = flask.request.form.get("idempotency_key", "")[:128] or str(uuid.uuid4())
         made = send(
             form,
-            lambda: pledges.post_json(
-                f"/api/v1/campaigns/{campaign_id}/pledges",
-                body,
-                token=visitor.token,
-                headers={"Idempotency-Key": key},
-            ),
-            fields={"amount", "tier_id"},
+            lambda: pledges.make_pledge(campaign_id, body, token=visitor.token, key=key),
+            fields=_PLEDGE_FIELDS,
             fallback="The pledge was not recorded.",
             error_pages={401},
         )
         if made is not None:
-            flask.flash(f"Thank you! Your pledge of {_money(made, found)} is recorded.")
+            amount = money(made.get("amount"), found.get("currency"))
+            flask.flash(f"Thank you! Your pledge of {amount} is recorded.")
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     return campaign_page.render(campaign_id, form=form, campaign=found), 422
 
 
-def _money(made: dict[str, Any], campaign: dict[str, Any]) -> str:
-    return money(made.get("amount"), campaign.get("currency"))
-
-
-def _money_trail(campaign_id: uuid.UUID) -> dict[str, Any] | None:
-    """The money trail's first page (the audit page in console_money reads it from here)."""
-    return campaign_page.money_trail(campaign_id)
+@pages.get("/campaigns/<uuid:campaign_id>/audit")
+def audit(campaign_id: uuid.UUID) -> str:
+    campaign = context.services().pledges.campaign(campaign_id, token=context.token())
+    return flask.render_template(
+        "audit.html",
+        campaign=campaign,
+        trail=campaign_page.money_trail(campaign_id),
+        ledger_url=context.settings().ledger_public_url,
+    )

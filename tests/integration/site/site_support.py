@@ -3,6 +3,7 @@ events as their workers would, and the site app pointed at them."""
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import uuid
@@ -34,6 +35,8 @@ class Stack:
     site: flask.Flask
     clock: MovableClock
     heard: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SERVICES, 0))
+    #: Words meant for programmers that a page showed a person (see `watch_words`).
+    programmers_words: list[str] = field(default_factory=list)
 
     @property
     def pledges(self) -> FlaskClient:
@@ -123,6 +126,34 @@ class Stack:
         return client
 
 
+#: What only a programmer should read: a method and a path, an API path, a field's name.
+PROGRAMMERS_WORDS = re.compile(
+    r"\b(?:GET|POST|PUT|PATCH|DELETE) /|/api/v1|/me/|(?<![\w.@-])[a-z]+(?:_[a-z]+)+\b(?![\w.-]*@)"
+)
+#: Where a page tells a person what happened: notices, form errors, an error page's message.
+_TOLD = re.compile(
+    r'<div class="(?:notice|form-errors)"[^>]*>(.*?)</div>'
+    r'|<p class="(?:error|message)"[^>]*>(.*?)</p>',
+    re.S,
+)
+
+
+def watch_words(stack: Stack) -> None:
+    """Note every notice, form error and error message the site shows that holds words meant
+    for programmers: every site test then checks that refusals reach people in their words."""
+
+    def check(response: flask.Response) -> flask.Response:
+        if response.mimetype == "text/html" and not response.direct_passthrough:
+            page = response.get_data(as_text=True)
+            for match in _TOLD.finditer(page):
+                told = html.unescape(re.sub(r"<[^>]*>", " ", match.group(1) or match.group(2)))
+                if PROGRAMMERS_WORDS.search(told):
+                    stack.programmers_words.append(" ".join(told.split()))
+        return response
+
+    stack.site.after_request(check)
+
+
 def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found, "the form has no CSRF token"
@@ -162,8 +193,11 @@ def stack(database_urls: Callable[[str], str], tmp_path: Path) -> Iterator[Stack
         server, urls[name] = serve(app)
         servers.append(server)
     site = create_app({"TESTING": True}, settings=_site_settings(urls, tmp_path))
+    built = Stack(apps, servers, site, clock)
+    watch_words(built)
     try:
-        yield Stack(apps, servers, site, clock)
+        yield built
+        assert built.programmers_words == [], "pages showed people programmers' words"
     finally:
         for server in servers:
             server.shutdown()

@@ -10,9 +10,9 @@ import flask
 
 from services.site import context
 from services.site.access import NotYourCampaign, creators_campaign, signed_in
-from services.site.campaign_page import campaign_updates
-from services.site.console_money import UPDATE_FORM_MAX, preview, typed_form, wants_preview
-from services.site.forms import FormState, send
+from services.site.console.previews import preview, wants_preview
+from services.site.forms import FormState, read_form, send
+from services.site.limits import published
 
 console_updates = flask.Blueprint("console_updates", __name__)
 
@@ -23,7 +23,7 @@ _EDIT_FIELDS = {"title", "body"}
 def _allow_long_bodies(endpoint: str | None, values: dict[str, Any] | None) -> None:
     # Before the CSRF check reads the form: a full-length body must fit, as on "New update".
     if endpoint == "console_updates.edit_update":
-        flask.request.max_content_length = UPDATE_FORM_MAX
+        flask.request.max_content_length = published().update_form_max()
 
 
 def changeable(update: dict[str, Any]) -> bool:
@@ -37,9 +37,7 @@ def _own_update(
 ) -> tuple[context.Visitor, dict[str, Any], dict[str, Any]]:
     """The signed-in creator, their campaign and its update; 403 for anyone else."""
     visitor = signed_in(message="Sign in as the campaign's creator to do that.", back_to=back_to)
-    update = context.services().updates.get_json(
-        f"/api/v1/updates/{update_id}", token=visitor.token
-    )
+    update = context.services().updates.update(update_id, token=visitor.token)
     if not update.get("campaign_id"):  # a backers-only update the visitor may not even read
         raise NotYourCampaign()
     visitor, campaign = creators_campaign(uuid.UUID(str(update["campaign_id"])))
@@ -61,7 +59,7 @@ def _not_changeable(update: dict[str, Any]) -> tuple[str, int]:
 def _list_page(
     campaign: dict[str, Any], failed: dict[str, Any] | None = None, status: int = 200
 ) -> tuple[str, int]:
-    listed = campaign_updates(campaign.get("id"), context.token())
+    listed = context.services().updates.campaign_updates(campaign.get("id"), token=context.token())
     standing = {str(u.get("id")) for u in listed if changeable(u)}
     if failed is not None and failed["id"] not in standing:
         # No form of that update is on the page any more: its errors go above the list.
@@ -89,15 +87,15 @@ def edit_update(update_id: uuid.UUID) -> Any:
         return flask.render_template(
             "update_edit.html", campaign=campaign, update=update, form=form
         )
-    form = typed_form(_EDIT_FIELDS)
+    form = read_form(_EDIT_FIELDS)
     shown = None
     if wants_preview():
         shown = preview(form, visitor.token)
     else:
         saved = send(
             form,
-            lambda: context.services().updates.patch_json(
-                f"/api/v1/updates/{update_id}",
+            lambda: context.services().updates.edit(
+                update_id,
                 {"title": form.values["title"], "body": form.values["body"]},
                 token=visitor.token,
             ),
@@ -123,13 +121,11 @@ def retract_update(update_id: uuid.UUID) -> Any:
     # Its form is on the campaign's updates page, but which campaign is known only once the
     # update is read with a creator's token: the console's home stands in before signing in.
     visitor, campaign, _ = _own_update(update_id, back_to=flask.url_for("console.home"))
-    form = typed_form({"reason"})
+    form = read_form({"reason"})
     retracted = send(
         form,
-        lambda: context.services().updates.post_json(
-            f"/api/v1/updates/{update_id}/retract",
-            {"reason": form.values["reason"]},
-            token=visitor.token,
+        lambda: context.services().updates.retract(
+            update_id, form.values["reason"], token=visitor.token
         ),
         fields={"reason"},
         fallback="It was not retracted.",
@@ -144,11 +140,7 @@ def retract_update(update_id: uuid.UUID) -> Any:
 @console_updates.get("/console/updates/<uuid:update_id>/revisions")
 def update_revisions(update_id: uuid.UUID) -> Any:
     visitor, campaign, update = _own_update(update_id)
-    revisions = (
-        context.services()
-        .updates.get_json(f"/api/v1/updates/{update_id}/revisions", token=visitor.token)
-        .get("revisions", [])
-    )
+    revisions = context.services().updates.revisions(update_id, token=visitor.token)
     return flask.render_template(
         "update_revisions.html", campaign=campaign, update=update, revisions=revisions
     )

@@ -1,15 +1,15 @@
-"""The site's HTTP client of the three services: JSON in and out, timeouts, refusals typed."""
+"""How the site calls a service over HTTP: JSON in and out, timeouts, refusals typed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from http.cookiejar import DefaultCookiePolicy
 from typing import IO, Any
 
 import flask
 import requests
 from requests_toolbelt import MultipartEncoder
 
+from services.site import refusals
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -32,24 +32,15 @@ class ApiError(Exception):
 
     @property
     def detail(self) -> str:
-        return str(self.problem.get("detail") or self.problem.get("title") or "")
+        """What went wrong, in words for people (see `refusals`); "" when the service gave no
+        reason a person could read."""
+        return refusals.sentence(self.status, self.problem)
 
     @property
     def errors(self) -> dict[str, list[str]]:
-        """The problem's field errors (`errors: {field: [messages]}`), flattened to strings."""
-        raw = self.problem.get("errors")
-        if not isinstance(raw, dict):
-            return {}
-        return {str(name): _messages(value) for name, value in raw.items()}
-
-
-def _messages(value: Any) -> list[str]:
-    # marshmallow nests errors of nested fields ({"0": {"name": [...]}}); show them flat.
-    if isinstance(value, list):
-        return [text for item in value for text in _messages(item)]
-    if isinstance(value, dict):
-        return [text for item in value.values() for text in _messages(item)]
-    return [str(value)]
+        """The problem's field errors (`errors: {field: [messages]}`), flattened, each message
+        in words for people."""
+        return refusals.field_messages(self.problem)
 
 
 class ServiceClient:
@@ -147,26 +138,3 @@ def _problem(response: requests.Response) -> dict[str, Any]:
     except ValueError:
         return {"status": response.status_code}
     return body if isinstance(body, dict) else {"status": response.status_code}
-
-
-@dataclass(frozen=True)
-class Services:
-    """The three services, as the site talks to them."""
-
-    pledges: ServiceClient
-    ledger: ServiceClient
-    updates: ServiceClient
-
-    @classmethod
-    def connect(cls, pledges: str, ledger: str, updates: str, timeout: float) -> Services:
-        # One connection pool for the process; requests' Session is safe for this use across
-        # gunicorn's threads (no cookies are kept: the token goes in each call's header).
-        session = requests.Session()
-        session.trust_env = False
-        # Never keep a cookie a service might set: it would be shared by every visitor.
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        return cls(
-            ServiceClient("pledges", pledges, session, timeout),
-            ServiceClient("ledger", ledger, session, timeout),
-            ServiceClient("updates", updates, session, timeout),
-        )

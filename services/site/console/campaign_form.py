@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import flask
-
 from services.site.display import major_units
-from services.site.forms import AmountError, FormState, to_minor_units
+from services.site.forms import FormState, read_form
 from shared.money import is_currency
 
 #: Blank rows the form offers for tiers and for budget lines.
@@ -26,17 +24,18 @@ def rows_for(campaign: dict[str, Any]) -> int:
     return max(ROWS, len(tiers) + 1, len(budget) + 1)
 
 
-def read_form(rows: int = ROWS, *, keep_tier_ids: bool = False) -> tuple[FormState, dict[str, Any]]:
+def read_campaign_form(
+    rows: int = ROWS, *, keep_tier_ids: bool = False
+) -> tuple[FormState, dict[str, Any]]:
     """The typed form, and the campaign body it makes (valid only if the form is ok). With
     `keep_tier_ids`, each tier row's hidden id goes along, so an edited draft keeps its tiers."""
-    sent = flask.request.form
     names = list(_TEXT_FIELDS)
     for row in range(rows):
         names += [f"tier_name_{row}", f"tier_min_{row}", f"tier_limit_{row}"]
         names += [f"budget_category_{row}", f"budget_amount_{row}"]
         if keep_tier_ids:
             names.append(f"tier_id_{row}")
-    form = FormState(values={name: sent.get(name, "")[:_FIELD_MAX] for name in names})
+    form = read_form(names, max_chars=_FIELD_MAX)
     values = form.values
     currency = values["currency"].strip().upper()
     values["currency"] = currency
@@ -111,11 +110,7 @@ def add_api_errors(form: FormState, errors: dict[str, list[str]], detail: str) -
 def _amount(form: FormState, name: str, currency: str) -> int | None:
     if not is_currency(currency):
         return None  # the currency's own error says why; units cannot be known without it
-    try:
-        return to_minor_units(form.values[name], currency)
-    except AmountError as exc:
-        form.add(name, str(exc))
-        return None
+    return form.amount(name, currency)
 
 
 def _count(form: FormState, name: str) -> int | None:

@@ -10,12 +10,13 @@ from typing import Any
 import flask
 from werkzeug.exceptions import NotFound
 
-from services.site import campaign_form, context
+from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
-from services.site.console import requested_offset
+from services.site.console import campaign_form
 from services.site.display import money
-from services.site.forms import AmountError, FormState, send, to_minor_units
+from services.site.forms import FormState, read_form, send
+from services.site.paging import requested_offset
 
 console_campaign = flask.Blueprint("console_campaign", __name__)
 
@@ -39,26 +40,21 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     )
     visitor, shown = creators_campaign(campaign_id, back_to=back)
     pledges = context.services().pledges
-    pledge = pledges.get_json(f"/api/v1/pledges/{pledge_id}", token=visitor.token)
+    pledge = pledges.pledge(pledge_id, token=visitor.token)
     if str(pledge.get("campaign_id")) != str(campaign_id):
         raise NotFound("That pledge is not one of this campaign's.")
-    sent = flask.request.form
-    form = FormState(values={name: sent.get(name, "")[:_FIELD_MAX] for name in _REFUND_FIELDS})
+    form = read_form(_REFUND_FIELDS, max_chars=_FIELD_MAX)
     currency = str(shown.get("currency"))
     body: dict[str, Any] = {"reason": form.values["reason"].strip()}
-    if form.values["amount"].strip():
-        try:
-            body["amount"] = to_minor_units(form.values["amount"], currency)
-        except AmountError as exc:
-            form.add("amount", str(exc))
+    amount = form.amount("amount", currency, optional=True)
+    if amount is not None:
+        body["amount"] = amount
     if not body["reason"]:
         form.add("reason", "Give the reason for this refund.")
     if form.ok:
         done = send(
             form,
-            lambda: pledges.post_json(
-                f"/api/v1/pledges/{pledge_id}/refund", body, token=visitor.token
-            ),
+            lambda: pledges.refund(pledge_id, body, token=visitor.token),
             fields=_REFUND_FIELDS,
             fallback="Not refunded.",
         )
@@ -92,21 +88,19 @@ def edit(campaign_id: uuid.UUID) -> Any:
     rows = campaign_form.rows_for(draft)
     if flask.request.method != "POST":
         return _edit_page(draft, campaign_form.filled_with(draft), rows)
-    form, body = campaign_form.read_form(rows, keep_tier_ids=True)
+    form, body = campaign_form.read_campaign_form(rows, keep_tier_ids=True)
     if form.values["deadline"].strip() == campaign_form.deadline_field(draft.get("deadline")):
         # Untouched: keep the deadline to the second, as it was (the form shows minutes).
         del body["deadline"]
     if form.ok:
         try:
-            saved = context.services().pledges.request(
-                "PATCH", f"/api/v1/campaigns/{campaign_id}", json=body, token=visitor.token
-            )
+            saved = context.services().pledges.edit_campaign(campaign_id, body, token=visitor.token)
         except ApiError as exc:
             if exc.status in (401, 403, 404):
                 raise
             campaign_form.add_api_errors(form, exc.errors, exc.detail)
         else:
-            flask.flash(f"Your draft “{saved.json().get('title')}” is saved.")
+            flask.flash(f"Your draft “{saved.get('title')}” is saved.")
             return flask.redirect(
                 flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
             )
@@ -134,18 +128,11 @@ def _page(
     pledges: list[dict[str, Any]] = []
     balance = None
     if shown.get("status") != "draft":  # a draft takes no pledges and has no ledger yet
-        pledges = (
-            context.services()
-            .pledges.get_json(
-                f"/api/v1/campaigns/{shown.get('id')}/pledges",
-                params={"limit": PLEDGES_PAGE, "offset": offset},
-                token=visitor.token,
-            )
-            .get("pledges", [])
+        services = context.services()
+        pledges = services.pledges.campaign_pledges(
+            shown.get("id"), token=visitor.token, limit=PLEDGES_PAGE, offset=offset
         )
-        balance = context.services().ledger.get_json_if_found(
-            f"/api/v1/campaigns/{shown.get('id')}/balance"
-        )
+        balance = services.ledger.balance(shown.get("id"))
     return flask.render_template(
         "console_campaign.html",
         campaign=shown,

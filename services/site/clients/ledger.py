@@ -1,0 +1,79 @@
+"""The ledger service as the site calls it: figures, entries, expenses, reports, limits."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from services.site.clients.http import ApiError, ServiceClient
+
+Json = dict[str, Any]
+
+
+class LedgerClient(ServiceClient):
+    """The ledger API (`/api/v1`). A campaign the ledger has not heard of yet (its events are
+    on their way) reads as None, which pages show as "nothing yet"."""
+
+    def balance(self, campaign_id: object) -> Json | None:
+        """The campaign's figures, and whether its creator may log expenses now."""
+        found: Json | None = self.get_json_if_found(f"/api/v1/campaigns/{campaign_id}/balance")
+        return found
+
+    def entries(self, campaign_id: object, *, after_seq: int, limit: int) -> Json | None:
+        """A page of entries after `after_seq`: `{entries, next_after_seq}`."""
+        found: Json | None = self.get_json_if_found(
+            f"/api/v1/campaigns/{campaign_id}/entries",
+            params={"after_seq": after_seq, "limit": limit},
+        )
+        return found
+
+    def expenses(self, campaign_id: object, *, after_seq: int, limit: int) -> Json | None:
+        """A page of the campaign's expenses and the reversals of them, each saying whether it
+        is `in_force` and `reversible` and what `reversed_by` it: `{expenses, next_after_seq}`."""
+        found: Json | None = self.get_json_if_found(
+            f"/api/v1/campaigns/{campaign_id}/expenses",
+            params={"after_seq": after_seq, "limit": limit},
+        )
+        return found
+
+    def checkpoint(self, campaign_id: object) -> str | None:
+        """The latest signed checkpoint (C2SP tlog-checkpoint text), None before the first."""
+        try:
+            return self.request("GET", f"/api/v1/campaigns/{campaign_id}/checkpoint").text
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            return None
+
+    def record_expense(
+        self,
+        campaign_id: object,
+        fields: dict[str, str],
+        receipt: tuple[str, IO[bytes], str],
+        *,
+        token: str,
+    ) -> Json:
+        """Log an expense with its receipt, streamed to the ledger as it is read."""
+        logged: Json = self.post_multipart(
+            f"/api/v1/campaigns/{campaign_id}/expenses",
+            fields,
+            {"receipt": receipt},
+            token=token,
+        ).json()
+        return logged
+
+    def reverse(self, campaign_id: object, seq: int, reason: str, *, token: str) -> Json:
+        reversal: Json = self.post_json(
+            f"/api/v1/campaigns/{campaign_id}/entries/{seq}/reverse",
+            {"reason": reason},
+            token=token,
+        )
+        return reversal
+
+    def publish_report(self, campaign_id: object, *, token: str) -> Json:
+        report: Json = self.post_json(f"/api/v1/campaigns/{campaign_id}/reports", None, token=token)
+        return report
+
+    def limits(self) -> Json:
+        """What the ledger accepts (`receipt_max_bytes`, ...)."""
+        found: Json = self.get_json("/api/v1/limits")
+        return found

@@ -1,0 +1,148 @@
+"""The pledges service as the site calls it: campaigns, pledges, accounts; each path once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.site.clients.http import ServiceClient
+
+Json = dict[str, Any]
+
+_CAMPAIGNS = "/api/v1/campaigns"
+_PLEDGES = "/api/v1/pledges"
+_ME = "/api/v1/me"
+
+
+class PledgesClient(ServiceClient):
+    """The pledges API (`/api/v1`), each call with the token of the visitor it is made for."""
+
+    # Campaigns
+
+    def campaigns(self, *, status: str, limit: int) -> list[Json]:
+        """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
+        found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
+        campaigns: list[Json] = found.get("campaigns", [])
+        return campaigns
+
+    def campaign(self, campaign_id: object, *, token: str | None = None) -> Json:
+        """A campaign as `token`'s holder may see it (a draft only by its creator)."""
+        found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}", token=token)
+        return found
+
+    def campaign_if_found(self, campaign_id: object, *, token: str | None = None) -> Json | None:
+        found: Json | None = self.get_json_if_found(f"{_CAMPAIGNS}/{campaign_id}", token=token)
+        return found
+
+    def my_campaigns(self, *, token: str, limit: int, offset: int) -> list[Json]:
+        """The creator's own campaigns, drafts included."""
+        found = self.get_json(
+            f"{_ME}/campaigns", params={"limit": limit, "offset": offset}, token=token
+        )
+        campaigns: list[Json] = found.get("campaigns", [])
+        return campaigns
+
+    def create_campaign(self, body: Json, *, token: str) -> Json:
+        made: Json = self.post_json(_CAMPAIGNS, body, token=token)
+        return made
+
+    def edit_campaign(self, campaign_id: object, body: Json, *, token: str) -> Json:
+        saved: Json = self.patch_json(f"{_CAMPAIGNS}/{campaign_id}", body, token=token)
+        return saved
+
+    def launch(self, campaign_id: object, *, token: str) -> Json:
+        done: Json = self.post_json(f"{_CAMPAIGNS}/{campaign_id}/launch", None, token=token)
+        return done
+
+    def cancel(self, campaign_id: object, *, token: str) -> Json:
+        done: Json = self.post_json(f"{_CAMPAIGNS}/{campaign_id}/cancel", None, token=token)
+        return done
+
+    def campaign_pledges(
+        self, campaign_id: object, *, token: str, limit: int, offset: int
+    ) -> list[Json]:
+        """Who pledged to the creator's campaign (no e-mail addresses)."""
+        found = self.get_json(
+            f"{_CAMPAIGNS}/{campaign_id}/pledges",
+            params={"limit": limit, "offset": offset},
+            token=token,
+        )
+        pledges: list[Json] = found.get("pledges", [])
+        return pledges
+
+    # Pledges
+
+    def make_pledge(self, campaign_id: object, body: Json, *, token: str, key: str) -> Json:
+        """Pledge once per `key`: the same form sent twice makes one pledge."""
+        made: Json = self.post_json(
+            f"{_CAMPAIGNS}/{campaign_id}/pledges",
+            body,
+            token=token,
+            headers={"Idempotency-Key": key},
+        )
+        return made
+
+    def pledge(self, pledge_id: object, *, token: str) -> Json:
+        found: Json = self.get_json(f"{_PLEDGES}/{pledge_id}", token=token)
+        return found
+
+    def change_pledge(self, pledge_id: object, body: Json, *, token: str) -> Json:
+        changed: Json = self.patch_json(f"{_PLEDGES}/{pledge_id}", body, token=token)
+        return changed
+
+    def cancel_pledge(self, pledge_id: object, *, token: str) -> Json:
+        done: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/cancel", None, token=token)
+        return done
+
+    def refund(self, pledge_id: object, body: Json, *, token: str) -> Json:
+        done: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/refund", body, token=token)
+        return done
+
+    def my_pledges(
+        self, *, token: str, campaign_id: object = None, limit: int = 200, offset: int = 0
+    ) -> list[Json]:
+        """The backer's own pledges, newest first; with `campaign_id`, to that campaign only."""
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if campaign_id is not None:
+            params["campaign_id"] = str(campaign_id)
+        found = self.get_json(f"{_ME}/pledges", params=params, token=token)
+        pledges: list[Json] = found.get("pledges", [])
+        return pledges
+
+    # Accounts
+
+    def email_verification(self, *, token: str) -> Json | None:
+        """Whether the account's address is confirmed; None for an account with no address to
+        confirm (made by an operator)."""
+        found: Json | None = self.get_json_if_found(f"{_ME}/email-verification", token=token)
+        return found
+
+    def send_verification(self, *, token: str) -> Json:
+        """Mail a new link to confirm the account's address."""
+        sent: Json = self.post_json(f"{_ME}/email-verification", None, token=token)
+        return sent
+
+    def confirm_email(self, link_token: str) -> Json:
+        done: Json = self.post_json("/api/v1/email-verifications", {"token": link_token})
+        return done
+
+    def signup(self, body: Json) -> Json:
+        made: Json = self.post_json("/api/v1/signup", body)
+        return made
+
+    def start_session(self, email: str, password: str) -> Json:
+        """A token for the account with this address and password."""
+        made: Json = self.post_json("/api/v1/sessions", {"email": email, "password": password})
+        return made
+
+    def me(self, *, token: str) -> Json:
+        found: Json = self.get_json(_ME, token=token)
+        return found
+
+    def revoke_token(self, token_id: str, reason: str, *, token: str) -> None:
+        self.post_json(f"/api/v1/tokens/{token_id}/revoke", {"reason": reason}, token=token)
+
+    def request_password_reset(self, email: str) -> None:
+        self.post_json("/api/v1/password-resets", {"email": email})
+
+    def reset_password(self, link_token: str, password: str) -> None:
+        self.post_json(f"/api/v1/password-resets/{link_token}", {"password": password})

@@ -1,0 +1,1 @@
+"""The creator console: one blueprint module per page group, and the helpers they share."""

@@ -1,0 +1,123 @@
+"""The creator console's expenses page: the ledger's expenses and their reversals, where each
+stands as the ledger says, and a form to reverse an expense still in force."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+
+from services.site import context
+from services.site.access import creators_campaign
+from services.site.forms import FormState, read_form, send
+
+console_expenses = flask.Blueprint("console_expenses", __name__)
+
+#: The ledger's largest page of expenses.
+_EXPENSES_PAGE = 1000
+#: Pages read at most (200,000 expenses and reversals); past that the page says the list is cut
+#: short.
+_MAX_PAGES = 200
+#: The largest seq the ledger accepts in a path (2^53 − 1); a longer number is a 404 here.
+_MAX_SEQ = 2**53 - 1
+
+
+def _expenses(campaign_id: uuid.UUID) -> tuple[list[dict[str, Any]], bool]:
+    """The campaign's expenses and the reversals of them, in seq order, each with where the
+    ledger says it stands (`in_force`, `reversible`, `reversed_by`); and whether the list was
+    cut short."""
+    ledger, listed, after = context.services().ledger, [], -1
+    for _ in range(_MAX_PAGES):
+        page = ledger.expenses(campaign_id, after_seq=after, limit=_EXPENSES_PAGE)
+        if page is None:  # the ledger has not heard of the campaign yet
+            return [], False
+        listed += page.get("expenses", [])
+        following = page.get("next_after_seq")
+        # Each page must move on: a cursor that does not is the end, never an endless loop.
+        if not isinstance(following, int) or following <= after:
+            return listed, False
+        after = following
+    return listed, True
+
+
+def expense_rows(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The table's rows: each expense with the entry its "Reverse" form names (the latest
+    reversal of it, when it was reversed and re-instated), and each reversal with its own.
+
+    The ledger decides what counts and what may be reversed; the site only follows each
+    entry's `reversed_by` to the end of its chain, to put the form on the expense's row."""
+    by_seq = {entry.get("seq"): entry for entry in listed}
+    rows = []
+    for entry in listed:
+        if entry.get("kind") != "expense":
+            rows.append({"entry": entry, "reversed_by": entry.get("reversed_by")})
+            continue
+        latest = entry
+        for _ in range(len(listed)):
+            following = by_seq.get(latest.get("reversed_by"))
+            if following is None:
+                break
+            latest = following
+        rows.append(
+            {
+                "entry": entry,
+                "in_force": entry.get("in_force") is True,
+                "target": latest.get("seq"),
+                "reversible": latest.get("reversible") is True,
+                "reversed_by": entry.get("reversed_by"),
+                "latest": None if latest is entry else latest.get("seq"),
+            }
+        )
+    return rows
+
+
+def _page(
+    campaign: dict[str, Any], failed: dict[str, Any] | None = None, status: int = 200
+) -> tuple[str, int]:
+    campaign_id = campaign.get("id")
+    listed, cut_short = _expenses(campaign_id)  # type: ignore[arg-type]
+    rows = expense_rows(listed)
+    if failed is not None and failed["seq"] not in {r["target"] for r in rows if r.get("in_force")}:
+        # No form of that entry is on the page any more: its errors go above the table.
+        form: FormState = failed["form"]
+        form.errors = {"_form": [m for messages in form.errors.values() for m in messages]}
+    balance = context.services().ledger.balance(campaign_id)
+    page = flask.render_template(
+        "console_expenses.html",
+        campaign=campaign,
+        rows=rows,
+        cut_short=cut_short,
+        balance=balance,
+        failed=failed,
+        blank=FormState(),
+    )
+    return page, status
+
+
+@console_expenses.get("/console/campaigns/<uuid:campaign_id>/expenses")
+def expenses(campaign_id: uuid.UUID) -> Any:
+    _, campaign = creators_campaign(campaign_id)
+    return _page(campaign)
+
+
+@console_expenses.post(
+    f"/console/campaigns/<uuid:campaign_id>/expenses/<int(max={_MAX_SEQ}):seq>/reverse"
+)
+def reverse(campaign_id: uuid.UUID, seq: int) -> Any:
+    back = flask.url_for("console_expenses.expenses", campaign_id=campaign_id)
+    visitor, campaign = creators_campaign(campaign_id, back_to=back)
+    form = read_form({"reason"})
+    reversal = send(
+        form,
+        lambda: context.services().ledger.reverse(
+            campaign_id, seq, form.values["reason"], token=visitor.token
+        ),
+        fields={"reason"},
+        fallback="The ledger refused it.",
+    )
+    if reversal is None:
+        # 409: not an expense, or reversed already; anything else is the reason's fault.
+        return _page(campaign, {"seq": seq, "form": form}, form.status)
+    flask.flash(f"Entry {seq} is reversed by entry {reversal.get('seq')}.")
+    return flask.redirect(back)

@@ -1,0 +1,93 @@
+"""The creator console's home (their campaigns, launch and cancel) and the new-campaign form,
+over the pledges API with the creator's token. Each campaign's own console page is in
+campaign.py; the campaign form in campaign_form.py."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+
+from services.site import context
+from services.site.access import signed_in
+from services.site.clients import ApiError
+from services.site.console import campaign_form
+from services.site.forms import FormState
+from services.site.paging import requested_offset
+
+console = flask.Blueprint("console", __name__)
+
+#: Campaigns the console lists per page.
+CAMPAIGNS_PAGE = 100
+
+
+@console.get("/console")
+def home() -> Any:
+    visitor = signed_in("creator")
+    offset = requested_offset()
+    pledges = context.services().pledges
+    campaigns = pledges.my_campaigns(token=visitor.token, limit=CAMPAIGNS_PAGE, offset=offset)
+    # Accounts made by an operator have no address to confirm (None).
+    verification = pledges.email_verification(token=visitor.token)
+    return flask.render_template(
+        "console.html",
+        campaigns=campaigns,
+        offset=offset,
+        page_size=CAMPAIGNS_PAGE,
+        more=len(campaigns) == CAMPAIGNS_PAGE,
+        email_unconfirmed=verification is not None and verification.get("email_verified") is False,
+    )
+
+
+@console.route("/console/new", methods=["GET", "POST"])
+def new_campaign() -> Any:
+    visitor = signed_in("creator")
+    if flask.request.method != "POST":
+        form = FormState(values={"currency": "EUR", "funding_model": "all_or_nothing"})
+        return _new_page(form)
+    form, body = campaign_form.read_campaign_form()
+    if form.ok:
+        try:
+            made = context.services().pledges.create_campaign(body, token=visitor.token)
+        except ApiError as exc:
+            if exc.status == 401:
+                raise
+            campaign_form.add_api_errors(form, exc.errors, exc.detail)
+        else:
+            flask.flash(f"Your draft “{made.get('title')}” is saved. Launch it when it is ready.")
+            return flask.redirect(flask.url_for("console.home"))
+    return _new_page(form), 422
+
+
+def _new_page(form: FormState) -> str:
+    return flask.render_template(
+        "console_new.html",
+        form=form,
+        rows=range(campaign_form.ROWS),
+        heading="New campaign",
+        action=flask.url_for("console.new_campaign"),
+        button="Create",
+    )
+
+
+@console.post("/console/campaigns/<uuid:campaign_id>/<any(launch, cancel):action>")
+def change_status(campaign_id: uuid.UUID, action: str) -> Any:
+    if flask.request.form.get("back") == "campaign":
+        # Sent from the campaign's own console page: back there, not to the list.
+        back = flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+    else:
+        back = flask.url_for("console.home")
+    visitor = signed_in("creator", back_to=back)
+    pledges = context.services().pledges
+    change = pledges.launch if action == "launch" else pledges.cancel
+    try:
+        done = change(campaign_id, token=visitor.token)
+    except ApiError as exc:
+        if exc.status == 401:
+            raise
+        flask.flash(exc.detail or f"That campaign could not be {action}ed.")
+    else:
+        verb = "launched: it is live" if action == "launch" else "cancelled"
+        flask.flash(f"“{done.get('title')}” is {verb}.")
+    return flask.redirect(back)

@@ -1,0 +1,118 @@
+"""The creator console's money pages: log an expense, post an update (with a preview), publish
+a report."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import flask
+from werkzeug.exceptions import Forbidden
+
+from services.site import context
+from services.site.access import creators_campaign
+from services.site.clients import ApiError
+from services.site.console.previews import preview, wants_preview
+from services.site.display import can_log_expenses
+from services.site.forms import FormState, read_form, send
+from services.site.limits import published
+
+console_money = flask.Blueprint("console_money", __name__)
+
+_EXPENSE_FIELDS = {"amount", "category", "description", "vendor", "incurred_on", "receipt"}
+_UPDATE_FIELDS = {"title", "body", "visibility"}
+
+
+@console_money.url_value_preprocessor
+def _allow_larger_forms(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Runs before the app's CSRF check parses the form, so the receipt (or a full-length update)
+    # fits, within what the service publishes (Flask >= 3.1 lets a request raise its own
+    # limit); every other form keeps the site's small one.
+    if endpoint == "console_money.new_expense":
+        flask.request.max_content_length = published().receipt_upload_max()
+    elif endpoint == "console_money.new_update":
+        flask.request.max_content_length = published().update_form_max()
+
+
+@console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
+def new_expense(campaign_id: uuid.UUID) -> Any:
+    visitor, campaign = creators_campaign(campaign_id)
+    if not can_log_expenses(context.services().ledger.balance(campaign_id)):
+        raise Forbidden("Expenses are logged once the campaign has money to spend.")
+    if flask.request.method != "POST":
+        return flask.render_template("expense_new.html", campaign=campaign, form=FormState())
+    form = read_form(_EXPENSE_FIELDS - {"receipt"})
+    currency = str(campaign.get("currency"))
+    body = {name: form.values[name] for name in ("category", "description", "vendor")}
+    body |= {"currency": currency, "incurred_on": form.values["incurred_on"]}
+    amount = form.amount("amount", currency)
+    if amount is not None:
+        body["amount"] = str(amount)
+    upload = flask.request.files.get("receipt")
+    if upload is None or not upload.filename:
+        form.add("receipt", "Choose the receipt file (PDF, PNG or JPEG).")
+    if form.ok and upload is not None and upload.filename:
+        # The upload's own stream (spooled to disk by Werkzeug when large) goes on to the
+        # ledger as it is read: the site never holds a whole receipt in memory.
+        receipt = (upload.filename, upload.stream, upload.mimetype or "application/octet-stream")
+        logged = send(
+            form,
+            lambda: context.services().ledger.record_expense(
+                campaign_id, body, receipt, token=visitor.token
+            ),
+            fields=_EXPENSE_FIELDS | {"currency"},
+            fallback="The ledger refused it.",
+            error_pages={401},
+        )
+        if logged is not None:
+            flask.flash("The expense is logged in the ledger.")
+            return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
+    page = flask.render_template("expense_new.html", campaign=campaign, form=form)
+    return page, 422
+
+
+@console_money.route("/console/campaigns/<uuid:campaign_id>/updates/new", methods=["GET", "POST"])
+def new_update(campaign_id: uuid.UUID) -> Any:
+    visitor, campaign = creators_campaign(campaign_id)
+    if flask.request.method != "POST":
+        form = FormState(values={"visibility": "public"})
+        return flask.render_template("update_new.html", campaign=campaign, form=form)
+    form = read_form(_UPDATE_FIELDS)
+    if form.values["visibility"] not in ("public", "backers"):
+        form.add("visibility", "Choose Public or Backers.")
+    if wants_preview():
+        shown = preview(form, visitor.token)
+        page = flask.render_template(
+            "update_new.html", campaign=campaign, form=form, preview_html=shown
+        )
+        return page, 200 if form.ok else 422
+    if form.ok:
+        published_update = send(
+            form,
+            lambda: context.services().updates.publish(
+                campaign_id,
+                {name: form.values[name] for name in ("title", "body", "visibility")},
+                token=visitor.token,
+            ),
+            fields=_UPDATE_FIELDS,
+            fallback="It was not published.",
+            error_pages={401},
+        )
+        if published_update is not None:
+            flask.flash("Your update is published.")
+            return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
+    return flask.render_template("update_new.html", campaign=campaign, form=form), 422
+
+
+@console_money.post("/console/campaigns/<uuid:campaign_id>/reports")
+def publish_report(campaign_id: uuid.UUID) -> Any:
+    visitor, _ = creators_campaign(campaign_id)
+    try:
+        report = context.services().ledger.publish_report(campaign_id, token=visitor.token)
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            raise
+        flask.flash(f"The report was not published: {exc.detail or 'the ledger refused it.'}")
+    else:
+        flask.flash(f"The spending report is published: {report.get('url', '')}")
+    return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))

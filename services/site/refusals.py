@@ -1,0 +1,138 @@
+"""The services' refusals in words for people: the one place the site turns a problem document
+(status, detail, field errors) into sentences, and keeps programmers' words off its pages.
+
+The services write their refusals for any client, so some name an HTTP method and an API path,
+a field (`goal_amount`) or an id. A sentence the site knows replaces such a refusal; any other
+message is shown only when it reads as plain words, else the caller's own sentence for the
+form (or this module's sentence for the status) stands in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from werkzeug.http import HTTP_STATUS_CODES
+
+#: Refusals the site meets, recognised by the service's words, and what a person reads instead
+#: (`\1` repeats what the pattern's first group found).
+_KNOWN: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"verify your e-mail address before launching", re.IGNORECASE),
+        "Confirm your e-mail address before launching a campaign: open the link we mailed "
+        "you, or ask for a new one on your console.",
+    ),
+    (
+        # Its amount is in minor units ("needs at least 1500"), which people do not type.
+        re.compile(r"^the tier (.+) needs at least -?\d+$"),
+        r"That is less than the tier \1 asks for: choose a larger amount or another tier.",
+    ),
+    (
+        # It names a field of the API that the site's form does not have.
+        re.compile(r"^this receipt already backs expense (\d+), which is in force"),
+        r"This receipt already backs expense \1, which is in force: reverse that expense "
+        "first, or choose the receipt of this one.",
+    ),
+    (
+        re.compile(r"^no (campaign|pledge|account|update|comment|token)\b", re.IGNORECASE),
+        "That could not be found: it may have been removed.",
+    ),
+    (
+        re.compile(r"^the ledger has no (campaign|checkpoint)", re.IGNORECASE),
+        "The ledger has not recorded anything for this campaign yet.",
+    ),
+)
+
+#: marshmallow's own messages (what a field refused), as a person would say them.
+_FIELD_WORDS = {
+    "Missing data for required field.": "This is required.",
+    "Field may not be null.": "This is required.",
+    "Shorter than minimum length 1.": "This is required.",
+    "Not a valid integer.": "Enter a whole number.",
+    "Not a valid number.": "Enter a number.",
+    "Not a valid string.": "Enter text here.",
+    "Not a valid UUID.": "Choose one of the options.",
+    "Not a valid date.": "Enter a date, like 2026-01-15.",
+    "Not a valid datetime.": "Enter a date and time, like 2027-03-31T18:00.",
+    "Not a valid email address.": "Enter an e-mail address, like ada@example.org.",
+    "Unknown field.": "This was not expected here.",
+}
+
+#: What a person reads when a service gave no reason fit to show, by status.
+_BY_STATUS = {
+    400: "That request could not be handled. Please check what you entered and try again.",
+    403: "You are not allowed to do that.",
+    404: "That could not be found: it may have been removed.",
+    409: "That cannot be done as things stand now.",
+    410: "This link has expired or was already used.",
+    413: "That is too large.",
+    422: "Some of what you entered could not be accepted. Please check it and try again.",
+    429: "Too many attempts. Please wait a little and try again.",
+}
+#: A field's message that was no sentence for people.
+_FIELD_FALLBACK = "This could not be accepted. Please check it."
+
+#: Words meant for programmers: a method and a path, an API path, a field's or a type's name,
+#: an id, a nested field (`tiers[1]`), marshmallow's "Invalid json:" preamble, code in braces.
+_PROGRAMMERS_WORDS = re.compile(
+    r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/"
+    r"|/api/|(?<![\w.])/(?:me|campaigns|pledges|updates|comments|accounts|sessions|tokens)\b"
+    r"|(?<![\w.@+-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?![\w.-]*@)"
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+    r"|\w\[\d*\]|[{}<>]|\bInvalid (?:json|form|query|request|files|headers)\b",
+    re.IGNORECASE,
+)
+
+
+def for_people(message: object) -> str:
+    """`message` as a sentence for people, or "" when it names what only programmers read."""
+    text = str(message or "").strip()
+    if not text:
+        return ""
+    for pattern, sentence in _KNOWN:
+        found = pattern.search(text)
+        if found:
+            return found.expand(sentence)
+    if text in _FIELD_WORDS:
+        return _FIELD_WORDS[text]
+    return "" if _PROGRAMMERS_WORDS.search(text) else text
+
+
+def sentence(status: int, problem: Mapping[str, Any]) -> str:
+    """The problem's reason in words for people; "" when it gave none fit to show (the caller
+    then says what did not happen: "The pledge was not recorded.")."""
+    detail = for_people(problem.get("detail"))
+    if detail:
+        return detail
+    title = problem.get("title")
+    if title and title != HTTP_STATUS_CODES.get(status):
+        return for_people(title)
+    return ""
+
+
+def for_status(status: int) -> str:
+    """A sentence for a refusal with no reason fit to show, by its HTTP status."""
+    return _BY_STATUS.get(status, "That could not be done. Please try again.")
+
+
+def field_messages(problem: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The problem's field errors (`errors: {field: [messages]}`), nested ones flattened, each
+    message in words for people."""
+    raw = problem.get("errors")
+    if not isinstance(raw, Mapping):
+        return {}
+    found: dict[str, list[str]] = {}
+    for name, value in raw.items():
+        messages = [for_people(text) or _FIELD_FALLBACK for text in _flat(value)]
+        found[str(name)] = list(dict.fromkeys(messages))  # one of each, in order
+    return found
+
+
+def _flat(value: Any) -> list[str]:
+    # marshmallow nests errors of nested fields ({"0": {"name": [...]}}); show them flat.
+    if isinstance(value, list):
+        return [text for item in value for text in _flat(item)]
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _flat(item)]
+    return [str(value)]
