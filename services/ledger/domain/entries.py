@@ -19,13 +19,24 @@ What each kind fills in (everything else ``null``):
   ``receipt_sha256`` and ``recorded_by`` (the creator's account id); ``event_id`` optionally.
 - ``reversal``: ``reverses_seq``, ``memo`` (the reason) and ``recorded_by``; ``category`` and
   ``pledge_id`` are copied from the reversed entry so the reversal can be filed beside it.
+- ``fee``: ``pledge_id``, ``event_id`` (the ``payment.fee_charged`` event), ``category`` (the
+  fee kind: ``processing`` or ``platform``), and the two provider keys below.
+- ``dispute``: ``pledge_id``, ``event_id`` (``payment.dispute_opened``), ``memo`` (the
+  provider's reason code, e.g. ``fraudulent``: a code, never free text), the provider keys.
+- ``dispute_reversal`` (a won dispute): ``pledge_id``, ``event_id``
+  (``payment.dispute_closed``) and the provider keys; ``provider_reference`` names the dispute.
 
-One key is optional, the only exception to "every key in every entry":
-``receipt_reuse_reason``, the creator's reason for letting an expense's receipt back another
-expense that is still in force (see :class:`.journal.Journal`). It is in the leaf only when it
-was given (a non-empty string), never ``null``, so every leaf written before the key existed,
-and every leaf without a reason, keeps its exact bytes and hash; a reader takes a missing key as
-"no reason given". Being in the leaf, the reason is public and signed like the rest of the entry.
+Three keys are optional, the only exceptions to "every key in every entry". Two are the payment
+provider's keys, in the leaf of the kinds above and absent from every other kind (so every leaf
+written before they existed keeps its bytes): ``provider_reference`` (the provider's id of the
+money: a fee's charge or balance transaction, a dispute's id) and ``provider_event_id`` (the
+provider's event that reported it), so an auditor can reconcile each entry with the provider's
+records. The third is ``receipt_reuse_reason``, the creator's reason for letting an expense's
+receipt back another expense that is still in force (see :class:`.journal.Journal`). It is in
+the leaf only when it was given (a non-empty string), never ``null``, so every leaf written
+before the key existed, and every leaf without a reason, keeps its exact bytes and hash; a
+reader takes a missing key as "no reason given". Being in the leaf, the reason is public and
+signed like the rest of the entry.
 """
 
 from __future__ import annotations
@@ -66,9 +77,15 @@ LEAF_FIELDS: tuple[str, ...] = (
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Leaf keys present only when they have a value (see the module's docstring).
-OPTIONAL_LEAF_FIELDS: tuple[str, ...] = ("receipt_reuse_reason",)
+OPTIONAL_LEAF_FIELDS: tuple[str, ...] = (
+    "provider_event_id",
+    "provider_reference",
+    "receipt_reuse_reason",
+)
 
 RECEIPT_SHA256 = re.compile(r"[0-9a-f]{64}")
+#: A payment provider's id (Stripe's look like ``txn_1Nx…``, ``dp_…``, ``evt_…``).
+PROVIDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
 class EntryKind(StrEnum):
@@ -82,6 +99,12 @@ class EntryKind(StrEnum):
     EXPENSE = "expense"
     #: The creator undid an earlier entry, which stays in the log.
     REVERSAL = "reversal"
+    #: The payment provider took a fee from a collected pledge (``payment.fee_charged``).
+    FEE = "fee"
+    #: A card dispute held a pledge's money back (``payment.dispute_opened``).
+    DISPUTE = "dispute"
+    #: A won dispute returned it (``payment.dispute_closed``, outcome won).
+    DISPUTE_REVERSAL = "dispute_reversal"
 
 
 class MalformedLeaf(ValueError):
@@ -101,9 +124,9 @@ class Entry:
     amount: int
     #: The campaign's ISO 4217 currency; every posting is in it.
     currency: str
-    #: The expense category (copied onto reversals of expenses); ``None`` otherwise.
+    #: The expense category (copied onto reversals of expenses), or a fee's kind; else ``None``.
     category: str | None
-    #: Free text: an expense's description, a reversal's reason; ``None`` for pledge entries.
+    #: An expense's description, a reversal's reason, a dispute's reason code; else ``None``.
     memo: str | None
     #: When it happened: the pledge event's time, or for API entries the moment recorded.
     occurred_at: datetime
@@ -127,6 +150,10 @@ class Entry:
     reverses_seq: int | None = None
     #: Why an expense's receipt also backs another expense in force; ``None`` if not given.
     receipt_reuse_reason: str | None = None
+    #: The payment provider's id of the money (a fee's charge, a dispute), on provider entries.
+    provider_reference: str | None = None
+    #: The payment provider's event that reported it, on provider entries.
+    provider_event_id: str | None = None
 
     def __post_init__(self) -> None:
         # Entries are built by the Journal (which has already refused bad input with domain
@@ -172,9 +199,11 @@ class Entry:
 
     def to_json(self) -> dict[str, JsonValue]:
         """The entry as the JSON object of its leaf (and of the API, which adds ``leaf_hash``)."""
-        optional: dict[str, JsonValue] = {}
-        if self.receipt_reuse_reason is not None:
-            optional["receipt_reuse_reason"] = self.receipt_reuse_reason
+        optional: dict[str, JsonValue] = {
+            name: getattr(self, name)
+            for name in OPTIONAL_LEAF_FIELDS
+            if getattr(self, name) is not None
+        }
         return {
             "amount": self.amount,
             "category": self.category,
@@ -255,9 +284,10 @@ def _entry_fields(obj: dict[str, Any]) -> dict[str, Any]:
         "incurred_on": _date(obj, "incurred_on"),
         "reverses_seq": obj["reverses_seq"],
         # A null here reads as absent; the canonical round trip then refuses the null.
-        "receipt_reuse_reason": _text(obj, "receipt_reuse_reason", optional=True)
-        if "receipt_reuse_reason" in obj
-        else None,
+        **{
+            name: _text(obj, name, optional=True) if name in obj else None
+            for name in OPTIONAL_LEAF_FIELDS
+        },
     }
 
 
@@ -315,6 +345,8 @@ _KIND_FIELDS = (
     "incurred_on",
     "reverses_seq",
     "receipt_reuse_reason",
+    "provider_reference",
+    "provider_event_id",
 )
 
 
@@ -326,6 +358,15 @@ _REQUIRED_FIELDS: dict[EntryKind, frozenset[str]] = {
         {"category", "memo", "vendor", "incurred_on", "receipt_sha256", "recorded_by"}
     ),
     EntryKind.REVERSAL: frozenset({"memo", "reverses_seq", "recorded_by"}),
+    EntryKind.FEE: frozenset(
+        {"pledge_id", "event_id", "category", "provider_reference", "provider_event_id"}
+    ),
+    EntryKind.DISPUTE: frozenset(
+        {"pledge_id", "event_id", "memo", "provider_reference", "provider_event_id"}
+    ),
+    EntryKind.DISPUTE_REVERSAL: frozenset(
+        {"pledge_id", "event_id", "provider_reference", "provider_event_id"}
+    ),
 }
 #: The kind-specific fields each kind may fill in besides those.
 _OPTIONAL_FIELDS: dict[EntryKind, frozenset[str]] = {
@@ -333,6 +374,9 @@ _OPTIONAL_FIELDS: dict[EntryKind, frozenset[str]] = {
     EntryKind.REFUND: frozenset(),
     EntryKind.EXPENSE: frozenset({"event_id", "receipt_reuse_reason"}),
     EntryKind.REVERSAL: frozenset({"event_id", "category", "pledge_id"}),
+    EntryKind.FEE: frozenset(),
+    EntryKind.DISPUTE: frozenset(),
+    EntryKind.DISPUTE_REVERSAL: frozenset(),
 }
 
 
@@ -350,6 +394,10 @@ def _check_kind_fields(entry: Entry) -> None:
     for name in ("category", "memo", "vendor", "receipt_reuse_reason"):
         if not isinstance(getattr(entry, name), str | None):
             raise ValueError(f"{name} must be text")
+    for name in ("provider_reference", "provider_event_id"):
+        value = getattr(entry, name)
+        if value is not None and not (isinstance(value, str) and PROVIDER_ID.fullmatch(value)):
+            raise ValueError(f"{name} must be a payment provider's id")
     if entry.receipt_reuse_reason == "":
         raise ValueError("receipt_reuse_reason is left out when there is none, never empty")
     for name in ("event_id", "recorded_by", "pledge_id"):
@@ -379,7 +427,13 @@ def _chart_postings(entry: Entry) -> list[tuple[Posting, ...]]:
         EntryKind.CONTRIBUTION: [chart.contribution_postings(amount)],
         EntryKind.REFUND: [chart.refund_postings(amount)],
         EntryKind.EXPENSE: [chart.expense_postings(amount, entry.category or "")],
+        EntryKind.DISPUTE: [chart.dispute_postings(amount)],
+        EntryKind.DISPUTE_REVERSAL: [chart.dispute_reversal_postings(amount)],
     }
+    if entry.kind is EntryKind.FEE:
+        if entry.category not in chart.FEE_KINDS:
+            raise ValueError(f"a fee's category is its kind, one of {chart.FEE_KINDS}")
+        return [chart.fee_postings(amount, entry.category)]
     if entry.kind is not EntryKind.REVERSAL:
         return by_kind[entry.kind]
     if entry.category is not None:
