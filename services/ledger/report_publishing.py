@@ -270,6 +270,8 @@ class ReportPublisher:
                 "spent": totals.spent,
                 "available": totals.available,
                 "shortfall": totals.shortfall,
+                "fees": totals.fees,
+                "disputed": totals.disputed,
                 "backers_count": rendered.backers_count,
             },
             producer=PRODUCER,

@@ -281,6 +281,9 @@ class ReportPublished(Event):
     available: int
     shortfall: int
     backers_count: int
+    #: Payment fees and money held by disputes; 0 in reports made before they were recorded.
+    fees: int = 0
+    disputed: int = 0
 
 
 # --- updates.events --------------------------------------------------------------------------

@@ -80,4 +80,7 @@ class ReportPublished(Payload):
     spent = fields.amount(required=True)
     available = fields.amount(required=True)
     shortfall = fields.amount(required=True)
+    #: Payment fees and money held by disputes (issue 15); 0 in reports made before them.
+    fees = fields.amount(load_default=0)
+    disputed = fields.amount(load_default=0)
     backers_count = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=0))

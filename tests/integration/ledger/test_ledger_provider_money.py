@@ -223,3 +223,13 @@ def test_the_report_shows_gross_fees_disputes_and_net(
         "2 card disputes opened (day total)",
     ):
         assert shown in text, shown
+
+
+def test_a_published_report_announces_fees_and_disputed(ledger: Ledger, story: Story) -> None:
+    published = ledger.client.post(
+        f"{API}/campaigns/{story.campaign_id}/reports", headers=bearer(story.token)
+    )
+    assert published.status_code == 201, published.get_data(as_text=True)
+    [announced] = [e for _, e in ledger.outbox() if e.type == "report.published"]
+    totals = {k: announced.payload[k] for k in ("raised", "fees", "disputed", "available")}
+    assert totals == {"raised": 16_000, "fees": 820, "disputed": 6_000, "available": 9_180}
