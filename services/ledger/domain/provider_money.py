@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import accounts_chart as chart
 from .accounts_chart import Posting
-from .entries import PROVIDER_ID, Entry, EntryKind
+from .entries import Entry
+from .entry_kinds import PROVIDER_ID, EntryKind
 from .errors import (
     FeeExceedsContribution,
     InvalidProviderValue,
