@@ -1,7 +1,8 @@
 """What the ledger consumes, and which handler each event type goes to.
 
-Besides pledge events, the ledger hears its own `ledger.entry_appended` announcements back:
-that is how its worker learns of every append (API ones included) to batch checkpoints.
+Besides pledge events (and the payment events the pledges service sends on the same topic),
+the ledger hears its own `ledger.entry_appended` announcements back: that is how its worker
+learns of every append (API ones included) to batch checkpoints.
 """
 
 from collections.abc import Callable
@@ -18,5 +19,8 @@ HANDLERS: dict[str, Callable[..., None]] = {
     **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},
     "pledge.collected": handlers.on_pledge_collected,
     "pledge.refunded": handlers.on_pledge_refunded,
+    "payment.fee_charged": handlers.on_fee_charged,
+    "payment.dispute_opened": handlers.on_dispute_opened,
+    "payment.dispute_closed": handlers.on_dispute_closed,
     "ledger.entry_appended": handlers.on_entry_appended,
 }

@@ -19,7 +19,10 @@ from shared.clock import Clock, utc_now
 from shared.events.catalog import (
     CampaignEvent,
     CampaignSettled,
+    DisputeClosed,
+    DisputeOpened,
     EntryAppended,
+    FeeCharged,
     PledgeCollected,
     PledgeRefunded,
 )
@@ -77,6 +80,61 @@ def on_pledge_refunded(event: PledgeRefunded, uow: LedgerUnitOfWork, clock: Cloc
         recorded_at=clock(),
     )
     _save(uow, journal)
+
+
+def on_fee_charged(event: FeeCharged, uow: LedgerUnitOfWork, clock: Clock) -> None:
+    """A processing or platform fee taken from a collected pledge; once per fee kind and
+    provider reference, however often the provider reports it."""
+    journal = _journal(uow, event.campaign_id, [event.pledge_id])
+    uow.journals.load_fee(journal, event.fee_kind, event.payment_reference)
+    journal.record_fee(
+        event.pledge_id,
+        event.fee_kind,
+        event.amount,
+        event.currency,
+        event.payment_reference,
+        event.provider_event_id,
+        event.event_id,
+        occurred_at=event.occurred_at,
+        recorded_at=clock(),
+    )
+    uow.journals.save(journal)
+
+
+def on_dispute_opened(event: DisputeOpened, uow: LedgerUnitOfWork, clock: Clock) -> None:
+    """A card dispute held a pledge's money back; once per provider dispute id."""
+    journal = _journal(uow, event.campaign_id, [event.pledge_id])
+    uow.journals.load_dispute(journal, event.dispute_reference)
+    journal.open_dispute(
+        event.pledge_id,
+        event.dispute_reference,
+        event.amount,
+        event.currency,
+        event.reason,
+        event.provider_event_id,
+        event.event_id,
+        occurred_at=event.occurred_at,
+        recorded_at=clock(),
+    )
+    uow.journals.save(journal)
+
+
+def on_dispute_closed(event: DisputeClosed, uow: LedgerUnitOfWork, clock: Clock) -> None:
+    """A dispute closed: won, its money comes back (an entry); lost, it is marked lost."""
+    journal = _journal(uow, event.campaign_id, [event.pledge_id])
+    uow.journals.load_dispute(journal, event.dispute_reference)
+    journal.close_dispute(
+        event.pledge_id,
+        event.dispute_reference,
+        event.amount,
+        event.currency,
+        event.outcome,
+        event.provider_event_id,
+        event.event_id,
+        occurred_at=event.occurred_at,
+        recorded_at=clock(),
+    )
+    uow.journals.save(journal)
 
 
 def on_entry_appended(

@@ -117,13 +117,14 @@ class ReportPublisher:
         with self.uow_factory() as uow:
             campaign = queries.public_campaign(uow, campaign_id)
             checkpoint = queries.latest_checkpoint(uow, campaign_id)
+            lost = _lost_disputes(uow, campaign_id)
 
         def make() -> bytes:
             with self.uow_factory() as uow:
                 source = self._source(uow, campaign, checkpoint)
             return render(source)
 
-        key = self._rendering_key(campaign, checkpoint)
+        key = self._rendering_key(campaign, checkpoint, lost)
         # The HTML takes a moment in process: its readers wait; PDF readers are told when to
         # come back rather than hold a thread for a child's whole run.
         return self.kept.get_or_make(campaign_id, key, form, make, wait=form == HTML)
@@ -183,10 +184,17 @@ class ReportPublisher:
 
     # --- internals ------------------------------------------------------------------------------
 
-    def _rendering_key(self, campaign: dict[str, Any], checkpoint: PublishedCheckpoint) -> str:
+    def _rendering_key(
+        self,
+        campaign: dict[str, Any],
+        checkpoint: PublishedCheckpoint,
+        lost_disputes: frozenset[str] = frozenset(),
+    ) -> str:
         """A digest of everything a rendering at ``checkpoint`` is made from: the signed note
-        pins the leaves; the campaign's details, the key and the links are the rest."""
+        pins the leaves; the campaign's details, disputes lost (no entry marks them), the key
+        and the links are the rest."""
         made_from = {
+            "lost_disputes": sorted(lost_disputes),
             "campaign": campaign,
             "checkpoint": checkpoint.note,
             "published_at": checkpoint.published_at,
@@ -215,6 +223,7 @@ class ReportPublisher:
             verifier_key=self.log_signing.signer.vkey,
             checkpoint_url=f"{api}/checkpoints/{size}",
             export_url=f"{api}/export.jsonl?tree_size={size}",
+            lost_disputes=_lost_disputes(uow, campaign_id),
         )
 
     def _store(
@@ -261,6 +270,8 @@ class ReportPublisher:
                 "spent": totals.spent,
                 "available": totals.available,
                 "shortfall": totals.shortfall,
+                "fees": totals.fees,
+                "disputed": totals.disputed,
                 "backers_count": rendered.backers_count,
             },
             producer=PRODUCER,
@@ -294,3 +305,9 @@ __all__ = [
     "report_filename",
     "report_path",
 ]
+
+
+def _lost_disputes(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> frozenset[str]:
+    """The provider's references of the campaign's disputes closed as lost (not in the log)."""
+    states = uow.journals.dispute_states(campaign_id)
+    return frozenset(reference for reference, dispute in states.items() if dispute.status == "lost")

@@ -9,6 +9,7 @@ from shared.events import (  # noqa: F401  (registers)
     campaigns,
     catalog,
     ledger,
+    payments,
     pledges,
     updates,
 )

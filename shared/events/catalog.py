@@ -281,6 +281,9 @@ class ReportPublished(Event):
     available: int
     shortfall: int
     backers_count: int
+    #: Payment fees and money held by disputes; 0 in reports made before they were recorded.
+    fees: int = 0
+    disputed: int = 0
 
 
 # --- updates.events --------------------------------------------------------------------------
@@ -374,3 +377,42 @@ PLEDGE_EVENT_TYPES = tuple(
         PledgeRefunded,
     )
 )
+
+
+# --- payments, on pledges.events (see shared/events/payments.py) ------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentEvent(Event):
+    campaign_id: uuid.UUID
+    pledge_id: uuid.UUID
+    #: Minor units of `currency`: the fee, or the money the dispute holds back or returns.
+    amount: int
+    currency: str
+    #: The payment provider's event that reported it.
+    provider_event_id: str
+
+
+@event_type("payment.fee_charged")
+@dataclass(frozen=True, kw_only=True)
+class FeeCharged(PaymentEvent):
+    #: `processing` (the provider's) or `platform` (Fundtrail's).
+    fee_kind: str
+    #: The provider's charge or balance-transaction id.
+    payment_reference: str
+
+
+@event_type("payment.dispute_opened")
+@dataclass(frozen=True, kw_only=True)
+class DisputeOpened(PaymentEvent):
+    dispute_reference: str
+    #: The provider's reason code, e.g. `fraudulent`.
+    reason: str
+
+
+@event_type("payment.dispute_closed")
+@dataclass(frozen=True, kw_only=True)
+class DisputeClosed(PaymentEvent):
+    dispute_reference: str
+    #: `won` (the money comes back) or `lost` (it stays gone).
+    outcome: str

@@ -7,7 +7,15 @@ import marshmallow as ma
 from shared.events import fields
 from shared.events.envelope import Payload, event_schema
 
-ENTRY_KINDS = ("contribution", "refund", "expense", "reversal")
+ENTRY_KINDS = (
+    "contribution",
+    "refund",
+    "expense",
+    "reversal",
+    "fee",
+    "dispute",
+    "dispute_reversal",
+)
 
 
 def _base64_hash(**kwargs: Any) -> ma.fields.String:
@@ -24,7 +32,7 @@ class EntryAppended(Payload):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(ENTRY_KINDS))
     amount = fields.amount(required=True)
     currency = fields.currency(required=True)
-    #: The expense category (also on reversals of expenses), else null.
+    #: The expense category (also on reversals of expenses), a fee's kind, else null.
     category = ma.fields.String(required=True, allow_none=True)
     #: The seq a reversal undoes, else null.
     reverses_seq = ma.fields.Integer(strict=True, required=True, allow_none=True)
@@ -72,4 +80,7 @@ class ReportPublished(Payload):
     spent = fields.amount(required=True)
     available = fields.amount(required=True)
     shortfall = fields.amount(required=True)
+    #: Payment fees and money held by disputes (issue 15); 0 in reports made before them.
+    fees = fields.amount(load_default=0)
+    disputed = fields.amount(load_default=0)
     backers_count = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=0))

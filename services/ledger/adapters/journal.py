@@ -17,13 +17,14 @@ from services.ledger.adapters.merkle_nodes import SqlNodeStore
 from services.ledger.adapters.tables import (
     account_balances,
     campaigns,
+    disputes,
     journal_entries,
     journal_postings,
     journals,
     pledge_backers,
     pledge_balances,
 )
-from services.ledger.domain import Entry, EntryKind, Journal, merkle
+from services.ledger.domain import Dispute, Entry, EntryKind, Journal, merkle
 from shared.db import is_postgresql
 
 
@@ -127,10 +128,48 @@ class JournalRepository:
         ).scalars()
         journal.receipt_uses[receipt_sha256] = list(seqs)
 
+    def load_fee(self, journal: Journal, fee_kind: str, reference: str) -> None:
+        """Add the fee of this kind recorded under the provider's `reference`, if any."""
+        amount = self._connection.execute(
+            sa.select(journal_entries.c.amount).where(
+                journal_entries.c.campaign_id == journal.campaign_id,
+                journal_entries.c.kind == EntryKind.FEE.value,
+                journal_entries.c.category == fee_kind,
+                journal_entries.c.provider_reference == reference,
+            )
+        ).scalar_one_or_none()
+        if amount is not None:
+            journal.fee_amounts[(fee_kind, reference)] = amount
+
+    def load_dispute(self, journal: Journal, reference: str) -> None:
+        """Add where the dispute with the provider's `reference` stands, if it was opened."""
+        row = self._connection.execute(
+            sa.select(disputes).where(
+                disputes.c.campaign_id == journal.campaign_id, disputes.c.reference == reference
+            )
+        ).first()
+        if row is not None:
+            journal.disputes[reference] = Dispute(
+                row.pledge_id, row.amount, row.status, row.opened_seq
+            )
+
+    def dispute_states(self, campaign_id: uuid.UUID) -> dict[str, Dispute]:
+        """Every dispute of the campaign by the provider's reference, in the order opened."""
+        rows = self._connection.execute(
+            sa.select(disputes)
+            .where(disputes.c.campaign_id == campaign_id)
+            .order_by(disputes.c.opened_seq)
+        )
+        return {
+            row.reference: Dispute(row.pledge_id, row.amount, row.status, row.opened_seq)
+            for row in rows
+        }
+
     def save(self, journal: Journal) -> list[StoredEntry]:
         """Append the journal's entries not yet stored, their tree nodes and its new state.
 
         Its `events` stay for the unit of work to publish at commit."""
+        self._save_disputes(journal)
         campaign_id = journal.campaign_id
         stored_size = self._stored_size.get(campaign_id, 0)
         new = [event.entry for event in journal.events if event.entry.seq >= stored_size]
@@ -183,6 +222,30 @@ class JournalRepository:
         )
         self._stored_size[campaign_id] = journal.next_seq
         return stored
+
+    def _save_disputes(self, journal: Journal) -> None:
+        """Write where the disputes the journal holds stand (few: those an operation named)."""
+        if not journal.disputes:
+            return
+        statement = dialect_insert(self._connection, disputes)
+        statement = statement.on_conflict_do_update(
+            index_elements=["campaign_id", "reference"],
+            set_={"status": statement.excluded.status},
+        )
+        self._connection.execute(
+            statement,
+            [
+                {
+                    "campaign_id": journal.campaign_id,
+                    "reference": reference,
+                    "pledge_id": dispute.pledge_id,
+                    "amount": dispute.amount,
+                    "status": dispute.status,
+                    "opened_seq": dispute.opened_seq,
+                }
+                for reference, dispute in journal.disputes.items()
+            ],
+        )
 
     def _upsert(
         self, table: sa.Table, key: str, campaign_id: uuid.UUID, values: dict[object, int]
@@ -329,4 +392,6 @@ def _entry_row(campaign_id: uuid.UUID, stored: StoredEntry) -> dict[str, object]
         "recorded_at": entry.recorded_at,
         "leaf_data": stored.leaf_data,
         "leaf_hash": stored.leaf_hash,
+        "provider_reference": entry.provider_reference,
+        "provider_event_id": entry.provider_event_id,
     }

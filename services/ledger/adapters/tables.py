@@ -12,6 +12,11 @@ from shared.db import UtcDateTime, add_plumbing_tables
 
 metadata = sa.MetaData()
 
+#: The kinds of entry the database accepts (migration 0007 added the provider's).
+ENTRY_KIND_CHECK = (
+    "kind IN ('contribution', 'refund', 'expense', 'reversal', 'fee', 'dispute',"
+    " 'dispute_reversal')"
+)
 #: Tables the database keeps append-only.
 APPEND_ONLY = ("journal_entries", "journal_postings", "merkle_nodes", "checkpoints")
 
@@ -72,9 +77,10 @@ journal_entries = sa.Table(
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
     sa.Column("leaf_data", sa.LargeBinary, nullable=False),
     sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
-    sa.CheckConstraint(
-        "kind IN ('contribution', 'refund', 'expense', 'reversal')", name="ck_entry_kind"
-    ),
+    # The payment provider's ids on fee and dispute entries (migration 0007).
+    sa.Column("provider_reference", sa.String(200), nullable=True),
+    sa.Column("provider_event_id", sa.String(200), nullable=True),
+    sa.CheckConstraint(ENTRY_KIND_CHECK, name="ck_entry_kind"),
     sa.CheckConstraint("reverses_seq IS NULL OR reverses_seq < seq", name="ck_reverses_earlier"),
     # A pledge event makes at most one entry, anywhere.
     sa.Index(
@@ -100,6 +106,31 @@ journal_entries = sa.Table(
         postgresql_where=sa.text("receipt_sha256 IS NOT NULL"),
         sqlite_where=sa.text("receipt_sha256 IS NOT NULL"),
     ),
+    # The provider reports a fee (per kind) or a dispute's opening or return at most once.
+    sa.Index(
+        "uq_entry_provider_reference",
+        "campaign_id",
+        "kind",
+        "provider_reference",
+        sa.func.coalesce(sa.column("category"), ""),
+        unique=True,
+        postgresql_where=sa.text("provider_reference IS NOT NULL"),
+        sqlite_where=sa.text("provider_reference IS NOT NULL"),
+    ),
+)
+
+#: Where each card dispute stands (migration 0007): not part of the log, since closing a lost
+#: dispute moves no money and so makes no entry; its `dispute` entry is in the log.
+disputes = sa.Table(
+    "disputes",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), primary_key=True),
+    sa.Column("reference", sa.String(200), primary_key=True),
+    sa.Column("pledge_id", sa.Uuid, nullable=False),
+    sa.Column("amount", sa.BigInteger, sa.CheckConstraint("amount > 0"), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("opened_seq", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("status IN ('open', 'won', 'lost')", name="ck_dispute_status"),
 )
 
 #: Each entry's double-entry legs; written before their entry, whose insert checks they net out.
@@ -212,4 +243,5 @@ TABLES: dict[str, sa.Table] = {
     "checkpoints": checkpoints,
     "reports": reports,
     "report_schedule": report_schedule,
+    "disputes": disputes,
 }

@@ -132,12 +132,13 @@ def reverse_entry(body: dict[str, Any], campaign_id: uuid.UUID, seq: int) -> dic
 @blp.response(200, BalanceSchema)
 @blp.problem(404, "No such campaign")
 def get_balance(campaign_id: uuid.UUID) -> dict[str, Any]:
-    """Raised, refunded, spent, available and shortfall, and spending by category against the
-    budget."""
+    """Raised (gross), refunded, fees, disputed, net, spent, available and shortfall, and
+    spending by category against the budget."""
     with current_dependencies().uow_factory() as uow:
         balance = queries.balance(uow, campaign_id)
     return {
         **asdict(balance),
+        "net": balance.net,
         "by_category": [line._asdict() for line in balance.by_category],
         "can_log_expenses": balance.can_log_expenses,
     }

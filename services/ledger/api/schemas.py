@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from werkzeug.datastructures import FileStorage
 
+from services.ledger.domain.entries import EntryKind
 from services.ledger.domain.rules import CATEGORY_MAX, DESCRIPTION_MAX, REASON_MAX, VENDOR_MAX
 from shared.money import MAX_AMOUNT
 from shared.web.fields import MAX_LOG_POSITION, Day, Text, bounded_int
@@ -39,11 +40,19 @@ class EntrySchema(ma.Schema):
     """An entry: its leaf's fields exactly as the leaf writes them, plus its leaf hash."""
 
     seq = ma.fields.Integer()
-    kind = ma.fields.String(metadata={"enum": ["contribution", "refund", "expense", "reversal"]})
+    kind = ma.fields.String(metadata={"enum": [kind.value for kind in EntryKind]})
     amount = ma.fields.Integer()
     currency = ma.fields.String()
-    category = ma.fields.String(allow_none=True)
-    memo = ma.fields.String(allow_none=True)
+    category = ma.fields.String(
+        allow_none=True, metadata={"description": "An expense's category; a fee's kind"}
+    )
+    memo = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "An expense's description, a reversal's reason, a dispute's reason"
+            " code (the payment provider's, e.g. fraudulent)"
+        },
+    )
     vendor = ma.fields.String(allow_none=True)
     incurred_on = ma.fields.String(allow_none=True, metadata={"format": "date"})
     receipt_sha256 = ma.fields.String(allow_none=True)
@@ -51,6 +60,18 @@ class EntrySchema(ma.Schema):
         metadata={
             "description": "Only on an expense whose receipt also backs another expense in "
             "force: the creator's reason (absent otherwise, as in the leaf)"
+        }
+    )
+    provider_reference = ma.fields.String(
+        metadata={
+            "description": "Only on fee, dispute and dispute_reversal entries: the payment "
+            "provider's id of the charge (fees) or of the dispute, to reconcile with its records"
+        }
+    )
+    provider_event_id = ma.fields.String(
+        metadata={
+            "description": "Only on fee, dispute and dispute_reversal entries: the payment "
+            "provider's event that reported it"
         }
     )
     pledge_id = ma.fields.String(allow_none=True)
@@ -162,20 +183,33 @@ class CategorySchema(ma.Schema):
 
 
 class BalanceSchema(ma.Schema):
-    """A campaign's money in minor units: `available - shortfall = raised - refunded - spent`."""
+    """A campaign's money in minor units: `net = raised - refunded - fees - disputed` and
+    `available - shortfall = net - spent`."""
 
     currency = ma.fields.String()
-    raised = ma.fields.Integer(metadata={"description": "Pledges collected"})
+    raised = ma.fields.Integer(metadata={"description": "Pledges collected, gross of fees"})
     refunded = ma.fields.Integer(metadata={"description": "Given back to backers"})
+    fees = ma.fields.Integer(
+        metadata={"description": "Processing and platform fees the payment provider took"}
+    )
+    disputed = ma.fields.Integer(
+        metadata={
+            "description": "Held back by card disputes and not returned: disputes still open,"
+            " and lost ones (a won dispute's money is back in the funds)"
+        }
+    )
+    net = ma.fields.Integer(
+        metadata={"description": "What the campaign kept: raised - refunded - fees - disputed"}
+    )
     spent = ma.fields.Integer(metadata={"description": "Expenses, net of reversed ones"})
     available = ma.fields.Integer(
         metadata={"description": "Held and free to spend; never negative"}
     )
     shortfall = ma.fields.Integer(
         metadata={
-            "description": "What refunds made after the money was spent left the campaign short"
-            " of (refunded + spent - raised, when positive; else 0): the creator owes it to the"
-            " campaign, and money coming in covers it before any can be spent"
+            "description": "What refunds, fees or disputes reported after the money was spent"
+            " left the campaign short of (spent - net, when positive; else 0): the creator owes"
+            " it to the campaign, and money coming in covers it before any can be spent"
         }
     )
     by_category = ma.fields.List(ma.fields.Nested(CategorySchema))

@@ -11,29 +11,45 @@ account                type            balance, and what it means
 ``income:pledges``     income          ≤ 0: pledges collected (``raised`` is its negation)
 ``income:refunds``     contra-income   ≥ 0: pledges given back (``refunded``)
 ``expenses:<category>`` expense        ≥ 0: money spent on that category (``spent``)
+``fees:processing``    expense         ≥ 0: the payment provider's processing fees
+``fees:platform``      expense         ≥ 0: the platform's fee (together: ``fees``)
+``income:disputes``    contra-income   ≥ 0: money card disputes took back and did not
+                                       return (``disputed``: open and lost disputes)
 =====================  ==============  ================================================
 
-=============  ==================================  ==================================
-entry kind     debit (+amount)                     credit (−amount)
-=============  ==================================  ==================================
-contribution   ``assets:funds``                    ``income:pledges``
-refund         ``income:refunds``                  ``assets:funds``
-expense        ``expenses:<category>``             ``assets:funds``
-reversal       every posting of the reversed entry, same accounts and order, sign flipped
-=============  ==================================  ==================================
+================  ==================================  ==================================
+entry kind        debit (+amount)                     credit (−amount)
+================  ==================================  ==================================
+contribution      ``assets:funds``                    ``income:pledges``
+refund            ``income:refunds``                  ``assets:funds``
+expense           ``expenses:<category>``             ``assets:funds``
+fee               ``fees:<fee kind>``                 ``assets:funds``
+dispute           ``income:disputes``                 ``assets:funds``
+dispute_reversal  ``assets:funds``                    ``income:disputes``
+reversal          every posting of the reversed entry, same accounts and order, sign flipped
+================  ==================================  ==================================
 
-So ``assets:funds = raised − refunded − spent`` always holds, and a reversal of an expense puts
-the money back into ``assets:funds`` and takes it out of its category.
+So ``assets:funds = raised − refunded − spent − fees − disputed`` always holds, and a reversal
+of an expense puts the money back into ``assets:funds`` and takes it out of its category.
 
 A refund is recorded even when the money was spent already: ``pledge.refunded`` reports money
 that has gone back to the backer, so books refusing it would hide money that really moved. The
 refund keeps its usual postings and ``assets:funds`` goes below zero by what the campaign is
 short: the creator owes the campaign that much, out of money already spent. The balance view
 shows it as ``shortfall`` and keeps ``available`` at zero, so
-``available − shortfall = raised − refunded − spent``. Funds below zero were chosen over a
+``available − shortfall = net − spent`` (``net`` below). Funds below zero were chosen over a
 receivable account so that every entry keeps its leaf form, and so that money coming in later (a
 contribution, a reversed expense) covers the shortfall first, by plain addition, before any of it
 can be spent: expenses are refused while they would take ``assets:funds`` below zero.
+
+Fees and disputes are money the payment provider took, reported by the provider (a signed
+webhook read by the pledges service), so like refunds they are recorded even when the funds go
+below zero. Fees get accounts of their own, outside ``expenses:``, so they never count as the
+creator's spending nor can be reversed by the creator. A dispute is posted like a refund the
+card network forced (to a contra-income account of its own, so ``raised`` stays gross); a won
+dispute posts the opposite (``dispute_reversal``); a lost one posts nothing, as no money moves
+when it closes: the money it took stays in ``income:disputes``. ``net = raised − refunded −
+fees − disputed`` is what the campaign kept of what backers paid.
 
 Refunds get a contra-income account rather than ``liabilities:refunds``: a ``pledge.refunded``
 event reports money already paid back, so nothing is owed to the backer, and keeping refunds out
@@ -55,6 +71,10 @@ FUNDS = "assets:funds"
 PLEDGES = "income:pledges"
 REFUNDS = "income:refunds"
 EXPENSES_PREFIX = "expenses:"
+FEES_PREFIX = "fees:"
+DISPUTES = "income:disputes"
+#: The kinds of fee a payment provider reports: its own, and the platform's share.
+FEE_KINDS = ("processing", "platform")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +124,28 @@ def expense_postings(amount: int, category: str) -> tuple[Posting, ...]:
     return (Posting(expense_account(category), amount), Posting(FUNDS, -amount))
 
 
+def fee_account(fee_kind: str) -> str:
+    """The account a fee of ``fee_kind`` (one of :data:`FEE_KINDS`) is debited to."""
+    if fee_kind not in FEE_KINDS:
+        raise ValueError(f"no fee account for {fee_kind!r}")
+    return FEES_PREFIX + fee_kind
+
+
+def fee_postings(amount: int, fee_kind: str) -> tuple[Posting, ...]:
+    """A fee taken from collected money: the fee account grows and the funds shrink."""
+    return (Posting(fee_account(fee_kind), amount), Posting(FUNDS, -amount))
+
+
+def dispute_postings(amount: int) -> tuple[Posting, ...]:
+    """Money a card dispute held back: the disputes contra-income grows, the funds shrink."""
+    return (Posting(DISPUTES, amount), Posting(FUNDS, -amount))
+
+
+def dispute_reversal_postings(amount: int) -> tuple[Posting, ...]:
+    """A won dispute's money back: the opposite of :func:`dispute_postings`."""
+    return reversal_postings(dispute_postings(amount))
+
+
 def reversal_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
     """The postings that undo ``postings``: the same accounts, in the same order, negated."""
     return tuple(posting.reversed() for posting in postings)
@@ -126,7 +168,11 @@ def pledge_change(postings: Iterable[Posting]) -> int:
     Read from the postings rather than the entry's kind, so that a reversal (and a reversal of a
     reversal) counts as the opposite of whatever it undoes.
     """
-    return -sum(posting.amount for posting in postings if posting.account in (PLEDGES, REFUNDS))
+    # A dispute takes a pledge's money back as a refund does (and a won one returns it), so a
+    # pledge can't be refunded what a dispute already took.
+    return -sum(
+        posting.amount for posting in postings if posting.account in (PLEDGES, REFUNDS, DISPUTES)
+    )
 
 
 def sums_to_zero(postings: Iterable[Posting]) -> bool:
@@ -158,15 +204,24 @@ class Balance:
     refunded: int
     #: Spent on expenses, net of reversed expenses.
     spent: int
-    #: Held and free to spend: ``raised − refunded − spent`` when that is positive, else 0.
+    #: Held and free to spend: ``net − spent`` when that is positive, else 0.
     available: int
-    #: What refunds made after the money was spent left the campaign short of:
-    #: ``refunded + spent − raised`` when that is positive, else 0. The creator owes the
-    #: campaign this; money coming in covers it before it becomes ``available``.
+    #: What refunds (fees, disputes) reported after the money was spent left the campaign short
+    #: of: ``spent − net`` when that is positive, else 0. The creator owes the campaign this;
+    #: money coming in covers it before it becomes ``available``.
     shortfall: int
     #: Every budget line in the budget's order (spent 0 when untouched), then each unbudgeted
     #: category with non-zero spending in alphabetical order, with ``budget`` ``None``.
     by_category: tuple[CategorySpending, ...]
+    #: Processing and platform fees the payment provider took.
+    fees: int = 0
+    #: Held back by card disputes and not returned: disputes still open, and lost ones.
+    disputed: int = 0
+
+    @property
+    def net(self) -> int:
+        """What the campaign kept of what backers paid: ``raised − refunded − fees − disputed``."""
+        return self.raised - self.refunded - self.fees - self.disputed
 
     @property
     def can_log_expenses(self) -> bool:
@@ -201,4 +256,6 @@ def balance_from(balances: Mapping[str, int], currency: str, budget: Mapping[str
         available=max(balances.get(FUNDS, 0), 0),
         shortfall=max(-balances.get(FUNDS, 0), 0),
         by_category=tuple(lines),
+        fees=sum(balances.get(fee_account(kind), 0) for kind in FEE_KINDS),
+        disputed=balances.get(DISPUTES, 0),
     )

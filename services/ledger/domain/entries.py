@@ -19,13 +19,24 @@ What each kind fills in (everything else ``null``):
   ``receipt_sha256`` and ``recorded_by`` (the creator's account id); ``event_id`` optionally.
 - ``reversal``: ``reverses_seq``, ``memo`` (the reason) and ``recorded_by``; ``category`` and
   ``pledge_id`` are copied from the reversed entry so the reversal can be filed beside it.
+- ``fee``: ``pledge_id``, ``event_id`` (the ``payment.fee_charged`` event), ``category`` (the
+  fee kind: ``processing`` or ``platform``), and the two provider keys below.
+- ``dispute``: ``pledge_id``, ``event_id`` (``payment.dispute_opened``), ``memo`` (the
+  provider's reason code, e.g. ``fraudulent``: a code, never free text), the provider keys.
+- ``dispute_reversal`` (a won dispute): ``pledge_id``, ``event_id``
+  (``payment.dispute_closed``) and the provider keys; ``provider_reference`` names the dispute.
 
-One key is optional, the only exception to "every key in every entry":
-``receipt_reuse_reason``, the creator's reason for letting an expense's receipt back another
-expense that is still in force (see :class:`.journal.Journal`). It is in the leaf only when it
-was given (a non-empty string), never ``null``, so every leaf written before the key existed,
-and every leaf without a reason, keeps its exact bytes and hash; a reader takes a missing key as
-"no reason given". Being in the leaf, the reason is public and signed like the rest of the entry.
+Three keys are optional, the only exceptions to "every key in every entry". Two are the payment
+provider's keys, in the leaf of the kinds above and absent from every other kind (so every leaf
+written before they existed keeps its bytes): ``provider_reference`` (the provider's id of the
+money: a fee's charge or balance transaction, a dispute's id) and ``provider_event_id`` (the
+provider's event that reported it), so an auditor can reconcile each entry with the provider's
+records. The third is ``receipt_reuse_reason``, the creator's reason for letting an expense's
+receipt back another expense that is still in force (see :class:`.journal.Journal`). It is in
+the leaf only when it was given (a non-empty string), never ``null``, so every leaf written
+before the key existed, and every leaf without a reason, keeps its exact bytes and hash; a
+reader takes a missing key as "no reason given". Being in the leaf, the reason is public and
+signed like the rest of the entry.
 """
 
 from __future__ import annotations
@@ -35,7 +46,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 from shared.money import is_amount, is_currency
@@ -43,6 +53,9 @@ from shared.money import is_amount, is_currency
 from . import accounts_chart as chart
 from .accounts_chart import Posting
 from .canonical import JsonValue, NotCanonicalisable, canonical_json
+from .entry_kinds import RECEIPT_SHA256 as RECEIPT_SHA256
+from .entry_kinds import EntryKind as EntryKind
+from .entry_kinds import check_kind_fields, is_index
 
 LEAF_FIELDS: tuple[str, ...] = (
     "amount",
@@ -66,22 +79,11 @@ LEAF_FIELDS: tuple[str, ...] = (
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Leaf keys present only when they have a value (see the module's docstring).
-OPTIONAL_LEAF_FIELDS: tuple[str, ...] = ("receipt_reuse_reason",)
-
-RECEIPT_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class EntryKind(StrEnum):
-    """What an entry records."""
-
-    #: A pledge was collected (from ``pledge.collected``).
-    CONTRIBUTION = "contribution"
-    #: Part or all of a collected pledge went back (from ``pledge.refunded``).
-    REFUND = "refund"
-    #: The creator spent money, with a receipt.
-    EXPENSE = "expense"
-    #: The creator undid an earlier entry, which stays in the log.
-    REVERSAL = "reversal"
+OPTIONAL_LEAF_FIELDS: tuple[str, ...] = (
+    "provider_event_id",
+    "provider_reference",
+    "receipt_reuse_reason",
+)
 
 
 class MalformedLeaf(ValueError):
@@ -101,9 +103,9 @@ class Entry:
     amount: int
     #: The campaign's ISO 4217 currency; every posting is in it.
     currency: str
-    #: The expense category (copied onto reversals of expenses); ``None`` otherwise.
+    #: The expense category (copied onto reversals of expenses), or a fee's kind; else ``None``.
     category: str | None
-    #: Free text: an expense's description, a reversal's reason; ``None`` for pledge entries.
+    #: An expense's description, a reversal's reason, a dispute's reason code; else ``None``.
     memo: str | None
     #: When it happened: the pledge event's time, or for API entries the moment recorded.
     occurred_at: datetime
@@ -127,6 +129,10 @@ class Entry:
     reverses_seq: int | None = None
     #: Why an expense's receipt also backs another expense in force; ``None`` if not given.
     receipt_reuse_reason: str | None = None
+    #: The payment provider's id of the money (a fee's charge, a dispute), on provider entries.
+    provider_reference: str | None = None
+    #: The payment provider's event that reported it, on provider entries.
+    provider_event_id: str | None = None
 
     def __post_init__(self) -> None:
         # Entries are built by the Journal (which has already refused bad input with domain
@@ -139,7 +145,7 @@ class Entry:
             if not isinstance(moment, datetime) or moment.utcoffset() is None:
                 raise ValueError(f"{name} must be a timezone-aware datetime")
             object.__setattr__(self, name, moment.astimezone(UTC))
-        if not _is_index(self.seq):
+        if not is_index(self.seq):
             raise ValueError(f"seq must be an int ≥ 0, got {self.seq!r}")
         if not is_amount(self.amount):
             raise ValueError(f"amount must be a positive int of minor units, got {self.amount!r}")
@@ -149,7 +155,7 @@ class Entry:
             raise ValueError("an entry needs at least two postings")
         if not chart.sums_to_zero(self.postings):
             raise ValueError(f"postings of entry {self.seq} do not sum to zero")
-        _check_kind_fields(self)
+        check_kind_fields(self)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -172,9 +178,11 @@ class Entry:
 
     def to_json(self) -> dict[str, JsonValue]:
         """The entry as the JSON object of its leaf (and of the API, which adds ``leaf_hash``)."""
-        optional: dict[str, JsonValue] = {}
-        if self.receipt_reuse_reason is not None:
-            optional["receipt_reuse_reason"] = self.receipt_reuse_reason
+        optional: dict[str, JsonValue] = {
+            name: getattr(self, name)
+            for name in OPTIONAL_LEAF_FIELDS
+            if getattr(self, name) is not None
+        }
         return {
             "amount": self.amount,
             "category": self.category,
@@ -255,9 +263,10 @@ def _entry_fields(obj: dict[str, Any]) -> dict[str, Any]:
         "incurred_on": _date(obj, "incurred_on"),
         "reverses_seq": obj["reverses_seq"],
         # A null here reads as absent; the canonical round trip then refuses the null.
-        "receipt_reuse_reason": _text(obj, "receipt_reuse_reason", optional=True)
-        if "receipt_reuse_reason" in obj
-        else None,
+        **{
+            name: _text(obj, name, optional=True) if name in obj else None
+            for name in OPTIONAL_LEAF_FIELDS
+        },
     }
 
 
@@ -297,95 +306,3 @@ def _id_text(value: uuid.UUID | None) -> str | None:
 
 def _no_float(text: str) -> Any:
     raise ValueError(f"number {text} is not an integer (leaves hold no floats)")
-
-
-def _is_index(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-#: The fields some kinds fill in and others leave ``None``.
-_KIND_FIELDS = (
-    "category",
-    "memo",
-    "event_id",
-    "recorded_by",
-    "pledge_id",
-    "receipt_sha256",
-    "vendor",
-    "incurred_on",
-    "reverses_seq",
-    "receipt_reuse_reason",
-)
-
-
-#: The kind-specific fields each kind must fill in.
-_REQUIRED_FIELDS: dict[EntryKind, frozenset[str]] = {
-    EntryKind.CONTRIBUTION: frozenset({"pledge_id", "event_id"}),
-    EntryKind.REFUND: frozenset({"pledge_id", "event_id"}),
-    EntryKind.EXPENSE: frozenset(
-        {"category", "memo", "vendor", "incurred_on", "receipt_sha256", "recorded_by"}
-    ),
-    EntryKind.REVERSAL: frozenset({"memo", "reverses_seq", "recorded_by"}),
-}
-#: The kind-specific fields each kind may fill in besides those.
-_OPTIONAL_FIELDS: dict[EntryKind, frozenset[str]] = {
-    EntryKind.CONTRIBUTION: frozenset(),
-    EntryKind.REFUND: frozenset(),
-    EntryKind.EXPENSE: frozenset({"event_id", "receipt_reuse_reason"}),
-    EntryKind.REVERSAL: frozenset({"event_id", "category", "pledge_id"}),
-}
-
-
-def _check_kind_fields(entry: Entry) -> None:
-    """Each kind fills in its own fields, no others, and posts what the chart says."""
-    kind = entry.kind
-    required = _REQUIRED_FIELDS[kind]
-    allowed = required | _OPTIONAL_FIELDS[kind]
-    present = {name for name in _KIND_FIELDS if getattr(entry, name) is not None}
-    if not required <= present <= allowed:
-        raise ValueError(
-            f"a {kind} entry fills in {sorted(required)} (may add {sorted(allowed - required)}),"
-            f" not {sorted(present)}"
-        )
-    for name in ("category", "memo", "vendor", "receipt_reuse_reason"):
-        if not isinstance(getattr(entry, name), str | None):
-            raise ValueError(f"{name} must be text")
-    if entry.receipt_reuse_reason == "":
-        raise ValueError("receipt_reuse_reason is left out when there is none, never empty")
-    for name in ("event_id", "recorded_by", "pledge_id"):
-        if not isinstance(getattr(entry, name), uuid.UUID | None):
-            raise ValueError(f"{name} must be a UUID")
-    if entry.receipt_sha256 is not None and not (
-        isinstance(entry.receipt_sha256, str) and RECEIPT_SHA256.fullmatch(entry.receipt_sha256)
-    ):
-        raise ValueError("receipt_sha256 must be 64 lower-case hex digits")
-    if entry.incurred_on is not None and (
-        not isinstance(entry.incurred_on, date) or isinstance(entry.incurred_on, datetime)
-    ):
-        raise ValueError("incurred_on must be a date")
-    if entry.reverses_seq is not None and not (
-        _is_index(entry.reverses_seq) and entry.reverses_seq < entry.seq
-    ):
-        raise ValueError("a reversal undoes an earlier entry (0 ≤ reverses_seq < seq)")
-    if entry.postings not in _chart_postings(entry):
-        raise ValueError(f"postings of a {kind} entry don't follow the chart of accounts")
-
-
-def _chart_postings(entry: Entry) -> list[tuple[Posting, ...]]:
-    """The postings the chart allows for ``entry``: its kind's, or for a reversal those of any
-    kind of the same amount (and category), either way round, since reversals may be reversed."""
-    amount = entry.amount
-    by_kind = {
-        EntryKind.CONTRIBUTION: [chart.contribution_postings(amount)],
-        EntryKind.REFUND: [chart.refund_postings(amount)],
-        EntryKind.EXPENSE: [chart.expense_postings(amount, entry.category or "")],
-    }
-    if entry.kind is not EntryKind.REVERSAL:
-        return by_kind[entry.kind]
-    if entry.category is not None:
-        originals = by_kind[EntryKind.EXPENSE]
-    elif entry.pledge_id is not None:
-        originals = by_kind[EntryKind.CONTRIBUTION] + by_kind[EntryKind.REFUND]
-    else:
-        return []
-    return originals + [chart.reversal_postings(postings) for postings in originals]

@@ -87,3 +87,27 @@ class RefundExceedsContribution(StateConflict):
 
 class ReceiptAlreadyUsed(StateConflict):
     """The receipt already backs an expense in force, and no reason was given to reuse it."""
+
+
+# --- money the payment provider reports -------------------------------------------------------
+
+
+class InvalidProviderValue(InvalidValue):
+    """A provider's id, fee kind, reason code or dispute outcome the ledger cannot read."""
+
+
+class UnknownPledge(StateConflict):
+    """The provider reports a fee or dispute for a pledge this journal holds no money of."""
+
+
+class FeeExceedsContribution(StateConflict):
+    """A fee larger than what the pledge contributed (net of refunds)."""
+
+
+class NoOpenDispute(StateConflict):
+    """A dispute closed that this journal never saw opened."""
+
+
+class ProviderRecordConflict(StateConflict):
+    """The provider reports, under a reference already recorded, something different (another
+    amount, pledge or outcome): the books keep the first and a person must look."""

@@ -11,6 +11,7 @@ Rules every append keeps (see :mod:`.accounts_chart` for the postings each kind 
   afterwards (a contribution, a reversed expense) covers the shortfall before it can be spent.
 - No pledge ever has more refunded than was contributed through it
   (:class:`RefundExceedsContribution`).
+- Fees and disputes come from the payment provider and follow :mod:`.provider_money`.
 - Reversals undo the creator's own entries (expenses, and reversals of them), each at most once;
   an entry counts while its chain of reversals has even length: see :mod:`.reversals`.
 - Expenses and reversals are recorded by the campaign's creator only (:class:`NotCampaignCreator`).
@@ -45,6 +46,7 @@ from .errors import (
     RefundExceedsContribution,
     UnknownEntry,
 )
+from .provider_money import Dispute, ProviderMoney
 from .rules import (
     CATEGORY_MAX,
     DESCRIPTION_MAX,
@@ -72,7 +74,7 @@ class EntryAppended:
     entry: Entry
 
 
-class Journal:
+class Journal(ProviderMoney):
     """One campaign's books: its currency, planned budget and running account balances.
 
     The state is small rows an adapter loads and saves, so an append never scans old entries:
@@ -89,6 +91,8 @@ class Journal:
     - ``receipt_uses``: receipt SHA-256 → seqs of the expenses naming it. Load at least the
       receipt an expense names (its rows are found by an index on the receipt's hash); a receipt
       that is missing counts as unused, so load it before recording an expense with it.
+    - ``disputes`` and ``fee_amounts``: the provider's disputes and fees an operation names
+      (see :mod:`.provider_money`); one that is missing counts as not recorded yet.
 
     Operations validate their input, append an :class:`Entry` and an :class:`EntryAppended` to
     ``events`` (never publishing it), and return the entry. Times are aware datetimes; a naive
@@ -107,6 +111,8 @@ class Journal:
         reversed_by: Mapping[int, int] | None = None,
         pledge_balances: Mapping[uuid.UUID, int] | None = None,
         receipt_uses: Mapping[str, Iterable[int]] | None = None,
+        disputes: Mapping[str, Dispute] | None = None,
+        fee_amounts: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         if not is_currency(currency):
             raise InvalidCurrency("must be an upper-case ISO 4217 currency code", "currency")
@@ -123,6 +129,8 @@ class Journal:
         self.receipt_uses: dict[str, list[int]] = {
             sha256: list(seqs) for sha256, seqs in (receipt_uses or {}).items()
         }
+        self.disputes = dict(disputes or {})
+        self.fee_amounts = dict(fee_amounts or {})
         self.events: list[EntryAppended] = []
         # A trial balance: whatever the adapter loaded must itself obey double entry.
         if sum(self.balances.values()) != 0:
@@ -151,8 +159,8 @@ class Journal:
     # --- reading ------------------------------------------------------------------------------
 
     def balance(self) -> Balance:
-        """Raised, refunded, spent, available, shortfall and spending by category, from the
-        postings."""
+        """Raised, refunded, fees, disputed, spent, available, shortfall and spending by
+        category, from the postings."""
         return chart.balance_from(self.balances, self.currency, self.budget)
 
     @property
@@ -378,6 +386,7 @@ class Journal:
             self.reversed_by[entry.reverses_seq] = entry.seq
         if entry.kind is EntryKind.EXPENSE and entry.receipt_sha256 is not None:
             self.receipt_uses.setdefault(entry.receipt_sha256, []).append(entry.seq)
+        self._apply_provider_entry(entry)
         self.next_seq = entry.seq + 1
 
     def _check_funds(self, change: int, blame: str) -> None:

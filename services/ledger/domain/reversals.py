@@ -51,9 +51,9 @@ def refuse_unreversible(original: Entry, reversed_by: Mapping[int, int]) -> None
         if original.kind is EntryKind.REVERSAL:
             kind = "reversal of a pledge entry"
         raise NotReversible(
-            f"entry {seq} is a {kind}: money that moved through pledge"
-            " events changes only through pledge events (a refund, from the pledges service);"
-            " only expenses and reversals of them can be reversed",
+            f"entry {seq} is a {kind}: money that moved through pledge events (or that the"
+            " payment provider reported) changes only through pledge events (a refund, from the"
+            " pledges service); only expenses and reversals of them can be reversed",
             "seq",
         )
     if seq in reversed_by:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from shared.money import MAX_AMOUNT, is_amount
 from shared.text import TextRefused, clean_text
 
-from .entries import RECEIPT_SHA256
+from .entry_kinds import RECEIPT_SHA256
 from .errors import (
     InvalidAmount,
     InvalidBudget,

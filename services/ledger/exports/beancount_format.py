@@ -13,7 +13,14 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from services.ledger.domain.accounts_chart import EXPENSES_PREFIX, FUNDS, PLEDGES, REFUNDS
+from services.ledger.domain.accounts_chart import (
+    DISPUTES,
+    EXPENSES_PREFIX,
+    FUNDS,
+    PLEDGES,
+    REFUNDS,
+    fee_account,
+)
 from services.ledger.exports.entries import PUBLIC, Audience, DateRange, ExportEntry, decimal_text
 
 #: The date of the `commodity` and `open` directives: the earliest date the ledger accepts, so
@@ -21,6 +28,12 @@ from services.ledger.exports.entries import PUBLIC, Audience, DateRange, ExportE
 OPENING = date(1970, 1, 1)
 
 FIXED_ACCOUNTS = {FUNDS: "Assets:Funds", PLEDGES: "Income:Pledges", REFUNDS: "Income:Refunds"}
+#: Accounts opened only when the journal posts to them (older exports keep their preamble).
+PROVIDER_ACCOUNTS = {
+    fee_account("processing"): "Expenses:Fees:Processing",
+    fee_account("platform"): "Expenses:Fees:Platform",
+    DISPUTES: "Income:Disputes",
+}
 
 #: A category already in this form (lower-case ASCII words joined by single hyphens) maps to
 #: its capitalised words alone; every other category gets a hash suffix after `--`, which
@@ -48,12 +61,19 @@ def category_component(category: str) -> str:
 def account_name(account: str) -> str:
     """The beancount account of a ledger account (`assets:funds` -> `Assets:Funds`,
     `expenses:<category>` -> `Expenses:<category_component>`)."""
-    fixed = FIXED_ACCOUNTS.get(account)
+    fixed = FIXED_ACCOUNTS.get(account) or PROVIDER_ACCOUNTS.get(account)
     if fixed is not None:
         return fixed
     if account.startswith(EXPENSES_PREFIX):
         return "Expenses:" + category_component(account[len(EXPENSES_PREFIX) :])
     raise ValueError(f"no beancount account for the ledger account {account!r}")
+
+
+_PROVIDER_HEADS = {
+    "fee": "Fee ({entry.category}) on pledge {entry.pledge_id}",
+    "dispute": "Dispute ({entry.memo}) on pledge {entry.pledge_id}",
+    "dispute_reversal": "Dispute won on pledge {entry.pledge_id}",
+}
 
 
 def quote(text: str) -> str:
@@ -90,6 +110,8 @@ def transaction(entry: ExportEntry, exponent: int, audience: Audience = PUBLIC) 
         head = f"{quote(entry.vendor or '')} {quote(entry.memo or '')}"
     elif entry.kind == "reversal":
         head = quote(entry.memo or f"Reversal of entry {entry.reverses_seq}")
+    elif entry.kind in _PROVIDER_HEADS:
+        head = quote(_PROVIDER_HEADS[entry.kind].format(entry=entry))
     else:
         head = quote(f"{entry.kind.capitalize()} of pledge {entry.pledge_id}")
     lines = [f"{entry.day.isoformat()} * {head}", f"  seq: {entry.seq}"]
@@ -101,6 +123,8 @@ def transaction(entry: ExportEntry, exponent: int, audience: Audience = PUBLIC) 
         ("pledge_id", entry.pledge_id),
         ("receipt_sha256", entry.receipt_sha256),
         ("receipt_reuse_reason", entry.receipt_reuse_reason),
+        ("provider_reference", entry.provider_reference),
+        ("provider_event_id", entry.provider_event_id),
         ("leaf_hash", entry.leaf_hash.hex()),
     ]
     if audience.backers and entry.backer_id is not None:

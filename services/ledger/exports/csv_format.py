@@ -45,6 +45,9 @@ COLUMNS: tuple[str, ...] = (
     "reverses_seq",
     "receipt_reuse_reason",
     "leaf_hash",
+    # Added with fees and disputes (issue 15): after the older columns, which keep their places.
+    "provider_reference",
+    "provider_event_id",
 )
 AUDITOR_COLUMNS: tuple[str, ...] = ("backer_id", "receipt_url")
 
@@ -90,6 +93,8 @@ def row(entry: ExportEntry, funds: int, exponent: int, audience: Audience = PUBL
         "" if entry.reverses_seq is None else entry.reverses_seq,
         safe_text(entry.receipt_reuse_reason),
         entry.leaf_hash.hex(),
+        safe_text(entry.provider_reference),
+        safe_text(entry.provider_event_id),
     ]
     if audience.is_auditor:
         backer = entry.backer_id if audience.backers else None

@@ -23,7 +23,7 @@ class ExportEntry:
 
     #: The entry's seq (its leaf index).
     seq: int
-    #: `contribution`, `refund`, `expense` or `reversal`.
+    #: `contribution`, `refund`, `expense`, `reversal`, `fee`, `dispute` or `dispute_reversal`.
     kind: str
     #: The entry's date, see :func:`entry_date`.
     day: date
@@ -47,6 +47,9 @@ class ExportEntry:
     leaf_hash: bytes
     #: The backer account behind `pledge_id`: filled only for auditors, and only when known.
     backer_id: uuid.UUID | None = None
+    #: The payment provider's id of the money and of its event (fees and disputes only).
+    provider_reference: str | None = None
+    provider_event_id: str | None = None
 
     @property
     def funds_change(self) -> int:
@@ -77,6 +80,8 @@ def entry_from_leaf(
         receipt_sha256=entry.receipt_sha256,
         reverses_seq=entry.reverses_seq,
         receipt_reuse_reason=entry.receipt_reuse_reason,
+        provider_reference=entry.provider_reference,
+        provider_event_id=entry.provider_event_id,
         postings=tuple((posting.account, posting.amount) for posting in entry.postings),
         leaf_hash=leaf_hash,
         backer_id=backer_id,

@@ -122,6 +122,12 @@ def describe(row: LedgerRow) -> str:
         return f"{row.count} contribution{'s' if row.count != 1 else ''} (day total)"
     if row.kind == "refund":
         return f"{row.count} refund{'s' if row.count != 1 else ''} to backers (day total)"
+    if row.kind == "fee":
+        return f"{row.count} payment fee{'s' if row.count != 1 else ''} (day total)"
+    if row.kind == "dispute":
+        return f"{row.count} card dispute{'s' if row.count != 1 else ''} opened (day total)"
+    if row.kind == "dispute_reversal":
+        return f"{row.count} card dispute{'s' if row.count != 1 else ''} won (day total)"
     text = row.description or ""
     if row.reverses_seq is not None:
         text = f"Reverses entry #{row.reverses_seq}: {text}"

@@ -10,14 +10,18 @@ Dates are the ledger's: the UTC day an entry was booked (``recorded_at``). The t
 day, so its running balance is true at the end of every day even if a pledge event arrived late;
 an expense's own date (``incurred_on``) is shown in the receipts index.
 
-No backer identity leaves this module: contributions and refunds are summed per day into one
-row per day and kind, and pledge ids are only counted, never copied into a figure.
+No backer identity leaves this module: contributions, refunds, fees and disputes are summed per
+day into one row per day and kind, and pledge ids are only counted, never copied into a figure.
+
+One fact is not in the log: that the payment provider closed a dispute as lost, which moves no
+money and so makes no entry. The caller passes the references of lost disputes; without them a
+dispute not won reads as still open, which holds the money back just the same.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,7 +31,15 @@ from services.ledger.domain.entries import Entry, EntryKind
 from services.ledger.domain.reversals import in_force
 
 #: Entry kinds summed per day, so that no row stands for one backer.
-AGGREGATED_KINDS = frozenset({EntryKind.CONTRIBUTION, EntryKind.REFUND})
+AGGREGATED_KINDS = frozenset(
+    {
+        EntryKind.CONTRIBUTION,
+        EntryKind.REFUND,
+        EntryKind.FEE,
+        EntryKind.DISPUTE,
+        EntryKind.DISPUTE_REVERSAL,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,22 @@ class ReceiptLine:
 
 
 @dataclass(frozen=True, slots=True)
+class DisputeFigures:
+    """Card disputes by where they stand: how many, and the money in each state."""
+
+    open: int = 0
+    open_amount: int = 0
+    won: int = 0
+    won_amount: int = 0
+    lost: int = 0
+    lost_amount: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.open + self.won + self.lost
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """Everything the report shows, in minor units of ``balance.currency``."""
 
@@ -108,6 +136,7 @@ class Figures:
     rows: tuple[LedgerRow, ...]
     months: tuple[MonthFigures, ...]
     receipts: tuple[ReceiptLine, ...]
+    disputes: DisputeFigures = DisputeFigures()
 
 
 def parse_leaves(leaves: Iterable[bytes]) -> list[Entry]:
@@ -126,8 +155,10 @@ def compute_figures(
     budget: Mapping[str, int],
     status: str,
     made_at: datetime,
+    lost_disputes: Collection[str] = (),
 ) -> Figures:
-    """The report's figures for ``entries`` (a log from seq 0, in order)."""
+    """The report's figures for ``entries`` (a log from seq 0, in order); ``lost_disputes``
+    are the provider's references of the disputes it closed as lost."""
     balances: dict[str, int] = {}
     pledges: dict[uuid.UUID, int] = {}
     reversed_by: dict[int, int] = {}
@@ -166,6 +197,27 @@ def compute_figures(
             for entry in entries
             if entry.kind is EntryKind.EXPENSE and entry.receipt_sha256 is not None
         ),
+        disputes=dispute_figures(entries, lost_disputes),
+    )
+
+
+def dispute_figures(entries: Sequence[Entry], lost: Collection[str]) -> DisputeFigures:
+    """Disputes opened in ``entries``: won when a ``dispute_reversal`` names the same provider
+    reference, lost when ``lost`` does, else open."""
+    opened = {e.provider_reference: e.amount for e in entries if e.kind is EntryKind.DISPUTE}
+    won = {e.provider_reference for e in entries if e.kind is EntryKind.DISPUTE_REVERSAL}
+    counts = {"open": [0, 0], "won": [0, 0], "lost": [0, 0]}
+    for reference, amount in opened.items():
+        state = "won" if reference in won else "lost" if reference in lost else "open"
+        counts[state][0] += 1
+        counts[state][1] += amount
+    return DisputeFigures(
+        open=counts["open"][0],
+        open_amount=counts["open"][1],
+        won=counts["won"][0],
+        won_amount=counts["won"][1],
+        lost=counts["lost"][0],
+        lost_amount=counts["lost"][1],
     )
 
 

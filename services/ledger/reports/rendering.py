@@ -81,6 +81,9 @@ class ReportSource:
     #: Absolute URL of ``…/export.jsonl?tree_size={size}``.
     export_url: str
     locale: str = "en"
+    #: The provider's references of disputes it closed as lost: no money moves then, so the
+    #: log holds no entry of it (see ``figures``).
+    lost_disputes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class ReportRenderer:
             budget={line["category"]: line["amount"] for line in campaign["budget"]},
             status=campaign["status"],
             made_at=source.checkpoint.published_at,
+            lost_disputes=source.lost_disputes,
         )
 
     def _html(self, source: ReportSource, figures: Figures, *, for_pdf: bool) -> str:

@@ -284,3 +284,24 @@ def post_expense(ledger: Ledger, campaign_id: uuid.UUID, token: str, **form: Any
         data=body,
         headers={**bearer(token), "Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
+
+
+def payment_event(
+    event_type: str,
+    campaign_id: uuid.UUID,
+    pledge_id: uuid.UUID,
+    amount: int,
+    currency: str = "EUR",
+    **extra: Any,
+) -> Envelope:
+    """A `payment.*` event as the pledges service sends it from a provider's webhook; `extra`
+    gives the type's own fields (`fee_kind`, `dispute_reference`, …)."""
+    payload: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "pledge_id": pledge_id,
+        "amount": amount,
+        "currency": currency,
+        "provider_event_id": f"evt_{uuid.uuid4().hex[:16]}",
+        **extra,
+    }
+    return new_envelope(event_type, payload, producer="pledges", campaign_id=campaign_id)

@@ -147,6 +147,9 @@ def test_the_balance_adds_up_from_the_postings(ledger: Ledger) -> None:
         "spent": 7_000,
         "available": 25_000 - 4_000 - 7_000,
         "shortfall": 0,
+        "fees": 0,
+        "disputed": 0,
+        "net": 25_000 - 4_000,
         "by_category": [
             {"category": "printing", "budget": 30_000, "spent": 6_000},
             {"category": "art", "budget": 10_000, "spent": 0},

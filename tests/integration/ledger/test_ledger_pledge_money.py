@@ -93,6 +93,9 @@ def test_a_refund_after_the_money_was_spent_is_recorded_with_the_shortfall_shown
         "spent": 9_000,
         "available": 0,
         "shortfall": 3_000,
+        "fees": 0,
+        "disputed": 0,
+        "net": 6_000,
         "by_category": [
             {"category": "printing", "budget": 30_000, "spent": 9_000},
             {"category": "art", "budget": 10_000, "spent": 0},

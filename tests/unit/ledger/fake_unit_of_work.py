@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from services.ledger.adapters.journal import StoredEntry
-from services.ledger.domain import Entry, Journal, merkle
+from services.ledger.domain import Dispute, Entry, Journal, merkle
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.events import Envelope
 
@@ -30,6 +30,8 @@ class Books:
     entries: list[Entry] = field(default_factory=list)
     #: pledge id → backer id, as `record_backer` notes them for auditors.
     backers: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+    #: Where each dispute stands, as the `disputes` table keeps it (a lost one has no entry).
+    disputes: dict[str, Dispute] = field(default_factory=dict)
 
 
 class FakeJournals:
@@ -52,6 +54,7 @@ class FakeJournals:
             currency=books.currency,
             budget=books.budget,
         )
+        journal.disputes.update(books.disputes)
         self.seen.append(journal)
         return journal
 
@@ -61,7 +64,14 @@ class FakeJournals:
     def load_receipt_uses(self, journal: Journal, receipt_sha256: str) -> None:
         """Nothing to add: `lock` replayed every receipt."""
 
+    def load_fee(self, journal: Journal, fee_kind: str, reference: str) -> None:
+        """Nothing to add: `lock` replayed every fee."""
+
+    def load_dispute(self, journal: Journal, reference: str) -> None:
+        """Nothing to add: `lock` replayed every dispute and added how each closed."""
+
     def save(self, journal: Journal) -> list[StoredEntry]:
+        self._books[journal.campaign_id].disputes.update(journal.disputes)
         entries = self._books[journal.campaign_id].entries
         new = [event.entry for event in journal.events if event.entry.seq >= len(entries)]
         entries.extend(new)

@@ -115,6 +115,9 @@ def test_the_charts_accounts_map_to_beancount_roots() -> None:
     assert account_name("assets:funds") == "Assets:Funds"
     assert account_name("income:pledges") == "Income:Pledges"
     assert account_name("income:refunds") == "Income:Refunds"
+    assert account_name("fees:processing") == "Expenses:Fees:Processing"
+    assert account_name("fees:platform") == "Expenses:Fees:Platform"
+    assert account_name("income:disputes") == "Income:Disputes"
     assert account_name("expenses:Café & bar") == "Expenses:Cafe-Bar--d1111b6f"
     with pytest.raises(ValueError, match="liabilities:loans"):
         account_name("liabilities:loans")
@@ -206,3 +209,38 @@ def test_dates_filter_transactions_and_the_public_sees_no_backer() -> None:
     loaded, _ = load(text)
     assert [item.meta["seq"] for item in loaded if hasattr(item, "postings")] == [1]
     assert str(backer) not in journal(entries)
+
+
+def test_fees_and_disputes_load_with_the_providers_references() -> None:
+    def provider(seq: int, kind: str, amount: int, postings: Any, **fields: Any) -> ExportEntry:
+        return entry(
+            seq, kind, amount, postings=postings, provider_reference=fields.pop("ref"),
+            provider_event_id=f"evt_{seq}", **fields,
+        )  # fmt: skip
+
+    entries = [
+        entry(0, "contribution", 10_000),
+        provider(1, "fee", 320, (("fees:processing", 320), ("assets:funds", -320)),
+                 category="processing", ref="txn_1"),
+        provider(2, "fee", 500, (("fees:platform", 500), ("assets:funds", -500)),
+                 category="platform", ref="txn_1"),
+        provider(3, "dispute", 4_000, (("income:disputes", 4_000), ("assets:funds", -4_000)),
+                 memo="fraudulent", ref="dp_1"),
+        provider(4, "dispute_reversal", 4_000,
+                 (("income:disputes", -4_000), ("assets:funds", 4_000)), ref="dp_1"),
+    ]  # fmt: skip
+
+    text = journal(entries)
+
+    loaded, _ = load(text)
+    by_seq = {i.meta["seq"]: i for i in loaded if type(i).__name__ == "Transaction"}
+    assert by_seq[1].meta["provider_reference"] == "txn_1"
+    assert by_seq[3].meta["provider_event_id"] == "evt_3"
+    assert by_seq[3].narration == "Dispute (fraudulent) on pledge " + str(uuid.UUID(int=3))
+    sums = totals(loaded)
+    assert sums["Expenses:Fees:Processing"] == Decimal("3.20")
+    assert sums["Expenses:Fees:Platform"] == Decimal("5.00")
+    assert sums["Income:Disputes"] == 0
+    assert sums["Assets:Funds"] == Decimal("91.80")
+    for name in ("Expenses:Fees:Processing", "Expenses:Fees:Platform", "Income:Disputes"):
+        assert all(COMPONENT.fullmatch(part) for part in name.split(":"))

@@ -19,12 +19,15 @@ from services.ledger.domain import (
     AlreadyReversed,
     EntryKind,
     InsufficientFunds,
+    NoOpenDispute,
     NotReversible,
+    ProviderRecordConflict,
+    UnknownPledge,
     merkle,
 )
 from shared.events.catalog import PledgeCollected, PledgeRefunded
 from shared.events.typed import to_event
-from tests.integration.ledger.ledger_support import pdf_bytes, pledge_event
+from tests.integration.ledger.ledger_support import payment_event, pdf_bytes, pledge_event
 from tests.unit.ledger.fake_unit_of_work import FakeLedgerUnitOfWork
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
@@ -196,3 +199,118 @@ def test_a_contribution_cannot_be_reversed(
 
     assert len(uow.entries(campaign_id)) == 1
     assert len(uow.announced()) == 1
+
+
+# --- money the payment provider reports ----------------------------------------------------------
+
+
+def provider_event(
+    uow: FakeLedgerUnitOfWork, event_type: str, campaign_id: uuid.UUID, pledge_id: uuid.UUID,
+    amount: int, handler: Any, **extra: Any,
+) -> None:  # fmt: skip
+    """Hand a `payment.*` event to its handler as the consumer would: decoded, in a block."""
+    event = to_event(payment_event(event_type, campaign_id, pledge_id, amount, **extra))
+    with uow:
+        handler(event, uow, clock)
+        uow.commit()
+
+
+def test_fees_and_a_won_dispute_become_entries_announced_at_commit(
+    uow: FakeLedgerUnitOfWork, campaign_id: uuid.UUID
+) -> None:
+    pledge = collect(uow, campaign_id, 10_000).pledge_id
+    for kind, amount in (("processing", 320), ("platform", 500)):
+        provider_event(
+            uow, "payment.fee_charged", campaign_id, pledge, amount, handlers.on_fee_charged,
+            fee_kind=kind, payment_reference="txn_1",
+        )  # fmt: skip
+    provider_event(
+        uow, "payment.dispute_opened", campaign_id, pledge, 4_000, handlers.on_dispute_opened,
+        dispute_reference="dp_1", reason="fraudulent",
+    )  # fmt: skip
+    provider_event(
+        uow, "payment.dispute_closed", campaign_id, pledge, 4_000, handlers.on_dispute_closed,
+        dispute_reference="dp_1", outcome="won",
+    )  # fmt: skip
+
+    entries = uow.entries(campaign_id)
+    assert [(e.kind.value, e.amount, e.category, e.provider_reference) for e in entries[1:]] == [
+        ("fee", 320, "processing", "txn_1"),
+        ("fee", 500, "platform", "txn_1"),
+        ("dispute", 4_000, None, "dp_1"),
+        ("dispute_reversal", 4_000, None, "dp_1"),
+    ]
+    assert entries[3].memo == "fraudulent"
+    assert [a["kind"] for a in uow.announced()] == [
+        "contribution",
+        "fee",
+        "fee",
+        "dispute",
+        "dispute_reversal",
+    ]
+    assert all(a["leaf_hash"] == leaf_hash_of(a) for a in uow.announced())
+
+
+def test_a_provider_event_delivered_twice_has_one_effect(
+    uow: FakeLedgerUnitOfWork, campaign_id: uuid.UUID
+) -> None:
+    pledge = collect(uow, campaign_id, 10_000).pledge_id
+    # Two envelopes (the consumer's event-id check can't help), one provider fact.
+    for _ in range(2):
+        provider_event(
+            uow, "payment.fee_charged", campaign_id, pledge, 320, handlers.on_fee_charged,
+            fee_kind="processing", payment_reference="txn_1",
+        )  # fmt: skip
+        provider_event(
+            uow, "payment.dispute_opened", campaign_id, pledge, 1_000, handlers.on_dispute_opened,
+            dispute_reference="dp_1", reason="fraudulent",
+        )  # fmt: skip
+    assert [e.kind for e in uow.entries(campaign_id)] == [
+        EntryKind.CONTRIBUTION,
+        EntryKind.FEE,
+        EntryKind.DISPUTE,
+    ]
+    assert len(uow.announced()) == 3
+
+
+def test_a_lost_dispute_makes_no_entry_but_is_kept_as_lost(
+    uow: FakeLedgerUnitOfWork, campaign_id: uuid.UUID
+) -> None:
+    pledge = collect(uow, campaign_id, 10_000).pledge_id
+    provider_event(
+        uow, "payment.dispute_opened", campaign_id, pledge, 10_000, handlers.on_dispute_opened,
+        dispute_reference="dp_9", reason="product_not_received",
+    )  # fmt: skip
+    provider_event(
+        uow, "payment.dispute_closed", campaign_id, pledge, 10_000, handlers.on_dispute_closed,
+        dispute_reference="dp_9", outcome="lost",
+    )  # fmt: skip
+    assert [e.kind for e in uow.entries(campaign_id)] == [
+        EntryKind.CONTRIBUTION,
+        EntryKind.DISPUTE,
+    ]
+    assert uow.books[campaign_id].disputes["dp_9"].status == "lost"
+    # A later "won" for the same dispute is a conflict, not money back.
+    with pytest.raises(ProviderRecordConflict):
+        provider_event(
+            uow, "payment.dispute_closed", campaign_id, pledge, 10_000,
+            handlers.on_dispute_closed, dispute_reference="dp_9", outcome="won",
+        )  # fmt: skip
+    assert len(uow.entries(campaign_id)) == 2 and len(uow.announced()) == 2
+
+
+def test_a_fee_for_an_unknown_pledge_is_refused_and_nothing_announced(
+    uow: FakeLedgerUnitOfWork, campaign_id: uuid.UUID
+) -> None:
+    collect(uow, campaign_id, 10_000)
+    with pytest.raises(UnknownPledge):
+        provider_event(
+            uow, "payment.fee_charged", campaign_id, uuid.uuid4(), 320, handlers.on_fee_charged,
+            fee_kind="processing", payment_reference="txn_1",
+        )  # fmt: skip
+    with pytest.raises(NoOpenDispute):
+        provider_event(
+            uow, "payment.dispute_closed", campaign_id, uuid.uuid4(), 320,
+            handlers.on_dispute_closed, dispute_reference="dp_nope", outcome="won",
+        )  # fmt: skip
+    assert len(uow.entries(campaign_id)) == 1 and len(uow.announced()) == 1
