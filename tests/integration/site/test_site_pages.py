@@ -4,10 +4,13 @@ and its verify box, escaping, and the security headers."""
 from __future__ import annotations
 
 import html
+import uuid
 
+from shared import topics
+from shared.events.envelope import encode
 from shared.money import format_amount
-from tests.factories import bearer
-from tests.integration.ledger.ledger_support import ORIGIN
+from tests.factories import bearer, consume
+from tests.integration.ledger.ledger_support import ORIGIN, payment_event
 from tests.integration.site.site_support import Stack
 
 
@@ -145,3 +148,40 @@ def test_an_unknown_campaign_is_a_page_for_people(stack: Stack) -> None:
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "<h1>Page not found</h1>" in response.get_data(as_text=True)
+
+
+def test_the_money_trail_shows_payment_fees_and_money_held_by_disputes(stack: Stack) -> None:
+    _, creator = stack.account("creator")
+    _, backer = stack.account("backer")
+    campaign_id = stack.campaign(creator, funding_model="flexible", goal_amount=10_000)["id"]
+    pledged = stack.pledges.post(
+        f"/api/v1/campaigns/{campaign_id}/pledges", json={"amount": 10_000}, headers=bearer(backer)
+    )
+    assert pledged.status_code == 201, pledged.get_json()
+    page = stack.site_client().get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    # Before any fee or dispute, the page names neither.
+    assert "Payment fees" not in page and "Held by disputes" not in page
+    stack.clock.travel(days=31)
+    stack.pledges.post(f"/api/v1/campaigns/{campaign_id}/settle", headers=bearer(creator))
+    stack.relay()
+    pledge_id, cid = uuid.UUID(pledged.get_json()["id"]), uuid.UUID(campaign_id)
+    for event in (
+        payment_event(
+            "payment.fee_charged", cid, pledge_id, 320, fee_kind="processing",
+            payment_reference="txn_site_fee",
+        ),
+        payment_event(
+            "payment.dispute_opened", cid, pledge_id, 2_500, dispute_reference="dp_site",
+            reason="fraudulent",
+        ),
+    ):  # fmt: skip
+        consume(stack.apps["ledger"], encode(event), topics.PLEDGES)
+
+    text = html.unescape(
+        stack.site_client().get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    )
+
+    assert "<dt>Raised</dt><dd>€100.00</dd>" in text  # gross
+    assert "<dt>Payment fees</dt><dd>€3.20</dd>" in text
+    assert "<dt>Held by disputes</dt><dd>€25.00</dd>" in text
+    assert "<dt>Available</dt><dd>€71.80</dd>" in text
