@@ -16,23 +16,26 @@ depends_on = None
 Timestamp = sa.DateTime(timezone=True)
 
 
+# Plain ALTER TABLE, not a batch: recreating the table on SQLite would lose its unnamed CHECK
+# constraints (SQLite has added and dropped columns in place since 3.35).
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("pledges") as batch:
-        # Pledges collected before this had one attempt, the one that collected them.
-        batch.add_column(
-            sa.Column("collection_attempt", sa.Integer, nullable=False, server_default="0")
-        )
-        batch.add_column(sa.Column("grace_ends_at", Timestamp, nullable=True))
-        batch.add_column(sa.Column("payment_failure_code", sa.String(64), nullable=True))
-        batch.create_index("ix_pledges_grace_ends_at", ["grace_ends_at"])
+    # Pledges collected before this had one attempt, the one that collected them.
+    op.add_column(
+        "pledges",
+        sa.Column("collection_attempt", sa.Integer, nullable=False, server_default="0"),
+    )
+    op.add_column("pledges", sa.Column("grace_ends_at", Timestamp, nullable=True))
+    op.add_column("pledges", sa.Column("payment_failure_code", sa.String(64), nullable=True))
+    op.create_index("ix_pledges_grace_ends_at", "pledges", ["grace_ends_at"])
     op.execute(
         "UPDATE pledges SET collection_attempt = 1 WHERE status IN ('collected', 'refunded')"
     )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("pledges") as batch:
-        batch.drop_index("ix_pledges_grace_ends_at")
-        batch.drop_column("payment_failure_code")
-        batch.drop_column("grace_ends_at")
-        batch.drop_column("collection_attempt")
+    op.drop_index("ix_pledges_grace_ends_at", "pledges")
+    op.drop_column("pledges", "payment_failure_code")
+    op.drop_column("pledges", "grace_ends_at")
+    op.drop_column("pledges", "collection_attempt")
