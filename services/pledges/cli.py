@@ -165,11 +165,11 @@ def revoke(account_id: uuid.UUID, reason: str) -> None:
     help="Keep running, settling every SECONDS until interrupted (default: settle once).",
 )
 def settle(every: float | None) -> None:
-    """Settle every live campaign whose deadline has passed.
+    """Settle every live campaign whose deadline has passed, and drop unpaid pledges.
 
     All-or-nothing campaigns that reached their goal, and all flexible ones, collect their
-    pledges; the others release them. Settling is exactly-once, so running this beside the API
-    (or twice) is safe.
+    pledges; the others release them. Pledges whose payment failed and whose grace period is
+    over are dropped. Both are exactly-once, so running this beside the API (or twice) is safe.
     """
     dependencies = bootstrap()
     configure_logging(dependencies.settings.log_format)
@@ -211,3 +211,10 @@ def _settle_round(dependencies: PledgesDependencies, *, echo: bool) -> None:
                 f"{campaign.currency})"
             )
         click.echo(f"Settled {len(done)} campaign(s).")
+    # FUNDTRAIL_PAYMENT_GRACE decides when a failed payment's pledge is due; the deadline is
+    # stored on the pledge when the payment fails, so dropping needs only the clock.
+    dropped = handlers.drop_unpaid(dependencies.uow_factory, dependencies.clock)
+    if echo:
+        for pledge in dropped:
+            click.echo(f"{pledge.id} dropped: unpaid when its grace period ended")
+        click.echo(f"Dropped {len(dropped)} unpaid pledge(s).")

@@ -181,3 +181,35 @@ class RequestPasswordReset:
 class ResetPassword:
     link_token: str = field(repr=False)
     password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CollectionSucceeded:
+    """The payment provider says a pledge's money arrived."""
+
+    pledge_id: uuid.UUID
+    #: The attempt's reference, as the gateway gave it when the money was asked for.
+    reference: str
+    #: What the provider kept, in minor units, where known.
+    fee_amount: int | None = None
+
+
+@dataclass(frozen=True)
+class CollectionFailed:
+    """The payment provider could not take a pledge's money."""
+
+    pledge_id: uuid.UUID
+    reference: str
+    #: The provider's short code (`card_declined`, `authentication_required`).
+    reason_code: str
+    #: Until when the backer may fix it; `None` for now plus the configured grace period.
+    retry_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RetryCollection:
+    """Ask for a failed pledge's money again: the backer changed the card."""
+
+    pledge_id: uuid.UUID
+    #: The pledge's backer; `None` for the platform itself (a provider's notice).
+    actor_id: uuid.UUID | None = None

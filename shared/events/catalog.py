@@ -208,6 +208,24 @@ class PledgeCancelled(PledgeEvent):
 @dataclass(frozen=True, kw_only=True)
 class PledgeCollected(PledgeEvent):
     payment_reference: str
+    #: What the payment provider kept, in minor units; None where not known.
+    fee_amount: int | None = None
+
+
+@event_type("pledge.payment_failed")
+@dataclass(frozen=True, kw_only=True)
+class PledgePaymentFailed(PledgeEvent):
+    payment_reference: str
+    #: The provider's short code (`card_declined`); never card details.
+    reason_code: str
+    #: Until when the backer may fix the payment; then the pledge drops.
+    retry_until: datetime
+
+
+@event_type("pledge.dropped")
+@dataclass(frozen=True, kw_only=True)
+class PledgeDropped(PledgeEvent):
+    pass
 
 
 @event_type("pledge.released")

@@ -36,9 +36,32 @@ class PledgeCancelled(PledgePayload):
 
 @event_schema("pledge.collected")
 class PledgeCollected(PledgePayload):
-    """The campaign succeeded and the amount was collected."""
+    """The payment provider says the amount arrived.
+
+    `fee_amount` (what the provider kept, where known) was added later as an optional field,
+    without a new version: events from before it, and from gateways that know no fee, read
+    as `None`.
+    """
 
     payment_reference = ma.fields.String(required=True)
+    fee_amount = fields.amount(load_default=None, allow_none=True)
+
+
+@event_schema("pledge.payment_failed")
+class PledgePaymentFailed(PledgePayload):
+    """The provider could not take the money; the backer may fix it until `retry_until`.
+
+    Never card details: `reason_code` is the provider's short code (`card_declined`).
+    """
+
+    payment_reference = ma.fields.String(required=True)
+    reason_code = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[a-z0-9_]{1,64}$"))
+    retry_until = ma.fields.AwareDateTime(required=True)
+
+
+@event_schema("pledge.dropped")
+class PledgeDropped(PledgePayload):
+    """The grace period ended without a payment: the pledge no longer counts."""
 
 
 @event_schema("pledge.released")

@@ -29,6 +29,8 @@ _TYPES: dict[type[domain.Event], tuple[str, str | None]] = {
     domain.PledgeCollected: ("pledge.collected", None),
     domain.PledgeReleased: ("pledge.released", None),
     domain.PledgeRefunded: ("pledge.refunded", None),
+    domain.PledgePaymentFailed: ("pledge.payment_failed", None),
+    domain.PledgeDropped: ("pledge.dropped", None),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +14,15 @@ from services.pledges.adapters.tables import accounts, pledges
 from services.pledges.domain import Pledge, PledgeStatus
 
 _ACTIVE = PledgeStatus.PLEDGED.value
+#: What settling or cancelling a campaign changes on its pledges.
+_SETTLED = (
+    "status",
+    "payment_reference",
+    "collection_attempt",
+    "grace_ends_at",
+    "payment_failure_code",
+    "updated_at",
+)
 
 
 class PledgeRepository:
@@ -35,21 +45,12 @@ class PledgeRepository:
         statement = (
             pledges.update()
             .where(pledges.c.id == sa.bindparam("pledge_id"))
-            .values(
-                status=sa.bindparam("new_status"),
-                payment_reference=sa.bindparam("new_reference"),
-                updated_at=sa.bindparam("new_updated_at"),
-            )
+            .values({name: sa.bindparam(f"new_{name}") for name in _SETTLED})
         )
         self._connection.execute(
             statement,
             [
-                {
-                    "pledge_id": p.id,
-                    "new_status": p.status.value,
-                    "new_reference": p.payment_reference,
-                    "new_updated_at": p.updated_at,
-                }
+                {"pledge_id": p.id, **{f"new_{name}": _row(p)[name] for name in _SETTLED}}
                 for p in changed
             ],
         )
@@ -91,6 +92,19 @@ class PledgeRepository:
             .order_by(pledges.c.created_at, pledges.c.id)
         ).mappings()
         return [_pledge(row) for row in rows]
+
+    def due_to_drop(self, now: datetime) -> list[uuid.UUID]:
+        """Pledges whose payment failed and whose grace period is over, earliest first."""
+        return list(
+            self._connection.execute(
+                sa.select(pledges.c.id)
+                .where(
+                    pledges.c.status == PledgeStatus.PAYMENT_FAILED.value,
+                    pledges.c.grace_ends_at <= now,
+                )
+                .order_by(pledges.c.grace_ends_at, pledges.c.id)
+            ).scalars()
+        )
 
     def of_backer(
         self,
@@ -140,6 +154,9 @@ def _row(pledge: Pledge) -> dict[str, Any]:
         "status": pledge.status.value,
         "refunded_amount": pledge.refunded_amount,
         "payment_reference": pledge.payment_reference,
+        "collection_attempt": pledge.collection_attempt,
+        "grace_ends_at": pledge.grace_ends_at,
+        "payment_failure_code": pledge.payment_failure_code,
         "created_at": pledge.created_at,
         "updated_at": pledge.updated_at,
     }

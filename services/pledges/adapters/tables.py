@@ -76,6 +76,11 @@ pledges = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("refunded_amount", sa.BigInteger, nullable=False),
     sa.Column("payment_reference", sa.String(200), nullable=True),
+    # Collection (migration 0007): attempts so far, the end of the grace period after a failed
+    # payment, and the provider's short code for the last failure.
+    sa.Column("collection_attempt", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("grace_ends_at", UtcDateTime(), nullable=True, index=True),
+    sa.Column("payment_failure_code", sa.String(64), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.CheckConstraint(

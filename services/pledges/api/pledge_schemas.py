@@ -81,12 +81,28 @@ class PledgeOut(ma.Schema):
     campaign_id = ma.fields.UUID()
     backer_id = ma.fields.UUID(metadata={"description": "The backer's opaque account id"})
     status = ma.fields.String(
-        metadata={"description": "pledged, collected, released, cancelled or refunded"}
+        metadata={
+            "description": "pledged, collecting, collected, payment_failed, dropped, released, "
+            "cancelled or refunded"
+        }
     )
     amount = ma.fields.Integer()
     currency = ma.fields.String()
     tier_id = ma.fields.UUID(allow_none=True)
     refunded_amount = ma.fields.Integer()
+    payment_status = ma.fields.String(
+        metadata={
+            "description": "Where the backer's money stands: none, card_saved, collecting, "
+            "paid, payment_failed, dropped or refunded"
+        }
+    )
+    payment_retry_until = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the payment failed: until when the backer may fix it before "
+            "the pledge drops (UTC); otherwise null"
+        },
+    )
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 

@@ -182,6 +182,8 @@ def refund_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:
 
 def _backed_view(backed: handlers.BackedPledge) -> dict[str, Any]:
     view = {field.name: getattr(backed.pledge, field.name) for field in dataclasses.fields(Pledge)}
+    view["payment_status"] = backed.pledge.payment_status
+    view["payment_retry_until"] = backed.pledge.payment_retry_until
     view["backer_name"] = backed.backer_name
     return view
 

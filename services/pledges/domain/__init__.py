@@ -1,6 +1,7 @@
 """The pledges service's domain: campaigns, pledges, their rules and events; no I/O."""
 
 from .campaigns import KEEP_TIER, Campaign
+from .collection import DEFAULT_PAYMENT_GRACE
 from .errors import (
     BelowTierMinimum,
     CampaignEnded,
@@ -15,6 +16,7 @@ from .errors import (
     InvalidCurrency,
     InvalidDeadline,
     InvalidFundingModel,
+    InvalidPaymentResult,
     InvalidText,
     InvalidTier,
     InvalidValue,
@@ -22,8 +24,11 @@ from .errors import (
     NotCampaignCreator,
     NotPledgeBacker,
     NotYetDue,
+    PaymentGraceOver,
+    PaymentNotFailed,
     PledgeNotActive,
     PledgeNotCollected,
+    PledgeNotCollecting,
     RefundExceedsCollected,
     StateConflict,
     TierSoldOut,
@@ -43,11 +48,19 @@ from .events import (
     PledgeChanged,
     PledgeCollected,
     PledgeCreated,
+    PledgeDropped,
     PledgeEvent,
+    PledgePaymentFailed,
     PledgeRefunded,
     PledgeReleased,
 )
-from .payments import PaymentGateway, PaymentReceipt, RecordOnlyGateway
+from .payments import (
+    CollectionOutcome,
+    CollectionRequest,
+    PaymentGateway,
+    PaymentReceipt,
+    RecordOnlyGateway,
+)
 from .pledges import Pledge
 from .rules import (
     CATEGORY_MAX,
@@ -64,6 +77,7 @@ from .values import (
     BudgetLine,
     CampaignStatus,
     FundingModel,
+    PaymentStatus,
     PledgeStatus,
     Tier,
     TierSpec,
@@ -72,6 +86,7 @@ from .values import (
 
 __all__ = [
     "CATEGORY_MAX",
+    "DEFAULT_PAYMENT_GRACE",
     "DESCRIPTION_MAX",
     "KEEP_TIER",
     "MAX_AMOUNT",
@@ -82,6 +97,15 @@ __all__ = [
     "TIER_NAME_MAX",
     "TITLE_MAX",
     "BelowTierMinimum",
+    "PledgePaymentFailed",
+    "PledgeNotCollecting",
+    "PledgeDropped",
+    "PaymentStatus",
+    "PaymentNotFailed",
+    "PaymentGraceOver",
+    "InvalidPaymentResult",
+    "CollectionRequest",
+    "CollectionOutcome",
     "BudgetLine",
     "Campaign",
     "CampaignCancelled",

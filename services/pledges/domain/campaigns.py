@@ -9,7 +9,8 @@ from enum import Enum
 from typing import Final, Literal
 
 from . import events as ev
-from .campaign_record import CampaignRecord, take_slot
+from .campaign_record import take_slot
+from .collection import CampaignCollection
 from .errors import (
     CampaignEnded,
     CampaignNotLive,
@@ -18,7 +19,7 @@ from .errors import (
     NotYetDue,
     PledgeNotActive,
 )
-from .payments import PaymentGateway, PaymentReceipt
+from .payments import CollectionRequest, PaymentGateway, PaymentReceipt
 from .pledges import Pledge
 from .rules import REASON_MAX, check_amount, check_aware, check_deadline, check_terms, check_text
 from .values import BudgetLine, CampaignStatus, FundingModel, TierSpec
@@ -33,7 +34,7 @@ class _Keep(Enum):
 KEEP_TIER: Final = _Keep.KEEP
 
 
-class Campaign(CampaignRecord):
+class Campaign(CampaignCollection):
     """A crowdfunding campaign, its reward tiers and the tallies of its active pledges.
 
     Amounts are minor units of ``currency``; times are aware UTC datetimes and every operation
@@ -41,7 +42,9 @@ class Campaign(CampaignRecord):
     publish them. Pledges are separate entities, loaded beside the campaign and handed to the
     operation that needs them; ``pledged_amount``, ``backers_count`` and each tier's ``taken``
     are kept here so that one locked campaign decides every rule. Once a campaign has ended
-    (settled or cancelled) those tallies stay as they were at its end.
+    (settled or cancelled) those tallies stay as they were at its end, except that a pledge
+    dropped for want of payment leaves ``pledged_amount`` and ``backers_count`` (collection,
+    in :mod:`.collection`).
     """
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -175,14 +178,15 @@ class Campaign(CampaignRecord):
         actor_id: uuid.UUID | None,
         is_admin: bool = False,
     ) -> bool:
-        """After the deadline, collect or release every active pledge.
+        """After the deadline, request the collection of every active pledge, or release them.
 
         All-or-nothing campaigns succeed if the pledged total reached the goal and fail
         otherwise; flexible ones always succeed. ``pledges`` must be all the active pledges.
         ``actor_id`` is the creator's or an admin's (``is_admin``), or ``None`` for the
         platform's own scheduled settlement. Records CampaignSucceeded or CampaignFailed, then
-        a PledgeCollected or PledgeReleased per pledge. Settling a settled campaign does
-        nothing and returns False; otherwise returns True.
+        a PledgeReleased per pledge, or a PledgeCollected per pledge the gateway collected at
+        once (the others stay collecting until the provider reports). Settling a settled
+        campaign does nothing and returns False; otherwise returns True.
         """
         now = check_aware(now)
         if actor_id is not None and not is_admin:
@@ -197,8 +201,13 @@ class Campaign(CampaignRecord):
         succeeded = (
             self.funding_model is FundingModel.FLEXIBLE or self.pledged_amount >= self.goal_amount
         )
-        pay = gateway.collect if succeeded else gateway.release
-        receipts = [pay(p) for p in active]
+        # Every gateway call comes before any change, so one that raises changes nothing.
+        requests: list[CollectionRequest] = []
+        receipts: list[PaymentReceipt] = []
+        if succeeded:
+            requests = [gateway.request_collection(p, 1) for p in active]
+        else:
+            receipts = [gateway.release(p) for p in active]
         self._end(CampaignStatus.SUCCEEDED if succeeded else CampaignStatus.FAILED, now)
         outcome = ev.CampaignSucceeded if succeeded else ev.CampaignFailed
         self.events.append(
@@ -208,18 +217,15 @@ class Campaign(CampaignRecord):
                 **self._terms(now),
             )
         )
+        if succeeded:
+            for pledge, request in zip(active, requests, strict=True):
+                self._requested(pledge, request, now)
+            return True
         for pledge, receipt in zip(active, receipts, strict=True):
-            if succeeded:
-                pledge.collect(receipt.reference, now)
-                event: ev.Event = ev.PledgeCollected(
-                    payment_reference=receipt.reference, **ev.pledge_fields(pledge)
-                )
-            else:
-                pledge.release(receipt.reference, now)
-                event = ev.PledgeReleased(
-                    payment_reference=receipt.reference, **ev.pledge_fields(pledge)
-                )
-            self.events.append(event)
+            pledge.release(receipt.reference, now)
+            self.events.append(
+                ev.PledgeReleased(payment_reference=receipt.reference, **ev.pledge_fields(pledge))
+            )
         return True
 
     # --- pledges ------------------------------------------------------------------------------

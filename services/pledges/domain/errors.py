@@ -103,3 +103,19 @@ class PledgeNotCollected(StateConflict):
 
 class RefundExceedsCollected(StateConflict):
     """The refund would return more than is left of what was collected."""
+
+
+class PledgeNotCollecting(StateConflict):
+    """A payment result for a pledge nobody asked to pay (pledged, released or cancelled)."""
+
+
+class PaymentNotFailed(StateConflict):
+    """Only a pledge whose payment failed can be paid again."""
+
+
+class PaymentGraceOver(StateConflict):
+    """The time to fix a failed payment has run out: the pledge is, or is about to be, dropped."""
+
+
+class InvalidPaymentResult(InvalidValue):
+    """A payment provider's answer that cannot be recorded (a malformed reason or fee)."""

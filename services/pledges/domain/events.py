@@ -130,9 +130,27 @@ class PledgeCancelled(PledgeEvent):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PledgeCollected(PledgeEvent):
-    """The campaign succeeded and ``amount`` was collected from the backer."""
+    """The payment provider says ``amount`` arrived from the backer."""
 
     payment_reference: str
+    #: What the provider kept of it, in minor units, where known (``None``: not known).
+    fee_amount: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PledgePaymentFailed(PledgeEvent):
+    """The provider could not take the money; the backer may fix it until ``retry_until``."""
+
+    #: The attempt that failed.
+    payment_reference: str
+    #: The provider's short reason (``card_declined``, ``authentication_required``).
+    reason_code: str
+    retry_until: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PledgeDropped(PledgeEvent):
+    """The grace period ended without a payment: the pledge no longer counts."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

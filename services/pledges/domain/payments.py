@@ -1,19 +1,29 @@
 """The payment port settlement and refunds go through, and the record-only adapter.
 
-Fundtrail processes no cards: a pledge is a recorded commitment, and "collecting" it records
-that the backer now owes it. The port exists so that a real processor could be plugged in
-without touching the rules.
+Collection is asynchronous: settlement *requests* each pledge's money and the provider reports
+later whether it arrived (see the collection handlers). A gateway that knows the answer at once
+says so in its request's ``outcome``, and the answer is applied in the same transaction.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal, Protocol
 
 from .pledges import Pledge
 
 PaymentKind = Literal["collection", "release", "refund"]
+
+
+class CollectionOutcome(StrEnum):
+    """What a gateway knows about a collection the moment it is requested."""
+
+    #: The provider will report later (a webhook): the pledge stays collecting until then.
+    PENDING = "pending"
+    #: The money is taken already (the record-only gateway): the pledge is collected at once.
+    SUCCEEDED = "succeeded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,20 +39,40 @@ class PaymentReceipt:
     currency: str
 
 
+@dataclass(frozen=True, slots=True)
+class CollectionRequest:
+    """A gateway's answer to "take this pledge's money", attempt ``attempt``."""
+
+    #: The attempt's own reference: each attempt gets a new one, and the provider's report
+    #: names it, so a report about an earlier attempt is told apart from one about this one.
+    reference: str
+    pledge_id: uuid.UUID
+    attempt: int
+    #: Minor units of ``currency`` asked for.
+    amount: int
+    currency: str
+    outcome: CollectionOutcome = CollectionOutcome.PENDING
+    #: What the provider kept, in minor units, when the outcome is known and so is the fee.
+    fee_amount: int | None = None
+
+
 class PaymentGateway(Protocol):
     """What the domain asks of a payment processor.
 
     The campaign calls the gateway *before* it changes the pledge, so a call that raises leaves
     the pledge as it was; the unit of work then rolls back anything already done in the same
-    settlement. Implementations must not change the pledge themselves.
+    settlement. Implementations must not change the pledge themselves, and must make each call
+    idempotent on the provider's side (key a collection on the pledge id and ``attempt``): if
+    the transaction rolls back after the provider said yes, the retry must not charge twice.
     """
 
-    def collect(self, pledge: Pledge) -> PaymentReceipt:
-        """Take ``pledge.amount`` from the backer."""
+    def request_collection(self, pledge: Pledge, attempt: int) -> CollectionRequest:
+        """Ask for ``pledge.amount`` from the backer; the result usually comes later."""
         ...
 
     def release(self, pledge: Pledge) -> PaymentReceipt:
-        """Let the backer off the pledge (a failed or cancelled campaign)."""
+        """Let the backer off the pledge (a failed or cancelled campaign): charge nothing and
+        forget any saved card."""
         ...
 
     def refund(self, pledge: Pledge, amount: int, reason: str) -> PaymentReceipt:
@@ -53,14 +83,24 @@ class PaymentGateway(Protocol):
 class RecordOnlyGateway:
     """A gateway that moves no money: it acknowledges each request and remembers it.
 
-    ``receipts`` lists every receipt handed out, oldest first, for inspection.
+    A collection "succeeds" at once, so settlement leaves pledges collected exactly as if the
+    provider had answered immediately. ``receipts`` lists every receipt handed out, oldest
+    first, for inspection.
     """
 
     def __init__(self) -> None:
         self.receipts: list[PaymentReceipt] = []
 
-    def collect(self, pledge: Pledge) -> PaymentReceipt:
-        return self._record("collection", pledge, pledge.amount)
+    def request_collection(self, pledge: Pledge, attempt: int) -> CollectionRequest:
+        receipt = self._record("collection", pledge, pledge.amount)
+        return CollectionRequest(
+            reference=receipt.reference,
+            pledge_id=pledge.id,
+            attempt=attempt,
+            amount=pledge.amount,
+            currency=pledge.currency,
+            outcome=CollectionOutcome.SUCCEEDED,
+        )
 
     def release(self, pledge: Pledge) -> PaymentReceipt:
         return self._record("release", pledge, 0)

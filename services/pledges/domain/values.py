@@ -27,14 +27,52 @@ class CampaignStatus(StrEnum):
 
 
 class PledgeStatus(StrEnum):
-    """``pledged → collected | released | cancelled``, and ``collected → refunded``."""
+    """``pledged → collecting → collected → refunded``; ``pledged → released | cancelled``;
+    ``collecting → payment_failed → collecting (tried again) | dropped (grace period over)``.
+
+    A gateway that answers at once (the record-only one) takes a pledge through ``collecting``
+    to ``collected`` within one transaction, so nobody sees it collecting.
+    """
 
     PLEDGED = "pledged"
+    #: Settlement asked the payment provider for the money; its answer is awaited.
+    COLLECTING = "collecting"
     COLLECTED = "collected"
+    #: The provider could not take the money; the backer may fix it until the grace period ends.
+    PAYMENT_FAILED = "payment_failed"
+    #: The grace period ended without a payment: the pledge no longer counts.
+    DROPPED = "dropped"
     RELEASED = "released"
     CANCELLED = "cancelled"
     #: Some or all of the collected amount went back; ``Pledge.refunded_amount`` says how much.
     REFUNDED = "refunded"
+
+
+class PaymentStatus(StrEnum):
+    """Where the backer's money stands, as backers and creators are shown it."""
+
+    #: Nothing asked of the backer's card yet (or ever: released and cancelled pledges).
+    NONE = "none"
+    #: A card is saved for the pledge (set by the payment provider's checkout, later).
+    CARD_SAVED = "card_saved"
+    COLLECTING = "collecting"
+    PAID = "paid"
+    PAYMENT_FAILED = "payment_failed"
+    DROPPED = "dropped"
+    REFUNDED = "refunded"
+
+
+#: A pledge's payment status follows from its state.
+PAYMENT_STATUS_OF = {
+    PledgeStatus.PLEDGED: PaymentStatus.NONE,
+    PledgeStatus.COLLECTING: PaymentStatus.COLLECTING,
+    PledgeStatus.COLLECTED: PaymentStatus.PAID,
+    PledgeStatus.PAYMENT_FAILED: PaymentStatus.PAYMENT_FAILED,
+    PledgeStatus.DROPPED: PaymentStatus.DROPPED,
+    PledgeStatus.RELEASED: PaymentStatus.NONE,
+    PledgeStatus.CANCELLED: PaymentStatus.NONE,
+    PledgeStatus.REFUNDED: PaymentStatus.REFUNDED,
+}
 
 
 @dataclass(frozen=True, slots=True)

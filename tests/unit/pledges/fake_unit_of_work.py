@@ -78,6 +78,10 @@ class FakePledges:
         found = [p for p in self.active_for(campaign_id) if p.backer_id == backer_id]
         return found[0] if found else None
 
+    def due_to_drop(self, now: datetime) -> list[uuid.UUID]:
+        due = [p for p in self._store.values() if p.is_due_to_drop(now)]
+        return [p.id for p in sorted(due, key=lambda p: (p.grace_ends_at, p.id))]
+
     def active_for(self, campaign_id: uuid.UUID) -> list[Pledge]:
         active = [
             p

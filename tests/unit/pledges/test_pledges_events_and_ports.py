@@ -15,6 +15,7 @@ import pytest
 
 import services.pledges.domain as domain
 from services.pledges.domain import (
+    CollectionOutcome,
     Event,
     PaymentGateway,
     PledgeCreated,
@@ -88,10 +89,20 @@ def test_record_only_gateway_records_without_moving_money(world: World) -> None:
     gateway: PaymentGateway = RecordOnlyGateway()
     campaign, [pledge] = world.backed([4_200])
 
-    collected = gateway.collect(pledge)
+    requested = gateway.request_collection(pledge, 1)
     released = gateway.release(pledge)
     refunded = gateway.refund(pledge, 1_000, "broken")
 
+    # A collection "succeeds" at once: the settlement applies it in the same transaction.
+    assert (requested.outcome, requested.attempt, requested.amount, requested.fee_amount) == (
+        CollectionOutcome.SUCCEEDED,
+        1,
+        4_200,
+        None,
+    )
+    assert isinstance(gateway, RecordOnlyGateway)
+    collected = gateway.receipts[0]
+    assert collected.reference == requested.reference
     assert [
         (r.kind, r.amount, r.currency, r.pledge_id) for r in (collected, released, refunded)
     ] == [
@@ -100,7 +111,6 @@ def test_record_only_gateway_records_without_moving_money(world: World) -> None:
         ("refund", 1_000, "EUR", pledge.id),
     ]
     assert len({collected.reference, released.reference, refunded.reference}) == 3
-    assert isinstance(gateway, RecordOnlyGateway)
     assert gateway.receipts == [collected, released, refunded]
     # Asking the gateway changes nothing on the pledge: only the campaign does that.
     assert (pledge.status.value, pledge.payment_reference, campaign.events) == (

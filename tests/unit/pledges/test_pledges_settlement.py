@@ -12,9 +12,9 @@ from services.pledges.domain import (
     CampaignFailed,
     CampaignStatus,
     CampaignSucceeded,
+    CollectionRequest,
     NotCampaignCreator,
     NotYetDue,
-    PaymentReceipt,
     Pledge,
     PledgeCollected,
     PledgeReleased,
@@ -177,10 +177,10 @@ def test_settlement_needs_every_active_pledge(world: World) -> None:
 class FailingGateway(RecordOnlyGateway):
     """Collects the first pledge, then fails, as a processor might half-way through."""
 
-    def collect(self, pledge: Pledge) -> PaymentReceipt:
+    def request_collection(self, pledge: Pledge, attempt: int) -> CollectionRequest:
         if self.receipts:
             raise ConnectionError("processor unavailable")
-        return super().collect(pledge)
+        return super().request_collection(pledge, attempt)
 
 
 def test_a_gateway_failure_leaves_campaign_and_pledges_as_they_were(world: World) -> None:
