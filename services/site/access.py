@@ -72,9 +72,7 @@ def creators_campaign(
         or this_page()
         or flask.url_for("console_campaign.campaign", campaign_id=campaign_id),
     )
-    campaign = context.services().pledges.get_json(
-        f"/api/v1/campaigns/{campaign_id}", token=visitor.token
-    )
+    campaign = context.services().pledges.campaign(campaign_id, token=visitor.token)
     if str(campaign.get("creator_id")) != visitor.account_id:
         raise NotYourCampaign()
     return visitor, campaign
