@@ -18,7 +18,7 @@ import flask
 from services.site import context
 from services.site.access import signed_in
 from services.site.clients import ApiError
-from services.site.forms import FormState, read_form
+from services.site.forms import ACCOUNT_FIELD_MAX, FormState, read_form
 
 account_links = flask.Blueprint("account_links", __name__)
 
@@ -33,8 +33,6 @@ _NOT_RESENT = {
 
 #: The most of a link token the site keeps or passes on (the pledges service's are far shorter).
 _TOKEN_MAX = 2048
-#: Longer than any address or password the pledges service accepts: it says what is wrong.
-_FIELD_MAX = 1024
 
 
 def _link_token(purpose: str) -> str:
@@ -103,7 +101,7 @@ def send_verification_again() -> Any:
 
 @account_links.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password() -> Any:
-    form = read_form({"email"}, max_chars=_FIELD_MAX)
+    form = read_form({"email"}, max_chars=ACCOUNT_FIELD_MAX)
     if flask.request.method == "POST":
         try:
             context.services().pledges.request_password_reset(form.values["email"])
@@ -120,7 +118,7 @@ def forgot_password() -> Any:
 def reset_password() -> Any:
     form = FormState()
     if flask.request.method == "POST":
-        password = read_form({"password"}, max_chars=_FIELD_MAX).values["password"]
+        password = read_form({"password"}, max_chars=ACCOUNT_FIELD_MAX).values["password"]
         token = _link_token("reset")
         try:
             if not token:  # no link opened in this browser (or it was used already)

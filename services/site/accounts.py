@@ -12,14 +12,12 @@ import flask
 
 from services.site import context
 from services.site.clients import ApiError, ServiceUnavailable
-from services.site.forms import FormState, read_form
+from services.site.forms import ACCOUNT_FIELD_MAX, FormState, read_form
 
 accounts = flask.Blueprint("accounts", __name__)
 
 _SIGNUP_FIELDS = {"name", "email", "password", "role"}
 _LOGIN_FIELDS = {"email", "password"}
-#: Longer than any name, address or password the pledges service accepts: it says what is wrong.
-_FIELD_MAX = 1024
 
 
 #: In a path, a slash, backslash or control character written as `%XX`: a server or proxy that
@@ -53,7 +51,7 @@ def _next_path() -> str:
 def signup() -> Any:
     if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
         return flask.render_template("signup.html", form=FormState(values={"role": "backer"}))
-    form = read_form(_SIGNUP_FIELDS, max_chars=_FIELD_MAX)
+    form = read_form(_SIGNUP_FIELDS, max_chars=ACCOUNT_FIELD_MAX)
     form.require(
         {
             "name": "Enter your name.",
@@ -82,7 +80,7 @@ def signup() -> Any:
 def login() -> Any:
     if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
         return flask.render_template("login.html", form=FormState(), next=_next_path())
-    form = read_form(_LOGIN_FIELDS, max_chars=_FIELD_MAX)
+    form = read_form(_LOGIN_FIELDS, max_chars=ACCOUNT_FIELD_MAX)
     if _start_session(form):
         return flask.redirect(_next_path())
     form.values["password"] = ""
