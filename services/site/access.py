@@ -60,21 +60,23 @@ def signed_in(
 
 
 def creators_campaign(
-    campaign_id: uuid.UUID, *, back_to: str | None = None
+    campaign_id: uuid.UUID,
+    *,
+    back_to: str | None = None,
+    message: str = "Sign in as the campaign's creator to do that.",
+    refusal: str | None = None,
 ) -> tuple[context.Visitor, dict[str, Any]]:
-    """The signed-in creator and their campaign, read with their token: 403 for anyone else
-    (someone else's draft is a 404 already: the pledges service does not show it). A form
-    sent from elsewhere comes back to the campaign's console page after signing in, unless
-    `back_to` names its page."""
+    """The signed-in creator and their campaign, read with their token: 403 (saying `refusal`
+    when given) for anyone else (someone else's draft is a 404 already: the pledges service
+    does not show it). A form sent from elsewhere comes back to the campaign's console page
+    after signing in, unless `back_to` names its page."""
     visitor = signed_in(
-        message="Sign in as the campaign's creator to do that.",
+        message=message,
         back_to=back_to
         or this_page()
         or flask.url_for("console_campaign.campaign", campaign_id=campaign_id),
     )
-    campaign = context.services().pledges.get_json(
-        f"/api/v1/campaigns/{campaign_id}", token=visitor.token
-    )
+    campaign = context.services().pledges.campaign(campaign_id, token=visitor.token)
     if str(campaign.get("creator_id")) != visitor.account_id:
-        raise NotYourCampaign()
+        raise NotYourCampaign(refusal)
     return visitor, campaign

@@ -12,14 +12,13 @@ redirects to the same page without it, so it stays out of the browser's history,
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import flask
 
 from services.site import context
 from services.site.access import signed_in
 from services.site.clients import ApiError
-from services.site.forms import FormState
+from services.site.forms import ACCOUNT_FIELD_MAX, FormState, read_form
 
 account_links = flask.Blueprint("account_links", __name__)
 
@@ -37,10 +36,9 @@ _TOKEN_MAX = 2048
 
 
 def _link_token(purpose: str) -> str:
-    """The token of the link being followed for `purpose`: the form's, else the one kept when
-    the link was opened."""
-    sent = flask.request.form.get("token", "")[:_TOKEN_MAX]
-    return sent or str(flask.session.get(f"link_token.{purpose}", ""))
+    """The token kept when the link for `purpose` was opened in this browser; "" when none was
+    (or it was used already). Forms never carry it."""
+    return str(flask.session.get(f"link_token.{purpose}", ""))
 
 
 def _keep_link_token(purpose: str) -> Any | None:
@@ -60,12 +58,13 @@ def _spend_link_token(purpose: str) -> None:
 @account_links.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
     # The page's form needs no copy of the token: the POST reads it from the session.
-    form = FormState(values={"token": ""})
+    form = FormState()
     if flask.request.method == "POST":
+        token = _link_token("verify")
         try:
-            context.services().pledges.post_json(
-                "/api/v1/email-verifications", {"token": _link_token("verify")}
-            )
+            if not token:  # no link opened in this browser (or it was used already)
+                raise ApiError(400)
+            context.services().pledges.confirm_email(token)
         except ApiError:
             form.add("_form", _LINK_REFUSED)
             return flask.render_template("verify.html", form=form), 400
@@ -82,9 +81,7 @@ def send_verification_again() -> Any:
     back = flask.url_for("console.home")
     visitor = signed_in("creator", back_to=back)
     try:
-        sent = context.services().pledges.post_json(
-            "/api/v1/me/email-verification", None, token=visitor.token
-        )
+        sent = context.services().pledges.send_verification(token=visitor.token)
     except ApiError as exc:
         if exc.status == 401:
             raise  # the session ended: sign in again
@@ -104,12 +101,10 @@ def send_verification_again() -> Any:
 
 @account_links.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password() -> Any:
-    form = FormState(values={"email": flask.request.form.get("email", "")[:1024]})
+    form = read_form({"email"}, max_chars=ACCOUNT_FIELD_MAX)
     if flask.request.method == "POST":
         try:
-            context.services().pledges.post_json(
-                "/api/v1/password-resets", {"email": form.values["email"]}
-            )
+            context.services().pledges.request_password_reset(form.values["email"])
         except ApiError as exc:
             form.add_api_errors(exc.errors, {"email"}, exc.detail or "Please try again.")
             return flask.render_template("forgot_password.html", form=form), 422
@@ -121,17 +116,14 @@ def forgot_password() -> Any:
 
 @account_links.route("/reset-password", methods=["GET", "POST"])
 def reset_password() -> Any:
-    form = FormState(values={"token": ""})
+    form = FormState()
     if flask.request.method == "POST":
-        password = flask.request.form.get("password", "")[:1024]
-        # Quoted: whatever the token holds, it names no other address of the service.
-        token = quote(_link_token("reset"), safe="")
+        password = read_form({"password"}, max_chars=ACCOUNT_FIELD_MAX).values["password"]
+        token = _link_token("reset")
         try:
             if not token:  # no link opened in this browser (or it was used already)
                 raise ApiError(400)
-            context.services().pledges.post_json(
-                f"/api/v1/password-resets/{token}", {"password": password}
-            )
+            context.services().pledges.reset_password(token, password)
         except ApiError as exc:
             if exc.status in (400, 404, 410):
                 form.add("_form", _LINK_REFUSED)

@@ -12,19 +12,12 @@ import flask
 
 from services.site import context
 from services.site.clients import ApiError, ServiceUnavailable
-from services.site.forms import FormState
+from services.site.forms import ACCOUNT_FIELD_MAX, FormState, read_form
 
 accounts = flask.Blueprint("accounts", __name__)
 
 _SIGNUP_FIELDS = {"name", "email", "password", "role"}
 _LOGIN_FIELDS = {"email", "password"}
-#: Longer than any name, address or password the pledges service accepts: it says what is wrong.
-_FIELD_MAX = 1024
-
-
-def _typed(names: set[str]) -> FormState:
-    form = flask.request.form
-    return FormState(values={name: form.get(name, "")[:_FIELD_MAX] for name in names})
 
 
 #: In a path, a slash, backslash or control character written as `%XX`: a server or proxy that
@@ -58,7 +51,7 @@ def _next_path() -> str:
 def signup() -> Any:
     if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
         return flask.render_template("signup.html", form=FormState(values={"role": "backer"}))
-    form = _typed(_SIGNUP_FIELDS)
+    form = read_form(_SIGNUP_FIELDS, max_chars=ACCOUNT_FIELD_MAX)
     form.require(
         {
             "name": "Enter your name.",
@@ -71,7 +64,7 @@ def signup() -> Any:
     body = {name: form.values[name] for name in ("name", "email", "password", "role")}
     if form.ok:
         try:
-            context.services().pledges.post_json("/api/v1/signup", body)
+            context.services().pledges.signup(body)
         except ApiError as exc:
             form.add_api_errors(exc.errors, _SIGNUP_FIELDS, exc.detail or "Sign-up failed.")
     if not form.ok:
@@ -87,7 +80,7 @@ def signup() -> Any:
 def login() -> Any:
     if flask.request.method != "POST":  # GET, and HEAD (which Flask routes with GET)
         return flask.render_template("login.html", form=FormState(), next=_next_path())
-    form = _typed(_LOGIN_FIELDS)
+    form = read_form(_LOGIN_FIELDS, max_chars=ACCOUNT_FIELD_MAX)
     if _start_session(form):
         return flask.redirect(_next_path())
     form.values["password"] = ""
@@ -99,11 +92,10 @@ def login() -> Any:
 def _start_session(form: FormState) -> bool:
     """Exchange e-mail and password for a token; on refusal, say why in `form`."""
     pledges = context.services().pledges
-    credentials = {"email": form.values["email"], "password": form.values["password"]}
     try:
-        session = pledges.post_json("/api/v1/sessions", credentials)
+        session = pledges.start_session(form.values["email"], form.values["password"])
         token = str(session["token"])
-        me = session if "role" in session else pledges.get_json("/api/v1/me", token=token)
+        me = session if "role" in session else pledges.me(token=token)
     except ApiError as exc:
         if exc.status == 401:
             form.add("_form", "That e-mail and password do not match an account.")
@@ -127,10 +119,8 @@ def logout() -> Any:
         # Revoked at the pledges service, so a copied cookie stops working too; signing out
         # still clears the session when that fails.
         with contextlib.suppress(ApiError, ServiceUnavailable):
-            context.services().pledges.post_json(
-                f"/api/v1/tokens/{visitor.token_id}/revoke",
-                {"reason": "Signed out on the site"},
-                token=visitor.token,
+            context.services().pledges.revoke_token(
+                visitor.token_id, "Signed out on the site", token=visitor.token
             )
     context.sign_out()
     flask.flash("You are signed out.")

@@ -7,9 +7,10 @@ import uuid
 from typing import Any
 
 import flask
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
 from services.site import campaign_page, context
+from services.site.access import creators_campaign
 from services.site.campaign_page import Retry, signed_in
 from services.site.forms import read_form, send
 
@@ -60,11 +61,13 @@ def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
 
 @comments.post("/campaigns/<uuid:campaign_id>/comments/<uuid:comment_id>/hide")
 def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
-    visitor = signed_in(campaign_id, "Sign in as the campaign's creator to hide a comment.")
-    campaign = context.services().pledges.campaign(campaign_id, token=visitor.token)
-    if str(campaign.get("creator_id")) != visitor.account_id:
-        # The updates API refuses them too; saying so first spares them a form error.
-        raise Forbidden("Only the campaign's creator can hide its comments.")
+    # The updates API refuses anyone else too; saying so first spares them a form error.
+    visitor, campaign = creators_campaign(
+        campaign_id,
+        back_to=flask.url_for("pages.campaign", campaign_id=campaign_id),
+        message="Sign in as the campaign's creator to hide a comment.",
+        refusal="Only the campaign's creator can hide its comments.",
+    )
     form = read_form({"reason"}, max_chars=_TEXT_MAX)
     if not form.values["reason"].strip():
         form.add("reason", "Say why it is hidden: backers will read the reason.")

@@ -57,7 +57,8 @@ def token() -> str | None:
 
 
 def sign_in(token: str, me: dict[str, Any], email: str, token_id: object = None) -> None:
-    """Keep the token in the signed session cookie, with a new CSRF token (no fixation)."""
+    """Keep the token in the encrypted session cookie (sessions.py), with a new CSRF token (no
+    fixation)."""
     flask.session.clear()
     flask.session.permanent = True
     flask.session.update(

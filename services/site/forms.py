@@ -122,6 +122,8 @@ class FormState:
 #: Longer than anything the services accept (an update's body may hold 20,000 characters), so
 #: they say what is wrong with a value rather than the site cutting it short unseen.
 FIELD_MAX = 50_000
+#: Longer than any name, address or password the pledges service accepts: it says what is wrong.
+ACCOUNT_FIELD_MAX = 1024
 
 
 def read_form(names: Iterable[str], *, max_chars: int = FIELD_MAX) -> FormState:

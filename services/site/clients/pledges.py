@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from services.site.clients.http import ServiceClient
 
@@ -145,4 +146,7 @@ class PledgesClient(ServiceClient):
         self.post_json("/api/v1/password-resets", {"email": email})
 
     def reset_password(self, link_token: str, password: str) -> None:
-        self.post_json(f"/api/v1/password-resets/{link_token}", {"password": password})
+        # Quoted: whatever the token holds, it names no other address of the service.
+        self.post_json(
+            f"/api/v1/password-resets/{quote(link_token, safe='')}", {"password": password}
+        )

@@ -137,3 +137,34 @@ def test_a_reset_link_is_spent_in_the_session_once_used(stack: Stack) -> None:
     assert "expired or was already used" in again.get_data(as_text=True)
     with client.session_transaction() as session:
         assert not any(name.startswith("link_token") for name in session)
+
+
+def test_a_token_typed_into_the_form_is_not_read(stack: Stack) -> None:
+    # The pages' forms carry no token: only the link opened in this browser counts.
+    token = sign_up(stack, "forged@example.org")
+    campaign = stack.pledges.post(
+        "/api/v1/campaigns", json=campaign_body(), headers=bearer(token)
+    ).get_json()
+    client = stack.site_client()
+    page = client.get("/verify").get_data(as_text=True)
+    assert 'name="token"' not in page
+
+    refused = client.post(
+        "/verify",
+        data={"csrf_token": csrf_of(page), "token": link_token(stack, "verify_email")},
+    )
+
+    assert refused.status_code == 400
+    assert "expired or was already used" in refused.get_data(as_text=True)
+    launch = f"/api/v1/campaigns/{campaign['id']}/launch"
+    assert stack.pledges.post(launch, headers=bearer(token)).status_code == 403
+
+
+def test_the_reset_page_carries_no_token(stack: Stack) -> None:
+    sign_up(stack, "ada@example.org", role="backer")
+    stack.pledges.post("/api/v1/password-resets", json={"email": "ada@example.org"})
+    client = stack.site_client()
+    client.get(f"/reset-password?token={link_token(stack, 'reset_password')}")
+    form = client.get("/reset-password").get_data(as_text=True)
+
+    assert 'name="token"' not in form and 'name="password"' in form
