@@ -45,10 +45,14 @@ class PaymentsOut(ma.Schema):
 @blp.response(200, PaymentsOut)
 def payments() -> dict[str, Any]:
     """Whether pledges here are charged through Stripe or only recorded, and the platform's
-    fee. Nothing secret: no key, no account."""
-    settings = current_dependencies().payment_settings
+    fee. Nothing secret: no key, no account.
+
+    Asked of the gateway settlement really uses, not of the settings: Stripe keys alone do not
+    make money move until settlement charges through Stripe."""
+    dependencies = current_dependencies()
+    gateway = dependencies.payment_gateway()
     return {
-        "provider": settings.provider,
-        "moves_money": settings.moves_money,
-        "platform_fee_bps": settings.platform_fee_bps,
+        "provider": gateway.provider,
+        "moves_money": gateway.moves_money,
+        "platform_fee_bps": dependencies.payment_settings.platform_fee_bps,
     }

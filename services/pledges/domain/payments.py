@@ -66,6 +66,11 @@ class PaymentGateway(Protocol):
     the transaction rolls back after the provider said yes, the retry must not charge twice.
     """
 
+    #: Who takes the money (`stripe`, `record-only`): what `GET /payments` tells everyone.
+    provider: str
+    #: Whether a collection takes real money; False means every page says it is a test.
+    moves_money: bool
+
     def request_collection(self, pledge: Pledge, attempt: int) -> CollectionRequest:
         """Ask for ``pledge.amount`` from the backer; the result usually comes later."""
         ...
@@ -87,6 +92,9 @@ class RecordOnlyGateway:
     provider had answered immediately. ``receipts`` lists every receipt handed out, oldest
     first, for inspection.
     """
+
+    provider = "record-only"
+    moves_money = False
 
     def __init__(self) -> None:
         self.receipts: list[PaymentReceipt] = []
