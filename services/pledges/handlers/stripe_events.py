@@ -112,6 +112,11 @@ def on_payment_succeeded(event: StripeEvent, context: WebhookContext) -> Effect 
     campaign_id, pledge_id = ids
     facts = _read(context, lambda payments: payments.read_payment(intent_id))
     fees = _fees(facts)
+    if sum(fees.values()) > facts.amount:
+        # Books that make no sense must not keep the money that arrived out of the pledge:
+        # collect it, and leave the fees for a person to reconcile.
+        log.warning("stripe.fees_exceed_payment", event_id=event.id, payment_intent=intent_id)
+        fees = {}
     command = commands.CollectionSucceeded(
         pledge_id=pledge_id, reference=intent_id, fee_amount=sum(fees.values()) if fees else None
     )

@@ -114,6 +114,20 @@ def test_a_payment_collects_once_and_its_fees_follow_its_collection(
     assert books.reads == [reference]  # the redelivery asked Stripe nothing
 
 
+def test_fees_larger_than_the_payment_do_not_keep_the_pledge_from_being_collected(
+    uow: FakePledgesUnitOfWork, collecting: tuple[PendingGateway, uuid.UUID, uuid.UUID]
+) -> None:
+    gateway, campaign_id, pledge_id = collecting
+    ids = {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)}
+    books = FakeStripeBooks(facts(ids, fee=4_000, platform=2_000))
+    paid = event("payment_intent.succeeded", {"id": "pi_x", "metadata": ids})
+
+    assert receive(paid, lambda: uow, context(books)).took_effect
+
+    assert uow.event_types() == ["pledge.collected"]
+    assert uow.pledge(pledge_id).status is PledgeStatus.COLLECTED
+
+
 def test_stripe_down_raises_and_stores_nothing(
     uow: FakePledgesUnitOfWork, collecting: tuple[PendingGateway, uuid.UUID, uuid.UUID]
 ) -> None:
