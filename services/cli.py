@@ -103,9 +103,11 @@ def run() -> None:
 def _add_service_commands() -> None:
     from services.ledger.cli import add_ledger_commands
     from services.pledges.cli import accounts, settle
+    from services.pledges.payments_cli import payments
 
     main.add_command(accounts)
     main.add_command(settle)
+    main.add_command(payments)
     add_ledger_commands(main)
 
 

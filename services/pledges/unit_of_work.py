@@ -16,6 +16,7 @@ from services.pledges.adapters.campaigns import CampaignRepository
 from services.pledges.adapters.events import PLEDGE_TOPIC, to_envelope
 from services.pledges.adapters.idempotency import IdempotencyKeyRepository
 from services.pledges.adapters.pledges import PledgeRepository
+from services.pledges.adapters.stripe_events import StripeEventInbox
 from services.pledges.domain import Campaign
 from services.pledges.domain.events import Event
 from shared.db import UnitOfWork
@@ -27,12 +28,14 @@ class PledgesUnitOfWork(UnitOfWork):
     campaigns: CampaignRepository
     pledges: PledgeRepository
     idempotency_keys: IdempotencyKeyRepository
+    stripe_events: StripeEventInbox
 
     def _open(self, connection: Connection) -> None:
         self.accounts = AccountRepository(connection)
         self.campaigns = CampaignRepository(connection)
         self.pledges = PledgeRepository(connection)
         self.idempotency_keys = IdempotencyKeyRepository(connection)
+        self.stripe_events = StripeEventInbox(connection)
 
     def _seen(self) -> Iterable[Campaign]:
         return self.campaigns.seen

@@ -25,6 +25,7 @@ from stripe.params import (
     RefundCreateParams,
 )
 
+from services.pledges.adapters.stripe_webhooks import StripeEvent, WebhookRejected, read_event
 from services.pledges.domain.payment_provider import (
     CardSetup,
     ChargeOutcome,
@@ -263,6 +264,26 @@ class StripePayments:
             metadata=dict(charge.get("metadata") or {}),
             **_fees(charge),
         )
+
+    # --- events ----------------------------------------------------------------------------
+
+    def events_since(self, since: datetime) -> list[StripeEvent]:
+        """Every event Stripe lists from `since` on (it keeps 30 days), oldest first, page after
+        page; one it cannot read as an event is skipped and logged by the caller's count."""
+        try:
+            page = self._client.v1.events.list(
+                {"created": {"gte": int(since.timestamp())}, "limit": 100}
+            )
+            listed = [event.to_dict() for event in page.auto_paging_iter()]
+        except stripe.StripeError as error:
+            raise _provider_error(error) from None
+        events: list[StripeEvent] = []
+        for body in listed:
+            try:
+                events.append(read_event(body))
+            except WebhookRejected:
+                continue
+        return sorted(events, key=lambda event: (event.created, event.id))
 
     # --- creators (Connect Express) --------------------------------------------------------
 

@@ -182,6 +182,21 @@ account_notices = sa.Table(
     sa.Column("sent_at", UtcDateTime(), nullable=False),
 )
 
+#: Stripe's webhook events as received, one row per Stripe event id (the inbox): written in the
+#: transaction of the event's effect, so a redelivery finds it and has none. Only ids, the type
+#: and times are kept: never the payload, which may name a card or a client secret.
+stripe_events = sa.Table(
+    "stripe_events",
+    metadata,
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("created", UtcDateTime(), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    #: False when the event changed nothing (an unhandled type, a stale or unknown payment).
+    sa.Column("took_effect", sa.Boolean, nullable=False),
+    sa.Index("ix_stripe_events_created", "created"),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -196,4 +211,5 @@ TABLES: dict[str, sa.Table] = {
     "sign_in_failures": sign_in_failures,
     "sign_up_attempts": sign_up_attempts,
     "account_notices": account_notices,
+    "stripe_events": stripe_events,
 }

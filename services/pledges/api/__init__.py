@@ -7,6 +7,7 @@ from services.pledges.api.lifecycle import blp as lifecycle_blp
 from services.pledges.api.payments import blp as payments_blp
 from services.pledges.api.pledges import blp as pledges_blp
 from services.pledges.api.signup import blp as sign_up_blp
+from services.pledges.api.stripe_webhook import blp as stripe_webhook_blp
 
 BLUEPRINTS = (
     accounts_blp,
@@ -16,4 +17,5 @@ BLUEPRINTS = (
     payments_blp,
     pledges_blp,
     sign_up_blp,
+    stripe_webhook_blp,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.pledges import commands
 from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, Pledge
@@ -32,22 +32,32 @@ def collection_succeeded(
 ) -> PaymentResult:
     """The money arrived: the pledge is collected (once, however often this is reported)."""
     with uow:
-        campaign, pledge = locked_pledge(uow, command.pledge_id)
-        changed = campaign.collection_succeeded(
-            pledge, command.reference, now=clock(), fee_amount=command.fee_amount
-        )
-        if not changed and pledge.payment_reference != command.reference:
-            # Two attempts both took money: whoever talks to the provider should refund one.
-            log.warning(
-                "collection.paid_twice",
-                pledge_id=str(pledge.id),
-                kept=pledge.payment_reference,
-                reported=command.reference,
-            )
-        if changed:
-            uow.pledges.save(pledge)
-            uow.campaigns.save_state(campaign)
+        result = apply_succeeded(command, uow, clock())
+        if result.changed:
             uow.commit()
+    return result
+
+
+def apply_succeeded(
+    command: commands.CollectionSucceeded, uow: PledgesUnitOfWork, now: datetime
+) -> PaymentResult:
+    """`collection_succeeded` within a unit of work the caller opened and commits (a webhook
+    records its Stripe event in the same transaction)."""
+    campaign, pledge = locked_pledge(uow, command.pledge_id)
+    changed = campaign.collection_succeeded(
+        pledge, command.reference, now=now, fee_amount=command.fee_amount
+    )
+    if not changed and pledge.payment_reference != command.reference:
+        # Two attempts both took money: whoever talks to the provider should refund one.
+        log.warning(
+            "collection.paid_twice",
+            pledge_id=str(pledge.id),
+            kept=pledge.payment_reference,
+            reported=command.reference,
+        )
+    if changed:
+        uow.pledges.save(pledge)
+        uow.campaigns.save_state(campaign)
     return PaymentResult(pledge, changed)
 
 
@@ -60,19 +70,30 @@ def collection_failed(
     """The money did not arrive: the pledge's payment failed, and its backer has until
     `retry_until` (or now plus `payment_grace`, the setting FUNDTRAIL_PAYMENT_GRACE) to fix it.
     A repeated report, or one about an earlier attempt or a paid pledge, changes nothing."""
-    now = clock()
     with uow:
-        campaign, pledge = locked_pledge(uow, command.pledge_id)
-        changed = campaign.collection_failed(
-            pledge,
-            command.reference,
-            command.reason_code,
-            now=now,
-            retry_until=command.retry_until or now + payment_grace,
-        )
-        if changed:
-            uow.pledges.save(pledge)
+        result = apply_failed(command, uow, clock(), payment_grace)
+        if result.changed:
             uow.commit()
+    return result
+
+
+def apply_failed(
+    command: commands.CollectionFailed,
+    uow: PledgesUnitOfWork,
+    now: datetime,
+    payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
+) -> PaymentResult:
+    """`collection_failed` within a unit of work the caller opened and commits."""
+    campaign, pledge = locked_pledge(uow, command.pledge_id)
+    changed = campaign.collection_failed(
+        pledge,
+        command.reference,
+        command.reason_code,
+        now=now,
+        retry_until=command.retry_until or now + payment_grace,
+    )
+    if changed:
+        uow.pledges.save(pledge)
     return PaymentResult(pledge, changed)
 
 

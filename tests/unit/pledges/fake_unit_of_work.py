@@ -114,6 +114,29 @@ class FakeIdempotencyKeys:
         return True
 
 
+class FakeStripeEvents:
+    """The inbox of Stripe events: event id → (type, took effect)."""
+
+    def __init__(self, store: dict[str, tuple[str, bool]]) -> None:
+        self._store = store
+
+    def known(self, event_id: str) -> bool:
+        return event_id in self._store
+
+    def claim(self, event_id: str, event_type: str, created: datetime, now: datetime) -> bool:
+        if event_id in self._store:
+            return False
+        self._store[event_id] = (event_type, False)
+        return True
+
+    def took_effect(self, event_id: str) -> None:
+        self._store[event_id] = (self._store[event_id][0], True)
+
+    def effect_of(self, event_id: str) -> bool | None:
+        stored = self._store.get(event_id)
+        return None if stored is None else stored[1]
+
+
 class FakePledgesUnitOfWork(PledgesUnitOfWork):
     """Hand the same one to every handler call: what one commits, the next one reads."""
 
@@ -121,6 +144,8 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self._campaigns: dict[uuid.UUID, Campaign] = {}
         self._pledges: dict[uuid.UUID, Pledge] = {}
         self._keys: dict[tuple[uuid.UUID, str], RecordedPledge] = {}
+        #: The Stripe events taken in: id → (type, took effect).
+        self.stripe_inbox: dict[str, tuple[str, bool]] = {}
         #: (topic, envelope) of everything committed for the outbox, oldest first.
         self.published: list[tuple[str, Envelope]] = []
         self.commits = 0
@@ -128,17 +153,20 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
 
     def __enter__(self) -> Self:
         # What the block may change, kept so that leaving it without a commit undoes it all.
-        self._open_state = copy.deepcopy((self._campaigns, self._pledges, self._keys))
+        self._open_state = copy.deepcopy(
+            (self._campaigns, self._pledges, self._keys, self.stripe_inbox)
+        )
         self._pending: list[tuple[str, Envelope]] = []
         self.campaigns = FakeCampaigns(self._campaigns)  # type: ignore[assignment]
         self.pledges = FakePledges(self._pledges)  # type: ignore[assignment]
         self.accounts = FakeAccounts()  # type: ignore[assignment]
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)  # type: ignore[assignment]
+        self.stripe_events = FakeStripeEvents(self.stripe_inbox)  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._open_state is not None:
-            self._campaigns, self._pledges, self._keys = self._open_state
+            self._campaigns, self._pledges, self._keys, self.stripe_inbox = self._open_state
         self.drop_new_events()
         self._open_state = None
 
