@@ -114,6 +114,19 @@ class FakeIdempotencyKeys:
         return True
 
 
+class FakePaymentCustomers:
+    def __init__(self, store: dict[uuid.UUID, str]) -> None:
+        self._store = store
+
+    def of(self, account_id: uuid.UUID) -> str | None:
+        return self._store.get(account_id)
+
+    def add(self, account_id: uuid.UUID, customer_id: str, now: datetime) -> None:
+        if account_id in self._store:
+            raise ValueError("one customer per account")  # the primary key, in the database
+        self._store[account_id] = customer_id
+
+
 class FakePledgesUnitOfWork(PledgesUnitOfWork):
     """Hand the same one to every handler call: what one commits, the next one reads."""
 
@@ -121,6 +134,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self._campaigns: dict[uuid.UUID, Campaign] = {}
         self._pledges: dict[uuid.UUID, Pledge] = {}
         self._keys: dict[tuple[uuid.UUID, str], RecordedPledge] = {}
+        self._customers: dict[uuid.UUID, str] = {}
         #: (topic, envelope) of everything committed for the outbox, oldest first.
         self.published: list[tuple[str, Envelope]] = []
         self.commits = 0
@@ -128,17 +142,20 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
 
     def __enter__(self) -> Self:
         # What the block may change, kept so that leaving it without a commit undoes it all.
-        self._open_state = copy.deepcopy((self._campaigns, self._pledges, self._keys))
+        self._open_state = copy.deepcopy(
+            (self._campaigns, self._pledges, self._keys, self._customers)
+        )
         self._pending: list[tuple[str, Envelope]] = []
         self.campaigns = FakeCampaigns(self._campaigns)  # type: ignore[assignment]
         self.pledges = FakePledges(self._pledges)  # type: ignore[assignment]
         self.accounts = FakeAccounts()  # type: ignore[assignment]
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)  # type: ignore[assignment]
+        self.payment_customers = FakePaymentCustomers(self._customers)  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._open_state is not None:
-            self._campaigns, self._pledges, self._keys = self._open_state
+            self._campaigns, self._pledges, self._keys, self._customers = self._open_state
         self.drop_new_events()
         self._open_state = None
 
