@@ -58,13 +58,16 @@ def render(
             return retry.form
         return FormState(values={name: str(value) for name, value in defaults.items()})
 
+    my_pledges = own_pledges(campaign_id, visitor)
     return flask.render_template(
         "campaign.html",
         campaign=campaign,
         trail=money_trail(campaign_id, entries_after),
         updates=updates,
         threads=comment_threads(updates, visitor),
-        my_pledges=own_pledges(campaign_id, visitor),
+        my_pledges=my_pledges,
+        takes_cards=bool(my_pledges) and takes_cards(),
+        card_saving=flask.request.args.get("card") == "saving",
         pledges_open=pledges_open(campaign),
         form=form or FormState(),
         form_for=form_for,
@@ -77,6 +80,12 @@ def pledges_open(campaign: dict[str, Any]) -> bool:
     """Pledges may still be made, changed and cancelled: live, and before the deadline."""
     left = campaign.get("seconds_left")
     return campaign.get("status") == "live" and isinstance(left, int) and left > 0
+
+
+def takes_cards() -> bool:
+    """Whether pledges here are charged to a saved card: only when the pledges service says money
+    really moves (never in test mode, where a pledge needs no card)."""
+    return context.services().pledges.payments().get("moves_money") is True
 
 
 def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:
