@@ -150,3 +150,18 @@ def test_without_stripe_a_pledge_needs_no_card_and_the_answer_says_so(
     assert_problem(answer, 409)
     assert "test mode" in answer.json["detail"] and "no card" in answer.json["detail"]
     assert snapshot(app) == before
+
+
+def test_a_backer_s_customer_is_kept_once_even_when_two_first_cards_race(
+    app: flask.Flask, backer: Account
+) -> None:
+    # Both requests asked Stripe with the account's key, so both hold the same customer; the
+    # second to commit keeps the first's row instead of failing on the primary key.
+    dependencies = app.extensions["fundtrail"]
+    now = datetime.now(UTC)
+    for _ in range(2):
+        with dependencies.uow_factory() as uow:
+            uow.payment_customers.add(backer.id, "cus_backer", now)
+            uow.commit()
+    with dependencies.uow_factory() as uow:
+        assert uow.payment_customers.of(backer.id) == "cus_backer"

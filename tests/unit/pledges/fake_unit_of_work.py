@@ -122,9 +122,7 @@ class FakePaymentCustomers:
         return self._store.get(account_id)
 
     def add(self, account_id: uuid.UUID, customer_id: str, now: datetime) -> None:
-        if account_id in self._store:
-            raise ValueError("one customer per account")  # the primary key, in the database
-        self._store[account_id] = customer_id
+        self._store.setdefault(account_id, customer_id)  # the first kept, as in the database
 
 
 class FakePledgesUnitOfWork(PledgesUnitOfWork):
