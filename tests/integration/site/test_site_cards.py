@@ -96,3 +96,52 @@ def test_in_test_mode_the_page_says_nothing_of_cards_and_the_form_is_refused_in_
 
     assert refused.status_code == 409
     assert "test mode" in refused.get_data(as_text=True)
+
+
+def test_a_failed_payment_is_fixed_with_a_new_card_and_asked_for_again(
+    stack: Stack, stripe_mock: str
+) -> None:
+    _with_stripe(stack, stripe_mock)
+    _, creator = stack.account("creator")
+    backer_id, backer = stack.account("backer")
+    made = stack.campaign(creator, title="Cider press", funding_model="flexible")
+    pledged = stack.pledges.post(
+        f"/api/v1/campaigns/{made['id']}/pledges", json={"amount": 2_500}, headers=bearer(backer)
+    ).get_json()
+    stack.clock.travel(days=400)
+    settled = stack.pledges.post(f"/api/v1/campaigns/{made['id']}/settle", headers=bearer(creator))
+    assert settled.status_code == 200, settled.get_json()
+    dependencies = stack.apps["pledges"].extensions["fundtrail"]
+    pledge_id = uuid.UUID(pledged["id"])
+    asked = handlers.pledge_for(pledge_id, backer_id, dependencies.uow_factory())
+    assert asked.payment_reference is not None
+    handlers.collection_failed(
+        commands.CollectionFailed(pledge_id, asked.payment_reference, "card_declined"),
+        dependencies.uow_factory(),
+        dependencies.clock,
+    )
+    client = stack.site_client(backer)
+
+    page = client.get(f"/campaigns/{made['id']}").get_data(as_text=True)
+    assert "Your payment did not go through" in page
+    assert ">Save a new card</button>" in page
+    sent = client.post(
+        f"/campaigns/{made['id']}/pledges/{pledged['id']}/card",
+        data={"csrf_token": csrf_of(page)},
+    )
+    assert sent.status_code == 303 and sent.headers["Location"].startswith("https://")
+
+    session = handlers.pledge_for(pledge_id, backer_id, dependencies.uow_factory())
+    assert session.checkout_session_id is not None
+    fixed = handlers.card_saved(
+        commands.SaveCard(pledge_id, session.checkout_session_id, "pm_card_new", datetime.now(UTC)),
+        dependencies.uow_factory(),
+        dependencies.payment_gateway,
+        dependencies.clock,
+    )
+
+    assert fixed.retried and fixed.pledge.collection_attempt == 2
+    now = stack.pledges.get(f"/api/v1/pledges/{pledged['id']}", headers=bearer(backer))
+    assert now.get_json()["payment_status"] == "collecting"
+    after = client.get(f"/campaigns/{made['id']}").get_data(as_text=True)
+    assert "did not go through" not in after
