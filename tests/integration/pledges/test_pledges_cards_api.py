@@ -6,6 +6,7 @@ arrival is the handler the webhook endpoint calls, given the session stripe-mock
 
 from __future__ import annotations
 
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from services.pledges import commands, handlers
+from services.pledges.adapters.stripe_payments import StripePayments
 from tests.factories import make_app
 from tests.integration.pledges.helpers import (
     API,
@@ -28,7 +30,7 @@ from tests.integration.pledges.helpers import (
     pledge,
     snapshot,
 )
-from tests.stripe_support import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, RecordingProxy
+from tests.stripe_support import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, Canned, RecordingProxy
 
 SITE = "https://fundtrail.example"
 
@@ -165,3 +167,37 @@ def test_a_backer_s_customer_is_kept_once_even_when_two_first_cards_race(
             uow.commit()
     with dependencies.uow_factory() as uow:
         assert uow.payment_customers.of(backer.id) == "cus_backer"
+
+
+def test_a_card_page_is_read_back_from_stripe_with_the_card_it_saved(
+    proxy: RecordingProxy,
+) -> None:
+    payments = StripePayments(TEST_SECRET_KEY, api_base=proxy.url, max_network_retries=0)
+
+    # stripe-mock accepts the call as made (the SetupIntent expanded) ...
+    mocked = payments.read_card_setup("cs_test_session")
+    [sent] = proxy.sent("GET", "/v1/checkout/sessions/cs_test_session")
+    assert "expand[0]=setup_intent" in urllib.parse.unquote(sent.path)
+    assert mocked.session_id.startswith("cs_")
+
+    # ... and a completed page gives the SetupIntent's card id, and nothing of the card.
+    proxy.answer_next(
+        "GET",
+        Canned(
+            200,
+            {
+                "id": "cs_test_done",
+                "object": "checkout.session",
+                "status": "complete",
+                "metadata": {"pledge_id": "p1"},
+                "setup_intent": {
+                    "id": "seti_1",
+                    "object": "setup_intent",
+                    "payment_method": "pm_card_visa",
+                },
+            },
+        ),
+    )
+    done = payments.read_card_setup("cs_test_done")
+    assert (done.status, done.payment_method_id) == ("complete", "pm_card_visa")
+    assert done.metadata == {"pledge_id": "p1"}
