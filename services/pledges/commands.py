@@ -213,3 +213,24 @@ class RetryCollection:
     pledge_id: uuid.UUID
     #: The pledge's backer; `None` for the platform itself (a provider's notice).
     actor_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class StartCardSetup:
+    """A backer asks for the provider's hosted page to save a card for their pledge."""
+
+    pledge_id: uuid.UUID
+    actor_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SaveCard:
+    """The provider says a hosted checkout page saved a card (`checkout.session.completed`)."""
+
+    pledge_id: uuid.UUID
+    #: The hosted page's id (`cs_…`); only the pledge's latest page counts.
+    checkout_session_id: str
+    #: The saved card's id at the provider (`pm_…`), never its details.
+    payment_method_id: str
+    #: When the provider made the event.
+    occurred_at: datetime

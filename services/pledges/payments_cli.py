@@ -46,6 +46,7 @@ def replay(since: datetime) -> None:
             payments=stripe,
             clock=dependencies.clock,
             payment_grace=dependencies.payment_settings.payment_grace,
+            payment_gateway=dependencies.payment_gateway,
         )
         counts = {"took effect": 0, "no effect": 0, "already taken in": 0, "deferred": 0}
         for event in events:

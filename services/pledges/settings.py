@@ -17,6 +17,8 @@ from shared.auth import parse_duration
 from shared.config import Settings
 
 DEFAULT_PAYMENT_GRACE = "7d"
+#: Where the site for people is reached: hosted payment pages send the backer back there.
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 #: A backer needs at least an hour to read the mail and fix a card ...
 MIN_PAYMENT_GRACE = timedelta(hours=1)
 #: ... and a creator should not wait more than a season for an answer.
@@ -37,6 +39,8 @@ class PaymentSettings:
     platform_fee_bps: int = 0
     #: How long a backer has to fix a failed payment before the pledge drops.
     payment_grace: timedelta = timedelta(days=7)
+    #: The site's address (FUNDTRAIL_SITE_URL), where Stripe's hosted pages send people back.
+    site_url: str = DEFAULT_SITE_URL
 
     @property
     def provider(self) -> str:
@@ -57,11 +61,13 @@ class PaymentSettings:
             "stripe_api_base": env.str("STRIPE_API_BASE", ""),
             "platform_fee_bps": env.str("FUNDTRAIL_PLATFORM_FEE_BPS", "0"),
             "payment_grace": env.str("FUNDTRAIL_PAYMENT_GRACE", DEFAULT_PAYMENT_GRACE),
+            "site_url": env.str("FUNDTRAIL_SITE_URL", DEFAULT_SITE_URL),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
         values["stripe_secret_key"] = str(values["stripe_secret_key"]).strip()
         values["stripe_webhook_secret"] = str(values["stripe_webhook_secret"]).strip()
         values["stripe_api_base"] = str(values["stripe_api_base"]).strip().rstrip("/")
+        values["site_url"] = str(values["site_url"]).strip().rstrip("/")
         values["platform_fee_bps"] = _whole_number(
             "FUNDTRAIL_PLATFORM_FEE_BPS", values["platform_fee_bps"], 0, BPS_DENOMINATOR
         )
@@ -73,6 +79,8 @@ class PaymentSettings:
     def _check(self) -> None:
         if self.stripe_api_base and not self.stripe_api_base.startswith(("http://", "https://")):
             raise ValueError("STRIPE_API_BASE must be an http:// or https:// URL")
+        if not self.site_url.startswith(("http://", "https://")):
+            raise ValueError("FUNDTRAIL_SITE_URL must be an http:// or https:// URL")
         if self.stripe_secret_key and not self.stripe_secret_key.startswith(("sk_", "rk_")):
             # Never echo the value: it may be a real secret pasted in the wrong place.
             raise ValueError(

@@ -15,6 +15,7 @@ from services.pledges.adapters.accounts import AccountRepository
 from services.pledges.adapters.campaigns import CampaignRepository
 from services.pledges.adapters.events import PLEDGE_TOPIC, to_envelope
 from services.pledges.adapters.idempotency import IdempotencyKeyRepository
+from services.pledges.adapters.payment_customers import PaymentCustomerRepository
 from services.pledges.adapters.pledges import PledgeRepository
 from services.pledges.adapters.stripe_events import StripeEventInbox
 from services.pledges.domain import Campaign
@@ -29,6 +30,7 @@ class PledgesUnitOfWork(UnitOfWork):
     pledges: PledgeRepository
     idempotency_keys: IdempotencyKeyRepository
     stripe_events: StripeEventInbox
+    payment_customers: PaymentCustomerRepository
 
     def _open(self, connection: Connection) -> None:
         self.accounts = AccountRepository(connection)
@@ -36,6 +38,7 @@ class PledgesUnitOfWork(UnitOfWork):
         self.pledges = PledgeRepository(connection)
         self.idempotency_keys = IdempotencyKeyRepository(connection)
         self.stripe_events = StripeEventInbox(connection)
+        self.payment_customers = PaymentCustomerRepository(connection)
 
     def _seen(self) -> Iterable[Campaign]:
         return self.campaigns.seen

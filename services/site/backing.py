@@ -99,3 +99,27 @@ def cancel_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     amount = money(pledge.get("amount"), pledge.get("currency"))
     flask.flash(f"Your pledge of {amount} is cancelled.")
     return _back_to_pledge(campaign_id)
+
+
+@backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/card")
+def save_card(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
+    """Send the backer to the payment provider's page to save a card for the pledge; the
+    provider sends them back to the campaign page. The pledges service decides whether the
+    pledge takes a card (and says so in test mode)."""
+    visitor = signed_in(campaign_id, "Sign in as a backer to save a card for your pledge.")
+    pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
+    form = FormState()
+    setup = send(
+        form,
+        lambda: context.services().pledges.start_card_setup(pledge_id, token=visitor.token),
+        fields=(),
+        fallback="No card can be saved for this pledge now.",
+    )
+    url = None if setup is None else setup.get("checkout_url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return flask.redirect(url, code=303)
+    if setup is not None:  # an answer without a page to go to: nothing the backer can do
+        form.status = 502
+        form.add("_form", "The payment provider gave no page to save a card. Try again shortly.")
+    retry = Retry("card", str(pledge["id"]), form)
+    return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status

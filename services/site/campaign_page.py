@@ -58,13 +58,20 @@ def render(
             return retry.form
         return FormState(values={name: str(value) for name, value in defaults.items()})
 
+    found = own_pledges(campaign_id, visitor)
+    my_pledges = [pledge for pledge in found if pledge.get("status") == "pledged"]
+    # A failed payment the service still lets the backer fix (it gives a date only then).
+    failed = [pledge for pledge in found if pledge.get("payment_retry_until")]
     return flask.render_template(
         "campaign.html",
         campaign=campaign,
         trail=money_trail(campaign_id, entries_after),
         updates=updates,
         threads=comment_threads(updates, visitor),
-        my_pledges=own_pledges(campaign_id, visitor),
+        my_pledges=my_pledges,
+        failed_pledges=failed,
+        takes_cards=bool(my_pledges or failed) and takes_cards(),
+        card_saving=flask.request.args.get("card") == "saving",
         pledges_open=pledges_open(campaign),
         form=form or FormState(),
         form_for=form_for,
@@ -79,15 +86,20 @@ def pledges_open(campaign: dict[str, Any]) -> bool:
     return campaign.get("status") == "live" and isinstance(left, int) and left > 0
 
 
+def takes_cards() -> bool:
+    """Whether pledges here are charged to a saved card: only when the pledges service says money
+    really moves (never in test mode, where a pledge needs no card)."""
+    return context.services().pledges.payments().get("moves_money") is True
+
+
 def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:
-    """The signed-in backer's active pledges to this campaign, as the pledges service picks
-    them (the API keeps one at most, but the page does not depend on that)."""
+    """The signed-in backer's pledges to this campaign, as the pledges service picks them (it
+    keeps one active at most, but the page does not depend on that)."""
     if visitor is None or not visitor.is_backer:
         return []
-    found = context.services().pledges.my_pledges(
+    return context.services().pledges.my_pledges(
         token=visitor.token, campaign_id=campaign_id, limit=_OWN_PLEDGES
     )
-    return [pledge for pledge in found if pledge.get("status") == "pledged"]
 
 
 def comment_threads(

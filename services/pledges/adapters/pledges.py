@@ -157,6 +157,9 @@ def _row(pledge: Pledge) -> dict[str, Any]:
         "collection_attempt": pledge.collection_attempt,
         "grace_ends_at": pledge.grace_ends_at,
         "payment_failure_code": pledge.payment_failure_code,
+        "payment_method_id": pledge.payment_method_id,
+        "checkout_session_id": pledge.checkout_session_id,
+        "card_setup_attempt": pledge.card_setup_attempt,
         "created_at": pledge.created_at,
         "updated_at": pledge.updated_at,
     }

@@ -36,6 +36,7 @@ from services.pledges.domain.payment_provider import (
     PaymentProviderError,
     PayoutAccount,
     RefundResult,
+    SavedCard,
 )
 from services.pledges.settings import PaymentSettings
 
@@ -147,6 +148,21 @@ class StripePayments:
             session_id=str(session["id"]),
             url=str(session.get("url") or ""),
             expires_at=_time(session.get("expires_at")),
+        )
+
+    def read_card_setup(self, session_id: str) -> SavedCard:
+        session = _call(
+            self._client.v1.checkout.sessions.retrieve, session_id, {"expand": ["setup_intent"]}
+        )
+        intent = session.get("setup_intent")
+        method = intent.get("payment_method") if isinstance(intent, Mapping) else None
+        if isinstance(method, Mapping):  # expanded by someone's default: keep its id only
+            method = method.get("id")
+        return SavedCard(
+            session_id=str(session["id"]),
+            status=str(session.get("status") or ""),
+            payment_method_id=str(method) if method else None,
+            metadata=dict(session.get("metadata") or {}),
         )
 
     def detach_payment_method(self, payment_method_id: str) -> None:

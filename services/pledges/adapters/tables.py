@@ -81,6 +81,10 @@ pledges = sa.Table(
     sa.Column("collection_attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("grace_ends_at", UtcDateTime(), nullable=True, index=True),
     sa.Column("payment_failure_code", sa.String(64), nullable=True),
+    # Saved cards (migration 0008): the provider's ids only, never the card's details.
+    sa.Column("payment_method_id", sa.String(255), nullable=True),
+    sa.Column("checkout_session_id", sa.String(255), nullable=True),
+    sa.Column("card_setup_attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.CheckConstraint(
@@ -197,6 +201,17 @@ stripe_events = sa.Table(
     sa.Index("ix_stripe_events_created", "created"),
 )
 
+
+#: Each backer's customer at the payment provider (Stripe), made once, the first time they save
+#: a card, and kept so every later card belongs to the same customer.
+payment_customers = sa.Table(
+    "payment_customers",
+    metadata,
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("customer_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -212,4 +227,5 @@ TABLES: dict[str, sa.Table] = {
     "sign_up_attempts": sign_up_attempts,
     "account_notices": account_notices,
     "stripe_events": stripe_events,
+    "payment_customers": payment_customers,
 }

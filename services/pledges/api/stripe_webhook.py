@@ -72,6 +72,7 @@ def stripe_webhook() -> Any:
         payments=dependencies.payments,
         clock=dependencies.clock,
         payment_grace=dependencies.payment_settings.payment_grace,
+        payment_gateway=dependencies.payment_gateway,
     )
     try:
         receipt = receive(event, dependencies.uow_factory, context)

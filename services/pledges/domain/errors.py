@@ -119,3 +119,18 @@ class PaymentGraceOver(StateConflict):
 
 class InvalidPaymentResult(InvalidValue):
     """A payment provider's answer that cannot be recorded (a malformed reason or fee)."""
+
+
+# --- saved cards ------------------------------------------------------------------------------
+
+
+class CardsNotTaken(StateConflict):
+    """This installation takes no real payments (test mode): a pledge needs no card."""
+
+
+class CardNotNeeded(PledgeNotActive):
+    """The pledge is not in a state to take a card: paid, being paid, dropped or withdrawn."""
+
+
+class InvalidCardSetup(InvalidValue):
+    """A provider's answer about a saved card that is not shaped like one."""

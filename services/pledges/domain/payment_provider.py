@@ -74,6 +74,19 @@ class CardSetup:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedCard:
+    """A hosted card page read back from the provider: which card it saved, if any."""
+
+    session_id: str
+    #: `complete` once the backer saved a card; `open` or `expired` otherwise.
+    status: str
+    #: The saved card's id (`pm_…`); None until the page is complete. Never card details.
+    payment_method_id: str | None
+    #: The metadata we attached (campaign_id, pledge_id); strings, as the provider keeps them.
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class RefundResult:
     refund_id: str
     #: `pending`, `succeeded`, `failed`, `canceled` or `requires_action`, as the provider says.
@@ -144,6 +157,11 @@ class PaymentProvider(Protocol):
         cancel_url: str,
     ) -> CardSetup:
         """A hosted page saving a card for a pledge (key: pledge id and attempt)."""
+        ...
+
+    def read_card_setup(self, session_id: str) -> SavedCard:
+        """A hosted card page and the card it saved, read from the provider (what a webhook
+        only claims; the card's id is on the page's SetupIntent, not in the event)."""
         ...
 
     def charge(self, order: OffSessionCharge) -> ChargeResult:

@@ -51,6 +51,12 @@ class Pledge:
     grace_ends_at: datetime | None = None
     #: The provider's short code for the last failure (``card_declined``); never card details.
     payment_failure_code: str | None = None
+    #: The provider's id of the card the backer saved (``pm_…``): never the card's details.
+    payment_method_id: str | None = None
+    #: The provider's latest hosted page for saving a card; only its answer counts.
+    checkout_session_id: str | None = None
+    #: How many such pages were opened for this pledge (each is a new provider call).
+    card_setup_attempt: int = 0
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Pledge) and other.id == self.id
@@ -66,6 +72,8 @@ class Pledge:
     @property
     def payment_status(self) -> PaymentStatus:
         """Where the backer's money stands."""
+        if self.status is PledgeStatus.PLEDGED and self.payment_method_id:
+            return PaymentStatus.CARD_SAVED
         return PAYMENT_STATUS_OF[self.status]
 
     @property

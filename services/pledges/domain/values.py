@@ -53,7 +53,7 @@ class PaymentStatus(StrEnum):
 
     #: Nothing asked of the backer's card yet (or ever: released and cancelled pledges).
     NONE = "none"
-    #: A card is saved for the pledge (set by the payment provider's checkout, later).
+    #: A card is saved for the pledge (through the payment provider's hosted checkout).
     CARD_SAVED = "card_saved"
     COLLECTING = "collecting"
     PAID = "paid"

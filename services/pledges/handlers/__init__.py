@@ -10,6 +10,7 @@ from services.pledges.handlers.campaigns import (
     settle_due,
     update_campaign,
 )
+from services.pledges.handlers.cards import CardSaved, card_saved, start_card_setup
 from services.pledges.handlers.collection import (
     PaymentResult,
     collection_failed,
@@ -41,6 +42,7 @@ from services.pledges.handlers.pledges import (
 
 __all__ = [
     "BackedPledge",
+    "CardSaved",
     "Clock",
     "IdempotencyKeyReused",
     "NewAccount",
@@ -53,6 +55,7 @@ __all__ = [
     "UnknownCampaign",
     "UnknownPledge",
     "campaign_pledges",
+    "card_saved",
     "cancel_campaign",
     "cancel_pledge",
     "change_pledge",
@@ -70,6 +73,7 @@ __all__ = [
     "revoke_account",
     "settle_campaign",
     "settle_due",
+    "start_card_setup",
     "update_campaign",
     "utc_now",
 ]

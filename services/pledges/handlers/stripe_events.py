@@ -21,13 +21,14 @@ from typing import Any
 from services.pledges import commands
 from services.pledges.adapters.events import PLEDGE_TOPIC, PRODUCER
 from services.pledges.adapters.stripe_webhooks import StripeEvent
-from services.pledges.domain import DEFAULT_PAYMENT_GRACE
+from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway
 from services.pledges.domain.errors import DomainError
 from services.pledges.domain.payment_provider import (
     PaymentFacts,
     PaymentProvider,
     PaymentProviderError,
 )
+from services.pledges.handlers.cards import apply_card_saved
 from services.pledges.handlers.collection import apply_failed, apply_succeeded
 from services.pledges.handlers.common import Clock, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
@@ -55,6 +56,8 @@ class WebhookContext:
     payments: PaymentProvider | None
     clock: Clock = utc_now
     payment_grace: timedelta = DEFAULT_PAYMENT_GRACE
+    #: The gateway settlement uses: a failed payment is asked for again when its card changes.
+    payment_gateway: Callable[[], PaymentGateway] | None = None
 
 
 WebhookHandler = Callable[[StripeEvent, WebhookContext], Effect | None]
@@ -164,6 +167,27 @@ def on_dispute_closed(event: StripeEvent, context: WebhookContext) -> Effect | N
     return _dispute(event, context, "payment.dispute_closed")
 
 
+def on_checkout_completed(event: StripeEvent, context: WebhookContext) -> Effect | None:
+    """A backer saved a card on a pledge's hosted page (Checkout in setup mode): the pledge keeps
+    the card's id, read back from Stripe (the event names only the SetupIntent)."""
+    session = event.data_object
+    ids = _our_ids(session.get("metadata"))
+    session_id = session.get("id")
+    if session.get("mode") != "setup" or ids is None or not isinstance(session_id, str):
+        return None
+    if context.payments is None or context.payment_gateway is None:
+        return None
+    try:
+        card = context.payments.read_card_setup(session_id)
+    except PaymentProviderError as error:
+        raise StripeUnavailable(str(error)) from None
+    if card.payment_method_id is None:
+        return None  # the page was left without a card: nothing to keep
+    command = commands.SaveCard(ids[1], session_id, card.payment_method_id, event.created)
+    gateway = context.payment_gateway
+    return lambda uow: apply_card_saved(command, uow, gateway, context.clock()).changed
+
+
 def on_charge_refunded(event: StripeEvent, context: WebhookContext) -> Effect | None:
     """Stripe confirms a refund. Refunds enter the books through the pledge's own refund flow
     when the creator asks for them, so this only notes the confirmation."""
@@ -184,6 +208,7 @@ HANDLERS: dict[str, WebhookHandler] = {
     "charge.dispute.created": on_dispute_created,
     "charge.dispute.closed": on_dispute_closed,
     "charge.refunded": on_charge_refunded,
+    "checkout.session.completed": on_checkout_completed,
 }
 
 

@@ -98,6 +98,18 @@ class PledgesClient(ServiceClient):
         done: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/refund", body, token=token)
         return done
 
+    def start_card_setup(self, pledge_id: object, *, token: str) -> Json:
+        """The payment provider's hosted page saving a card for the pledge (`checkout_url`)."""
+        made: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/payment-method", None, token=token)
+        return made
+
+    # Payments
+
+    def payments(self) -> Json:
+        """How pledges are paid here: `moves_money` false in test mode."""
+        found: Json = self.get_json("/api/v1/payments")
+        return found
+
     def my_pledges(
         self, *, token: str, campaign_id: object = None, limit: int = 200, offset: int = 0
     ) -> list[Json]:

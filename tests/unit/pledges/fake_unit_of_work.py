@@ -137,6 +137,17 @@ class FakeStripeEvents:
         return None if stored is None else stored[1]
 
 
+class FakePaymentCustomers:
+    def __init__(self, store: dict[uuid.UUID, str]) -> None:
+        self._store = store
+
+    def of(self, account_id: uuid.UUID) -> str | None:
+        return self._store.get(account_id)
+
+    def add(self, account_id: uuid.UUID, customer_id: str, now: datetime) -> None:
+        self._store.setdefault(account_id, customer_id)  # the first kept, as in the database
+
+
 class FakePledgesUnitOfWork(PledgesUnitOfWork):
     """Hand the same one to every handler call: what one commits, the next one reads."""
 
@@ -146,6 +157,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self._keys: dict[tuple[uuid.UUID, str], RecordedPledge] = {}
         #: The Stripe events taken in: id → (type, took effect).
         self.stripe_inbox: dict[str, tuple[str, bool]] = {}
+        self._customers: dict[uuid.UUID, str] = {}
         #: (topic, envelope) of everything committed for the outbox, oldest first.
         self.published: list[tuple[str, Envelope]] = []
         self.commits = 0
@@ -154,7 +166,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
     def __enter__(self) -> Self:
         # What the block may change, kept so that leaving it without a commit undoes it all.
         self._open_state = copy.deepcopy(
-            (self._campaigns, self._pledges, self._keys, self.stripe_inbox)
+            (self._campaigns, self._pledges, self._keys, self.stripe_inbox, self._customers)
         )
         self._pending: list[tuple[str, Envelope]] = []
         self.campaigns = FakeCampaigns(self._campaigns)  # type: ignore[assignment]
@@ -162,11 +174,18 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self.accounts = FakeAccounts()  # type: ignore[assignment]
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)  # type: ignore[assignment]
         self.stripe_events = FakeStripeEvents(self.stripe_inbox)  # type: ignore[assignment]
+        self.payment_customers = FakePaymentCustomers(self._customers)  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         if self._open_state is not None:
-            self._campaigns, self._pledges, self._keys, self.stripe_inbox = self._open_state
+            (
+                self._campaigns,
+                self._pledges,
+                self._keys,
+                self.stripe_inbox,
+                self._customers,
+            ) = self._open_state
         self.drop_new_events()
         self._open_state = None
 

@@ -11,7 +11,11 @@ import pytest
 
 from services.pledges.adapters.stripe_webhooks import StripeEvent
 from services.pledges.domain import PledgeStatus
-from services.pledges.domain.payment_provider import PaymentFacts, PaymentProviderError
+from services.pledges.domain.payment_provider import (
+    PaymentFacts,
+    PaymentProviderError,
+    SavedCard,
+)
 from services.pledges.handlers.stripe_events import (
     HANDLERS,
     StripeUnavailable,
@@ -21,15 +25,19 @@ from services.pledges.handlers.stripe_events import (
 from tests.payment_gateways import PendingGateway
 from tests.unit.pledges.conftest import GOAL, World
 from tests.unit.pledges.fake_unit_of_work import FakePledgesUnitOfWork
+from tests.unit.pledges.test_pledges_cards import FakeProvider, failed_pledge, open_page
 from tests.unit.pledges.test_pledges_collection_handlers import FAILED_AT, settled
-from tests.unit.pledges.test_pledges_handlers import at
+from tests.unit.pledges.test_pledges_handlers import at, launched, pledge
 
 
 class FakeStripeBooks:
     """Stripe's books as the adapter reads them: fixed facts, or an outage."""
 
-    def __init__(self, facts: PaymentFacts | None = None, down: bool = False) -> None:
+    def __init__(
+        self, facts: PaymentFacts | None = None, down: bool = False, card: str | None = None
+    ) -> None:
         self.facts = facts
+        self.card = card
         self.down = down
         self.reads: list[str] = []
 
@@ -38,6 +46,12 @@ class FakeStripeBooks:
 
     def read_charge(self, charge_id: str) -> PaymentFacts:
         return self._read(charge_id)
+
+    def read_card_setup(self, session_id: str) -> SavedCard:
+        self.reads.append(session_id)
+        if self.down:
+            raise PaymentProviderError("Stripe: APIError (HTTP 500)", retryable=True)
+        return SavedCard(session_id, "complete", self.card, {})
 
     def _read(self, object_id: str) -> PaymentFacts:
         self.reads.append(object_id)
@@ -71,6 +85,11 @@ def uow() -> FakePledgesUnitOfWork:
 
 
 @pytest.fixture
+def provider() -> FakeProvider:
+    return FakeProvider()
+
+
+@pytest.fixture
 def collecting(
     world: World, uow: FakePledgesUnitOfWork
 ) -> tuple[PendingGateway, uuid.UUID, uuid.UUID]:
@@ -79,8 +98,15 @@ def collecting(
     return gateway, campaign_id, pledge_id
 
 
-def context(books: FakeStripeBooks | None = None) -> WebhookContext:
-    return WebhookContext(payments=books, clock=at(FAILED_AT), payment_grace=timedelta(days=2))
+def context(
+    books: FakeStripeBooks | None = None, gateway: PendingGateway | None = None
+) -> WebhookContext:
+    return WebhookContext(
+        payments=books,  # type: ignore[arg-type]  (only the reads a handler makes)
+        clock=at(FAILED_AT),
+        payment_grace=timedelta(days=2),
+        payment_gateway=lambda: gateway or PendingGateway(),
+    )
 
 
 def test_every_type_the_issue_names_has_a_handler() -> None:
@@ -91,6 +117,7 @@ def test_every_type_the_issue_names_has_a_handler() -> None:
         "charge.dispute.created",
         "charge.dispute.closed",
         "charge.refunded",
+        "checkout.session.completed",
     }
 
 
@@ -221,3 +248,64 @@ def test_a_dispute_names_the_pledge_stripe_s_books_name(uow: FakePledgesUnitOfWo
     assert opened.campaign_id == campaign_id and opened.payload["pledge_id"] == pledge_id
     assert books.reads == ["ch_x", "ch_x", "ch_x"]
     assert uow.stripe_inbox["evt_3"] == ("charge.dispute.closed", False)
+
+
+def card_page_completed(
+    uow: FakePledgesUnitOfWork, pledge_id: uuid.UUID, event_id: str = "evt_card"
+) -> StripeEvent:
+    """The backer saved a card on the pledge's latest hosted page: the event Stripe sends."""
+    stored = uow.pledge(pledge_id)
+    ids = {"campaign_id": str(stored.campaign_id), "pledge_id": str(pledge_id)}
+    page = {"id": stored.checkout_session_id, "mode": "setup", "metadata": ids}
+    return event("checkout.session.completed", page, event_id)
+
+
+def test_a_saved_card_is_kept_once_and_a_failed_payment_is_asked_for_again(
+    world: World, uow: FakePledgesUnitOfWork, provider: FakeProvider
+) -> None:
+    gateway = PendingGateway()
+    pledge_id, backer_id = failed_pledge(world, uow, gateway)
+    open_page(uow, provider, pledge_id, backer_id, FAILED_AT)
+    books = FakeStripeBooks(card="pm_card_new")
+    completed = card_page_completed(uow, pledge_id)
+
+    first = receive(completed, lambda: uow, context(books, gateway))
+    again = receive(completed, lambda: uow, context(books, gateway))
+
+    assert (first.took_effect, again.duplicate) == (True, True)
+    stored = uow.pledge(pledge_id)
+    assert (stored.status, stored.payment_method_id) == (PledgeStatus.COLLECTING, "pm_card_new")
+    assert [r.attempt for r in gateway.requests if r.pledge_id == pledge_id] == [1, 2]
+    assert books.reads == [stored.checkout_session_id]  # the redelivery asked Stripe nothing
+
+
+def test_a_card_from_an_older_page_or_a_page_left_empty_changes_nothing(
+    world: World, uow: FakePledgesUnitOfWork, provider: FakeProvider
+) -> None:
+    campaign_id = launched(world, uow)
+    mine = pledge(uow, campaign_id, GOAL).pledge
+    open_page(uow, provider, mine.id, mine.backer_id)
+    older = card_page_completed(uow, mine.id, "evt_older")
+    open_page(uow, provider, mine.id, mine.backer_id)  # the backer opened another page since
+
+    stale = receive(older, lambda: uow, context(FakeStripeBooks(card="pm_old")))
+    empty = receive(card_page_completed(uow, mine.id), lambda: uow, context(FakeStripeBooks()))
+
+    assert (stale.took_effect, empty.took_effect) == (False, False)
+    assert uow.pledge(mine.id).payment_method_id is None
+
+
+def test_stripe_down_while_a_card_is_saved_stores_nothing_so_stripe_delivers_again(
+    world: World, uow: FakePledgesUnitOfWork, provider: FakeProvider
+) -> None:
+    campaign_id = launched(world, uow)
+    mine = pledge(uow, campaign_id, GOAL).pledge
+    open_page(uow, provider, mine.id, mine.backer_id)
+    completed = card_page_completed(uow, mine.id)
+
+    with pytest.raises(StripeUnavailable):
+        receive(completed, lambda: uow, context(FakeStripeBooks(down=True)))
+
+    assert uow.stripe_inbox == {}
+    retried = receive(completed, lambda: uow, context(FakeStripeBooks(card="pm_1")))
+    assert retried.took_effect and uow.pledge(mine.id).payment_method_id == "pm_1"
