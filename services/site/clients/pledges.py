@@ -19,6 +19,11 @@ class PledgesClient(ServiceClient):
 
     # Campaigns
 
+    def payments(self) -> Json:
+        """How pledges are paid here (`provider`, `moves_money`, `platform_fee_bps`)."""
+        found: Json = self.get_json("/api/v1/payments")
+        return found
+
     def campaigns(self, *, status: str, limit: int) -> list[Json]:
         """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
         found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
