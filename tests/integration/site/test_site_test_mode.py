@@ -90,6 +90,13 @@ def test_with_real_payments_only_a_test_mode_campaign_says_so(stack: Stack) -> N
     real_page = visitor.get(f"/campaigns/{real['id']}").get_data(as_text=True)
     assert "Launched with real payments" in real_page and "Test mode" not in real_page
 
+    # The creator's console says the same of each.
+    console = stack.site_client(creator)
+    demo_console = console.get(f"/console/campaigns/{demo['id']}").get_data(as_text=True)
+    assert "Launched in test mode" in demo_console and CAMPAIGN_LINE in demo_console
+    real_console = console.get(f"/console/campaigns/{real['id']}").get_data(as_text=True)
+    assert "Launched with real payments" in real_console and "Test mode" not in real_console
+
 
 def test_when_the_pledges_service_does_not_answer_the_banner_stays(stack: Stack) -> None:
     services = stack.site.extensions["site.services"]
