@@ -93,6 +93,7 @@ def create_app(
         percent=display.percent,
         amount_example=amount_example,
         can_log_expenses=display.can_log_expenses,
+        money_moves=lambda: app.extensions["site.limits"].money_moves(),
         tier_options=display.tier_options,
     )
 

@@ -13,6 +13,7 @@ import flask
 from services.site import access, context
 from services.site.clients import ApiError
 from services.site.forms import FormState
+from services.site.limits import published
 
 #: Ledger entries shown per page of the money trail.
 ENTRIES_PAGE = 100
@@ -89,7 +90,7 @@ def pledges_open(campaign: dict[str, Any]) -> bool:
 def takes_cards() -> bool:
     """Whether pledges here are charged to a saved card: only when the pledges service says money
     really moves (never in test mode, where a pledge needs no card)."""
-    return context.services().pledges.payments().get("moves_money") is True
+    return published().money_moves()
 
 
 def own_pledges(campaign_id: uuid.UUID, visitor: context.Visitor | None) -> list[dict[str, Any]]:

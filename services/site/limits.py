@@ -1,6 +1,6 @@
-"""What the services accept (a receipt's size, an update's request), as they publish it: asked
-once and kept a few minutes per process, so the site holds no copy of their settings; while a
-service does not answer, its default stands in (asked again sooner)."""
+"""What the services accept (a receipt's size, an update's request) and whether money moves,
+as they publish it: asked once and kept a while per process, so the site holds no copy of their
+settings; while a service does not answer, its default stands in (asked again sooner)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ log = get_logger(__name__)
 #: when it restarts), and how soon to ask again after a service did not answer.
 TTL_SECONDS = 300.0
 RETRY_SECONDS = 30.0
+#: Whether money moves is asked again sooner: the banner must not outlive a switch to real
+#: payments (or back) by long.
+PAYMENTS_TTL_SECONDS = 60.0
 #: The services' defaults (LEDGER_RECEIPT_MAX_BYTES, the updates service's MAX_REQUEST_BYTES),
 #: for a service that does not answer: the service still judges what reaches it.
 DEFAULT_RECEIPT_MAX = 10 * 1024 * 1024
@@ -49,14 +52,25 @@ class PublishedLimits:
         found = self._published("updates", self._services.updates.limits)
         return _positive(found.get("max_request_bytes"), DEFAULT_UPDATE_REQUEST_MAX)
 
-    def _published(self, service: str, ask: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def money_moves(self) -> bool:
+        """Whether the pledges service charges real money. Only its plain "yes" counts: an
+        unanswered or odd answer reads as test mode, the state of every installation without a
+        payment provider, so the site never claims money moves when it cannot tell."""
+        found = self._published(
+            "pledges.payments", self._services.pledges.payments, PAYMENTS_TTL_SECONDS
+        )
+        return found.get("moves_money") is True
+
+    def _published(
+        self, service: str, ask: Callable[[], dict[str, Any]], ttl: float = TTL_SECONDS
+    ) -> dict[str, Any]:
         now = self._clock()
         with self._lock:
             kept = self._kept.get(service)
             if kept is not None and kept[0] > now:
                 return kept[1]
         try:
-            found, keep_for = ask(), TTL_SECONDS
+            found, keep_for = ask(), ttl
         except (ApiError, ServiceUnavailable) as exc:
             # An older service without the endpoint (404) or one that is down: its defaults.
             log.warning("site.limits_unavailable", service=service, error=type(exc).__name__)

@@ -50,6 +50,9 @@ class UpdatesSettings:
     comment_rate_count: int = 5
     #: ... of this many seconds (counted in the database, so it holds across processes).
     comment_rate_window: float = 60.0
+    #: `FUNDTRAIL_PAYMENTS_LIVE`: set it to true beside the pledges service's Stripe keys once
+    #: settlement charges cards. False (the default): account mail says that no money moves.
+    payments_live: bool = False
 
     @classmethod
     def load(cls, settings: Settings) -> UpdatesSettings:
@@ -71,6 +74,7 @@ class UpdatesSettings:
             "comment_rate_count": env.int("UPDATES_COMMENT_RATE_COUNT", 5),
             "comment_rate_window": env.float("UPDATES_COMMENT_RATE_WINDOW_SECONDS", 60.0),
             "site_url": env.str("SITE_PUBLIC_URL", DEFAULT_SITE_URL),
+            "payments_live": env.bool("FUNDTRAIL_PAYMENTS_LIVE", False),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
         for name in ("maildir", "unsubscribe_key_file"):

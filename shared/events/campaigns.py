@@ -37,6 +37,9 @@ class CampaignSnapshot(Payload):
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
     tiers = ma.fields.List(ma.fields.Nested(Tier), required=True)
     budget = ma.fields.List(ma.fields.Nested(BudgetLine), required=True)
+    #: No money moves for the campaign (record-only gateway). Added with payments (issue 15):
+    #: events from before carry none and predate real money, so they read as test mode.
+    test_mode = ma.fields.Boolean(load_default=True)
 
 
 @event_schema("campaign.created")

@@ -116,6 +116,8 @@ class CampaignEvent(Event):
     status: str
     tiers: tuple[TierTerms, ...]
     budget: tuple[BudgetLine, ...]
+    #: No money moves for the campaign; older events (before payments) read as True.
+    test_mode: bool = True
 
     @classmethod
     def from_payload(

@@ -33,6 +33,8 @@ campaigns = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("deadline", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    #: No money moves for it (the pledges service's record-only gateway): reports say so.
+    sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 #: The creator's planned budget by category, for the budget-against-actual report.

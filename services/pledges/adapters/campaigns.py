@@ -18,12 +18,13 @@ from services.pledges.domain.values import BudgetLine, CampaignStatus, FundingMo
 _CAMPAIGN_FIELDS = (
     "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
     "funding_model", "status", "pledged_amount", "backers_count", "created_at", "updated_at",
-    "launched_at", "ended_at",
+    "launched_at", "ended_at", "test_mode",
 )  # fmt: skip
 
 #: Columns that change after drafting: status, tallies and lifecycle times.
 _STATE_FIELDS = (
     "status", "pledged_amount", "backers_count", "updated_at", "launched_at", "ended_at",
+    "test_mode",
 )  # fmt: skip
 
 

@@ -40,6 +40,8 @@ campaigns = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("launched_at", UtcDateTime(), nullable=True),
     sa.Column("ended_at", UtcDateTime(), nullable=True),
+    # Whether no money moves for it (record-only gateway); see docs/payments.md.
+    sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 tiers = sa.Table(

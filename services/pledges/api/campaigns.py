@@ -45,7 +45,12 @@ def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
         budget=tuple(BudgetLine(**line) for line in body["budget"]),
     )
     return context.campaign_view(
-        handlers.create_campaign(command, dependencies.uow_factory(), dependencies.clock)
+        handlers.create_campaign(
+            command,
+            dependencies.uow_factory(),
+            dependencies.clock,
+            test_mode=not dependencies.payment_gateway().moves_money,
+        )
     )
 
 

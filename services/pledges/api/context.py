@@ -17,6 +17,7 @@ from services.pledges.domain import Campaign, CampaignStatus
 #: CampaignOut's fields that come straight from the campaign record.
 _RECORD_FIELDS = (
     "id",
+    "test_mode",
     "creator_id",
     "title",
     "description",

@@ -34,7 +34,12 @@ def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     dependencies = current_dependencies()
     command = commands.LaunchCampaign(campaign_id, current_principal().account_id)
     return context.campaign_view(
-        handlers.launch_campaign(command, dependencies.uow_factory(), dependencies.clock)
+        handlers.launch_campaign(
+            command,
+            dependencies.uow_factory(),
+            dependencies.clock,
+            test_mode=not dependencies.payment_gateway().moves_money,
+        )
     )
 
 

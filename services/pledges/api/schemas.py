@@ -95,6 +95,9 @@ class CampaignOut(ma.Schema):
     pledged_amount = ma.fields.Integer()
     backers_count = ma.fields.Integer()
     deadline = ma.fields.AwareDateTime()
+    test_mode = ma.fields.Boolean(
+        metadata={"description": "True when no money moves for this campaign (test mode)"}
+    )
     funded_percent = ma.fields.Integer(
         metadata={
             "description": "Pledged total as a whole percent of the goal, rounded down "

@@ -53,6 +53,9 @@ class CampaignRecord:
     launched_at: datetime | None = None
     #: When it succeeded, failed or was cancelled.
     ended_at: datetime | None = None
+    #: True while no money moves for it: decided at drafting and again at launch from the
+    #: payment gateway then in use (record-only: test mode). Older campaigns predate payments.
+    test_mode: bool = True
     events: list[ev.Event] = field(default_factory=list, init=False, repr=False)
 
     def __eq__(self, other: object) -> bool:
@@ -150,6 +153,7 @@ class CampaignRecord:
             "deadline": self.deadline,
             "budget": self.budget,
             "tiers": tuple(t.terms for t in self.tiers),
+            "test_mode": self.test_mode,
         }
 
 

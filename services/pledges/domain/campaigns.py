@@ -64,8 +64,11 @@ class Campaign(CampaignCollection):
         tiers: Sequence[TierSpec] = (),
         budget: Sequence[BudgetLine] = (),
         campaign_id: uuid.UUID | None = None,
+        test_mode: bool = True,
     ) -> Campaign:
-        """Draft a new campaign, validating every term; records CampaignCreated."""
+        """Draft a new campaign, validating every term; records CampaignCreated.
+
+        ``test_mode``: whether the payment gateway in use moves no money."""
         now = check_aware(now)
         terms = {
             "title": title,
@@ -82,6 +85,7 @@ class Campaign(CampaignCollection):
             creator_id=creator_id,
             created_at=now,
             updated_at=now,
+            test_mode=test_mode,
             **check_terms(terms, now),
         )
         campaign.events.append(
@@ -128,13 +132,17 @@ class Campaign(CampaignCollection):
             self.updated_at = now
             self.events.append(ev.CampaignUpdated(description=self.description, **self._terms(now)))
 
-    def launch(self, actor_id: uuid.UUID, *, now: datetime) -> None:
-        """``draft → live``, if the deadline is still ahead; records CampaignLaunched."""
+    def launch(self, actor_id: uuid.UUID, *, now: datetime, test_mode: bool = True) -> None:
+        """``draft → live``, if the deadline is still ahead; records CampaignLaunched.
+
+        ``test_mode`` is decided again here, from the gateway in use at launch: pledges are
+        taken from now on, so that is the gateway they meet."""
         now = check_aware(now)
         self._require_creator(actor_id)
         self._require_draft()
         check_deadline(self.deadline, now)
         self.status = CampaignStatus.LIVE
+        self.test_mode = test_mode
         self.launched_at = self.updated_at = now
         self.events.append(ev.CampaignLaunched(**self._terms(now)))
 

@@ -43,6 +43,8 @@ class CampaignEvent(Event):
     deadline: datetime
     budget: tuple[BudgetLine, ...]
     tiers: tuple[TierTerms, ...]
+    #: No money moves for this campaign (the record-only gateway).
+    test_mode: bool = True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

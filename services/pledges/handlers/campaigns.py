@@ -24,7 +24,11 @@ class Settlement:
 
 
 def create_campaign(
-    command: commands.CreateCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
+    command: commands.CreateCampaign,
+    uow: PledgesUnitOfWork,
+    clock: Clock = utc_now,
+    *,
+    test_mode: bool = True,
 ) -> Campaign:
     campaign = Campaign.create(
         creator_id=command.creator_id,
@@ -37,6 +41,7 @@ def create_campaign(
         tiers=command.tiers,
         budget=command.budget,
         now=clock(),
+        test_mode=test_mode,
     )
     with uow:
         uow.campaigns.add(campaign)
@@ -68,11 +73,15 @@ def update_campaign(
 
 
 def launch_campaign(
-    command: commands.LaunchCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
+    command: commands.LaunchCampaign,
+    uow: PledgesUnitOfWork,
+    clock: Clock = utc_now,
+    *,
+    test_mode: bool = True,
 ) -> Campaign:
     with uow:
         campaign = locked_campaign(uow, command.campaign_id)
-        campaign.launch(command.actor_id, now=clock())
+        campaign.launch(command.actor_id, now=clock(), test_mode=test_mode)
         # Self-registered creators prove their address first; CLI- and admin-made accounts
         # have no credential and were vouched for by whoever made them.
         credential = uow.accounts.credential_of(command.actor_id)

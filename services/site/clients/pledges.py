@@ -19,6 +19,11 @@ class PledgesClient(ServiceClient):
 
     # Campaigns
 
+    def payments(self) -> Json:
+        """How pledges are paid here (`provider`, `moves_money`, `platform_fee_bps`)."""
+        found: Json = self.get_json("/api/v1/payments")
+        return found
+
     def campaigns(self, *, status: str, limit: int) -> list[Json]:
         """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
         found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
@@ -102,13 +107,6 @@ class PledgesClient(ServiceClient):
         """The payment provider's hosted page saving a card for the pledge (`checkout_url`)."""
         made: Json = self.post_json(f"{_PLEDGES}/{pledge_id}/payment-method", None, token=token)
         return made
-
-    # Payments
-
-    def payments(self) -> Json:
-        """How pledges are paid here: `moves_money` false in test mode."""
-        found: Json = self.get_json("/api/v1/payments")
-        return found
 
     def my_pledges(
         self, *, token: str, campaign_id: object = None, limit: int = 200, offset: int = 0

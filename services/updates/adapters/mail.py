@@ -148,6 +148,8 @@ class MailUpdate:
     body_html: str
     url: str
     published_at: datetime
+    #: No money moves for the campaign: every message says so.
+    test_mode: bool = True
 
 
 class MailOutbox:

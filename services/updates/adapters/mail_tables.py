@@ -51,6 +51,8 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("body_html", sa.Text, nullable=False),
         sa.Column("url", sa.String(2000), nullable=False),
         sa.Column("published_at", UtcDateTime(), nullable=False),
+        #: The campaign was in test mode when the update was announced.
+        sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
     )
     outbox = sa.Table(
         "mail_outbox",

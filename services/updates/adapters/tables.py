@@ -20,6 +20,8 @@ campaigns = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("goal_amount", sa.BigInteger, nullable=True),
     sa.Column("currency", sa.String(3), nullable=True),
+    #: No money moves for it (the pledges service's record-only gateway): its mail says so.
+    sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 
 #: Updates as they stand now; each one's every version is in `update_revisions`. Never deleted.

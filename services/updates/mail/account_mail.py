@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.updates.adapters.mail import LEASE, addresses, claim_due
 from services.updates.adapters.tables import MAIL_TABLES
+from services.updates.mail.messages import TEST_MODE_LINE
 from services.updates.mail.retries import judge
 from services.updates.mail.transports import Mailer
 from services.updates.settings import UpdatesSettings
@@ -175,6 +176,8 @@ class AccountMailSender:
                 f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "
                 "If it was not you, ignore this message: nothing changes.\n"
             )
+        if not self._settings.payments_live:
+            text = f"{TEST_MODE_LINE}\n\n{text}"
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = row["email"]

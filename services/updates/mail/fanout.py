@@ -130,13 +130,15 @@ class UpdateMessages:
 
     def _same_update(self, n: Notification) -> bool:
         f = self._first
-        return (n.update_id, n.campaign_id, n.campaign_title, n.title, n.body_html, n.url) == (
+        same = (n.update_id, n.campaign_id, n.campaign_title, n.title, n.body_html, n.url)
+        return same + (n.test_mode,) == (
             f.update_id,
             f.campaign_id,
             f.campaign_title,
             f.title,
             f.body_html,
             f.url,
+            f.test_mode,
         ) and len(n.unsubscribe_url) == len(f.unsubscribe_url)
 
     def _template(self, data: bytes) -> list[bytes | str] | None:

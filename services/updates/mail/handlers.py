@@ -61,6 +61,8 @@ def on_update_published(
         body_html=sanitise(event.body_html),
         url=event.url,
         published_at=event.published_at,
+        # A campaign not heard of yet is taken for test mode: never claim money moves unknown.
+        test_mode=campaign["test_mode"] if campaign else True,
     )
     uow.mail_outbox.enqueue(update, recipients, clock())
     log.info(

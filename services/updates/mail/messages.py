@@ -29,6 +29,12 @@ class Notification:
     url: str
     #: The RFC 8058 one-click link: a POST to it unsubscribes `account_id` from the campaign.
     unsubscribe_url: str
+    #: No money moves for the campaign (no payment provider): the message says so.
+    test_mode: bool = True
+
+
+#: The line every message carries while no money moves (docs/payments.md, "Test mode").
+TEST_MODE_LINE = "Test mode: pledges are recorded, no money moves."
 
 
 def compose(notification: Notification, mail_from: str, sent_at: datetime) -> EmailMessage:
@@ -57,7 +63,8 @@ def text_body(n: Notification, body_text: str) -> str:
     """The plain-text part; `body_text` is `html_to_text(n.body_html)` (the same for every
     reader of an update, so a batch makes it once)."""
     return (
-        f"{n.title}\n{'=' * min(len(n.title), 72)}\n\n"
+        (f"{TEST_MODE_LINE}\n\n" if n.test_mode else "")
+        + f"{n.title}\n{'=' * min(len(n.title), 72)}\n\n"
         f"{body_text}\n\n"
         f"Read it online: {n.url}\n\n"
         f"-- \nYou get this because you back {n.campaign_title} on Fundtrail.\n"
@@ -72,7 +79,8 @@ def html_body(n: Notification) -> str:
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{title}</title></head>\n<body>\n"
-        f"<p>{campaign}</p>\n<h1>{title}</h1>\n{n.body_html}\n"
+        + (f"<p><strong>{TEST_MODE_LINE}</strong></p>\n" if n.test_mode else "")
+        + f"<p>{campaign}</p>\n<h1>{title}</h1>\n{n.body_html}\n"
         f'<p><a href="{url}">Read it online</a></p>\n'
         f"<hr><p>You get this because you back {campaign} on Fundtrail. "
         f'<a href="{unsubscribe}">Stop e-mails about this campaign</a>.</p>\n'

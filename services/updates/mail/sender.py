@@ -105,6 +105,7 @@ class MailSender:
             title=update.title,
             body_html=update.body_html,
             url=update.url,
+            test_mode=update.test_mode,
             unsubscribe_url=f"{self._settings.public_url}/unsubscribe/{token}",
         )
 

@@ -151,6 +151,23 @@ def test_launch_makes_a_draft_live(world: World) -> None:
     )
 
 
+def test_test_mode_is_decided_at_drafting_and_again_at_launch(world: World) -> None:
+    # Unless told otherwise, a campaign is in test mode: no money moves.
+    assert world.draft().test_mode is True
+    campaign = Campaign.create(**world.terms(), test_mode=True)
+    [created] = campaign.events
+    assert isinstance(created, CampaignCreated) and created.test_mode is True
+
+    campaign.launch(world.creator_id, now=world.now, test_mode=False)
+    assert campaign.test_mode is False
+    launched = campaign.events[-1]
+    assert isinstance(launched, CampaignLaunched) and launched.test_mode is False
+    # Every later event carries it, as it stands.
+    campaign.cancel(world.creator_id, now=world.now)
+    cancelled = campaign.events[-1]
+    assert isinstance(cancelled, CampaignCancelled) and cancelled.test_mode is False
+
+
 def test_a_draft_whose_deadline_passed_cannot_launch(world: World) -> None:
     campaign = world.draft()
     with pytest.raises(DeadlineInPast) as refused:

@@ -70,6 +70,23 @@ def test_a_campaign_event_arrives_typed_with_its_tiers_and_budget() -> None:
     assert event.budget[0].category == "printing" and event.budget[0].amount == 30_000
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.status = "draft"  # type: ignore[misc]
+    # Sent before payments existed, it carries no test_mode: no money moved then.
+    assert event.test_mode is True
+
+    real = to_event(
+        decode(
+            encode(
+                new_envelope(
+                    "campaign.launched",
+                    {**payload, "test_mode": False},
+                    producer="pledges",
+                    campaign_id=campaign_id,
+                    occurred_at=NOW,
+                )
+            )
+        )
+    )
+    assert isinstance(real, CampaignLaunched) and real.test_mode is False
 
 
 def test_a_refund_carries_its_amounts_as_integers() -> None:

@@ -22,10 +22,15 @@ class _Service:
             raise self.answer
         return self.answer
 
+    def payments(self) -> Any:
+        """The pledges service's `payments()`: answered the same way."""
+        return self.limits()
+
 
 class _Services:
-    def __init__(self, ledger: Any, updates: Any) -> None:
+    def __init__(self, ledger: Any, updates: Any, pledges: Any = None) -> None:
         self.ledger, self.updates = _Service(ledger), _Service(updates)
+        self.pledges = _Service(pledges)
 
 
 class _Clock:
@@ -72,3 +77,31 @@ def test_odd_answers_are_not_trusted() -> None:
 
     assert published.receipt_upload_max() == limits.DEFAULT_RECEIPT_MAX + 1024 * 1024
     assert published.update_form_max() == limits.DEFAULT_UPDATE_REQUEST_MAX
+
+
+def test_whether_money_moves_is_kept_a_minute_and_only_a_plain_yes_counts() -> None:
+    published, services, clock = _published({}, {})
+    services.pledges.answer = {"provider": "stripe", "moves_money": True}
+    assert published.money_moves() is True
+    assert published.money_moves() is True
+    assert services.pledges.asked == 1
+
+    clock.now += limits.PAYMENTS_TTL_SECONDS + 1
+    services.pledges.answer = {"provider": "record-only", "moves_money": False}
+    assert published.money_moves() is False
+    assert services.pledges.asked == 2
+
+    for odd in ({"moves_money": "true"}, {"moves_money": 1}, {}, ["moves_money"]):
+        clock.now += limits.PAYMENTS_TTL_SECONDS + 1
+        services.pledges.answer = odd
+        assert published.money_moves() is False, odd
+
+
+def test_while_the_pledges_service_does_not_answer_the_site_says_test_mode() -> None:
+    published, services, clock = _published({}, {})
+    services.pledges.answer = ServiceUnavailable("pledges")
+    assert published.money_moves() is False
+    # Asked again sooner than a minute, as any unanswered limit.
+    clock.now += limits.RETRY_SECONDS + 1
+    services.pledges.answer = {"moves_money": True}
+    assert published.money_moves() is True
