@@ -15,6 +15,7 @@ from services.pledges.adapters.accounts import AccountRepository
 from services.pledges.adapters.campaigns import CampaignRepository
 from services.pledges.adapters.events import PLEDGE_TOPIC, to_envelope
 from services.pledges.adapters.idempotency import IdempotencyKeyRepository
+from services.pledges.adapters.payout_accounts import PayoutAccountRepository
 from services.pledges.adapters.pledges import PledgeRepository
 from services.pledges.domain import Campaign
 from services.pledges.domain.events import Event
@@ -27,12 +28,14 @@ class PledgesUnitOfWork(UnitOfWork):
     campaigns: CampaignRepository
     pledges: PledgeRepository
     idempotency_keys: IdempotencyKeyRepository
+    payout_accounts: PayoutAccountRepository
 
     def _open(self, connection: Connection) -> None:
         self.accounts = AccountRepository(connection)
         self.campaigns = CampaignRepository(connection)
         self.pledges = PledgeRepository(connection)
         self.idempotency_keys = IdempotencyKeyRepository(connection)
+        self.payout_accounts = PayoutAccountRepository(connection)
 
     def _seen(self) -> Iterable[Campaign]:
         return self.campaigns.seen

@@ -182,6 +182,18 @@ account_notices = sa.Table(
     sa.Column("sent_at", UtcDateTime(), nullable=False),
 )
 
+payout_accounts = sa.Table(
+    "payout_accounts",
+    metadata,
+    sa.Column("creator_id", sa.Uuid, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("account_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("details_submitted", sa.Boolean, nullable=False),
+    sa.Column("charges_enabled", sa.Boolean, nullable=False),
+    sa.Column("payouts_enabled", sa.Boolean, nullable=False),
+    # When the provider said so, not when we wrote it: an older event never overwrites.
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -196,4 +208,5 @@ TABLES: dict[str, sa.Table] = {
     "sign_in_failures": sign_in_failures,
     "sign_up_attempts": sign_up_attempts,
     "account_notices": account_notices,
+    "payout_accounts": payout_accounts,
 }

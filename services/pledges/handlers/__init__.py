@@ -24,6 +24,11 @@ from services.pledges.handlers.common import (
     UnknownPledge,
     utc_now,
 )
+from services.pledges.handlers.payouts import (
+    payout_account,
+    payout_account_updated,
+    start_payout_onboarding,
+)
 from services.pledges.handlers.pledges import (
     BackedPledge,
     IdempotencyKeyReused,
@@ -63,6 +68,8 @@ __all__ = [
     "drop_unpaid",
     "launch_campaign",
     "make_pledge",
+    "payout_account",
+    "payout_account_updated",
     "pledge_for",
     "pledges_of",
     "refund_pledge",
@@ -70,6 +77,7 @@ __all__ = [
     "revoke_account",
     "settle_campaign",
     "settle_due",
+    "start_payout_onboarding",
     "update_campaign",
     "utc_now",
 ]
