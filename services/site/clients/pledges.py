@@ -109,6 +109,23 @@ class PledgesClient(ServiceClient):
         pledges: list[Json] = found.get("pledges", [])
         return pledges
 
+    # Payments
+
+    def payments(self) -> Json:
+        """How pledges are paid here: `moves_money` is false in test mode."""
+        found: Json = self.get_json("/api/v1/payments")
+        return found
+
+    def payout_account(self, *, token: str) -> Json | None:
+        """The creator's payout account and what it can do; None before setting it up."""
+        found: Json | None = self.get_json_if_found(f"{_ME}/payout-account", token=token)
+        return found
+
+    def start_payout_onboarding(self, *, token: str) -> str:
+        """A fresh address of the payment provider's set-up pages for the creator's account."""
+        made: Json = self.post_json(f"{_ME}/payout-account", None, token=token)
+        return str(made["onboarding_url"])
+
     # Accounts
 
     def email_verification(self, *, token: str) -> Json | None:
