@@ -36,3 +36,11 @@ class PendingGateway(RecordOnlyGateway):
     def latest(self, pledge_id: uuid.UUID) -> CollectionRequest:
         """The newest request for the pledge: the attempt a provider's report would name."""
         return [r for r in self.requests if r.pledge_id == pledge_id][-1]
+
+
+class MovingGateway(PendingGateway):
+    """A pending gateway that says it moves real money, as the Stripe gateway will: launches
+    then need the creator's payout account to accept charges."""
+
+    provider = "test-moving"
+    moves_money = True

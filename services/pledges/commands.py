@@ -234,3 +234,25 @@ class SaveCard:
     payment_method_id: str
     #: When the provider made the event.
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class StartPayoutOnboarding:
+    """A creator asks to set up (or finish setting up) the account their campaigns are paid to."""
+
+    creator_id: uuid.UUID
+    #: Names this request to the provider, so a retried request makes one link, not two.
+    request_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PayoutAccountUpdated:
+    """The payment provider says a connected account's state changed (`account.updated`)."""
+
+    #: The provider's account id (`acct_…`).
+    account_id: str
+    details_submitted: bool
+    charges_enabled: bool
+    payouts_enabled: bool
+    #: When the provider said so (its event's `created`), so an older word loses to a newer.
+    occurred_at: datetime

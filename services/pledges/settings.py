@@ -17,7 +17,7 @@ from shared.auth import parse_duration
 from shared.config import Settings
 
 DEFAULT_PAYMENT_GRACE = "7d"
-#: Where the site for people is reached: hosted payment pages send the backer back there.
+#: The site for people, as `make run` serves it; the updates service reads the same setting.
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 #: A backer needs at least an hour to read the mail and fix a card ...
 MIN_PAYMENT_GRACE = timedelta(hours=1)
@@ -39,7 +39,8 @@ class PaymentSettings:
     platform_fee_bps: int = 0
     #: How long a backer has to fix a failed payment before the pledge drops.
     payment_grace: timedelta = timedelta(days=7)
-    #: The site's address (FUNDTRAIL_SITE_URL), where Stripe's hosted pages send people back.
+    #: The site for people (`SITE_PUBLIC_URL`): the provider sends creators back to its console
+    #: once they have set up (or left) their payout account.
     site_url: str = DEFAULT_SITE_URL
 
     @property
@@ -61,7 +62,7 @@ class PaymentSettings:
             "stripe_api_base": env.str("STRIPE_API_BASE", ""),
             "platform_fee_bps": env.str("FUNDTRAIL_PLATFORM_FEE_BPS", "0"),
             "payment_grace": env.str("FUNDTRAIL_PAYMENT_GRACE", DEFAULT_PAYMENT_GRACE),
-            "site_url": env.str("FUNDTRAIL_SITE_URL", DEFAULT_SITE_URL),
+            "site_url": env.str("SITE_PUBLIC_URL", DEFAULT_SITE_URL),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
         values["stripe_secret_key"] = str(values["stripe_secret_key"]).strip()
@@ -72,15 +73,16 @@ class PaymentSettings:
             "FUNDTRAIL_PLATFORM_FEE_BPS", values["platform_fee_bps"], 0, BPS_DENOMINATOR
         )
         values["payment_grace"] = _grace(values["payment_grace"])
+        values["site_url"] = str(values["site_url"]).strip().rstrip("/")
         loaded = cls(**values)
         loaded._check()
         return loaded
 
     def _check(self) -> None:
+        if not self.site_url.startswith(("http://", "https://")):
+            raise ValueError("SITE_PUBLIC_URL must be an http:// or https:// URL")
         if self.stripe_api_base and not self.stripe_api_base.startswith(("http://", "https://")):
             raise ValueError("STRIPE_API_BASE must be an http:// or https:// URL")
-        if not self.site_url.startswith(("http://", "https://")):
-            raise ValueError("FUNDTRAIL_SITE_URL must be an http:// or https:// URL")
         if self.stripe_secret_key and not self.stripe_secret_key.startswith(("sk_", "rk_")):
             # Never echo the value: it may be a real secret pasted in the wrong place.
             raise ValueError(

@@ -16,6 +16,7 @@ from services.pledges.adapters.campaigns import CampaignRepository
 from services.pledges.adapters.events import PLEDGE_TOPIC, to_envelope
 from services.pledges.adapters.idempotency import IdempotencyKeyRepository
 from services.pledges.adapters.payment_customers import PaymentCustomerRepository
+from services.pledges.adapters.payout_accounts import PayoutAccountRepository
 from services.pledges.adapters.pledges import PledgeRepository
 from services.pledges.adapters.stripe_events import StripeEventInbox
 from services.pledges.domain import Campaign
@@ -31,6 +32,7 @@ class PledgesUnitOfWork(UnitOfWork):
     idempotency_keys: IdempotencyKeyRepository
     stripe_events: StripeEventInbox
     payment_customers: PaymentCustomerRepository
+    payout_accounts: PayoutAccountRepository
 
     def _open(self, connection: Connection) -> None:
         self.accounts = AccountRepository(connection)
@@ -39,6 +41,7 @@ class PledgesUnitOfWork(UnitOfWork):
         self.idempotency_keys = IdempotencyKeyRepository(connection)
         self.stripe_events = StripeEventInbox(connection)
         self.payment_customers = PaymentCustomerRepository(connection)
+        self.payout_accounts = PayoutAccountRepository(connection)
 
     def _seen(self) -> Iterable[Campaign]:
         return self.campaigns.seen

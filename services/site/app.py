@@ -20,6 +20,7 @@ from services.site.console.campaign import console_campaign
 from services.site.console.expenses import console_expenses
 from services.site.console.home import console
 from services.site.console.money import console_money
+from services.site.console.payouts import console_payouts
 from services.site.console.updates import console_updates
 from services.site.context import sign_out, visitor
 from services.site.forms import amount_example
@@ -106,6 +107,7 @@ def create_app(
     app.register_blueprint(console)
     app.register_blueprint(console_campaign)
     app.register_blueprint(console_money)
+    app.register_blueprint(console_payouts)
     app.register_blueprint(console_expenses)
     app.register_blueprint(console_updates)
     app.register_blueprint(backing)

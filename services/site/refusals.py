@@ -44,6 +44,16 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+#: The pledges service's launch refusal while the creator cannot yet be paid.
+_PAYOUT_ACCOUNT_NEEDED = re.compile(r"^Connect a payout account before launching")
+
+
+def needs_payout_account(problem: Mapping[str, Any]) -> bool:
+    """The refusal is a launch waiting for the creator's payout account: the page adds a link
+    to set it up."""
+    return bool(_PAYOUT_ACCOUNT_NEEDED.match(str(problem.get("detail") or "")))
+
+
 #: marshmallow's own messages (what a field refused), as a person would say them.
 _FIELD_WORDS = {
     "Missing data for required field.": "This is required.",

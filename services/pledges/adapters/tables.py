@@ -214,6 +214,19 @@ payment_customers = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 
+
+payout_accounts = sa.Table(
+    "payout_accounts",
+    metadata,
+    sa.Column("creator_id", sa.Uuid, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("account_id", sa.String(255), nullable=False, unique=True),
+    sa.Column("details_submitted", sa.Boolean, nullable=False),
+    sa.Column("charges_enabled", sa.Boolean, nullable=False),
+    sa.Column("payouts_enabled", sa.Boolean, nullable=False),
+    # When the provider said so, not when we wrote it: an older event never overwrites.
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -230,4 +243,5 @@ TABLES: dict[str, sa.Table] = {
     "account_notices": account_notices,
     "stripe_events": stripe_events,
     "payment_customers": payment_customers,
+    "payout_accounts": payout_accounts,
 }

@@ -27,20 +27,23 @@ blp = Blueprint(
     403, "Not this campaign's creator, or a self-registered creator whose e-mail is unverified"
 )
 @blp.problem(404, "No such campaign")
-@blp.problem(409, "Not a draft")
+@blp.problem(
+    409, "Not a draft, or money moves here and the creator's payout account cannot take charges"
+)
 @blp.problem(422, "The deadline has already passed")
 def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
-    """Draft → live: the campaign takes pledges until its deadline."""
+    """Draft → live: the campaign takes pledges until its deadline. Where settlement moves real
+    money, the creator's payout account must accept charges first."""
     dependencies = current_dependencies()
     command = commands.LaunchCampaign(campaign_id, current_principal().account_id)
-    return context.campaign_view(
-        handlers.launch_campaign(
-            command,
-            dependencies.uow_factory(),
-            dependencies.clock,
-            test_mode=not dependencies.payment_gateway().moves_money,
-        )
+    campaign = handlers.launch_campaign(
+        command,
+        dependencies.uow_factory(),
+        dependencies.clock,
+        moves_money=dependencies.payment_gateway().moves_money,
+        payments=dependencies.payments,
     )
+    return context.campaign_view(campaign)
 
 
 @blp.post("/campaigns/<uuid:campaign_id>/cancel")

@@ -25,6 +25,11 @@ from services.pledges.handlers.common import (
     UnknownPledge,
     utc_now,
 )
+from services.pledges.handlers.payouts import (
+    payout_account,
+    payout_account_updated,
+    start_payout_onboarding,
+)
 from services.pledges.handlers.pledges import (
     BackedPledge,
     IdempotencyKeyReused,
@@ -66,6 +71,8 @@ __all__ = [
     "drop_unpaid",
     "launch_campaign",
     "make_pledge",
+    "payout_account",
+    "payout_account_updated",
     "pledge_for",
     "pledges_of",
     "refund_pledge",
@@ -74,6 +81,7 @@ __all__ = [
     "settle_campaign",
     "settle_due",
     "start_card_setup",
+    "start_payout_onboarding",
     "update_campaign",
     "utc_now",
 ]

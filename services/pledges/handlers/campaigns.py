@@ -9,7 +9,9 @@ from services.pledges import commands
 from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
 from services.pledges.domain.accounts import EmailNotVerified
 from services.pledges.domain.errors import DomainError
+from services.pledges.domain.payment_provider import PaymentProvider
 from services.pledges.handlers.common import Clock, locked_campaign, utc_now
+from services.pledges.handlers.payouts import check_payout_account
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.logging import get_logger
 
@@ -77,11 +79,15 @@ def launch_campaign(
     uow: PledgesUnitOfWork,
     clock: Clock = utc_now,
     *,
-    test_mode: bool = True,
+    moves_money: bool = False,
+    payments: PaymentProvider | None = None,
 ) -> Campaign:
+    """Draft → live. When settlement moves real money (`moves_money`, from the gateway), the
+    creator's payout account must accept charges first: `payments` reads it back if our copy
+    says it does not yet. Otherwise the campaign is launched in test mode, and says so."""
     with uow:
         campaign = locked_campaign(uow, command.campaign_id)
-        campaign.launch(command.actor_id, now=clock(), test_mode=test_mode)
+        campaign.launch(command.actor_id, now=clock(), test_mode=not moves_money)
         # Self-registered creators prove their address first; CLI- and admin-made accounts
         # have no credential and were vouched for by whoever made them.
         credential = uow.accounts.credential_of(command.actor_id)
@@ -90,6 +96,9 @@ def launch_campaign(
                 "verify your e-mail address before launching a campaign: follow the link "
                 "we mailed you, or ask for a new one (POST /me/email-verification)"
             )
+        check_payout_account(
+            uow, command.actor_id, moves_money=moves_money, payments=payments, clock=clock
+        )
         uow.campaigns.save_state(campaign)
         uow.commit()
     return campaign

@@ -31,6 +31,7 @@ from services.pledges.domain.payment_provider import (
 from services.pledges.handlers.cards import apply_card_saved
 from services.pledges.handlers.collection import apply_failed, apply_succeeded
 from services.pledges.handlers.common import Clock, utc_now
+from services.pledges.handlers.payouts import apply_payout_account_updated
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.events import new_envelope
 from shared.logging import get_logger
@@ -188,6 +189,23 @@ def on_checkout_completed(event: StripeEvent, context: WebhookContext) -> Effect
     return lambda uow: apply_card_saved(command, uow, gateway, context.clock()).changed
 
 
+def on_account_updated(event: StripeEvent, context: WebhookContext) -> Effect | None:
+    """A creator's payout account changed at Stripe (details, charges, payouts): kept unless a
+    newer word is already stored."""
+    account = event.data_object
+    account_id = account.get("id")
+    if not isinstance(account_id, str):
+        return None
+    command = commands.PayoutAccountUpdated(
+        account_id=account_id,
+        details_submitted=account.get("details_submitted") is True,
+        charges_enabled=account.get("charges_enabled") is True,
+        payouts_enabled=account.get("payouts_enabled") is True,
+        occurred_at=event.created,
+    )
+    return lambda uow: apply_payout_account_updated(command, uow)
+
+
 def on_charge_refunded(event: StripeEvent, context: WebhookContext) -> Effect | None:
     """Stripe confirms a refund. Refunds enter the books through the pledge's own refund flow
     when the creator asks for them, so this only notes the confirmation."""
@@ -209,6 +227,7 @@ HANDLERS: dict[str, WebhookHandler] = {
     "charge.dispute.closed": on_dispute_closed,
     "charge.refunded": on_charge_refunded,
     "checkout.session.completed": on_checkout_completed,
+    "account.updated": on_account_updated,
 }
 
 

@@ -19,11 +19,6 @@ class PledgesClient(ServiceClient):
 
     # Campaigns
 
-    def payments(self) -> Json:
-        """How pledges are paid here (`provider`, `moves_money`, `platform_fee_bps`)."""
-        found: Json = self.get_json("/api/v1/payments")
-        return found
-
     def campaigns(self, *, status: str, limit: int) -> list[Json]:
         """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
         found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
@@ -118,6 +113,23 @@ class PledgesClient(ServiceClient):
         found = self.get_json(f"{_ME}/pledges", params=params, token=token)
         pledges: list[Json] = found.get("pledges", [])
         return pledges
+
+    # Payments
+
+    def payments(self) -> Json:
+        """How pledges are paid here: `moves_money` is false in test mode."""
+        found: Json = self.get_json("/api/v1/payments")
+        return found
+
+    def payout_account(self, *, token: str) -> Json | None:
+        """The creator's payout account and what it can do; None before setting it up."""
+        found: Json | None = self.get_json_if_found(f"{_ME}/payout-account", token=token)
+        return found
+
+    def start_payout_onboarding(self, *, token: str) -> str:
+        """A fresh address of the payment provider's set-up pages for the creator's account."""
+        made: Json = self.post_json(f"{_ME}/payout-account", None, token=token)
+        return str(made["onboarding_url"])
 
     # Accounts
 

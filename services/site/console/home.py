@@ -9,10 +9,11 @@ from typing import Any
 
 import flask
 
-from services.site import context
+from services.site import context, refusals
 from services.site.access import signed_in
 from services.site.clients import ApiError
 from services.site.console import campaign_form
+from services.site.console.payout_view import payout_view
 from services.site.forms import FormState
 from services.site.paging import requested_offset
 
@@ -37,6 +38,7 @@ def home() -> Any:
         page_size=CAMPAIGNS_PAGE,
         more=len(campaigns) == CAMPAIGNS_PAGE,
         email_unconfirmed=verification is not None and verification.get("email_verified") is False,
+        payouts=payout_view(pledges, visitor.token),
     )
 
 
@@ -86,7 +88,9 @@ def change_status(campaign_id: uuid.UUID, action: str) -> Any:
     except ApiError as exc:
         if exc.status == 401:
             raise
-        flask.flash(exc.detail or f"That campaign could not be {action}ed.")
+        # A launch waiting for the payout account gets a link to set it up beside its words.
+        category = "payouts" if refusals.needs_payout_account(exc.problem) else "message"
+        flask.flash(exc.detail or f"That campaign could not be {action}ed.", category)
     else:
         verb = "launched: it is live" if action == "launch" else "cancelled"
         flask.flash(f"“{done.get('title')}” is {verb}.")

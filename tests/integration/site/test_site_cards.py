@@ -11,6 +11,7 @@ from typing import Any
 
 from services.pledges import commands, handlers
 from services.pledges.adapters.stripe_payments import StripePayments
+from services.pledges.domain.payouts import PayoutAccountState
 from tests.factories import bearer
 from tests.integration.site.site_support import Stack, csrf_of
 from tests.payment_gateways import PendingGateway
@@ -35,8 +36,26 @@ def _with_stripe(stack: Stack, stripe_mock: str) -> None:
     )
 
 
+def _creator(stack: Stack) -> str:
+    """A creator whose payout account takes charges: where money moves, only such launch."""
+    creator_id, creator = stack.account("creator")
+    with stack.apps["pledges"].extensions["fundtrail"].uow_factory() as uow:
+        uow.payout_accounts.add_if_absent(
+            PayoutAccountState(
+                creator_id=creator_id,
+                account_id=f"acct_{creator_id.hex[:16]}",
+                details_submitted=True,
+                charges_enabled=True,
+                payouts_enabled=True,
+                updated_at=datetime.now(UTC),
+            )
+        )
+        uow.commit()
+    return creator
+
+
 def _pledged(stack: Stack) -> tuple[str, dict[str, Any], uuid.UUID, Any]:
-    _, creator = stack.account("creator")
+    creator = _creator(stack)
     backer_id, backer = stack.account("backer")
     made = stack.campaign(creator, title="Cider press")
     response = stack.pledges.post(
@@ -102,7 +121,7 @@ def test_a_failed_payment_is_fixed_with_a_new_card_and_asked_for_again(
     stack: Stack, stripe_mock: str
 ) -> None:
     _with_stripe(stack, stripe_mock)
-    _, creator = stack.account("creator")
+    creator = _creator(stack)
     backer_id, backer = stack.account("backer")
     made = stack.campaign(creator, title="Cider press", funding_model="flexible")
     pledged = stack.pledges.post(

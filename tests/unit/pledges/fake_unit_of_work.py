@@ -14,6 +14,7 @@ from typing import Any, Self
 
 from services.pledges.adapters.idempotency import RecordedPledge
 from services.pledges.domain import Campaign, CampaignStatus, Pledge, PledgeStatus
+from services.pledges.domain.payouts import PayoutAccountState
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.events import Envelope
 
@@ -97,6 +98,34 @@ class FakeAccounts:
     def credential_of(self, account_id: uuid.UUID, *, for_update: bool = False) -> None:
         return None
 
+    def get(self, account_id: uuid.UUID) -> None:
+        return None  # handlers asking for an address get none
+
+
+class FakePayoutAccounts:
+    def __init__(self, store: dict[uuid.UUID, PayoutAccountState]) -> None:
+        self._store = store
+
+    def of_creator(
+        self, creator_id: uuid.UUID, *, for_update: bool = False
+    ) -> PayoutAccountState | None:
+        return self._store.get(creator_id)
+
+    def by_account_id(
+        self, account_id: str, *, for_update: bool = False
+    ) -> PayoutAccountState | None:
+        found = [s for s in self._store.values() if s.account_id == account_id]
+        return found[0] if found else None
+
+    def add_if_absent(self, state: PayoutAccountState) -> bool:
+        if state.creator_id in self._store:
+            return False
+        self._store[state.creator_id] = state
+        return True
+
+    def save(self, state: PayoutAccountState) -> None:
+        self._store[state.creator_id] = state
+
 
 class FakeIdempotencyKeys:
     def __init__(self, store: dict[tuple[uuid.UUID, str], RecordedPledge]) -> None:
@@ -158,6 +187,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         #: The Stripe events taken in: id → (type, took effect).
         self.stripe_inbox: dict[str, tuple[str, bool]] = {}
         self._customers: dict[uuid.UUID, str] = {}
+        self._payout_accounts: dict[uuid.UUID, PayoutAccountState] = {}
         #: (topic, envelope) of everything committed for the outbox, oldest first.
         self.published: list[tuple[str, Envelope]] = []
         self.commits = 0
@@ -166,7 +196,14 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
     def __enter__(self) -> Self:
         # What the block may change, kept so that leaving it without a commit undoes it all.
         self._open_state = copy.deepcopy(
-            (self._campaigns, self._pledges, self._keys, self.stripe_inbox, self._customers)
+            (
+                self._campaigns,
+                self._pledges,
+                self._keys,
+                self.stripe_inbox,
+                self._customers,
+                self._payout_accounts,
+            )
         )
         self._pending: list[tuple[str, Envelope]] = []
         self.campaigns = FakeCampaigns(self._campaigns)  # type: ignore[assignment]
@@ -175,6 +212,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)  # type: ignore[assignment]
         self.stripe_events = FakeStripeEvents(self.stripe_inbox)  # type: ignore[assignment]
         self.payment_customers = FakePaymentCustomers(self._customers)  # type: ignore[assignment]
+        self.payout_accounts = FakePayoutAccounts(self._payout_accounts)  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -185,6 +223,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
                 self._keys,
                 self.stripe_inbox,
                 self._customers,
+                self._payout_accounts,
             ) = self._open_state
         self.drop_new_events()
         self._open_state = None
@@ -212,3 +251,6 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
 
     def pledge(self, pledge_id: uuid.UUID) -> Pledge:
         return self._pledges[pledge_id]
+
+    def payout_account(self, creator_id: uuid.UUID) -> PayoutAccountState | None:
+        return self._payout_accounts.get(creator_id)

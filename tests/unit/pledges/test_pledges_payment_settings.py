@@ -17,7 +17,7 @@ NAMES = (
     "STRIPE_API_BASE",
     "FUNDTRAIL_PLATFORM_FEE_BPS",
     "FUNDTRAIL_PAYMENT_GRACE",
-    "FUNDTRAIL_SITE_URL",
+    "SITE_PUBLIC_URL",
 )
 KEY = "sk_test_51secretvalue"
 HOOK = "whsec_secretvalue"
@@ -42,13 +42,6 @@ def test_without_a_key_no_money_moves_and_the_defaults_hold() -> None:
     assert settings.payment_grace == timedelta(days=7)
     assert settings.stripe_api_base == ""
     assert settings.site_url == "http://127.0.0.1:8000"
-
-
-def test_the_site_s_address_comes_from_fundtrail_site_url(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("FUNDTRAIL_SITE_URL", "https://fundtrail.example/ ")
-    assert load().site_url == "https://fundtrail.example"
 
 
 def test_the_environment_configures_stripe(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,7 +81,7 @@ def test_secrets_never_show_in_its_repr(monkeypatch: pytest.MonkeyPatch) -> None
         ({"payment_grace": "30"}, "between 1h and 90d"),  # 30 seconds: no time to fix a card
         ({"payment_grace": "1000d"}, "between 1h and 90d"),
         ({"stripe_api_base": "localhost:12111"}, "STRIPE_API_BASE must be an http"),
-        ({"site_url": "fundtrail.example"}, "FUNDTRAIL_SITE_URL must be an http"),
+        ({"site_url": "fundtrail.example"}, "SITE_PUBLIC_URL must be an http"),
         (
             {"stripe_secret_key": "pk_test_publishable", "stripe_webhook_secret": HOOK},
             "STRIPE_SECRET_KEY must be a secret or restricted key",
@@ -118,3 +111,10 @@ def test_a_bad_setting_in_the_environment_stops_the_service_from_being_built(
     with pytest.raises(ValueError, match="FUNDTRAIL_PAYMENT_GRACE"):
         bootstrap({"var_dir": tmp_path, "database_url": f"sqlite:///{tmp_path / 'p.db'}"})
     assert list(tmp_path.iterdir()) == []  # refused before a key or a database was made
+
+
+def test_the_site_address_is_the_one_the_updates_service_links_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SITE_PUBLIC_URL", "https://fundtrail.example/ ")
+    assert load().site_url == "https://fundtrail.example"

@@ -16,6 +16,7 @@ from services.pledges.domain.payment_provider import (
     PaymentProviderError,
     SavedCard,
 )
+from services.pledges.domain.payouts import PayoutAccountState
 from services.pledges.handlers.stripe_events import (
     HANDLERS,
     StripeUnavailable,
@@ -118,6 +119,7 @@ def test_every_type_the_issue_names_has_a_handler() -> None:
         "charge.dispute.closed",
         "charge.refunded",
         "checkout.session.completed",
+        "account.updated",
     }
 
 
@@ -309,3 +311,36 @@ def test_stripe_down_while_a_card_is_saved_stores_nothing_so_stripe_delivers_aga
     assert uow.stripe_inbox == {}
     retried = receive(completed, lambda: uow, context(FakeStripeBooks(card="pm_1")))
     assert retried.took_effect and uow.pledge(mine.id).payment_method_id == "pm_1"
+
+
+def test_a_payout_account_s_newer_state_is_kept_once_and_an_older_word_changes_nothing(
+    uow: FakePledgesUnitOfWork,
+) -> None:
+    creator_id = uuid.uuid4()
+    with uow:
+        uow.payout_accounts.add_if_absent(
+            PayoutAccountState.started(creator_id, "acct_cider", datetime(2026, 11, 30, tzinfo=UTC))
+        )
+        uow.commit()
+    enabled = {
+        "id": "acct_cider",
+        "details_submitted": True,
+        "charges_enabled": True,
+        "payouts_enabled": False,
+    }
+    older = StripeEvent(
+        "evt_old", "account.updated", datetime(2026, 11, 29, tzinfo=UTC), {**enabled}
+    )
+
+    first = receive(event("account.updated", enabled, "evt_acct"), lambda: uow, context())
+    stale = receive(older, lambda: uow, context())
+
+    assert (first.took_effect, stale.took_effect) == (True, False)
+    with uow:
+        state = uow.payout_accounts.of_creator(creator_id)
+    assert state is not None
+    assert (state.details_submitted, state.charges_enabled, state.payouts_enabled) == (
+        True,
+        True,
+        False,
+    )

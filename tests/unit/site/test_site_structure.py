@@ -67,7 +67,8 @@ def test_the_console_pages_live_in_one_package() -> None:
     console = {name for name in blueprints if name.rsplit(".", 1)[-1].startswith("console")}
     assert console == set(), "console pages belong in services/site/console/"
     assert {name for name in blueprints if ".console." in name} == {
-        f"{PACKAGE}.console.{page}" for page in ("home", "campaign", "money", "expenses", "updates")
+        f"{PACKAGE}.console.{page}"
+        for page in ("home", "campaign", "money", "expenses", "payouts", "updates")
     }
 
 
