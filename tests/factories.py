@@ -12,6 +12,7 @@ from typing import Any
 
 import flask
 
+from services.pledges.domain.payouts import PayoutAccountState
 from services.registry import service_spec
 from shared.auth import TokenIssuer, load_or_create_signing_key
 from shared.consumer import EventConsumer, Outcome
@@ -143,12 +144,30 @@ def campaign_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def ready_payout_account(app: flask.Flask, creator_id: uuid.UUID) -> None:
+    """Give a creator a payout account that takes charges: where money moves, only such a
+    creator may launch (a stand-in for Stripe's onboarding and its `account.updated`)."""
+    with app.extensions["fundtrail"].uow_factory() as uow:
+        uow.payout_accounts.add_if_absent(
+            PayoutAccountState(
+                creator_id=creator_id,
+                account_id=f"acct_{creator_id.hex[:16]}",
+                details_submitted=True,
+                charges_enabled=True,
+                payouts_enabled=True,
+                updated_at=datetime.now(UTC),
+            )
+        )
+        uow.commit()
+
+
 __all__ = [
     "bearer",
     "campaign_body",
     "create_account",
     "issue_token",
     "make_app",
+    "ready_payout_account",
     "service_settings",
     "service_spec",
 ]

@@ -8,6 +8,7 @@ import flask
 from flask.testing import FlaskClient
 
 from services.pledges.domain.payments import RecordOnlyGateway
+from tests.factories import ready_payout_account
 from tests.integration.pledges.helpers import (
     API,
     draft_campaign,
@@ -47,6 +48,7 @@ def test_with_the_record_only_gateway_a_campaign_is_in_test_mode_everywhere(
 
 def test_the_gateway_in_use_at_launch_decides_again(app: flask.Flask, client: FlaskClient) -> None:
     creator = new_account(app, "creator")
+    ready_payout_account(app, creator.id)
     campaign = draft_campaign(client, creator)
     use_gateway(app, MovingGateway)
     launched = client.post(f"{API}/campaigns/{campaign['id']}/launch", headers=creator.headers)

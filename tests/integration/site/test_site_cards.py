@@ -11,8 +11,7 @@ from typing import Any
 
 from services.pledges import commands, handlers
 from services.pledges.adapters.stripe_payments import StripePayments
-from services.pledges.domain.payouts import PayoutAccountState
-from tests.factories import bearer
+from tests.factories import bearer, ready_payout_account
 from tests.integration.site.site_support import Stack, csrf_of
 from tests.payment_gateways import PendingGateway
 from tests.stripe_support import TEST_SECRET_KEY
@@ -39,18 +38,7 @@ def _with_stripe(stack: Stack, stripe_mock: str) -> None:
 def _creator(stack: Stack) -> str:
     """A creator whose payout account takes charges: where money moves, only such launch."""
     creator_id, creator = stack.account("creator")
-    with stack.apps["pledges"].extensions["fundtrail"].uow_factory() as uow:
-        uow.payout_accounts.add_if_absent(
-            PayoutAccountState(
-                creator_id=creator_id,
-                account_id=f"acct_{creator_id.hex[:16]}",
-                details_submitted=True,
-                charges_enabled=True,
-                payouts_enabled=True,
-                updated_at=datetime.now(UTC),
-            )
-        )
-        uow.commit()
+    ready_payout_account(stack.apps["pledges"], creator_id)
     return creator
 
 

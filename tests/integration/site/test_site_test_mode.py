@@ -8,6 +8,7 @@ import re
 
 from services.pledges.domain.payments import RecordOnlyGateway
 from services.site.limits import PublishedLimits
+from tests.factories import ready_payout_account
 from tests.integration.site.site_support import Stack
 
 BANNER = re.compile(
@@ -75,7 +76,8 @@ def test_the_answer_is_asked_once_and_kept(stack: Stack) -> None:
 
 
 def test_with_real_payments_only_a_test_mode_campaign_says_so(stack: Stack) -> None:
-    _, creator = stack.account("creator")
+    creator_id, creator = stack.account("creator")
+    ready_payout_account(stack.apps["pledges"], creator_id)
     demo = stack.campaign(creator, title="Launched in test mode")
     switch_to_real_payments(stack)
     real = stack.campaign(creator, title="Launched with real payments")
