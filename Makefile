@@ -25,9 +25,10 @@ $(INSTALLED): pyproject.toml
 run: $(INSTALLED)
 	$(BIN)/fundtrail run
 
-# In parallel, one worker a core (four at most): the workers share one Kafka broker.
+# In parallel, one worker a core (four at most): the workers share one Kafka broker. The 25
+# slowest tests are listed at the end, so a run that creeps towards its 15 minutes says where.
 test: $(INSTALLED) $(AXE) $(STRIPE_MOCK)
-	$(BIN)/python -m pytest -n auto --maxprocesses 4
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --durations=25
 
 # Only when missing: `go install` builds it from the Go module proxy into Go's bin folder.
 $(STRIPE_MOCK):
