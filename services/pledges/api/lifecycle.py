@@ -87,5 +87,6 @@ def settle_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
         dependencies.uow_factory(),
         dependencies.payment_gateway(),
         dependencies.clock,
+        payment_grace=dependencies.payment_settings.payment_grace,
     )
     return context.campaign_view(outcome.campaign)

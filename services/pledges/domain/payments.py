@@ -24,6 +24,10 @@ class CollectionOutcome(StrEnum):
     PENDING = "pending"
     #: The money is taken already (the record-only gateway): the pledge is collected at once.
     SUCCEEDED = "succeeded"
+    #: The money cannot be taken and the gateway knows it at once (no saved card, a card
+    #: declined on the spot): the payment fails at once and the backer's grace period starts,
+    #: exactly as if the provider had reported the failure.
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class CollectionRequest:
     outcome: CollectionOutcome = CollectionOutcome.PENDING
     #: What the provider kept, in minor units, when the outcome is known and so is the fee.
     fee_amount: int | None = None
+    #: Why, when the outcome is FAILED: a short code (`no_card`, `card_declined` …).
+    reason_code: str | None = None
 
 
 class PaymentGateway(Protocol):
