@@ -2,7 +2,8 @@
 
 Collection is asynchronous: settlement *requests* each pledge's money and the provider reports
 later whether it arrived (see the collection handlers). A gateway that knows the answer at once
-says so in its request's ``outcome``, and the answer is applied in the same transaction.
+(paid already, or impossible: no card, declined on the spot) says so in its request's
+``outcome``, and the answer is applied in the same transaction.
 """
 
 from __future__ import annotations
