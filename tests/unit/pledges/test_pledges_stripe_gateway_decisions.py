@@ -406,3 +406,31 @@ def test_the_unbound_gateway_only_says_who_moves_the_money(stripe: FakeStripe) -
     assert (unbound.provider, unbound.moves_money) == ("stripe", True)
     with pytest.raises(RuntimeError, match="bound to a campaign"):
         unbound.release(None)  # type: ignore[arg-type]
+
+
+def test_a_new_card_declined_at_once_keeps_the_first_deadline(
+    world: World, uow: FakePledgesUnitOfWork, stripe: FakeStripe
+) -> None:
+    campaign_id, (declined,) = real_money_campaign(world, uow, [5_000])
+    stripe.answers[declined] = ChargeResult("failed", "pi_first", 5_000, "EUR", "expired_card")
+    settle(uow, stripe, campaign_id)
+    give_card(uow, declined, "pm_alsobad")
+    stripe.answers[declined] = ChargeResult("failed", "pi_second", 5_000, "EUR", "do_not_honor")
+    a_day_later = at(AFTER_DEADLINE + timedelta(days=1))
+
+    handlers.retry_collection(
+        commands.RetryCollection(declined, actor_id=None),
+        uow,
+        gateway(stripe),
+        a_day_later,
+        payment_grace=GRACE,
+    )
+
+    stored = uow.pledge(declined)
+    assert (stored.status, stored.payment_failure_code, stored.payment_reference) == (
+        PledgeStatus.PAYMENT_FAILED,
+        "do_not_honor",
+        "pi_second",
+    )
+    assert stored.grace_ends_at == AFTER_DEADLINE + GRACE  # the first failure's
+    assert uow.event_types().count("pledge.payment_failed") == 2
