@@ -35,9 +35,11 @@ READING = ("pledged", "payment_failed", "collected")
 COUNTING = READING
 #: Pledges whose backers walked away or never paid: not among a campaign's backers at all.
 GONE = ("cancelled", "dropped")
-#: Money arrived is a fact: whatever the clocks of the events say, a drop never undoes a
-#: collection, and a collection (paid late) always undoes a drop.
+#: Money arrived is a fact: whatever the clocks of the events say (the pledges service's
+#: processes each stamp their own), a failure or a drop never undoes a collection, and a
+#: collection (paid late, or after a card was fixed) always ends a failure or a drop.
 _PAID = ("collected", "refunded")
+_UNPAID = ("payment_failed", "dropped")
 
 
 class BackerRoster:
@@ -45,7 +47,8 @@ class BackerRoster:
         self._connection = connection
 
     def record(self, event: PledgeEvent) -> None:
-        """Follow one pledge event; a late event older than what is held changes nothing."""
+        """Follow one pledge event; a late event older than what is held changes nothing
+        (except money arrived: see `replaces`)."""
         status = STATUS_AFTER[event.TYPE]
         held = self._connection.execute(
             sa.select(backer_pledges.c.status, backer_pledges.c.updated_at).where(
@@ -69,7 +72,7 @@ class BackerRoster:
                     **values,
                 )
             )
-        elif _applies(held.status, held.updated_at, status, event.occurred_at):
+        elif replaces(held.status, held.updated_at, status, event.occurred_at):
             self._connection.execute(
                 backer_pledges.update()
                 .where(backer_pledges.c.pledge_id == event.pledge_id)
@@ -120,11 +123,11 @@ class BackerRoster:
         return list(self._connection.execute(query).scalars())
 
 
-def _applies(held: str, held_at: datetime, status: str, at: datetime) -> bool:
+def replaces(held: str, held_at: datetime, status: str, at: datetime) -> bool:
     """Whether an event leaving the pledge `status` at `at` replaces what is held: the newer
     word wins (a late, older event changes nothing), except that money arrived is a fact."""
-    if held == "dropped" and status == "collected":
+    if held in _UNPAID and status == "collected":
         return True  # paid late: counts again, even if the drop's clock ran ahead
-    if held in _PAID and status == "dropped":
-        return False  # only an unpaid pledge drops
+    if held in _PAID and status in _UNPAID:
+        return False  # only an unpaid pledge fails or drops
     return held_at <= at
