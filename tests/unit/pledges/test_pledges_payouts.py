@@ -134,6 +134,27 @@ def test_the_providers_word_is_kept_unless_ours_is_newer(uow: FakePledgesUnitOfW
     assert state.updated_at == NOW + timedelta(minutes=5)
 
 
+def test_stripe_s_word_from_the_second_we_made_the_account_is_taken() -> None:
+    # Stripe's times are whole seconds: 12:00:07 is not older than our 12:00:07.6.
+    made = PayoutAccountState.started(uuid.uuid4(), "acct_new", NOW.replace(microsecond=600_000))
+    same_second = NOW.replace(microsecond=0)
+
+    told = made.told(
+        details_submitted=True, charges_enabled=True, payouts_enabled=True, at=same_second
+    )
+
+    assert told is not None and told.charges_enabled
+    assert (
+        made.told(
+            details_submitted=False,
+            charges_enabled=False,
+            payouts_enabled=False,
+            at=same_second - timedelta(seconds=1),
+        )
+        is None
+    )
+
+
 def test_a_notice_about_an_account_we_never_made_is_ignored(uow: FakePledgesUnitOfWork) -> None:
     assert not updated(uow, "acct_somebody_else", NOW, charges=True)
     assert uow.commits == 0

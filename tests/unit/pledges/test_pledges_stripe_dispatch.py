@@ -315,6 +315,41 @@ def test_stripe_down_while_a_card_is_saved_stores_nothing_so_stripe_delivers_aga
     assert retried.took_effect and uow.pledge(mine.id).payment_method_id == "pm_1"
 
 
+@pytest.mark.parametrize(
+    ("setup_intent", "card", "reads"),
+    [
+        # Finished and expanded (as `fundtrail payments trigger` sends it): taken as is.
+        ({"id": "seti_1", "status": "succeeded", "payment_method": "pm_given"}, "pm_given", 0),
+        # Not finished, or only an id (as Stripe sends it): the card is read from Stripe.
+        (
+            {"id": "seti_1", "status": "requires_payment_method", "payment_method": None},
+            "pm_read",
+            1,
+        ),
+        ("seti_1", "pm_read", 1),
+    ],
+)
+def test_a_setup_intent_the_event_carries_finished_spares_the_read_back(
+    world: World,
+    uow: FakePledgesUnitOfWork,
+    provider: FakeProvider,
+    setup_intent: object,
+    card: str,
+    reads: int,
+) -> None:
+    campaign_id = launched(world, uow)
+    mine = pledge(uow, campaign_id, GOAL).pledge
+    open_page(uow, provider, mine.id, mine.backer_id)
+    completed = card_page_completed(uow, mine.id)
+    completed.data_object["setup_intent"] = setup_intent
+    books = FakeStripeBooks(card="pm_read")
+
+    assert receive(completed, lambda: uow, context(books)).took_effect
+
+    assert uow.pledge(mine.id).payment_method_id == card
+    assert len(books.reads) == reads
+
+
 def test_a_payout_account_s_newer_state_is_kept_once_and_an_older_word_changes_nothing(
     uow: FakePledgesUnitOfWork,
 ) -> None:

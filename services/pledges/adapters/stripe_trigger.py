@@ -1,0 +1,196 @@
+"""Stripe's side of the story, played locally: the webhook events Stripe would send about our
+own pledges and payout accounts, signed with the endpoint's test secret.
+
+stripe-mock answers every call but remembers nothing and sends no webhooks, and Stripe's hosted
+pages (Checkout, Connect onboarding) cannot be reached offline. `fundtrail payments trigger`
+stands in for a person finishing those pages and for Stripe reporting back, as the Stripe CLI's
+`stripe trigger` does against Stripe's test mode: it builds the event from what our database
+holds, signs it as Stripe does and delivers it to the webhook endpoint, which verifies and
+handles it like any other. Test keys only: live events come from Stripe alone.
+
+Where our handler would read an object back from Stripe, a stateless mock would answer with a
+fixture that names no pledge and no card; so the events embed that object *expanded* (the
+dispute's PaymentIntent, the Checkout session's SetupIntent), which the handlers use as they
+would Stripe's answer. Stripe itself never expands objects in webhooks, so in production the
+handlers always read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from services.pledges.domain.payouts import PayoutAccountState
+from services.pledges.domain.pledges import Pledge
+from services.pledges.domain.values import PaymentStatus
+
+#: Where a pledge must stand for Stripe to say something about its payment.
+_CHARGED = (PaymentStatus.COLLECTING, PaymentStatus.PAYMENT_FAILED)
+_PAID = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
+
+#: The card Stripe's test mode saves for "4242 4242 4242 4242".
+TEST_CARD = "pm_card_visa"
+#: A test-mode API version string: our handlers read no version-specific field.
+API_VERSION = "2026-10-28.endive"
+
+
+class NotForTrigger(Exception):
+    """The pledge or account is not where the asked-for event could happen."""
+
+
+@dataclass(frozen=True)
+class SignedEvent:
+    """One event, ready to deliver: its body and the `Stripe-Signature` header for it."""
+
+    id: str
+    type: str
+    body: bytes
+    signature: str
+
+
+def sign(event_type: str, data_object: dict[str, Any], secret: str) -> SignedEvent:
+    """A Stripe event of `event_type` about `data_object`, signed with `secret` now."""
+    if not secret.startswith("whsec_"):
+        raise ValueError("a webhook signing secret starts with whsec_")
+    event_id = f"evt_test_{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    body = json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": created,
+            "type": event_type,
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "data": {"object": data_object},
+        },
+        separators=(",", ":"),
+    ).encode()
+    digest = hmac.new(secret.encode(), f"{created}.".encode() + body, hashlib.sha256).hexdigest()
+    return SignedEvent(event_id, event_type, body, f"t={created},v1={digest}")
+
+
+# --- what Stripe would say about a pledge ------------------------------------------------------
+
+
+def card_saved(pledge: Pledge) -> tuple[str, dict[str, Any]]:
+    """The backer finished the pledge's latest Checkout page with Stripe's test card."""
+    if pledge.checkout_session_id is None:
+        raise NotForTrigger("the backer has not opened a card page for this pledge yet")
+    return "checkout.session.completed", {
+        "id": pledge.checkout_session_id,
+        "object": "checkout.session",
+        "mode": "setup",
+        "status": "complete",
+        "client_reference_id": str(pledge.id),
+        "metadata": _ids(pledge),
+        "setup_intent": {
+            "id": f"seti_test_{pledge.id.hex[:24]}",
+            "object": "setup_intent",
+            "status": "succeeded",
+            "payment_method": TEST_CARD,
+            "metadata": _ids(pledge),
+        },
+    }
+
+
+def payment_succeeded(pledge: Pledge) -> tuple[str, dict[str, Any]]:
+    return "payment_intent.succeeded", {**_intent(pledge, _CHARGED), "status": "succeeded"}
+
+
+def payment_failed(pledge: Pledge, decline_code: str) -> tuple[str, dict[str, Any]]:
+    return "payment_intent.payment_failed", {
+        **_intent(pledge, _CHARGED),
+        "status": "requires_payment_method",
+        "last_payment_error": {"type": "card_error", "code": "card_declined",
+                               "decline_code": decline_code},
+    }  # fmt: skip
+
+
+def requires_action(pledge: Pledge) -> tuple[str, dict[str, Any]]:
+    intent = _intent(pledge, _CHARGED)
+    return "payment_intent.requires_action", {**intent, "status": "requires_action"}
+
+
+def dispute(
+    pledge: Pledge, *, status: str, reason: str = "fraudulent", amount: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """A chargeback on the pledge's payment: opened (`needs_response`), or closed `won`/`lost`."""
+    intent = _intent(pledge, _PAID)
+    disputed = pledge.amount if amount is None else amount
+    if not 0 < disputed <= pledge.amount:
+        raise NotForTrigger(f"a dispute is for 1 to {pledge.amount} minor units")
+    event_type = "charge.dispute.created" if status == "needs_response" else "charge.dispute.closed"
+    return event_type, {
+        "id": f"dp_test_{pledge.id.hex[:24]}",
+        "object": "dispute",
+        "amount": disputed,
+        "currency": pledge.currency.lower(),
+        "reason": reason,
+        "status": status,
+        "charge": f"ch_test_{pledge.id.hex[:24]}",
+        "payment_intent": intent,  # expanded: see the module's note
+    }
+
+
+def charge_refunded(pledge: Pledge) -> tuple[str, dict[str, Any]]:
+    """Stripe confirms the refunds the creator made: the charge with its refunded total."""
+    intent = _intent(pledge, _PAID)
+    if not pledge.refunded_amount:
+        raise NotForTrigger("nothing of this pledge has been refunded")
+    return "charge.refunded", {
+        "id": f"ch_test_{pledge.id.hex[:24]}",
+        "object": "charge",
+        "amount": pledge.amount,
+        "amount_refunded": pledge.refunded_amount,
+        "currency": pledge.currency.lower(),
+        "refunded": pledge.refunded_amount == pledge.amount,
+        "payment_intent": intent["id"],
+        "metadata": _ids(pledge),
+    }
+
+
+def payouts_ready(state: PayoutAccountState) -> tuple[str, dict[str, Any]]:
+    """The creator finished Connect onboarding: details in, charges and payouts enabled."""
+    return "account.updated", {
+        "id": state.account_id,
+        "object": "account",
+        "type": "express",
+        "details_submitted": True,
+        "charges_enabled": True,
+        "payouts_enabled": True,
+    }
+
+
+def _intent(pledge: Pledge, could_be: tuple[PaymentStatus, ...]) -> dict[str, Any]:
+    """The pledge's PaymentIntent as Stripe holds it (settlement asked for it by this id), if
+    the pledge's payment stands where the event could happen."""
+    reference = pledge.payment_reference
+    if reference is None or not reference.startswith("pi_"):
+        raise NotForTrigger(
+            f"the pledge's payment is {pledge.payment_status}: it has no Stripe payment yet "
+            "(Stripe charges pledges at settlement)"
+        )
+    if pledge.payment_status not in could_be:
+        raise NotForTrigger(
+            f"the pledge's payment is {pledge.payment_status}, not "
+            + " or ".join(status.value for status in could_be)
+        )
+    return {
+        "id": pledge.payment_reference,
+        "object": "payment_intent",
+        "amount": pledge.amount,
+        "currency": pledge.currency.lower(),
+        "metadata": _ids(pledge),
+    }
+
+
+def _ids(pledge: Pledge) -> dict[str, str]:
+    return {"campaign_id": str(pledge.campaign_id), "pledge_id": str(pledge.id)}

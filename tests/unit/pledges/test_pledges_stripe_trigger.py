@@ -1,0 +1,112 @@
+"""The events `fundtrail payments trigger` plays: signed so that the webhook's own check takes
+them, shaped as Stripe's, and refused for a pledge whose payment is not where they could
+happen."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from services.pledges.adapters import stripe_trigger
+from services.pledges.adapters.stripe_webhooks import WebhookRejected, verify_webhook
+from services.pledges.domain.pledges import Pledge
+from services.pledges.domain.values import PledgeStatus
+
+SECRET = "whsec_local"
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+def a_pledge(status: PledgeStatus, **fields: object) -> Pledge:
+    made = Pledge(
+        id=uuid.uuid4(),
+        campaign_id=uuid.uuid4(),
+        backer_id=uuid.uuid4(),
+        amount=4_500,
+        currency="EUR",
+        tier_id=None,
+        status=status,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    for name, value in fields.items():
+        setattr(made, name, value)
+    return made
+
+
+def test_a_triggered_event_passes_the_webhook_s_check_and_names_the_pledge() -> None:
+    collecting = a_pledge(PledgeStatus.COLLECTING, payment_reference="pi_123")
+
+    signed = stripe_trigger.sign(*stripe_trigger.payment_succeeded(collecting), SECRET)
+    event = verify_webhook(signed.body, signed.signature, SECRET)
+
+    assert (event.id, event.type, event.livemode) == (signed.id, "payment_intent.succeeded", False)
+    assert event.data_object["id"] == "pi_123"
+    assert event.data_object["amount"] == 4_500 and event.data_object["currency"] == "eur"
+    assert event.data_object["metadata"] == {
+        "campaign_id": str(collecting.campaign_id),
+        "pledge_id": str(collecting.id),
+    }
+    with pytest.raises(WebhookRejected):
+        verify_webhook(signed.body, signed.signature, "whsec_someone_else")
+
+
+def test_a_failure_carries_the_decline_code_and_a_dispute_the_payment_expanded() -> None:
+    collecting = a_pledge(PledgeStatus.COLLECTING, payment_reference="pi_9")
+    paid = a_pledge(PledgeStatus.COLLECTED, payment_reference="pi_9")
+
+    _, failed = stripe_trigger.payment_failed(collecting, "insufficient_funds")
+    kind, opened = stripe_trigger.dispute(paid, status="needs_response")
+    closed_kind, closed = stripe_trigger.dispute(paid, status="won", amount=1_000)
+
+    assert failed["last_payment_error"]["decline_code"] == "insufficient_funds"
+    assert (kind, opened["amount"], opened["status"]) == (
+        "charge.dispute.created",
+        4_500,
+        "needs_response",
+    )
+    assert opened["payment_intent"]["metadata"]["pledge_id"] == str(paid.id)
+    assert (closed_kind, closed["amount"]) == ("charge.dispute.closed", 1_000)
+    body = json.loads(stripe_trigger.sign(kind, opened, SECRET).body)
+    assert body["object"] == "event" and body["data"]["object"]["object"] == "dispute"
+
+
+@pytest.mark.parametrize(
+    ("build", "pledge", "reason"),
+    [
+        (stripe_trigger.payment_succeeded, a_pledge(PledgeStatus.PLEDGED), "no Stripe payment"),
+        (
+            stripe_trigger.payment_succeeded,
+            a_pledge(PledgeStatus.COLLECTING, payment_reference="record-only:collection:1"),
+            "no Stripe payment",
+        ),
+        (
+            lambda p: stripe_trigger.dispute(p, status="needs_response"),
+            a_pledge(PledgeStatus.PAYMENT_FAILED, payment_reference="pi_1"),
+            "payment_failed, not paid or refunded",
+        ),
+        (
+            lambda p: stripe_trigger.dispute(p, status="won", amount=9_999),
+            a_pledge(PledgeStatus.COLLECTED, payment_reference="pi_1"),
+            "1 to 4500",
+        ),
+        (stripe_trigger.card_saved, a_pledge(PledgeStatus.PLEDGED), "not opened a card page"),
+        (
+            stripe_trigger.charge_refunded,
+            a_pledge(PledgeStatus.COLLECTED, payment_reference="pi_1"),
+            "nothing of this pledge has been refunded",
+        ),
+    ],
+)
+def test_an_event_that_could_not_happen_is_refused_with_the_reason(
+    build: object, pledge: Pledge, reason: str
+) -> None:
+    with pytest.raises(stripe_trigger.NotForTrigger, match=reason):
+        build(pledge)  # type: ignore[operator]
+
+
+def test_only_a_webhook_secret_signs() -> None:
+    with pytest.raises(ValueError, match="whsec_"):
+        stripe_trigger.sign("payment_intent.succeeded", {}, "sk_test_123")
