@@ -26,6 +26,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from services.pledges.domain.campaigns import Campaign
+from services.pledges.domain.errors import PledgeNotCollected
 from services.pledges.domain.fees import platform_fee
 from services.pledges.domain.payment_provider import (
     ChargeResult,
@@ -233,7 +234,11 @@ class CampaignStripeGateway:
         makes refunds of one pledge take turns, so no two share a starting total."""
         intent_id = pledge.payment_reference
         if intent_id is None or not intent_id.startswith("pi_"):
-            raise ValueError(f"pledge {pledge.id} was not collected through Stripe")
+            # Not a payment Stripe holds (say, collected by another gateway before the keys
+            # were set): there is nothing at Stripe to give back, and a person should look.
+            raise PledgeNotCollected(
+                "this pledge's payment was not taken through Stripe, so Stripe cannot refund it"
+            )
         refund_id = uuid.uuid5(_REFUND_KEYS, f"{pledge.id}:{pledge.refunded_amount}:{amount}")
         result = self._payments.refund(
             refund_id=refund_id,

@@ -13,6 +13,7 @@ import pytest
 from services.pledges import commands, handlers
 from services.pledges.adapters.stripe_gateway import StripeGateway
 from services.pledges.domain import CampaignStatus, PledgeStatus
+from services.pledges.domain.errors import PledgeNotCollected
 from services.pledges.domain.payment_provider import (
     ChargeOutcome,
     ChargeResult,
@@ -434,3 +435,19 @@ def test_a_new_card_declined_at_once_keeps_the_first_deadline(
     )
     assert stored.grace_ends_at == AFTER_DEADLINE + GRACE  # the first failure's
     assert uow.event_types().count("pledge.payment_failed") == 2
+
+
+def test_a_refund_of_a_payment_stripe_never_took_is_refused_before_stripe_is_asked(
+    world: World, uow: FakePledgesUnitOfWork, stripe: FakeStripe
+) -> None:
+    campaign_id, (paid,) = real_money_campaign(world, uow, [5_000])
+    settle(uow, stripe, campaign_id)
+    # Collected under a reference that is no PaymentIntent (not through this gateway).
+    collected = commands.CollectionSucceeded(paid, uow.pledge(paid).payment_reference or "", 0)
+    handlers.collection_succeeded(collected, uow, at(NOW))
+    uow.pledge(paid).payment_reference = "record-only:collection:x"
+    refund = commands.RefundPledge(paid, world.creator_id, reason="Out of stock", amount=1_000)
+
+    with pytest.raises(PledgeNotCollected, match="not taken through Stripe"):
+        handlers.refund_pledge(refund, uow, gateway(stripe), at(NOW))
+    assert stripe.refunds == [] and uow.pledge(paid).refunded_amount == 0
