@@ -373,7 +373,12 @@ def _provider_error(error: stripe.StripeError) -> PaymentProviderError:
         )
         if part
     )
-    return PaymentProviderError(f"Stripe: {type(error).__name__} ({summary})", retryable=retryable)
+    return PaymentProviderError(
+        f"Stripe: {type(error).__name__} ({summary})",
+        retryable=retryable,
+        # A wrong, revoked or restricted key: every call fails alike until the settings change.
+        installation=isinstance(error, stripe.AuthenticationError | stripe.PermissionError),
+    )
 
 
 def _declined(order: OffSessionCharge, declined: stripe.CardError) -> ChargeResult:
