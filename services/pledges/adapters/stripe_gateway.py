@@ -10,8 +10,9 @@ lookups then read the same transaction the settlement writes. A campaign launche
 Decisions the domain cannot make alone, each documented in docs/payments.md:
 
 - A collection is only *requested*: Stripe's webhook says whether the money arrived. What is
-  known at once is applied at once: no saved card, a card declined on the spot, or a charge
-  Stripe refuses as made are failures that start the backer's grace period.
+  known at once is applied at once: no saved card, a card declined on the spot (with its
+  decline code), or a charge Stripe refuses as made are failures that start the backer's grace
+  period. A PaymentIntent left unfinished without a reason waits for its webhook.
 - Stripe down (after the client's own retries) or a key it refuses raises: the settlement rolls
   back and is tried again later with the same idempotency keys, so nobody is charged twice.
 - A creator whose payout account cannot take charges holds the settlement back (a domain
@@ -156,12 +157,13 @@ class CampaignStripeGateway:
             )
             reference = f"stripe:refused:{pledge.id}:{attempt}"
             return self._failed(pledge, attempt, reference, PAYMENT_REFUSED)
-        if result.outcome in ("failed", "requires_action"):
+        if _said_no(result):
             # The PaymentIntent's id when Stripe made one: its payment_failed webhook then names
             # the same attempt, and the domain takes that report as the repeat it is.
             reference = result.payment_intent_id or f"stripe:declined:{pledge.id}:{attempt}"
             return self._failed(pledge, attempt, reference, _reason(result))
-        # succeeded or processing: the webhook says so (with the fees), never our assumption.
+        # Anything else (succeeded, processing, or a PaymentIntent left unfinished without a
+        # reason) waits for the webhook, which says what happened, with the fees.
         assert result.payment_intent_id is not None
         return CollectionRequest(
             reference=result.payment_intent_id,
@@ -256,6 +258,20 @@ class CampaignStripeGateway:
             amount=amount,
             currency=pledge.currency,
         )
+
+
+def _said_no(result: ChargeResult) -> bool:
+    """Whether Stripe's answer to the charge is a refusal we may act on before its webhook: a
+    decline or an authentication request with its code, or no PaymentIntent at all (so no
+    webhook will come). A PaymentIntent left unfinished with no reason (stripe-mock's stock
+    answer) is not one: its webhook will say."""
+    if result.outcome not in ("failed", "requires_action"):
+        return False
+    return (
+        result.payment_intent_id is None
+        or result.outcome == "requires_action"
+        or result.decline_code is not None
+    )
 
 
 def _reason(result: ChargeResult) -> str:

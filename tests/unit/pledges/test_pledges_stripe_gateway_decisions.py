@@ -226,6 +226,20 @@ def test_a_card_declined_at_once_fails_once_even_when_stripe_s_webhook_follows(
     assert uow.pledge(declined).grace_ends_at == AFTER_DEADLINE + GRACE
 
 
+def test_a_payment_intent_left_unfinished_without_a_reason_waits_for_its_webhook(
+    world: World, uow: FakePledgesUnitOfWork, stripe: FakeStripe
+) -> None:
+    # stripe-mock's stock answer: requires_payment_method, and no decline code.
+    campaign_id, (pledge_id,) = real_money_campaign(world, uow, [5_000])
+    stripe.answers[pledge_id] = ChargeResult("failed", "pi_unfinished", 5_000, "EUR")
+
+    settle(uow, stripe, campaign_id)
+
+    stored = uow.pledge(pledge_id)
+    assert (stored.status, stored.payment_reference) == (PledgeStatus.COLLECTING, "pi_unfinished")
+    assert "pledge.payment_failed" not in uow.event_types()
+
+
 @pytest.mark.parametrize("error", [DOWN, BAD_KEY], ids=["stripe down", "key refused"])
 def test_stripe_down_rolls_the_settlement_back_and_the_next_try_repeats_the_same_attempts(
     world: World, uow: FakePledgesUnitOfWork, stripe: FakeStripe, error: PaymentProviderError
