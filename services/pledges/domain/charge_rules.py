@@ -125,8 +125,9 @@ def _whole(currency: str, why: str) -> tuple[int, str]:
 
 
 #: Stripe's presentment currencies, as its page lists them for a US account ("Currencies listed
-#: here might not be available in your specific country"). Withdrawn codes Stripe still lists
-#: (STD) are left out: Fundtrail never accepts them anyway.
+#: here might not be available in your specific country"; the page's Markdown export leaves
+#: this table out, so check it against the page itself when updating). Withdrawn codes Stripe
+#: still lists (STD) are left out: Fundtrail never accepts them anyway.
 _STRIPE_CURRENCIES = frozenset(
     _codes(
         """
