@@ -85,8 +85,8 @@ class ChargeRules:
         if ours != theirs:
             raise CurrencyNotChargeable(
                 f"{currency} cannot be charged through {self.provider} yet: {self.provider} "
-                f"counts it in units of 10^-{theirs} and Fundtrail in units of 10^-{ours}, so "
-                "a charge would take the wrong amount; choose another currency",
+                f"counts it in {_UNITS[theirs]} and Fundtrail in {_UNITS[ours]}, so a charge "
+                "would take the wrong amount; choose another currency",
                 field=field,
             )
 
@@ -113,6 +113,10 @@ class ChargeRules:
                 f"{self.provider} can charge in {currency}",
                 field=field,
             )
+
+
+#: A minor-unit exponent in words.
+_UNITS = {0: "whole units", 1: "tenths", 2: "hundredths", 3: "thousandths", 4: "ten-thousandths"}
 
 
 def _codes(text: str) -> list[str]:

@@ -172,3 +172,30 @@ def _deadline(form: FormState) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
+
+
+def refusal_in_words(errors: dict[str, list[str]], detail: str) -> str:
+    """A refusal of the whole campaign (its launch), the field it blames named in words:
+    "The first tier's minimum must be at least €0.50: …" rather than "must be at least …"."""
+    for name, messages in errors.items():
+        for message in messages:
+            label = _field_in_words(name)
+            if label and message.startswith("must "):
+                return f"{label} {message}."
+            return message if message.endswith(".") else f"{message}."
+    return detail
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def _field_in_words(name: str) -> str | None:
+    named = {"goal_amount": "The goal", "currency": "The currency", "deadline": "The deadline"}
+    if name in named:
+        return named[name]
+    match = _ROW_FIELD.fullmatch(name)
+    if match is None or match[1] != "tiers" or match[3] != "min_amount":
+        return None
+    index = int(match[2])
+    which = _ORDINALS[index] if index < len(_ORDINALS) else f"number {index + 1}"
+    return f"The {which} tier's minimum"
