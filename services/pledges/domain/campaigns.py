@@ -350,6 +350,9 @@ class Campaign(CampaignCollection):
         reason = check_text(reason, "reason", max_length=REASON_MAX, multiline=True)
         if amount is not None:
             amount = check_amount(amount, "amount")
+            rules = charge_rules_for(self.test_mode)
+            if rules is not None:
+                rules.check_fraction(amount, self.currency, "amount")
         # Checked before the gateway is asked, so a refused refund moves no money.
         amount = pledge.check_refund(amount)
         receipt = gateway.refund(pledge, amount, reason)

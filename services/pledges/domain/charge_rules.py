@@ -100,12 +100,17 @@ class ChargeRules:
         # in whole pesos), the smallest chargeable amount is the next whole unit.
         return int(major.scaleb(currency_exponent(currency)).to_integral_value(ROUND_CEILING))
 
-    def check_amount(self, amount: int, currency: str, field: str) -> None:
-        """Refuse an amount the provider cannot charge: a fraction it does not take, or less
-        than its smallest charge. ``currency`` must have passed :meth:`check_currency`."""
+    def check_fraction(self, amount: int, currency: str, field: str) -> None:
+        """Refuse a fraction the provider does not take in ``currency`` (a refund's amount too:
+        Stripe's three-decimal rule names Refunds)."""
         step = self.steps.get(currency)
         if step is not None and amount % step[0]:
             raise AmountNotChargeable(step[1], field=field)
+
+    def check_amount(self, amount: int, currency: str, field: str) -> None:
+        """Refuse an amount the provider cannot charge: a fraction it does not take, or less
+        than its smallest charge. ``currency`` must have passed :meth:`check_currency`."""
+        self.check_fraction(amount, currency, field)
         minimum = self.minimum(currency)
         if minimum is not None and amount < minimum:
             raise BelowMinimumCharge(

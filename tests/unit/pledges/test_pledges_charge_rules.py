@@ -158,3 +158,37 @@ def test_a_pledge_below_the_minimum_charge_is_refused_where_money_moves(world: W
 def test_in_test_mode_a_pledge_of_one_cent_is_taken(world: World) -> None:
     campaign = world.live(tiers=[])
     assert campaign.pledge(uuid.uuid4(), 1, now=world.now).amount == 1
+
+
+def test_a_partial_refund_in_a_three_decimal_currency_ends_in_zero_where_money_moves(
+    world: World,
+) -> None:
+    campaign = world.draft(test_mode=False, currency="KWD", goal_amount=10_000, tiers=[])
+    campaign.launch(world.creator_id, now=world.now, test_mode=False)
+    pledge = campaign.pledge(uuid.uuid4(), 10_000, now=world.now)
+    campaign.settle([pledge], world.gateway, now=world.after_deadline, actor_id=None)
+    campaign.events.clear()
+    with pytest.raises(AmountNotChargeable) as refused:
+        campaign.refund(
+            pledge,
+            world.creator_id,
+            amount=1_235,
+            reason="A broken part",
+            gateway=world.gateway,
+            now=world.after_deadline,
+        )
+    assert refused.value.field == "amount"
+    assert (pledge.refunded_amount, campaign.events, world.gateway.receipts[-1].kind) == (
+        0,
+        [],
+        "collection",
+    )
+    campaign.refund(
+        pledge,
+        world.creator_id,
+        amount=1_230,
+        reason="A broken part",
+        gateway=world.gateway,
+        now=world.after_deadline,
+    )
+    assert pledge.refunded_amount == 1_230
