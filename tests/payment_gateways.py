@@ -39,7 +39,7 @@ class PendingGateway(RecordOnlyGateway):
 
 
 class MovingGateway(PendingGateway):
-    """A pending gateway that says it moves real money, as the Stripe gateway will: launches
+    """A pending gateway that says it moves real money, as the Stripe gateway does: launches
     then need the creator's payout account to accept charges."""
 
     provider = "test-moving"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from services.pledges.adapters.stripe_gateway import StripeGateway
 from services.pledges.adapters.stripe_payments import StripePayments
 from services.pledges.adapters.tables import TABLES
 from services.pledges.domain import PaymentGateway, RecordOnlyGateway
@@ -39,7 +40,8 @@ SERVICE = ServiceSpec(
 @dataclass(frozen=True, kw_only=True)
 class PledgesDependencies(Dependencies):
     uow_factory: Callable[[], PledgesUnitOfWork]
-    #: A fresh gateway per operation: record-only (Fundtrail processes no cards; see README).
+    #: A fresh gateway per operation: Stripe's when STRIPE_SECRET_KEY is set (handlers bind it
+    #: to the campaign they hold, `handlers.common.gateway_for`), record-only otherwise.
     payment_gateway: Callable[[], PaymentGateway]
     #: Signs API tokens; only this service holds the private key.
     token_issuer: TokenIssuer
@@ -59,17 +61,27 @@ def bootstrap(
     # First: a nonsense payment setting stops start-up before anything is opened.
     payment_settings = PaymentSettings.load(settings)
     core = core_dependencies(SERVICE, settings)
+    payments = StripePayments.from_settings(payment_settings)
     dependencies = PledgesDependencies(
         **core,
-        payment_gateway=RecordOnlyGateway,
+        payment_gateway=_gateway_factory(payments, payment_settings),
         token_issuer=TokenIssuer(
             load_or_create_signing_key(settings.token_signing_key_file), settings.token_lifetime
         ),
         link_sealer=LazyLinkSealer(settings.link_public_key, settings.link_public_key_path),
         payment_settings=payment_settings,
-        payments=StripePayments.from_settings(payment_settings),
+        payments=payments,
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
+
+
+def _gateway_factory(
+    payments: PaymentProvider | None, settings: PaymentSettings
+) -> Callable[[], PaymentGateway]:
+    """Stripe's gateway when a key is set (money moves), the record-only one otherwise."""
+    if payments is None:
+        return RecordOnlyGateway
+    return lambda: StripeGateway(payments, platform_fee_bps=settings.platform_fee_bps)
 
 
 def current_dependencies() -> PledgesDependencies:

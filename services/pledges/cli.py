@@ -200,7 +200,10 @@ def settle(every: float | None) -> None:
 
 def _settle_round(dependencies: PledgesDependencies, *, echo: bool) -> None:
     done = handlers.settle_due(
-        dependencies.uow_factory, dependencies.payment_gateway, dependencies.clock
+        dependencies.uow_factory,
+        dependencies.payment_gateway,
+        dependencies.clock,
+        payment_grace=dependencies.payment_settings.payment_grace,
     )
     if echo:
         for outcome in done:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from services.updates import handlers
-from services.updates.mail import account_mail
+from services.updates.mail import account_mail, payment_mail
 from services.updates.mail import handlers as mail_handlers
 from shared import topics
 from shared.accounts import ACCOUNT_HANDLERS
@@ -22,5 +22,10 @@ HANDLERS: dict[str, Callable[..., None]] = {
     "update.published": mail_handlers.on_update_published,
     **{event_type: handlers.on_campaign_event for event_type in CAMPAIGN_EVENT_TYPES},
     **{event_type: handlers.on_pledge_event for event_type in PLEDGE_EVENT_TYPES},
+    # The roster follows these pledges too, and the backer (or the creator) is told.
+    "pledge.payment_failed": payment_mail.on_payment_failed,
+    "pledge.dropped": payment_mail.on_pledge_dropped,
+    "payment.dispute_opened": payment_mail.on_dispute_opened,
+    "payment.dispute_closed": payment_mail.on_dispute_closed,
     "report.published": handlers.on_report_published,
 }

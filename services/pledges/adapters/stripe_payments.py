@@ -179,8 +179,9 @@ class StripePayments:
     def charge(self, order: OffSessionCharge) -> ChargeResult:
         # Fundtrail's integer goes to Stripe as it is, which is right only where both count
         # the currency in the same unit. Campaigns are refused otherwise when drafted or
-        # launched where money moves; one launched in test mode never met that check, and
-        # is refused here, before Stripe is asked, rather than charged a hundredth.
+        # launched where money moves, and test-mode ones never reach Stripe
+        # (StripeGateway.for_campaign); should any path get here anyway, refusing before
+        # Stripe is asked beats charging a hundredth.
         STRIPE_CHARGE_RULES.check_currency(order.currency)
         params: PaymentIntentCreateParams = {
             "amount": order.amount,
@@ -379,7 +380,12 @@ def _provider_error(error: stripe.StripeError) -> PaymentProviderError:
         )
         if part
     )
-    return PaymentProviderError(f"Stripe: {type(error).__name__} ({summary})", retryable=retryable)
+    return PaymentProviderError(
+        f"Stripe: {type(error).__name__} ({summary})",
+        retryable=retryable,
+        # A wrong, revoked or restricted key: every call fails alike until the settings change.
+        installation=isinstance(error, stripe.AuthenticationError | stripe.PermissionError),
+    )
 
 
 def _declined(order: OffSessionCharge, declined: stripe.CardError) -> ChargeResult:

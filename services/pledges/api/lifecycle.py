@@ -52,6 +52,7 @@ def launch_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.problem(403, "Not this campaign's creator")
 @blp.problem(404, "No such campaign")
 @blp.problem(409, "Already ended, or the deadline has passed (settle instead)")
+@blp.problem(503, "The payment provider did not answer; nothing was recorded")
 def cancel_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """Call a draft or live campaign off before its deadline; live pledges are released."""
     dependencies = current_dependencies()
@@ -70,7 +71,8 @@ def cancel_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 @blp.response(200, CampaignOut)
 @blp.problem(403, "Neither this campaign's creator nor an admin")
 @blp.problem(404, "No such campaign")
-@blp.problem(409, "Before the deadline, or the campaign is not live")
+@blp.problem(409, "Before the deadline, the campaign is not live, or its creator cannot be paid")
+@blp.problem(503, "The payment provider did not answer; nothing was recorded")
 def settle_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     """After the deadline: `succeeded` (pledges collected) or `failed` (released).
 
@@ -87,5 +89,6 @@ def settle_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
         dependencies.uow_factory(),
         dependencies.payment_gateway(),
         dependencies.clock,
+        payment_grace=dependencies.payment_settings.payment_grace,
     )
     return context.campaign_view(outcome.campaign)

@@ -186,6 +186,7 @@ def cancel_pledge(pledge_id: uuid.UUID) -> Pledge:
 @blp.problem(403, "Not the campaign's creator")
 @blp.problem(404, "No such pledge")
 @blp.problem(409, "Not collected, or more than is left to refund")
+@blp.problem(503, "The payment provider did not answer; nothing was recorded")
 @blp.problem(415, "The body is not JSON")
 @blp.problem(422, "No reason, or a bad amount")
 def refund_pledge(body: dict[str, Any], pledge_id: uuid.UUID) -> Pledge:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Final, Literal
 
 from . import events as ev
 from .campaign_record import take_slot
 from .charge_rules import charge_rules_for
-from .collection import CampaignCollection
+from .collection import DEFAULT_PAYMENT_GRACE, CampaignCollection
 from .errors import (
     CampaignEnded,
     CampaignNotLive,
@@ -200,6 +200,7 @@ class Campaign(CampaignCollection):
         now: datetime,
         actor_id: uuid.UUID | None,
         is_admin: bool = False,
+        payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
     ) -> bool:
         """After the deadline, request the collection of every active pledge, or release them.
 
@@ -208,8 +209,9 @@ class Campaign(CampaignCollection):
         ``actor_id`` is the creator's or an admin's (``is_admin``), or ``None`` for the
         platform's own scheduled settlement. Records CampaignSucceeded or CampaignFailed, then
         a PledgeReleased per pledge, or a PledgeCollected per pledge the gateway collected at
-        once (the others stay collecting until the provider reports). Settling a settled
-        campaign does nothing and returns False; otherwise returns True.
+        once (the others stay collecting until the provider reports, or fail at once when the
+        gateway knows they cannot be paid: the backer then has ``payment_grace``). Settling a
+        settled campaign does nothing and returns False; otherwise returns True.
         """
         now = check_aware(now)
         if actor_id is not None and not is_admin:
@@ -242,7 +244,7 @@ class Campaign(CampaignCollection):
         )
         if succeeded:
             for pledge, request in zip(active, requests, strict=True):
-                self._requested(pledge, request, now)
+                self._requested(pledge, request, now, payment_grace)
             return True
         for pledge, receipt in zip(active, receipts, strict=True):
             pledge.release(receipt.reference, now)

@@ -89,15 +89,21 @@ class CampaignCollection(CampaignRecord):
         return True
 
     def retry_collection(
-        self, pledge: Pledge, gateway: PaymentGateway, *, now: datetime
+        self,
+        pledge: Pledge,
+        gateway: PaymentGateway,
+        *,
+        now: datetime,
+        payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
     ) -> CollectionRequest:
         """Ask for a failed pledge's money again (the backer changed the card), within the
-        grace period; an answer the gateway knows at once is applied at once."""
+        grace period; an answer the gateway knows at once is applied at once (a failure keeps
+        the first failure's deadline)."""
         now = check_aware(now)
         self._require_own(pledge)
         pledge.check_retry(now)  # refused before the gateway is asked
         request = gateway.request_collection(pledge, pledge.collection_attempt + 1)
-        self._requested(pledge, request, now)
+        self._requested(pledge, request, now, payment_grace)
         return request
 
     def drop_pledge(self, pledge: Pledge, *, now: datetime) -> bool:
@@ -114,11 +120,27 @@ class CampaignCollection(CampaignRecord):
         self.events.append(ev.PledgeDropped(**ev.pledge_fields(pledge)))
         return True
 
-    def _requested(self, pledge: Pledge, request: CollectionRequest, now: datetime) -> None:
+    def _requested(
+        self,
+        pledge: Pledge,
+        request: CollectionRequest,
+        now: datetime,
+        payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
+    ) -> None:
         if request.pledge_id != pledge.id or request.amount != pledge.amount:
             raise ValueError(f"the gateway answered for another pledge or amount: {request}")
         pledge.request_collection(request.reference, request.attempt, now)
         if request.outcome is CollectionOutcome.SUCCEEDED:
             self.collection_succeeded(
                 pledge, request.reference, now=now, fee_amount=request.fee_amount
+            )
+        elif request.outcome is CollectionOutcome.FAILED:
+            # Known at once (no card, declined on the spot): the same failure a provider's
+            # report would be, so a report about the same attempt that follows changes nothing.
+            self.collection_failed(
+                pledge,
+                request.reference,
+                request.reason_code or "payment_failed",
+                now=now,
+                retry_until=now + payment_grace,
             )

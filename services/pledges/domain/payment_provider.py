@@ -21,12 +21,16 @@ class PaymentProviderError(Exception):
 
     `retryable` is true when the same call may work later (the provider was down or busy after
     the client's own retries); false when it never will as made (a bad key, a bad parameter).
-    The message never holds a secret.
+    `installation` is true when the fault is ours as a whole, not the call's (the key is wrong,
+    revoked or lacks a permission): no call will work until a person fixes the settings, so
+    nothing should be decided about a pledge on the strength of it. The message never holds a
+    secret.
     """
 
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, installation: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.installation = installation
 
 
 @dataclass(frozen=True, slots=True)

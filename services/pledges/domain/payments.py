@@ -2,7 +2,8 @@
 
 Collection is asynchronous: settlement *requests* each pledge's money and the provider reports
 later whether it arrived (see the collection handlers). A gateway that knows the answer at once
-says so in its request's ``outcome``, and the answer is applied in the same transaction.
+(paid already, or impossible: no card, declined on the spot) says so in its request's
+``outcome``, and the answer is applied in the same transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ class CollectionOutcome(StrEnum):
     PENDING = "pending"
     #: The money is taken already (the record-only gateway): the pledge is collected at once.
     SUCCEEDED = "succeeded"
+    #: The money cannot be taken and the gateway knows it at once (no saved card, a card
+    #: declined on the spot): the payment fails at once and the backer's grace period starts,
+    #: exactly as if the provider had reported the failure.
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,8 @@ class CollectionRequest:
     outcome: CollectionOutcome = CollectionOutcome.PENDING
     #: What the provider kept, in minor units, when the outcome is known and so is the fee.
     fee_amount: int | None = None
+    #: Why, when the outcome is FAILED: a short code (`no_card`, `card_declined` …).
+    reason_code: str | None = None
 
 
 class PaymentGateway(Protocol):

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from services.pledges import commands
-from services.pledges.domain import Campaign, CampaignStatus, PaymentGateway
+from services.pledges.domain import (
+    DEFAULT_PAYMENT_GRACE,
+    Campaign,
+    CampaignStatus,
+    PaymentGateway,
+)
 from services.pledges.domain.accounts import EmailNotVerified
 from services.pledges.domain.errors import DomainError
-from services.pledges.domain.payment_provider import PaymentProvider
-from services.pledges.handlers.common import Clock, locked_campaign, utc_now
+from services.pledges.domain.payment_provider import PaymentProvider, PaymentProviderError
+from services.pledges.handlers.common import Clock, gateway_for, locked_campaign, utc_now
 from services.pledges.handlers.payouts import check_payout_account
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.logging import get_logger
@@ -115,7 +121,12 @@ def cancel_campaign(
         active = (
             uow.pledges.active_for(campaign.id) if campaign.status is CampaignStatus.LIVE else []
         )
-        campaign.cancel(command.actor_id, now=clock(), pledges=active, gateway=gateway)
+        campaign.cancel(
+            command.actor_id,
+            now=clock(),
+            pledges=active,
+            gateway=gateway_for(gateway, campaign, uow),
+        )
         uow.pledges.save_all(active)
         uow.campaigns.save_state(campaign)
         uow.commit()
@@ -127,16 +138,25 @@ def settle_campaign(
     uow: PledgesUnitOfWork,
     gateway: PaymentGateway,
     clock: Clock = utc_now,
+    payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
 ) -> Settlement:
     """Collect or release every active pledge, exactly once: the campaign's lock makes a second,
-    concurrent settle wait and then find the campaign settled, changing nothing."""
+    concurrent settle wait and then find the campaign settled, changing nothing. A pledge the
+    gateway cannot charge at all (no card) fails at once, with `payment_grace` to fix it. A
+    `PaymentProviderError` (the provider down) rolls everything back: nothing is recorded,
+    and settling again sends the provider the same idempotency keys."""
     with uow:
         campaign = locked_campaign(uow, command.campaign_id)
         active = (
             uow.pledges.active_for(campaign.id) if campaign.status is CampaignStatus.LIVE else []
         )
         settled = campaign.settle(
-            active, gateway, now=clock(), actor_id=command.actor_id, is_admin=command.is_admin
+            active,
+            gateway_for(gateway, campaign, uow),
+            now=clock(),
+            actor_id=command.actor_id,
+            is_admin=command.is_admin,
+            payment_grace=payment_grace,
         )
         if settled:
             uow.pledges.save_all(active)
@@ -149,9 +169,12 @@ def settle_due(
     uow_factory: Callable[[], PledgesUnitOfWork],
     gateway_factory: Callable[[], PaymentGateway],
     clock: Clock = utc_now,
+    payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
 ) -> list[Settlement]:
     """Settle every live campaign whose deadline has come, each in its own transaction, so one
-    that cannot be settled does not hold back the others. Returns those it settled."""
+    that cannot be settled does not hold back the others. Returns those it settled. A campaign
+    the provider could not be asked about (down, or our key refused) stays live and is tried
+    again at the next pass, with the same idempotency keys."""
     now = clock()
     with uow_factory() as uow:
         due = uow.campaigns.due_ids(now)
@@ -163,9 +186,13 @@ def settle_due(
                 uow_factory(),
                 gateway_factory(),
                 clock=lambda: now,
+                payment_grace=payment_grace,
             )
         except DomainError as exc:
             log.warning("settle.refused", campaign_id=str(campaign_id), reason=exc.message)
+            continue
+        except PaymentProviderError as exc:
+            log.warning("settle.deferred", campaign_id=str(campaign_id), error=str(exc))
             continue
         if outcome.settled:
             log.info(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.pledges import commands
-from services.pledges.domain import PaymentGateway, Pledge, PledgeStatus
+from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, Pledge, PledgeStatus
 from services.pledges.domain.cards import (
     begin_card_setup,
     check_card_setup,
@@ -17,7 +17,7 @@ from services.pledges.domain.cards import (
 )
 from services.pledges.domain.errors import CardsNotTaken, DomainError, NotPledgeBacker
 from services.pledges.domain.payment_provider import CardSetup, PaymentProvider
-from services.pledges.handlers.common import Clock, locked_pledge, utc_now
+from services.pledges.handlers.common import Clock, gateway_for, locked_pledge, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.logging import get_logger
 
@@ -89,11 +89,12 @@ def card_saved(
     uow: PledgesUnitOfWork,
     payment_gateway: Callable[[], PaymentGateway],
     clock: Clock = utc_now,
+    payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
 ) -> CardSaved:
     """The provider saved a card through the pledge's latest hosted page: `apply_card_saved` in
     a transaction of its own."""
     with uow:
-        result = apply_card_saved(command, uow, payment_gateway, clock())
+        result = apply_card_saved(command, uow, payment_gateway, clock(), payment_grace)
         if result.changed:
             uow.commit()
     return result
@@ -104,6 +105,7 @@ def apply_card_saved(
     uow: PledgesUnitOfWork,
     payment_gateway: Callable[[], PaymentGateway],
     now: datetime,
+    payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
 ) -> CardSaved:
     """The pledge keeps the card's id (`card_saved`), replacing any earlier card, within a unit
     of work the caller opened and commits (a webhook commits it with its inbox row). An answer
@@ -111,8 +113,9 @@ def apply_card_saved(
     nothing.
 
     A pledge whose payment failed is asked for again with the new card, within its grace period
-    (`retry_collection`). Until settlement charges through Stripe, that request goes to the
-    gateway settlement uses."""
+    (`retry_collection`, through the gateway settlement uses: with Stripe, a charge of the new
+    card keyed by the next attempt). A provider that cannot be asked raises
+    `PaymentProviderError`, and the caller's transaction keeps nothing, card included."""
     campaign, pledge = locked_pledge(uow, command.pledge_id)
     if not save_card(pledge, command.checkout_session_id, command.payment_method_id, now):
         log.info("card.ignored", pledge_id=str(pledge.id), status=pledge.status.value)
@@ -122,7 +125,8 @@ def apply_card_saved(
     if pledge.status is not PledgeStatus.PAYMENT_FAILED:
         return CardSaved(pledge, changed=True)
     try:
-        campaign.retry_collection(pledge, payment_gateway(), now=now)
+        gateway = gateway_for(payment_gateway(), campaign, uow)
+        campaign.retry_collection(pledge, gateway, now=now, payment_grace=payment_grace)
     except DomainError as refused:
         # The grace period ran out: the card is kept, the pledge drops at the next settle.
         log.info("card.retry_refused", pledge_id=str(pledge.id), reason=refused.message)

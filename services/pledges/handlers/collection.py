@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from services.pledges import commands
 from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, Pledge
 from services.pledges.domain.errors import DomainError, NotPledgeBacker
-from services.pledges.handlers.common import Clock, locked_pledge, utc_now
+from services.pledges.handlers.common import Clock, gateway_for, locked_pledge, utc_now
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.logging import get_logger
 
@@ -102,13 +102,16 @@ def retry_collection(
     uow: PledgesUnitOfWork,
     gateway: PaymentGateway,
     clock: Clock = utc_now,
+    payment_grace: timedelta = DEFAULT_PAYMENT_GRACE,
 ) -> Pledge:
     """Ask for a failed pledge's money again, within its grace period (the next attempt)."""
     with uow:
         campaign, pledge = locked_pledge(uow, command.pledge_id)
         if command.actor_id is not None and command.actor_id != pledge.backer_id:
             raise NotPledgeBacker("only the pledge's backer may pay for it")
-        campaign.retry_collection(pledge, gateway, now=clock())
+        campaign.retry_collection(
+            pledge, gateway_for(gateway, campaign, uow), now=clock(), payment_grace=payment_grace
+        )
         uow.pledges.save(pledge)
         uow.campaigns.save_state(campaign)
         uow.commit()

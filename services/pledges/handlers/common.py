@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol, runtime_checkable
 
-from services.pledges.domain import Campaign, Pledge
+from services.pledges.domain import Campaign, PaymentGateway, Pledge
 from services.pledges.domain.errors import NotFound
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.clock import Clock, utc_now
@@ -44,3 +45,21 @@ def locked_pledge(uow: PledgesUnitOfWork, pledge_id: uuid.UUID) -> tuple[Campaig
     pledge = uow.pledges.get(pledge_id)
     assert pledge is not None  # pledges are never deleted
     return campaign, pledge
+
+
+@runtime_checkable
+class CampaignBoundGateway(Protocol):
+    """A gateway that needs the campaign and the books to move money (the Stripe gateway:
+    the backer's customer, the creator's payout account)."""
+
+    def for_campaign(self, campaign: Campaign, uow: PledgesUnitOfWork) -> PaymentGateway: ...
+
+
+def gateway_for(
+    gateway: PaymentGateway, campaign: Campaign, uow: PledgesUnitOfWork
+) -> PaymentGateway:
+    """`gateway`, bound to the campaign the handler holds locked and its open unit of work when
+    it needs them; any other gateway (record-only, the tests') as it is."""
+    if isinstance(gateway, CampaignBoundGateway):
+        return gateway.for_campaign(campaign, uow)
+    return gateway

@@ -21,6 +21,7 @@ from services.pledges.handlers.common import (
     Clock,
     UnknownCampaign,
     UnknownPledge,
+    gateway_for,
     locked_campaign,
     locked_pledge,
     utc_now,
@@ -151,7 +152,7 @@ def refund_pledge(
             pledge,
             command.actor_id,
             reason=command.reason,
-            gateway=gateway,
+            gateway=gateway_for(gateway, campaign, uow),
             now=clock(),
             amount=command.amount,
         )

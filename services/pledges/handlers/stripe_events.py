@@ -21,8 +21,8 @@ from typing import Any
 from services.pledges import commands
 from services.pledges.adapters.events import PLEDGE_TOPIC, PRODUCER
 from services.pledges.adapters.stripe_webhooks import StripeEvent
-from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway
-from services.pledges.domain.errors import DomainError
+from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, PledgeStatus
+from services.pledges.domain.errors import DomainError, PledgeNotCollecting
 from services.pledges.domain.payment_provider import (
     PaymentFacts,
     PaymentProvider,
@@ -30,7 +30,7 @@ from services.pledges.domain.payment_provider import (
 )
 from services.pledges.handlers.cards import apply_card_saved
 from services.pledges.handlers.collection import apply_failed, apply_succeeded
-from services.pledges.handlers.common import Clock, utc_now
+from services.pledges.handlers.common import Clock, locked_pledge, utc_now
 from services.pledges.handlers.payouts import apply_payout_account_updated
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.events import new_envelope
@@ -48,6 +48,11 @@ _REASON = re.compile(r"[a-z0-9_]{1,64}")
 
 class StripeUnavailable(Exception):
     """Stripe could not be asked what the event needs: answer so that Stripe delivers again."""
+
+
+class SettlementNotRecorded(StripeUnavailable):
+    """Stripe reports a payment our books have not asked for yet (the settlement that asked
+    rolled back and will be tried again): answer so that Stripe delivers again later."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,15 @@ def on_payment_succeeded(event: StripeEvent, context: WebhookContext) -> Effect 
     )
 
     def effect(uow: PledgesUnitOfWork) -> bool:
-        result = apply_succeeded(command, uow, context.clock())
+        try:
+            result = apply_succeeded(command, uow, context.clock())
+        except PledgeNotCollecting:
+            if _still_pledged(uow, pledge_id):
+                # Stripe took the money while our settlement rolled back (Stripe down for a
+                # later pledge): that settlement will be tried again and ask for this same
+                # PaymentIntent (same key). Keep nothing, so Stripe delivers this again then.
+                raise SettlementNotRecorded(f"pledge {pledge_id} is not collecting yet") from None
+            raise
         if not result.changed:
             return False
         uow.publish_new_events()  # pledge.collected first: the ledger needs the money in
@@ -190,7 +203,17 @@ def on_checkout_completed(event: StripeEvent, context: WebhookContext) -> Effect
         return None  # the page was left without a card: nothing to keep
     command = commands.SaveCard(ids[1], session_id, payment_method_id, event.created)
     gateway = context.payment_gateway
-    return lambda uow: apply_card_saved(command, uow, gateway, context.clock()).changed
+
+    def effect(uow: PledgesUnitOfWork) -> bool:
+        try:
+            saved = apply_card_saved(command, uow, gateway, context.clock(), context.payment_grace)
+        except PaymentProviderError as error:
+            # The new card's charge could not be asked for (Stripe down): keep nothing, card
+            # included, so Stripe's redelivery saves it and asks again with the same key.
+            raise StripeUnavailable(str(error)) from None
+        return saved.changed
+
+    return effect
 
 
 def on_account_updated(event: StripeEvent, context: WebhookContext) -> Effect | None:
@@ -211,16 +234,43 @@ def on_account_updated(event: StripeEvent, context: WebhookContext) -> Effect | 
 
 
 def on_charge_refunded(event: StripeEvent, context: WebhookContext) -> Effect | None:
-    """Stripe confirms a refund. Refunds enter the books through the pledge's own refund flow
-    when the creator asks for them, so this only notes the confirmation."""
+    """Stripe confirms a refund: checked against our books, which it never changes.
+
+    Refunds enter the books through the pledge's own refund flow, when the creator asks (with
+    a reason, and the ledger's entry). When Stripe's total refunded for the charge disagrees
+    with the pledge's, someone refunded outside Fundtrail (Stripe's dashboard) or a refund
+    failed: a warning names the pledge for a person to reconcile. The books are not changed
+    to match: a refund nobody asked for here has no reason to publish, and Stripe's number may
+    include what our books never collected."""
     charge = event.data_object
-    log.info(
-        "stripe.refund_confirmed",
-        event_id=event.id,
-        charge_id=charge.get("id"),
-        amount_refunded=charge.get("amount_refunded"),
-    )
-    return None
+    refunded = charge.get("amount_refunded")
+    if not _whole(refunded):
+        return None
+    ids = _our_ids(charge.get("metadata"))
+    intent = charge.get("payment_intent")
+    if ids is None and isinstance(intent, str):
+        ids = _our_ids(_read(context, lambda payments: payments.read_payment(intent)).metadata)
+    if ids is None:
+        return None  # not a payment Fundtrail made
+    pledge_id = ids[1]
+
+    def effect(uow: PledgesUnitOfWork) -> bool:
+        # The campaign's lock: a refund of ours still being recorded (Stripe's event can
+        # arrive before our commit) finishes first, so its amount is counted.
+        _, pledge = locked_pledge(uow, pledge_id)
+        if pledge.refunded_amount != refunded:
+            log.warning(
+                "stripe.refund_mismatch",
+                event_id=event.id,
+                pledge_id=str(pledge_id),
+                stripe_refunded=refunded,
+                books_refunded=pledge.refunded_amount,
+            )
+        else:
+            log.info("stripe.refund_confirmed", event_id=event.id, pledge_id=str(pledge_id))
+        return False
+
+    return effect
 
 
 HANDLERS: dict[str, WebhookHandler] = {
@@ -309,6 +359,11 @@ def _reason(event: StripeEvent) -> str:
         if isinstance(code, str) and _REASON.fullmatch(code):
             return code
     return "payment_failed"
+
+
+def _still_pledged(uow: PledgesUnitOfWork, pledge_id: uuid.UUID) -> bool:
+    pledge = uow.pledges.get(pledge_id)
+    return pledge is not None and pledge.status is PledgeStatus.PLEDGED
 
 
 def _expanded_card(setup_intent: object) -> str | None:

@@ -1,13 +1,16 @@
 """The backer roster: every pledge of every campaign and where it stands, from pledge events.
 
 A backer may read a campaign's backers-only updates while one of their pledges is live
-(`pledged`) or `collected`. A pledge refunded whole is `refunded` and no longer counts: its
-backer put nothing into the campaign in the end; a partial refund leaves it `collected`.
+(`pledged`, or `payment_failed` while the backer may still fix it) or `collected`. A pledge
+refunded whole is `refunded` and no longer counts: its backer put nothing into the campaign in
+the end; a partial refund leaves it `collected`. A pledge `dropped` (its payment never came) is
+treated like a cancelled one, until it is paid late and `collected` again.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,11 +26,20 @@ STATUS_AFTER = {
     "pledge.collected": "collected",
     "pledge.released": "released",
     "pledge.refunded": "collected",  # unless refunded whole: see `record`
+    "pledge.payment_failed": "payment_failed",
+    "pledge.dropped": "dropped",
 }
 #: Whose pledges make them readers of backers-only updates.
-READING = ("pledged", "collected")
-#: Pledges that still count towards the campaign's total.
-COUNTING = ("pledged", "collected")
+READING = ("pledged", "payment_failed", "collected")
+#: Pledges that still count towards the campaign's total (as the pledges service counts them).
+COUNTING = READING
+#: Pledges whose backers walked away or never paid: not among a campaign's backers at all.
+GONE = ("cancelled", "dropped")
+#: Money arrived is a fact: whatever the clocks of the events say (the pledges service's
+#: processes each stamp their own), a failure or a drop never undoes a collection, and a
+#: collection (paid late, or after a card was fixed) always ends a failure or a drop.
+_PAID = ("collected", "refunded")
+_UNPAID = ("payment_failed", "dropped")
 
 
 class BackerRoster:
@@ -35,13 +47,14 @@ class BackerRoster:
         self._connection = connection
 
     def record(self, event: PledgeEvent) -> None:
-        """Follow one pledge event; a late event older than what is held changes nothing."""
+        """Follow one pledge event; a late event older than what is held changes nothing
+        (except money arrived: see `replaces`)."""
         status = STATUS_AFTER[event.TYPE]
         held = self._connection.execute(
-            sa.select(backer_pledges.c.updated_at).where(
+            sa.select(backer_pledges.c.status, backer_pledges.c.updated_at).where(
                 backer_pledges.c.pledge_id == event.pledge_id
             )
-        ).scalar_one_or_none()
+        ).first()
         # On `pledge.refunded`, `amount` is what this refund returns, not the pledge's amount.
         if isinstance(event, PledgeRefunded):
             amount = event.collected_amount
@@ -59,7 +72,7 @@ class BackerRoster:
                     **values,
                 )
             )
-        elif held <= event.occurred_at:
+        elif replaces(held.status, held.updated_at, status, event.occurred_at):
             self._connection.execute(
                 backer_pledges.update()
                 .where(backer_pledges.c.pledge_id == event.pledge_id)
@@ -73,8 +86,9 @@ class BackerRoster:
     def all_backers(self, campaign_id: uuid.UUID) -> list[uuid.UUID]:
         """Everyone who has backed the campaign and not withdrawn: readers, and backers whose
         pledges were released (the campaign failed or was cancelled) or refunded. A backer who
-        cancelled every pledge of theirs walked away and is not among them."""
-        return self._backers(campaign_id, backer_pledges.c.status != "cancelled")
+        cancelled every pledge of theirs walked away, and one whose pledges all dropped never
+        paid: neither is among them."""
+        return self._backers(campaign_id, backer_pledges.c.status.not_in(GONE))
 
     def is_reader(self, campaign_id: uuid.UUID, account_id: uuid.UUID) -> bool:
         query = sa.select(backer_pledges.c.pledge_id).where(
@@ -107,3 +121,13 @@ class BackerRoster:
             .order_by(backer_pledges.c.backer_id)
         )
         return list(self._connection.execute(query).scalars())
+
+
+def replaces(held: str, held_at: datetime, status: str, at: datetime) -> bool:
+    """Whether an event leaving the pledge `status` at `at` replaces what is held: the newer
+    word wins (a late, older event changes nothing), except that money arrived is a fact."""
+    if held in _UNPAID and status == "collected":
+        return True  # paid late: counts again, even if the drop's clock ran ahead
+    if held in _PAID and status in _UNPAID:
+        return False  # only an unpaid pledge fails or drops
+    return held_at <= at

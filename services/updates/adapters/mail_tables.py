@@ -86,7 +86,10 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
     # One-time links the pledges service asked us to mail (verify an address, reset a
     # password), one row per link, and notices to an owner (keyed by their event's id, with no
     # link). `link_token` is the link's bearer secret, still sealed (shared/sealing.py): opened
-    # only to write the message, blanked once it is sent, given up or dropped.
+    # only to write the message, blanked once it is sent, given up or dropped. Payment notices
+    # (a failed payment, a dropped pledge, a dispute: mail/payment_mail.py) are keyed by their
+    # event's id too, and written when queued, from the event and the campaign as they were
+    # then: `subject` and `body` (null for links and account notices, written when sent).
     account_mail = sa.Table(
         "account_mail",
         metadata,
@@ -101,6 +104,8 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("sent_at", UtcDateTime(), nullable=True),
         sa.Column("last_error", sa.String(200), nullable=True),
+        sa.Column("subject", sa.String(300), nullable=True),
+        sa.Column("body", sa.Text, nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'sent', 'failed', 'dropped')", name="ck_account_mail_status"
         ),

@@ -86,7 +86,7 @@ backer_pledges = sa.Table(
     sa.Column("pledge_id", sa.Uuid, primary_key=True),
     sa.Column("campaign_id", sa.Uuid, nullable=False, index=True),
     sa.Column("backer_id", sa.Uuid, nullable=False),
-    #: pledged, cancelled, collected, released or refunded (wholly).
+    #: pledged, payment_failed, dropped, cancelled, collected, released or refunded (wholly).
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),

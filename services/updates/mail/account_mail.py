@@ -1,6 +1,7 @@
 """Account mail: the one-time links the pledges service asks for (verify an address, reset a
 password) and notices to an owner (someone tried to sign up with their address, or is guessing
-their password), queued by the consumer and sent by a background job of the updates worker.
+their password; their payment failed: mail/payment_mail.py), queued by the consumer and sent by
+a background job of the updates worker.
 
 The updates service is the only one that sends mail, and the only one holding addresses (from
 `account.created`). The link's secret comes in `account.verification_requested`, sealed for
@@ -20,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from services.updates.adapters.mail import LEASE, addresses, claim_due
+from services.updates.adapters.mail import LEASE, addresses, claim_due, confirmed
 from services.updates.adapters.tables import MAIL_TABLES
 from services.updates.mail.messages import TEST_MODE_LINE
 from services.updates.mail.retries import judge
@@ -85,7 +86,9 @@ def on_verification_requested(
     sealed = event.sealed_link_token or link_opener.sealer.seal(
         event.clear_link_token, event.token_id.bytes
     )
-    _queue(uow, clock(), event.token_id, event.account_id, event.purpose, sealed, event.expires_at)
+    queue_message(
+        uow, clock(), event.token_id, event.account_id, event.purpose, sealed, event.expires_at
+    )
     log.info("account_mail.queued", token_id=str(event.token_id), purpose=event.purpose)
 
 
@@ -94,11 +97,11 @@ def on_notice_requested(
 ) -> None:
     """Queue the notice, keyed by the event's id: a redelivery queues nothing more."""
     now = clock()
-    _queue(uow, now, event.event_id, event.account_id, event.kind, "", now + NOTICE_LIFETIME)
+    queue_message(uow, now, event.event_id, event.account_id, event.kind, "", now + NOTICE_LIFETIME)
     log.info("account_mail.queued", token_id=str(event.event_id), purpose=event.kind)
 
 
-def _queue(
+def queue_message(
     uow: UpdatesUnitOfWork,
     now: datetime,
     key: uuid.UUID,
@@ -106,7 +109,15 @@ def _queue(
     purpose: str,
     link_token: str,
     expires_at: datetime,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
 ) -> None:
+    """Queue one message to `account_id`, once per `key` (a second time changes nothing).
+
+    With `subject` and `body`, the message is already written (payment notices); without,
+    it is written when sent, from `purpose` and the sealed `link_token`.
+    """
     from sqlalchemy.dialects import postgresql, sqlite
 
     connection = uow.conn
@@ -124,6 +135,8 @@ def _queue(
             attempts=0,
             next_try_at=now,
             created_at=now,
+            subject=subject,
+            body=body,
         )
     )
 
@@ -153,6 +166,11 @@ class AccountMailSender:
             if row["email"] is None or row["expires_at"] <= now:
                 self._mark(row["token_id"], status="dropped", last_error="no address or expired")
                 continue
+            if row["body"] is not None and not row["confirmed"]:
+                # Like update mail, news of pledges goes only to an address its owner proved:
+                # anyone can sign up with someone else's.
+                self._mark(row["token_id"], status="dropped", last_error="address not proven")
+                continue
             try:
                 self._mailer.send(self.message(row, now))
             except Exception as exc:  # noqa: BLE001  (one bad message must not stop the rest)
@@ -163,7 +181,10 @@ class AccountMailSender:
         return sent
 
     def message(self, row: Any, now: datetime) -> EmailMessage:
-        if row["purpose"] in _NOTICES:
+        if row["body"] is not None:
+            # Written when queued, test-mode line included: it follows the campaign's money.
+            subject, text = row["subject"], row["body"]
+        elif row["purpose"] in _NOTICES:
             subject, intro = _NOTICES[row["purpose"]]
             text = f"{intro}\n\n{self._settings.site_url}{_FORGOT_PASSWORD}\n"
         else:
@@ -176,7 +197,7 @@ class AccountMailSender:
                 f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "
                 "If it was not you, ignore this message: nothing changes.\n"
             )
-        if not self._settings.payments_live:
+        if row["body"] is None and not self._settings.payments_live:
             text = f"{TEST_MODE_LINE}\n\n{text}"
         message = EmailMessage()
         message["From"] = self._settings.mail_from
@@ -211,10 +232,16 @@ class AccountMailSender:
 
 
 def _read(connection: Connection, token_ids: list[Any]) -> list[Any]:
-    """The claimed rows, each with its account's address (None when it gave none)."""
+    """The claimed rows, each with its account's address (None when it gave none) and whether
+    its owner proved it."""
     query = (
-        sa.select(account_mail, addresses.c.email)
+        sa.select(
+            account_mail,
+            addresses.c.email,
+            confirmed.c.account_id.is_not(None).label("confirmed"),
+        )
         .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
+        .outerjoin(confirmed, confirmed.c.account_id == account_mail.c.account_id)
         .where(account_mail.c.token_id.in_(token_ids))
     )
     return list(connection.execute(query).mappings().all())

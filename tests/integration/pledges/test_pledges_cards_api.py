@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 
 from services.pledges import commands, handlers
 from services.pledges.adapters.stripe_payments import StripePayments
-from tests.factories import make_app
+from tests.factories import make_app, ready_payout_account
 from tests.integration.pledges.helpers import (
     API,
     Account,
@@ -67,6 +67,7 @@ def test_a_backer_saves_a_card_through_checkout_and_the_pledge_says_card_saved(
 ) -> None:
     client = stripe_app.test_client()
     creator, backer = new_account(stripe_app, "creator"), new_account(stripe_app, "backer")
+    ready_payout_account(stripe_app, creator.id)
     campaign = live_campaign(client, creator)
     mine = pledge(client, campaign, backer, 2_500)
 
@@ -125,6 +126,7 @@ def test_someone_else_s_pledge_or_an_ended_campaign_is_refused_and_nothing_writt
     clock = install_clock(stripe_app)
     creator, backer = new_account(stripe_app, "creator"), new_account(stripe_app, "backer")
     other = new_account(stripe_app, "backer")
+    ready_payout_account(stripe_app, creator.id)
     campaign = live_campaign(client, creator)
     mine = pledge(client, campaign, backer, 2_500)
     before = snapshot(stripe_app)

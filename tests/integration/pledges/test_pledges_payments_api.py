@@ -34,7 +34,7 @@ def test_without_a_key_the_service_says_no_money_moves(client: FlaskClient) -> N
     assert client.application.extensions["fundtrail"].payments is None
 
 
-def test_with_stripe_configured_it_shows_the_fee_but_no_secret_and_no_money_moving_yet(
+def test_with_stripe_configured_money_moves_and_it_shows_the_fee_but_no_secret(
     sqlite_url: str, tmp_path: Path, stripe_mock: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # From the environment, as in production (a test's `extra` overrides are shown by repr).
@@ -46,13 +46,8 @@ def test_with_stripe_configured_it_shows_the_fee_but_no_secret_and_no_money_movi
     try:
         response = app.test_client().get("/api/v1/payments")
         assert response.status_code == 200
-        # Settlement still goes through the record-only gateway: keys alone move no money, and
-        # the answer says what settlement really does, not what is configured.
-        assert response.json == {
-            "provider": "record-only",
-            "moves_money": False,
-            "platform_fee_bps": 250,
-        }
+        # Settlement charges through Stripe: the answer is the gateway's, as settlement uses it.
+        assert response.json == {"provider": "stripe", "moves_money": True, "platform_fee_bps": 250}
         body = response.get_data(as_text=True)
         assert TEST_SECRET_KEY not in body and TEST_WEBHOOK_SECRET not in body
 

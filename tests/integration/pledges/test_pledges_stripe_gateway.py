@@ -330,7 +330,7 @@ def test_stripe_down_after_every_retry_is_a_retryable_error(
     proxy.answer_next("POST", server_error(), server_error(), server_error())
     with pytest.raises(PaymentProviderError) as failed:
         payments.create_customer(uuid.uuid4())
-    assert failed.value.retryable is True
+    assert (failed.value.retryable, failed.value.installation) == (True, False)
     assert "HTTP 500" in str(failed.value) and "req_test_500" in str(failed.value)
     assert len(proxy.sent("POST")) == 3  # the first try and max_network_retries=2
     assert len({r.headers["Idempotency-Key"] for r in proxy.sent("POST")}) == 1
@@ -354,6 +354,7 @@ def test_a_refused_key_is_an_error_that_will_not_retry_and_never_shows_the_key(
     with pytest.raises(PaymentProviderError) as failed:
         payments.detach_payment_method("pm_card")
     assert failed.value.retryable is False
+    assert failed.value.installation is True  # no pledge is failed on the strength of it
     assert TEST_SECRET_KEY not in str(failed.value)
     assert "HTTP 401" in str(failed.value)
     assert len(proxy.sent("POST")) == 1

@@ -1,7 +1,7 @@
-"""The ledger and updates services hear `pledge.payment_failed` and `pledge.dropped` on
-`pledges.events` and leave them alone: nothing written, nothing dead-lettered. The ledger
-records only money that arrived (`pledge.collected`), so a failed or dropped payment has no
-place in its books."""
+"""The ledger hears `pledge.payment_failed` and `pledge.dropped` on `pledges.events` and leaves
+them alone: nothing written, nothing dead-lettered. It records only money that arrived
+(`pledge.collected`), so a failed or dropped payment has no place in its books. (The updates
+service acts on both: tests/integration/updates/test_updates_payment_mail.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from shared.events import encode, new_envelope
 from tests.factories import DeadLetters, consume, make_app
@@ -32,11 +30,10 @@ def pledge_event(event_type: str, **extra: Any) -> bytes:
     return encode(envelope)
 
 
-@pytest.mark.parametrize("service", ["ledger", "updates"])
-def test_payment_failures_and_drops_are_ignored_by_the_other_services(
-    service: str, database_url: str, tmp_path: Path
+def test_payment_failures_and_drops_are_ignored_by_the_ledger(
+    database_url: str, tmp_path: Path
 ) -> None:
-    app = make_app(service, database_url, tmp_path)
+    app = make_app("ledger", database_url, tmp_path)
     dead_letters = DeadLetters()
     failed = pledge_event(
         "pledge.payment_failed",

@@ -6,10 +6,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from services.pledges.domain.payments import RecordOnlyGateway
+from services.pledges.adapters.stripe_gateway import StripeGateway
+from services.pledges.adapters.stripe_payments import StripePayments
 from services.site.limits import PublishedLimits
 from tests.factories import ready_payout_account
 from tests.integration.site.site_support import Stack
+from tests.stripe_support import TEST_SECRET_KEY
 
 BANNER = re.compile(
     r'<div class="test-mode" role="status">\s*<p><strong>Test mode:</strong> pledges are '
@@ -21,17 +23,13 @@ CAMPAIGN_LINE = (
 )
 
 
-class MovingGateway(RecordOnlyGateway):
-    """Stands in for a gateway that charges cards: only its answer to "does money move" differs."""
-
-    provider = "stripe"
-    moves_money = True
-
-
 def switch_to_real_payments(stack: Stack) -> None:
+    """The Stripe gateway, as `bootstrap` wires it with a key (nothing here charges, so its
+    Stripe is an address nobody answers)."""
+    payments = StripePayments(TEST_SECRET_KEY, api_base="http://127.0.0.1:9")
     pledges = stack.apps["pledges"]
     pledges.extensions["fundtrail"] = dataclasses.replace(
-        pledges.extensions["fundtrail"], payment_gateway=MovingGateway
+        pledges.extensions["fundtrail"], payment_gateway=lambda: StripeGateway(payments)
     )
     # A new process's cache: the site asks again (after a minute, in a running one).
     stack.site.extensions["site.limits"] = PublishedLimits(stack.site.extensions["site.services"])

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import structlog
 
+from services.pledges import commands, handlers
 from services.pledges.adapters.stripe_webhooks import StripeEvent
-from services.pledges.domain import PledgeStatus
+from services.pledges.domain import CollectionRequest, Pledge, PledgeStatus
 from services.pledges.domain.payment_provider import (
     PaymentFacts,
     PaymentProviderError,
@@ -379,3 +381,104 @@ def test_a_payout_account_s_newer_state_is_kept_once_and_an_older_word_changes_n
         True,
         False,
     )
+
+
+# --- settlement through Stripe: what its webhooks must tolerate ------------------------------
+
+
+@pytest.mark.parametrize(("stripe_refunded", "warned"), [(1_500, False), (4_000, True)])
+def test_charge_refunded_checks_stripe_s_total_against_the_books_and_changes_nothing(
+    world: World,
+    uow: FakePledgesUnitOfWork,
+    collecting: tuple[PendingGateway, uuid.UUID, uuid.UUID],
+    stripe_refunded: int,
+    warned: bool,
+) -> None:
+    gateway, campaign_id, pledge_id = collecting
+    reference = gateway.latest(pledge_id).reference
+    handlers.collection_succeeded(
+        commands.CollectionSucceeded(pledge_id, reference, 0), uow, at(FAILED_AT)
+    )
+    refund = commands.RefundPledge(pledge_id, world.creator_id, reason="Damaged", amount=1_500)
+    handlers.refund_pledge(refund, uow, gateway, at(FAILED_AT))
+    published = list(uow.published)
+    charge = {
+        "id": "ch_x",
+        "object": "charge",
+        "payment_intent": reference,
+        "amount_refunded": stripe_refunded,
+        "metadata": {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)},
+    }
+
+    with structlog.testing.capture_logs() as logs:
+        receipt = receive(event("charge.refunded", charge), lambda: uow, context())
+
+    assert (receipt.duplicate, receipt.took_effect) == (False, False)
+    assert uow.published == published and uow.pledge(pledge_id).refunded_amount == 1_500
+    mismatches = [entry for entry in logs if entry["event"] == "stripe.refund_mismatch"]
+    if warned:
+        assert mismatches == [
+            {
+                "event": "stripe.refund_mismatch",
+                "log_level": "warning",
+                "event_id": "evt_1",
+                "pledge_id": str(pledge_id),
+                "stripe_refunded": 4_000,
+                "books_refunded": 1_500,
+            }
+        ]
+    else:
+        assert mismatches == []
+
+
+def test_a_payment_for_a_pledge_whose_settlement_rolled_back_is_left_for_stripe_to_resend(
+    world: World, uow: FakePledgesUnitOfWork
+) -> None:
+    # Stripe took the money, then Stripe went down for another pledge and the settlement
+    # rolled back: the pledge is still pledged, and the settlement will be tried again.
+    campaign_id = launched(world, uow)
+    pledge_id = pledge(uow, campaign_id, GOAL).pledge.id
+    ids = {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)}
+    books = FakeStripeBooks(facts(ids))
+
+    with pytest.raises(StripeUnavailable):
+        receive(
+            event("payment_intent.succeeded", {"id": "pi_x", "metadata": ids}),
+            lambda: uow,
+            context(books),
+        )
+
+    assert uow.stripe_inbox == {}  # not taken in: Stripe's redelivery will be
+    assert uow.pledge(pledge_id).status is PledgeStatus.PLEDGED
+
+
+class UnreachableGateway(PendingGateway):
+    def request_collection(self, pledge: Pledge, attempt: int) -> CollectionRequest:
+        raise PaymentProviderError("Stripe: APIConnectionError (no answer)", retryable=True)
+
+
+def test_a_new_card_whose_charge_cannot_be_asked_for_is_kept_for_stripe_s_redelivery(
+    world: World, uow: FakePledgesUnitOfWork, provider: FakeProvider
+) -> None:
+    pledge_id, backer_id = failed_pledge(world, uow, PendingGateway())
+    session = open_page(uow, provider, pledge_id, backer_id, FAILED_AT).session_id
+    checkout = {
+        "id": session,
+        "object": "checkout.session",
+        "mode": "setup",
+        "metadata": {
+            "campaign_id": str(uow.pledge(pledge_id).campaign_id),
+            "pledge_id": str(pledge_id),
+        },
+    }
+
+    with pytest.raises(StripeUnavailable):
+        receive(
+            event("checkout.session.completed", checkout),
+            lambda: uow,
+            context(FakeStripeBooks(card="pm_new"), UnreachableGateway()),
+        )
+
+    assert uow.stripe_inbox == {}
+    assert uow.pledge(pledge_id).status is PledgeStatus.PAYMENT_FAILED
+    assert uow.pledge(pledge_id).payment_method_id != "pm_new"

@@ -1,0 +1,90 @@
+"""What the payment notices say, without I/O: reasons in words (never a bare code), amounts as
+every mail writes them, deadlines in UTC saying so, and the outcome of a dispute."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.updates.domain import payment_mail as wording
+
+URL = "https://fundtrail.test/campaigns/42"
+UNTIL = datetime(2026, 12, 11, 14, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [
+        ("card_declined", "your bank declined the card"),
+        ("insufficient_funds", "the card did not have enough funds"),
+        ("expired_card", "the card has expired"),
+        ("authentication_required", "your bank asks you to confirm the payment"),
+        ("no_card", "no card was saved"),
+        ("payment_failed", "the payment could not be completed"),
+        ("do_not_honor", "the payment could not be completed"),
+    ],
+)
+def test_a_failed_payment_says_why_in_words(code: str, says: str) -> None:
+    message = wording.payment_failed("Board game", 5_000, "EUR", code, UNTIL, URL)
+    assert f"Your pledge of €50.00 to Board game could not be paid: {says}." in message.text
+    if code not in wording.FAILURE_REASONS:
+        assert code not in message.text  # a code we have no words for is never shown raw
+
+
+def test_a_failed_payment_says_until_when_in_utc_and_where_to_fix_it() -> None:
+    # Given in another zone, the deadline is still written in UTC, and says so.
+    in_paris = UNTIL.astimezone(timezone(timedelta(hours=1)))
+    message = wording.payment_failed("Board game", 1_999, "USD", "card_declined", in_paris, URL)
+
+    assert message.subject == "Your payment to Board game did not go through"
+    assert "You can fix it until 11 December 2026, 14:30 UTC." in message.text
+    assert f"\n\n{URL}\n\n" in message.text
+    assert "$19.99" in message.text
+    assert "no money is taken" in message.text
+
+
+def test_amounts_follow_the_currencys_minor_units() -> None:
+    message = wording.pledge_dropped("Board game", 5_000, "JPY", URL)
+    assert "¥5,000" in message.text
+
+
+def test_a_dropped_pledge_says_no_money_was_taken() -> None:
+    message = wording.pledge_dropped("Board game", 5_000, "EUR", URL)
+    assert message.subject == "Your pledge to Board game was dropped"
+    assert "Your pledge of €50.00 to Board game was dropped" in message.text
+    assert "No money was taken" in message.text and URL in message.text
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        ("fraudulent", "the cardholder told their bank they did not make this payment"),
+        ("product_not_received", "the backer says they did not receive what they paid for"),
+        ("bank_cannot_process", "the bank gave no specific reason"),
+    ],
+)
+def test_a_dispute_tells_the_creator_what_is_held_back_why_and_that_it_is_public(
+    reason: str, says: str
+) -> None:
+    message = wording.dispute_opened("Board game", 2_500, "EUR", reason, URL)
+    assert message.subject == "A payment to Board game is disputed"
+    assert f"is disputed with their bank: {says}." in message.text
+    assert "€25.00 is held back from the campaign's money" in message.text
+    assert "public ledger shows the dispute" in message.text
+    assert reason not in message.text
+
+
+def test_a_closed_dispute_says_whether_the_money_came_back() -> None:
+    won = wording.dispute_closed("Board game", 2_500, "EUR", "won", URL)
+    lost = wording.dispute_closed("Board game", 2_500, "EUR", "lost", URL)
+    assert "in your favour" in won.subject
+    assert "the €25.00 held back is returned to the campaign" in won.text
+    assert "decided for the backer" in lost.subject
+    assert "stays out of the campaign" in lost.text
+    assert URL in won.text and URL in lost.text
+
+
+def test_a_title_with_line_breaks_makes_a_one_line_subject() -> None:
+    message = wording.pledge_dropped("Board\r\nBcc: victim@example.test", 100, "EUR", URL)
+    assert "\n" not in message.subject and "\r" not in message.subject
