@@ -89,6 +89,7 @@ def create_app(
         time_left=display.time_left,
         when=display.when,
         in_words=display.in_words,
+        payment_failure=display.payment_failure,
     )
     app.jinja_env.globals.update(
         percent=display.percent,
