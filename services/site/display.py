@@ -92,37 +92,3 @@ def in_words(value: object) -> str:
     """A state or kind as the services name it ("payment_failed", "dispute_reversal"), as a
     person reads it ("payment failed")."""
     return "" if value is None else str(value).replace("_", " ")
-
-
-#: Why a payment failed, from the payment provider's short code (Stripe's decline and error
-#: codes, and the gateway's own `no_card` and `payment_refused`), as backers and creators read
-#: it; the words agree with the backer's mail (services/updates/domain/payment_mail.py). Codes
-#: that say more than a person needs (a card reported lost or stolen, suspected fraud) read as
-#: a plain decline, as Stripe advises.
-_PAYMENT_FAILURES = {
-    "authentication_required": "the card's bank asked for the payment to be confirmed",
-    "card_declined": "the card was declined",
-    "generic_decline": "the card was declined",
-    "do_not_honor": "the card was declined",
-    "lost_card": "the card was declined",
-    "stolen_card": "the card was declined",
-    "pickup_card": "the card was declined",
-    "fraudulent": "the card was declined",
-    "insufficient_funds": "the card did not have enough funds",
-    "expired_card": "the card has expired",
-    "incorrect_cvc": "the card's security code was refused",
-    "incorrect_number": "the card number was refused",
-    "card_velocity_exceeded": "the card's spending limit was reached",
-    "withdrawal_count_limit_exceeded": "the card's spending limit was reached",
-    "processing_error": "the card could not be processed",
-    "try_again_later": "the card could not be processed",
-    "currency_not_supported": "the card cannot pay in this currency",
-    "no_card": "no card was saved",
-}
-#: Any other code.
-_PAYMENT_FAILED_OTHERWISE = "the payment could not be completed"
-
-
-def payment_failure(code: object) -> str:
-    """Why a pledge's payment failed, in words, from the provider's code ("card_declined")."""
-    return _PAYMENT_FAILURES.get(str(code or ""), _PAYMENT_FAILED_OTHERWISE)
