@@ -93,6 +93,7 @@ CAMPAIGN_PLEDGES = 1_000
 @click.argument("what", type=click.Choice(["payouts-ready", *PLEDGE_EVENTS]))
 @click.option("--pledge", "pledge_ids", type=click.UUID, multiple=True, help="A pledge's id.")
 @click.option("--campaign", "campaign_id", type=click.UUID, help="Every pledge of a campaign.")
+@click.option("--backer", help="With --campaign: only this backer's pledge (their e-mail address).")
 @click.option("--creator", help="The creator's e-mail address (payouts-ready).")
 @click.option(
     "--decline-code",
@@ -109,6 +110,7 @@ def trigger(
     what: str,
     pledge_ids: tuple[uuid.UUID, ...],
     campaign_id: uuid.UUID | None,
+    backer: str | None,
     creator: str | None,
     decline_code: str,
     endpoint: str | None,
@@ -125,7 +127,8 @@ def trigger(
     refunded           Stripe confirms the creator's refunds (charge.refunded)
 
     Pledges are named by --pledge (repeatable) or --campaign (each of its pledges where the
-    event could happen). Test keys only. Exits 1 if any delivery was refused."""
+    event could happen, or --backer ADDRESS's only). Test keys only. Exits 1 if any delivery
+    was refused."""
     dependencies = bootstrap()
     configure_logging(dependencies.settings.log_format)
     try:
@@ -140,7 +143,7 @@ def trigger(
         events = (
             [_payouts_ready(dependencies, creator)]
             if what == "payouts-ready"
-            else _pledge_events(dependencies, what, pledge_ids, campaign_id, decline_code)
+            else _pledge_events(dependencies, what, pledge_ids, campaign_id, backer, decline_code)
         )
         refused = 0
         for about, (event_type, data_object) in events:
@@ -175,13 +178,19 @@ def _pledge_events(
     what: str,
     pledge_ids: tuple[uuid.UUID, ...],
     campaign_id: uuid.UUID | None,
+    backer: str | None,
     decline_code: str,
 ) -> list[Event]:
     if bool(pledge_ids) == bool(campaign_id):
         raise click.UsageError(f"{what} needs --pledge ID (one or more) or --campaign ID")
+    if backer and campaign_id is None:
+        raise click.UsageError("--backer goes with --campaign")
     with dependencies.uow_factory() as uow:
         if campaign_id is not None:
             pledges = [p for p, _ in uow.pledges.of_campaign(campaign_id, limit=CAMPAIGN_PLEDGES)]
+            if backer:
+                backer_id = uow.accounts.account_with_email(email_key(backer))
+                pledges = [p for p in pledges if p.backer_id == backer_id]
         else:
             found = {pledge_id: uow.pledges.get(pledge_id) for pledge_id in pledge_ids}
             missing = [str(pledge_id) for pledge_id, pledge in found.items() if pledge is None]
@@ -198,7 +207,10 @@ def _pledge_events(
             if campaign_id is None:
                 raise click.ClickException(f"pledge {pledge.id}: {why}") from None
     if not events:
-        raise click.ClickException(f"no pledge of campaign {campaign_id} is ready for {what}")
+        whose = f" by {backer}" if backer else ""
+        raise click.ClickException(
+            f"no pledge{whose} of campaign {campaign_id} is ready for {what}"
+        )
     return events
 
 

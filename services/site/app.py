@@ -30,6 +30,7 @@ from services.site.security import CSRF_FIELD, add_security_headers, check_reque
 from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from shared.logging import configure_logging, get_logger
+from shared.payment_reasons import payment_failure
 from shared.web import access_log
 
 log = get_logger(__name__)
@@ -89,6 +90,7 @@ def create_app(
         time_left=display.time_left,
         when=display.when,
         in_words=display.in_words,
+        payment_failure=payment_failure,
     )
     app.jinja_env.globals.update(
         percent=display.percent,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -125,14 +125,23 @@ class PledgeRepository:
         return [_pledge(row) for row in rows]
 
     def of_campaign(
-        self, campaign_id: uuid.UUID, *, limit: int = 50, offset: int = 0
+        self,
+        campaign_id: uuid.UUID,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        statuses: Collection[PledgeStatus] = (),
     ) -> list[tuple[Pledge, str | None]]:
-        """The campaign's pledges, newest first, whatever their state, each with its backer's
-        name (never the e-mail: the campaign's creator has no business with it)."""
+        """The campaign's pledges, newest first, in ``statuses`` (every state if none), each
+        with its backer's name (never the e-mail: the campaign's creator has no business
+        with it)."""
+        query = sa.select(pledges, accounts.c.name.label("backer_name")).where(
+            pledges.c.campaign_id == campaign_id
+        )
+        if statuses:
+            query = query.where(pledges.c.status.in_([s.value for s in statuses]))
         rows = self._connection.execute(
-            sa.select(pledges, accounts.c.name.label("backer_name"))
-            .select_from(pledges.outerjoin(accounts, accounts.c.id == pledges.c.backer_id))
-            .where(pledges.c.campaign_id == campaign_id)
+            query.select_from(pledges.outerjoin(accounts, accounts.c.id == pledges.c.backer_id))
             .order_by(pledges.c.created_at.desc(), pledges.c.id)
             .limit(limit)
             .offset(offset)
@@ -141,6 +150,21 @@ class PledgeRepository:
             (_pledge({column.name: row[column.name] for column in pledges.c}), row["backer_name"])
             for row in rows
         ]
+
+    def totals_by_status(
+        self, campaign_id: uuid.UUID, statuses: Collection[PledgeStatus]
+    ) -> dict[PledgeStatus, tuple[int, int]]:
+        """How many of the campaign's pledges are in each of ``statuses``, and their amounts'
+        sum: ``{status: (pledges, amount)}``, a status with none left out."""
+        rows = self._connection.execute(
+            sa.select(pledges.c.status, sa.func.count(), sa.func.sum(pledges.c.amount))
+            .where(
+                pledges.c.campaign_id == campaign_id,
+                pledges.c.status.in_([s.value for s in statuses]),
+            )
+            .group_by(pledges.c.status)
+        ).all()
+        return {PledgeStatus(status): (int(count), int(amount)) for status, count, amount in rows}
 
 
 def _row(pledge: Pledge) -> dict[str, Any]:

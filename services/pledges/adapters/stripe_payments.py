@@ -26,6 +26,7 @@ from stripe.params import (
 )
 
 from services.pledges.adapters.stripe_webhooks import StripeEvent, WebhookRejected, read_event
+from services.pledges.domain.charge_rules import STRIPE_CHARGE_RULES
 from services.pledges.domain.payment_provider import (
     CardSetup,
     ChargeOutcome,
@@ -176,6 +177,12 @@ class StripePayments:
     # --- money -----------------------------------------------------------------------------
 
     def charge(self, order: OffSessionCharge) -> ChargeResult:
+        # Fundtrail's integer goes to Stripe as it is, which is right only where both count
+        # the currency in the same unit. Campaigns are refused otherwise when drafted or
+        # launched where money moves, and test-mode ones never reach Stripe
+        # (StripeGateway.for_campaign); should any path get here anyway, refusing before
+        # Stripe is asked beats charging a hundredth.
+        STRIPE_CHARGE_RULES.check_currency(order.currency)
         params: PaymentIntentCreateParams = {
             "amount": order.amount,
             "currency": order.currency.lower(),

@@ -132,9 +132,11 @@ def dispute(
 ) -> tuple[str, dict[str, Any]]:
     """A chargeback on the pledge's payment: opened (`needs_response`), or closed `won`/`lost`."""
     intent = _intent(pledge, _PAID)
-    disputed = pledge.amount if amount is None else amount
-    if not 0 < disputed <= pledge.amount:
-        raise NotForTrigger(f"a dispute is for 1 to {pledge.amount} minor units")
+    # A cardholder disputes what they were charged and not given back.
+    kept = pledge.amount - pledge.refunded_amount
+    disputed = kept if amount is None else amount
+    if not 0 < disputed <= kept:
+        raise NotForTrigger(f"a dispute is for 1 to {kept} minor units (what was not refunded)")
     event_type = "charge.dispute.created" if status == "needs_response" else "charge.dispute.closed"
     return event_type, {
         "id": f"dp_test_{pledge.id.hex[:24]}",

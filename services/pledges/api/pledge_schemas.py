@@ -7,7 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from services.pledges.domain import REASON_MAX
+from services.pledges.domain import REASON_MAX, PledgeStatus
 from shared.web.fields import MAX_OFFSET, Text, page_offset
 
 #: Longest accepted `Idempotency-Key`; a UUID (36) or a ULID (26) fits many times over.
@@ -103,6 +103,19 @@ class PledgeOut(ma.Schema):
             "the pledge drops (UTC); otherwise null"
         },
     )
+    payment_failure_reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "When the payment failed or the pledge dropped: the payment "
+            "provider's short code for why (`card_declined`, `insufficient_funds`, "
+            "`expired_card`, `authentication_required`, ...; never a card detail); "
+            "otherwise null"
+        },
+    )
+    dropped_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "When the pledge dropped (UTC); null unless dropped"},
+    )
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
 
@@ -127,6 +140,40 @@ class CampaignPledgeList(ma.Schema):
 class PageQuery(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     offset = page_offset(metadata={"description": f"Pledges to skip, at most {MAX_OFFSET}"})
+
+
+class CampaignPledgesQuery(PageQuery):
+    status = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf([s.value for s in PledgeStatus])),
+        load_default=list,
+        validate=ma.validate.Length(max=len(PledgeStatus)),
+        metadata={
+            "description": "Only pledges in these states (repeat the parameter for several: "
+            "`?status=payment_failed&status=dropped`); every state if absent"
+        },
+    )
+
+
+class UnpaidTotal(ma.Schema):
+    pledges = ma.fields.Integer()
+    amount = ma.fields.Integer(metadata={"description": "Their sum, in minor units"})
+
+
+class UnpaidPledgesOut(ma.Schema):
+    """What settlement's charges left unpaid, for the campaign's creator."""
+
+    currency = ma.fields.String()
+    payment_failed = ma.fields.Nested(
+        UnpaidTotal,
+        metadata={
+            "description": "Pledges whose payment failed: still owed while their backers may "
+            "fix it (each pledge's `payment_retry_until`)"
+        },
+    )
+    dropped = ma.fields.Nested(
+        UnpaidTotal,
+        metadata={"description": "Pledges dropped when that time ran out: no longer owed"},
+    )
 
 
 class MyPledgesQuery(PageQuery):

@@ -13,17 +13,18 @@ import flask
 from services.pledges import commands, handlers
 from services.pledges.api.pledge_schemas import (
     CampaignPledgeList,
+    CampaignPledgesQuery,
     MyPledgesQuery,
-    PageQuery,
     PledgeEdit,
     PledgeHeaders,
     PledgeIn,
     PledgeList,
     PledgeOut,
     RefundIn,
+    UnpaidPledgesOut,
 )
 from services.pledges.bootstrap import current_dependencies
-from services.pledges.domain import Pledge
+from services.pledges.domain import Pledge, PledgeStatus
 from shared.web.api import Blueprint
 from shared.web.auth import current_principal
 
@@ -100,13 +101,13 @@ def my_pledges(query: dict[str, Any]) -> dict[str, Any]:
 
 @blp.get("/campaigns/<uuid:campaign_id>/pledges")
 @blp.authenticated()
-@blp.arguments(PageQuery, location="query")
+@blp.arguments(CampaignPledgesQuery, location="query")
 @blp.response(200, CampaignPledgeList)
 @blp.problem(403, "Neither the campaign's creator nor an admin")
 @blp.problem(404, "No such campaign (someone else's draft is not shown)")
 def campaign_pledges(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
-    """Every pledge of the campaign, newest first, in every state, with each backer's name
-    (never their e-mail); for the campaign's creator and admins."""
+    """Every pledge of the campaign (or those in the states `status` names), newest first,
+    with each backer's name (never their e-mail); for the campaign's creator and admins."""
     principal = current_principal()
     found = handlers.campaign_pledges(
         campaign_id,
@@ -115,8 +116,32 @@ def campaign_pledges(query: dict[str, Any], campaign_id: uuid.UUID) -> dict[str,
         is_admin=principal.role == "admin",
         limit=query["limit"],
         offset=query["offset"],
+        statuses={PledgeStatus(status) for status in query["status"]},
     )
     return {"pledges": [_backed_view(backed) for backed in found]}
+
+
+@blp.get("/campaigns/<uuid:campaign_id>/pledges/unpaid")
+@blp.authenticated()
+@blp.response(200, UnpaidPledgesOut)
+@blp.problem(403, "Neither the campaign's creator nor an admin")
+@blp.problem(404, "No such campaign (someone else's draft is not shown)")
+def unpaid_pledges(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """How many of the campaign's pledges failed to pay, and how much is still owed; how many
+    dropped, and for how much. The pledges themselves: `?status=payment_failed&status=dropped`
+    on the campaign's pledges."""
+    principal = current_principal()
+    unpaid = handlers.unpaid_pledges(
+        campaign_id,
+        principal.account_id,
+        current_dependencies().uow_factory(),
+        is_admin=principal.role == "admin",
+    )
+    return {
+        "currency": unpaid.currency,
+        "payment_failed": dict(zip(("pledges", "amount"), unpaid.failed, strict=True)),
+        "dropped": dict(zip(("pledges", "amount"), unpaid.dropped, strict=True)),
+    }
 
 
 @blp.patch("/pledges/<uuid:pledge_id>")
@@ -185,6 +210,8 @@ def _backed_view(backed: handlers.BackedPledge) -> dict[str, Any]:
     view = {field.name: getattr(backed.pledge, field.name) for field in dataclasses.fields(Pledge)}
     view["payment_status"] = backed.pledge.payment_status
     view["payment_retry_until"] = backed.pledge.payment_retry_until
+    view["payment_failure_reason"] = backed.pledge.payment_failure_reason
+    view["dropped_at"] = backed.pledge.dropped_at
     view["backer_name"] = backed.backer_name
     return view
 

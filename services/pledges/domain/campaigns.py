@@ -10,12 +10,14 @@ from typing import Final, Literal
 
 from . import events as ev
 from .campaign_record import take_slot
+from .charge_rules import charge_rules_for
 from .collection import DEFAULT_PAYMENT_GRACE, CampaignCollection
 from .errors import (
     CampaignEnded,
     CampaignNotLive,
     CurrencyMismatch,
     DeadlinePassed,
+    DomainError,
     NotYetDue,
     PledgeNotActive,
 )
@@ -68,7 +70,10 @@ class Campaign(CampaignCollection):
     ) -> Campaign:
         """Draft a new campaign, validating every term; records CampaignCreated.
 
-        ``test_mode``: whether the payment gateway in use moves no money."""
+        ``test_mode``: whether the payment gateway in use moves no money; where it moves
+        money, the provider's charge rules apply to the currency, the goal and each tier's
+        minimum (:mod:`.charge_rules`), so a campaign it could not charge is refused now
+        rather than at settlement."""
         now = check_aware(now)
         terms = {
             "title": title,
@@ -88,6 +93,7 @@ class Campaign(CampaignCollection):
             test_mode=test_mode,
             **check_terms(terms, now),
         )
+        campaign._check_charge_rules()
         campaign.events.append(
             ev.CampaignCreated(description=campaign.description, **campaign._terms(now))
         )
@@ -126,8 +132,15 @@ class Campaign(CampaignCollection):
         }
         changes = check_terms(terms, now, partial=True, previous_tiers=self.tiers)
         before = (self._terms(now), self.description)
+        previous = {name: getattr(self, name) for name in changes}
         for name, value in changes.items():
             setattr(self, name, value)
+        try:
+            self._check_charge_rules()
+        except DomainError:
+            for name, value in previous.items():
+                setattr(self, name, value)
+            raise
         if (self._terms(now), self.description) != before:
             self.updated_at = now
             self.events.append(ev.CampaignUpdated(description=self.description, **self._terms(now)))
@@ -141,6 +154,8 @@ class Campaign(CampaignCollection):
         self._require_creator(actor_id)
         self._require_draft()
         check_deadline(self.deadline, now)
+        # A draft made in test mode meets the provider's rules for the first time here.
+        self._check_charge_rules(test_mode)
         self.status = CampaignStatus.LIVE
         self.test_mode = test_mode
         self.launched_at = self.updated_at = now
@@ -261,7 +276,7 @@ class Campaign(CampaignCollection):
         self._require_open(now)
         if currency is not None and currency != self.currency:
             raise CurrencyMismatch(f"this campaign takes {self.currency} only", field="currency")
-        amount = check_amount(amount, "amount")
+        amount = self._check_charge(check_amount(amount, "amount"), "amount")
         if existing is not None:
             self._require_backer(existing, backer_id)
             self._change(existing, amount, tier_id, now)
@@ -298,7 +313,11 @@ class Campaign(CampaignCollection):
         now = check_aware(now)
         self._require_backer(pledge, actor_id)
         self._require_open(now)
-        new_amount = pledge.amount if amount is None else check_amount(amount, "amount")
+        new_amount = (
+            pledge.amount
+            if amount is None
+            else self._check_charge(check_amount(amount, "amount"), "amount")
+        )
         new_tier_id = pledge.tier_id if tier_id is KEEP_TIER else tier_id
         self._change(pledge, new_amount, new_tier_id, now)
 
@@ -333,6 +352,9 @@ class Campaign(CampaignCollection):
         reason = check_text(reason, "reason", max_length=REASON_MAX, multiline=True)
         if amount is not None:
             amount = check_amount(amount, "amount")
+            rules = charge_rules_for(self.test_mode)
+            if rules is not None:
+                rules.check_fraction(amount, self.currency, "amount")
         # Checked before the gateway is asked, so a refused refund moves no money.
         amount = pledge.check_refund(amount)
         receipt = gateway.refund(pledge, amount, reason)
@@ -349,6 +371,24 @@ class Campaign(CampaignCollection):
         return receipt
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _check_charge_rules(self, test_mode: bool | None = None) -> None:
+        """The currency, goal and tier minimums against the charge rules of the gateway
+        (``test_mode``, default the campaign's): what every pledge will be charged in."""
+        rules = charge_rules_for(self.test_mode if test_mode is None else test_mode)
+        if rules is None:
+            return
+        rules.check_currency(self.currency)
+        rules.check_amount(self.goal_amount, self.currency, "goal_amount")
+        for index, tier in enumerate(self.tiers):
+            rules.check_amount(tier.min_amount, self.currency, f"tiers[{index}].min_amount")
+
+    def _check_charge(self, amount: int, field: str) -> int:
+        """``amount`` if the campaign's payment provider can charge it."""
+        rules = charge_rules_for(self.test_mode)
+        if rules is not None:
+            rules.check_amount(amount, self.currency, field)
+        return amount
 
     def _change(
         self, pledge: Pledge, amount: int, tier_id: uuid.UUID | None, now: datetime

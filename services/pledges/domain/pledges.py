@@ -82,6 +82,20 @@ class Pledge:
         return self.grace_ends_at if self.status is PledgeStatus.PAYMENT_FAILED else None
 
     @property
+    def payment_failure_reason(self) -> str | None:
+        """The provider's short code for why the payment failed (``card_declined``), while the
+        failure stands: the payment failed or the pledge dropped; otherwise ``None``."""
+        if self.status in (PledgeStatus.PAYMENT_FAILED, PledgeStatus.DROPPED):
+            return self.payment_failure_code
+        return None
+
+    @property
+    def dropped_at(self) -> datetime | None:
+        """When the pledge dropped, or ``None`` if it is not dropped. Nothing changes a dropped
+        pledge but its money arriving late (which collects it), so its last change is its drop."""
+        return self.updated_at if self.status is PledgeStatus.DROPPED else None
+
+    @property
     def refundable_amount(self) -> int:
         """What is left of the collected amount to refund (0 unless collected)."""
         if self.status not in (PledgeStatus.COLLECTED, PledgeStatus.REFUNDED):

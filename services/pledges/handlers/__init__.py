@@ -36,6 +36,7 @@ from services.pledges.handlers.pledges import (
     NotYourCampaign,
     NotYourPledge,
     PledgeAnswer,
+    UnpaidPledges,
     campaign_pledges,
     cancel_pledge,
     change_pledge,
@@ -43,6 +44,7 @@ from services.pledges.handlers.pledges import (
     pledge_for,
     pledges_of,
     refund_pledge,
+    unpaid_pledges,
 )
 
 __all__ = [
@@ -60,6 +62,8 @@ __all__ = [
     "UnknownCampaign",
     "UnknownPledge",
     "campaign_pledges",
+    "unpaid_pledges",
+    "UnpaidPledges",
     "card_saved",
     "cancel_campaign",
     "cancel_pledge",

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from services.pledges import commands
 from services.pledges.adapters.idempotency import RecordedPledge
-from services.pledges.domain import KEEP_TIER, CampaignStatus, PaymentGateway, Pledge
+from services.pledges.domain import (
+    KEEP_TIER,
+    Campaign,
+    CampaignStatus,
+    PaymentGateway,
+    Pledge,
+    PledgeStatus,
+)
 from services.pledges.domain.errors import InvalidValue, NotAllowed
 from services.pledges.handlers.common import (
     Clock,
@@ -188,20 +196,53 @@ def campaign_pledges(
     is_admin: bool = False,
     limit: int = 50,
     offset: int = 0,
+    statuses: Collection[PledgeStatus] = (),
 ) -> list[BackedPledge]:
-    """Every pledge of the campaign, newest first, for its creator or an admin. Someone else's
-    draft is unknown (404), as everywhere; someone else's public campaign is refused (403)."""
+    """The campaign's pledges, newest first, in ``statuses`` (every state if none), for its
+    creator or an admin. Someone else's draft is unknown (404), as everywhere; someone else's
+    public campaign is refused (403)."""
     with uow:
-        campaign = uow.campaigns.get(campaign_id)
-        mine = campaign is not None and campaign.creator_id == viewer_id
-        if campaign is None or not (
-            mine or is_admin or campaign.status is not CampaignStatus.DRAFT
-        ):
-            raise UnknownCampaign(f"No campaign {campaign_id}.")
-        if not (mine or is_admin):
-            raise NotYourCampaign("only the campaign's creator may see its pledges")
-        found = uow.pledges.of_campaign(campaign_id, limit=limit, offset=offset)
+        _require_creators_view(uow, campaign_id, viewer_id, is_admin)
+        found = uow.pledges.of_campaign(campaign_id, limit=limit, offset=offset, statuses=statuses)
     return [BackedPledge(pledge, name) for pledge, name in found]
+
+
+@dataclass(frozen=True)
+class UnpaidPledges:
+    """What settlement's charges left unpaid: pledges whose payment failed (still owed while
+    their backers may fix it) and pledges dropped when that time ran out."""
+
+    currency: str
+    failed: tuple[int, int]
+    dropped: tuple[int, int]
+
+
+def unpaid_pledges(
+    campaign_id: uuid.UUID, viewer_id: uuid.UUID, uow: PledgesUnitOfWork, *, is_admin: bool = False
+) -> UnpaidPledges:
+    """How many pledges failed to pay or dropped, and for how much; as ``campaign_pledges``."""
+    with uow:
+        campaign = _require_creators_view(uow, campaign_id, viewer_id, is_admin)
+        totals = uow.pledges.totals_by_status(
+            campaign_id, (PledgeStatus.PAYMENT_FAILED, PledgeStatus.DROPPED)
+        )
+    return UnpaidPledges(
+        currency=campaign.currency,
+        failed=totals.get(PledgeStatus.PAYMENT_FAILED, (0, 0)),
+        dropped=totals.get(PledgeStatus.DROPPED, (0, 0)),
+    )
+
+
+def _require_creators_view(
+    uow: PledgesUnitOfWork, campaign_id: uuid.UUID, viewer_id: uuid.UUID, is_admin: bool
+) -> Campaign:
+    campaign = uow.campaigns.get(campaign_id)
+    mine = campaign is not None and campaign.creator_id == viewer_id
+    if campaign is None or not (mine or is_admin or campaign.status is not CampaignStatus.DRAFT):
+        raise UnknownCampaign(f"No campaign {campaign_id}.")
+    if not (mine or is_admin):
+        raise NotYourCampaign("only the campaign's creator may see its pledges")
+    return campaign
 
 
 def _replay(recorded: RecordedPledge, key: commands.IdempotencyKey) -> PledgeAnswer:

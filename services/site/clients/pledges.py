@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -59,16 +60,28 @@ class PledgesClient(ServiceClient):
         return done
 
     def campaign_pledges(
-        self, campaign_id: object, *, token: str, limit: int, offset: int
+        self,
+        campaign_id: object,
+        *,
+        token: str,
+        limit: int,
+        offset: int,
+        statuses: Sequence[str] = (),
     ) -> list[Json]:
-        """Who pledged to the creator's campaign (no e-mail addresses)."""
+        """Who pledged to the creator's campaign (no e-mail addresses); with `statuses`, only
+        the pledges in those states."""
         found = self.get_json(
             f"{_CAMPAIGNS}/{campaign_id}/pledges",
-            params={"limit": limit, "offset": offset},
+            params={"limit": limit, "offset": offset, "status": list(statuses)},
             token=token,
         )
         pledges: list[Json] = found.get("pledges", [])
         return pledges
+
+    def unpaid_pledges(self, campaign_id: object, *, token: str) -> Json:
+        """How many of the creator's pledges failed to pay or dropped, and for how much."""
+        found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}/pledges/unpaid", token=token)
+        return found
 
     # Pledges
 

@@ -22,6 +22,8 @@ console_campaign = flask.Blueprint("console_campaign", __name__)
 
 #: Pledges shown per page of a campaign's console.
 PLEDGES_PAGE = 50
+#: Failed and dropped pledges listed at most (the totals count them all).
+UNPAID_SHOWN = 200
 _REFUND_FIELDS = ("amount", "reason")
 #: Longer than any reason the pledges service takes: it says what is wrong with it.
 _FIELD_MAX = 2_000
@@ -127,12 +129,16 @@ def _page(
     offset = requested_offset()
     pledges: list[dict[str, Any]] = []
     balance = None
+    unpaid: dict[str, Any] | None = None
+    unpaid_pledges: list[dict[str, Any]] = []
     if shown.get("status") != "draft":  # a draft takes no pledges and has no ledger yet
         services = context.services()
         pledges = services.pledges.campaign_pledges(
             shown.get("id"), token=visitor.token, limit=PLEDGES_PAGE, offset=offset
         )
         balance = services.ledger.balance(shown.get("id"))
+    if shown.get("status") == "succeeded":  # only a succeeded campaign's pledges are charged
+        unpaid, unpaid_pledges = _unpaid(visitor, shown)
     return flask.render_template(
         "console_campaign.html",
         campaign=shown,
@@ -141,7 +147,30 @@ def _page(
         refund_forms=refund_forms or {},
         blank_form=FormState(),
         balance=balance,
+        unpaid=unpaid,
+        failed_pledges=[p for p in unpaid_pledges if p.get("status") == "payment_failed"],
+        dropped_pledges=[p for p in unpaid_pledges if p.get("status") == "dropped"],
+        unpaid_shown=UNPAID_SHOWN,
         offset=offset,
         page_size=PLEDGES_PAGE,
         more=len(pledges) == PLEDGES_PAGE,
     )
+
+
+def _unpaid(
+    visitor: context.Visitor, shown: dict[str, Any]
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """What settlement's charges left unpaid: the totals, and (when there are any) the pledges
+    whose payment failed or that dropped, newest first; (None, []) when all is paid."""
+    pledges = context.services().pledges
+    unpaid: dict[str, Any] = pledges.unpaid_pledges(shown.get("id"), token=visitor.token)
+    counts = [int((unpaid.get(kind) or {}).get("pledges") or 0) for kind in _UNPAID]
+    if not any(counts):
+        return None, []
+    found = pledges.campaign_pledges(
+        shown.get("id"), token=visitor.token, limit=UNPAID_SHOWN, offset=0, statuses=_UNPAID
+    )
+    return unpaid, found
+
+
+_UNPAID = ("payment_failed", "dropped")

@@ -3,6 +3,7 @@ type, read into the pledges API's body, and a draft's terms read back into the f
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -102,9 +103,43 @@ def deadline_field(value: object) -> str:
 
 
 def add_api_errors(form: FormState, errors: dict[str, list[str]], detail: str) -> None:
-    """An API refusal of the campaign body, its field errors next to the form's fields."""
-    renamed = {_API_FIELDS.get(name, name): found for name, found in errors.items()}
+    """An API refusal of the campaign body, its field errors next to the form's fields (a
+    tier's or budget line's, `tiers[1].min_amount`, next to the row it was typed in)."""
+    renamed: dict[str, list[str]] = {}
+    for name, found in errors.items():
+        target = _API_FIELDS.get(name) or _row_field(form, name) or name
+        renamed.setdefault(target, []).extend(found)
     form.add_api_errors(renamed, set(form.values), detail)
+
+
+_ROW_FIELD = re.compile(r"(tiers|budget)\[(\d+)\]\.(\w+)")
+#: A row's API field → the form's field prefix (the row number follows).
+_ROW_FIELDS = {
+    ("tiers", "name"): "tier_name_",
+    ("tiers", "min_amount"): "tier_min_",
+    ("tiers", "limit"): "tier_limit_",
+    ("budget", "category"): "budget_category_",
+    ("budget", "amount"): "budget_amount_",
+}
+
+
+def _row_field(form: FormState, name: str) -> str | None:
+    """The form field an API error about the n-th tier or budget line belongs to: the body
+    leaves blank rows out, so the n-th item is the n-th row with something typed in it."""
+    match = _ROW_FIELD.fullmatch(name)
+    if match is None or (match[1], match[3]) not in _ROW_FIELDS:
+        return None
+    prefix = _ROW_FIELDS[match[1], match[3]]
+    parts = ("name", "min", "limit") if match[1] == "tiers" else ("category", "amount")
+    kind = "tier" if match[1] == "tiers" else "budget"
+    rows = sum(1 for field in form.values if field.startswith(f"{kind}_{parts[0]}_"))
+    filled = [
+        row
+        for row in range(rows)
+        if any(form.values.get(f"{kind}_{part}_{row}", "").strip() for part in parts)
+    ]
+    index = int(match[2])
+    return f"{prefix}{filled[index]}" if index < len(filled) else None
 
 
 def _amount(form: FormState, name: str, currency: str) -> int | None:
@@ -137,3 +172,30 @@ def _deadline(form: FormState) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
+
+
+def refusal_in_words(errors: dict[str, list[str]], detail: str) -> str:
+    """A refusal of the whole campaign (its launch), the field it blames named in words:
+    "The first tier's minimum must be at least €0.50: …" rather than "must be at least …"."""
+    for name, messages in errors.items():
+        for message in messages:
+            label = _field_in_words(name)
+            if label and message.startswith("must "):
+                return f"{label} {message}."
+            return message if message.endswith(".") else f"{message}."
+    return detail
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def _field_in_words(name: str) -> str | None:
+    named = {"goal_amount": "The goal", "currency": "The currency", "deadline": "The deadline"}
+    if name in named:
+        return named[name]
+    match = _ROW_FIELD.fullmatch(name)
+    if match is None or match[1] != "tiers" or match[3] != "min_amount":
+        return None
+    index = int(match[2])
+    which = _ORDINALS[index] if index < len(_ORDINALS) else f"number {index + 1}"
+    return f"The {which} tier's minimum"

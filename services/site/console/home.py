@@ -90,7 +90,9 @@ def change_status(campaign_id: uuid.UUID, action: str) -> Any:
             raise
         # A launch waiting for the payout account gets a link to set it up beside its words.
         category = "payouts" if refusals.needs_payout_account(exc.problem) else "message"
-        flask.flash(exc.detail or f"That campaign could not be {action}ed.", category)
+        # A term the payment provider cannot charge names its field, which the flash says.
+        words = campaign_form.refusal_in_words(exc.errors, exc.detail)
+        flask.flash(words or f"That campaign could not be {action}ed.", category)
     else:
         verb = "launched: it is live" if action == "launch" else "cancelled"
         flask.flash(f"“{done.get('title')}” is {verb}.")

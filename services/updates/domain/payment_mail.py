@@ -14,16 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shared.money import format_amount
-
-#: Why a payment failed, for the backer, by the provider's code (Stripe's decline or error code).
-FAILURE_REASONS = {
-    "card_declined": "your bank declined the card",
-    "insufficient_funds": "the card did not have enough funds",
-    "expired_card": "the card has expired",
-    "authentication_required": "your bank asks you to confirm the payment",
-    "no_card": "no card was saved",
-}
-FAILURE_OTHERWISE = "the payment could not be completed"
+from shared.payment_reasons import payment_failure
 
 #: Why a backer disputed a payment, for the creator, by Stripe's dispute reason.
 DISPUTE_REASONS = {
@@ -44,11 +35,6 @@ class PaymentMessage:
 
     subject: str
     text: str
-
-
-def failure_reason(code: str) -> str:
-    """Why the backer's payment failed, in words."""
-    return FAILURE_REASONS.get(code, FAILURE_OTHERWISE)
 
 
 def dispute_reason(code: str) -> str:
@@ -76,7 +62,7 @@ def payment_failed(
     return PaymentMessage(
         f"Your payment to {title} did not go through",
         f"Your pledge of {money} to {title} could not be paid: "
-        f"{failure_reason(reason_code)}.\n\n"
+        f"{payment_failure(reason_code)}.\n\n"
         f"You can fix it until {utc_moment(retry_until)}. Open the campaign's page and save "
         'a card there ("Save a new card"); the payment is then tried again:\n\n'
         f"{campaign_url}\n\n"

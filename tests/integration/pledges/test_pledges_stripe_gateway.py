@@ -9,12 +9,14 @@ declined card, a fee).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from services.pledges.adapters.stripe_payments import StripePayments
+from services.pledges.domain.charge_rules import CurrencyNotChargeable
 from services.pledges.domain.payment_provider import (
     OffSessionCharge,
     PaymentProviderError,
@@ -134,6 +136,15 @@ def test_a_charge_is_off_session_to_the_creator_less_the_fee(
         "metadata[campaign_id]": str(CAMPAIGN),
         "metadata[pledge_id]": str(order.pledge_id),
     }
+
+
+def test_a_currency_stripe_counts_in_other_units_is_never_charged(
+    payments: StripePayments, proxy: RecordingProxy
+) -> None:
+    # Fundtrail counts ISK in whole krónur, Stripe in hundredths: 1 500 ISK would go as 15.00.
+    with pytest.raises(CurrencyNotChargeable):
+        payments.charge(dataclasses.replace(an_order(), currency="ISK"))
+    assert proxy.sent("POST", "/v1/payment_intents") == []
 
 
 def test_without_a_platform_fee_none_is_asked(

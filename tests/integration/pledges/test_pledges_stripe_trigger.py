@@ -35,6 +35,7 @@ from tests.integration.site.site_support import serve
 from tests.stripe_support import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 
 CREATOR_EMAIL = "maker@example.test"
+BACKER_EMAIL = "second@example.test"
 
 
 @pytest.fixture
@@ -65,15 +66,19 @@ def webhook(app: flask.Flask) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture
-def creator(app: flask.Flask) -> Account:
+def named_account(app: flask.Flask, role: str, email: str) -> Account:
     dependencies = app.extensions["fundtrail"]
     made = handlers.create_account(
-        commands.CreateAccount(role="creator", name="Maker", email=CREATOR_EMAIL),
+        commands.CreateAccount(role=role, name=role.title(), email=email),
         dependencies.uow_factory(),
         dependencies.token_issuer,
     )
     return Account(made.account.id, made.token)
+
+
+@pytest.fixture
+def creator(app: flask.Flask) -> Account:
+    return named_account(app, "creator", CREATOR_EMAIL)
 
 
 def trigger(app: flask.Flask, tmp_path: Path, *args: str, secret_key: str = "") -> Result:
@@ -122,7 +127,7 @@ def test_a_card_is_saved_then_one_payment_fails_another_succeeds_and_is_disputed
     webhook: str,
 ) -> None:
     campaign = live_campaign(client, creator, goal_amount=5_000)
-    backers = [new_account(app, "backer") for _ in range(2)]
+    backers = [new_account(app, "backer"), named_account(app, "backer", BACKER_EMAIL)]
     pledges = [pledge(client, campaign, backer, 3_000)["id"] for backer in backers]
     opened = client.post(f"{API}/pledges/{pledges[0]}/payment-method", headers=backers[0].headers)
     assert opened.status_code == 201, opened.json
@@ -138,7 +143,10 @@ def test_a_card_is_saved_then_one_payment_fails_another_succeeds_and_is_disputed
         app, tmp_path, "payment-failed", "--pledge", pledges[0], "--decline-code",
         "insufficient_funds", "--to", webhook,
     )  # fmt: skip
-    paid = trigger(app, tmp_path, "payment-succeeded", "--pledge", pledges[1], "--to", webhook)
+    paid = trigger(
+        app, tmp_path, "payment-succeeded", "--campaign", campaign["id"], "--backer",
+        BACKER_EMAIL, "--to", webhook,
+    )  # fmt: skip
     disputed = trigger(
         app, tmp_path, "dispute-opened", "--campaign", campaign["id"], "--to", webhook
     )
@@ -172,6 +180,10 @@ def test_an_event_that_cannot_happen_yet_is_refused_with_the_reason(
     early = trigger(app, tmp_path, "payment-succeeded", "--pledge", made, "--to", webhook)
     no_page = trigger(app, tmp_path, "card-saved", "--pledge", made, "--to", webhook)
     unknown = trigger(app, tmp_path, "card-saved", "--pledge", str(uuid.uuid4()), "--to", webhook)
+    stranger = trigger(
+        app, tmp_path, "card-saved", "--campaign", campaign["id"], "--backer",
+        "nobody@example.test", "--to", webhook,
+    )  # fmt: skip
     live = trigger(
         app, tmp_path, "card-saved", "--pledge", made, "--to", webhook, secret_key="sk_live_123"
     )
@@ -179,6 +191,7 @@ def test_an_event_that_cannot_happen_yet_is_refused_with_the_reason(
     assert early.exit_code == 1 and "no Stripe payment yet" in early.output
     assert no_page.exit_code == 1 and "has not opened a card page" in no_page.output
     assert unknown.exit_code == 1 and "no such pledge" in unknown.output
+    assert stranger.exit_code == 1 and "no pledge by nobody@example.test" in stranger.output
     assert live.exit_code == 1 and "test keys" in live.output
     assert status_of(client, made, backer)["payment_status"] == "none"
 

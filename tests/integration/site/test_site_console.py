@@ -3,13 +3,16 @@ form, launched and cancelled with CSRF-checked buttons, and who may open which p
 
 from __future__ import annotations
 
+import dataclasses
+import html
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.factories import bearer
+from tests.factories import bearer, ready_payout_account
 from tests.integration.site.site_support import Stack, csrf_of
+from tests.payment_gateways import MovingGateway
 
 #: A deadline a month away, as a `datetime-local` input sends it (read as UTC).
 DEADLINE = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
@@ -211,3 +214,50 @@ def test_only_creators_open_the_console_and_only_backers_my_pledges(stack: Stack
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].startswith("/login?next=/console")
     assert stack.site_client(backer).post("/console/new", data={}).status_code in (400, 403)
+
+
+def test_where_money_moves_stripes_refusal_is_shown_next_to_the_tier_it_is_about(
+    stack: Stack,
+) -> None:
+    pledges = stack.apps["pledges"]
+    pledges.extensions["fundtrail"] = dataclasses.replace(
+        pledges.extensions["fundtrail"], payment_gateway=MovingGateway
+    )
+    token, client, page = _creator(stack)
+
+    # The second tier asks for 0.25 EUR: less than Stripe's smallest charge in EUR.
+    response = client.post("/console/new", data=_form(csrf_of(page), tier_min_1="0.25"))
+
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert 'id="tier_min_1-error1"' in text
+    assert "must be at least €0.50: the smallest amount Stripe can charge in EUR" in text
+    assert 'value="0.25"' in text
+    assert _own_campaigns(stack, token) == []
+
+
+def test_a_test_mode_draft_stripe_could_not_charge_is_not_launched_and_says_which_field(
+    stack: Stack,
+) -> None:
+    creator_id, creator = stack.account("creator")
+    tiers = [{"name": "A bottle", "min_amount": 2_500}, {"name": "A sticker", "min_amount": 25}]
+    draft = stack.campaign(creator, launch=False, title="Bee hives", tiers=tiers)
+    ready_payout_account(stack.apps["pledges"], creator_id)
+    pledges = stack.apps["pledges"]
+    pledges.extensions["fundtrail"] = dataclasses.replace(
+        pledges.extensions["fundtrail"], payment_gateway=MovingGateway
+    )
+    client = stack.site_client(creator)
+    page_path = f"/console/campaigns/{draft['id']}"
+    page = client.get(page_path).get_data(as_text=True)
+
+    refused = client.post(
+        f"{page_path}/launch", data={"csrf_token": csrf_of(page), "back": "campaign"}
+    )
+
+    after = html.unescape(client.get(refused.headers["Location"]).get_data(as_text=True))
+    assert (
+        "The second tier's minimum must be at least €0.50: the smallest amount Stripe can "
+        "charge in EUR."
+    ) in after
+    assert "<strong>draft</strong>" in after

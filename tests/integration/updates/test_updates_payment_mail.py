@@ -96,7 +96,7 @@ def test_a_failed_payment_mails_the_backer_once_per_failure(
     assert message["To"] == "ada@example.test"
     assert message["Subject"] == "Your payment to Board game did not go through"
     assert text.startswith(LINE + "\n\nYour pledge of €50.00 to Board game could not be paid: ")
-    assert "your bank asks you to confirm the payment." in text
+    assert "the card's bank asked for the payment to be confirmed." in text
     assert "You can fix it until 8 January 2030, 09:15 UTC." in text
     assert f"\n{SITE}/campaigns/{campaign.id}\n" in text
     assert "pi_attempt_1" not in text and "authentication_required" not in text
@@ -111,7 +111,7 @@ def test_a_failed_payment_mails_the_backer_once_per_failure(
         f"<{first.event_id}@fundtrail.local>",
         f"<{again.event_id}@fundtrail.local>",
     }
-    assert any("your bank declined the card" in m.get_content() for m in messages)
+    assert any("the card was declined" in m.get_content() for m in messages)
 
 
 def test_a_dropped_pledge_tells_the_backer_no_money_was_taken(

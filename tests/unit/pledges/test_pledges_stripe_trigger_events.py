@@ -69,6 +69,8 @@ def test_a_failure_carries_the_decline_code_and_a_dispute_the_payment_expanded()
     )
     assert opened["payment_intent"]["metadata"]["pledge_id"] == str(paid.id)
     assert (closed_kind, closed["amount"]) == ("charge.dispute.closed", 1_000)
+    partly_refunded = a_pledge(PledgeStatus.REFUNDED, payment_reference="pi_9", refunded_amount=500)
+    assert stripe_trigger.dispute(partly_refunded, status="needs_response")[1]["amount"] == 4_000
     body = json.loads(stripe_trigger.sign(kind, opened, SECRET).body)
     assert body["object"] == "event" and body["data"]["object"]["object"] == "dispute"
 
@@ -91,6 +93,11 @@ def test_a_failure_carries_the_decline_code_and_a_dispute_the_payment_expanded()
             lambda p: stripe_trigger.dispute(p, status="won", amount=9_999),
             a_pledge(PledgeStatus.COLLECTED, payment_reference="pi_1"),
             "1 to 4500",
+        ),
+        (
+            lambda p: stripe_trigger.dispute(p, status="needs_response", amount=4_000),
+            a_pledge(PledgeStatus.REFUNDED, payment_reference="pi_1", refunded_amount=1_000),
+            "1 to 3500",
         ),
         (stripe_trigger.card_saved, a_pledge(PledgeStatus.PLEDGED), "not opened a card page"),
         (

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from services.updates.domain import payment_mail as wording
+from shared.payment_reasons import PAYMENT_FAILURES
 
 URL = "https://fundtrail.test/campaigns/42"
 UNTIL = datetime(2026, 12, 11, 14, 30, tzinfo=UTC)
@@ -16,19 +17,19 @@ UNTIL = datetime(2026, 12, 11, 14, 30, tzinfo=UTC)
 @pytest.mark.parametrize(
     ("code", "says"),
     [
-        ("card_declined", "your bank declined the card"),
+        ("card_declined", "the card was declined"),
         ("insufficient_funds", "the card did not have enough funds"),
         ("expired_card", "the card has expired"),
-        ("authentication_required", "your bank asks you to confirm the payment"),
+        ("authentication_required", "the card's bank asked for the payment to be confirmed"),
         ("no_card", "no card was saved"),
         ("payment_failed", "the payment could not be completed"),
-        ("do_not_honor", "the payment could not be completed"),
+        ("stolen_card", "the card was declined"),  # no more than a person needs
     ],
 )
 def test_a_failed_payment_says_why_in_words(code: str, says: str) -> None:
     message = wording.payment_failed("Board game", 5_000, "EUR", code, UNTIL, URL)
     assert f"Your pledge of €50.00 to Board game could not be paid: {says}." in message.text
-    if code not in wording.FAILURE_REASONS:
+    if code not in PAYMENT_FAILURES:
         assert code not in message.text  # a code we have no words for is never shown raw
 
 
