@@ -172,7 +172,10 @@ def test_pledges_paid_declined_fixed_dropped_refunded_and_disputed(
     took_effect(live.trigger("payment-failed", "--pledge", backers["Bea"][2]))
     took_effect(live.trigger("requires-action", "--pledge", backers["Cy"][2]))
 
-    reasons = {"Bea": "your bank declined the card", "Cy": "your bank asks you to confirm"}
+    reasons = {
+        "Bea": "the card was declined",
+        "Cy": "the card's bank asked for the payment to be confirmed",
+    }
     for name, reason in reasons.items():
         backer, address, _, _ = backers[name]
         mail = live.mail_to(address, "did not go through")
@@ -190,6 +193,7 @@ def test_pledges_paid_declined_fixed_dropped_refunded_and_disputed(
         expect(failed.get_by_role("button", name="Save a new card")).to_be_visible()
     journey.check_accessibility(backers["Bea"][0], "campaign, payment failed")
 
+    # The creator's console: every pledge's state, and the unpaid ones with why and until when.
     page = creator.page
     page.goto(campaign_path)
     page.get_by_role("link", name="Manage this campaign").click()
@@ -197,6 +201,13 @@ def test_pledges_paid_declined_fixed_dropped_refunded_and_disputed(
     expect(pledges.get_by_role("row").filter(has_text="Ada")).to_contain_text("collected")
     expect(pledges.get_by_role("row").filter(has_text="Bea")).to_contain_text("payment failed")
     expect(pledges.get_by_role("row").filter(has_text="Cy")).to_contain_text("payment failed")
+    unpaid = page.locator("section", has=page.get_by_role("heading", name="Unpaid pledges"))
+    expect(unpaid.locator("dl.figures")).to_contain_text("€300.00 (2 pledges)")
+    for name, reason in reasons.items():
+        expect(unpaid.get_by_role("row").filter(has_text=name)).to_contain_text(
+            reason, ignore_case=True
+        )
+    journey.check_accessibility(creator, "console campaign, unpaid pledges")
 
     # 4. Bea saves a new card: the payment is tried again, and Stripe takes it this time.
     bea, _, bea_pledge, stripe = backers["Bea"]
@@ -222,6 +233,14 @@ def test_pledges_paid_declined_fixed_dropped_refunded_and_disputed(
     page = creator.page
     page.goto(campaign_path)
     page.get_by_role("link", name="Manage this campaign").click()
+    # Bea paid, Cy's pledge dropped: nothing is owed any more, and the console says why Cy's went.
+    unpaid = page.locator("section", has=page.get_by_role("heading", name="Unpaid pledges"))
+    expect(unpaid.locator("dl.figures")).to_contain_text("€0.00 (0 pledges)")
+    expect(unpaid.locator("dl.figures")).to_contain_text("€100.00 (1 pledge)")
+    expect(unpaid.get_by_role("row").filter(has_text="Cy")).to_contain_text(
+        reasons["Cy"], ignore_case=True
+    )
+    expect(unpaid.get_by_role("row").filter(has_text="Bea")).to_have_count(0)
     row = page.get_by_role("row").filter(has_text="Ada")
     row.get_by_label(re.compile("^Refund amount")).fill("50")
     row.get_by_label(re.compile("^Reason")).fill("One brick fewer")
