@@ -170,9 +170,11 @@ def live_fundtrail(
     site_server, site_url = _serve(site_entry)
     group = f"browser-{uuid.uuid4().hex[:8]}"
     # Service-specific settings go under `extra`: mail links (and, with Stripe, the pages
-    # Stripe sends people back to) point at the served site.
+    # Stripe sends people back to) point at the served site. Without STRIPE, no key: test mode
+    # whatever the shell running the tests exports.
+    no_keys = {"stripe_secret_key": "", "stripe_webhook_secret": ""}
     extra: dict[str, dict[str, Any]] = {
-        "pledges": {"extra": {"site_url": site_url}},
+        "pledges": {"extra": {"site_url": site_url, **no_keys}},
         "ledger": {},
         "updates": {"extra": {"site_url": site_url}},
     }
