@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass
@@ -17,6 +18,13 @@ from environs import Env
 from marshmallow.validate import Range
 
 PORT = 8000
+#: The payment provider's hosted pages the site sends people to from a form (Stripe Checkout
+#: to save a card, Connect onboarding to set up payouts): the CSP's `form-action` must allow
+#: them, or the browser stops the redirect after the form is sent.
+DEFAULT_PAYMENT_PAGES = ("https://checkout.stripe.com", "https://connect.stripe.com")
+#: One CSP host source: https, a host (its leftmost label may be `*`), an optional port. Nothing
+#: else may reach the header: a `;` or a quote would add a directive or a keyword.
+_PAYMENT_PAGE = re.compile(r"https://(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:[0-9]{1,5})?")
 #: The WSGI app for gunicorn, as `module:callable()` (like `ServiceSpec.app_factory`).
 APP_FACTORY = "services.site.app:create_app()"
 
@@ -45,6 +53,9 @@ class SiteSettings:
     trusted_proxy_hops: int = 0
     #: Secrets being rotated out: cookies made with them still open until they expire.
     previous_secret_keys: tuple[bytes, ...] = ()
+    #: Origins of the payment provider's pages that a form may lead to (`SITE_PAYMENT_PAGES`,
+    #: space-separated): Stripe's own, or a custom domain for Checkout, or a mock's.
+    payment_pages: tuple[str, ...] = DEFAULT_PAYMENT_PAGES
 
     @property
     def secure_cookies(self) -> bool:
@@ -65,15 +76,28 @@ class SiteSettings:
                 public_url=env.str("PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/"),
                 timeout=env.float("TIMEOUT", 5.0),
                 trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 0, validate=Range(min=0)),
+                payment_pages=env.str("PAYMENT_PAGES", " ".join(DEFAULT_PAYMENT_PAGES)),
             )
             secret_file = env.path("SECRET_KEY_FILE", var_dir.absolute() / "keys" / "site.key")
         values["log_format"] = env.str("FUNDTRAIL_LOG_FORMAT", "console")
         values.update(overrides)
+        values["payment_pages"] = _payment_pages(values["payment_pages"])
         if "secret_key" not in values:
             current, *previous = load_or_create_secret(secret_file).split()
             values["secret_key"] = current
             values.setdefault("previous_secret_keys", tuple(previous))
         return cls(**values)
+
+
+def _payment_pages(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    pages = tuple(value.split() if isinstance(value, str) else value)
+    for page in pages:
+        if not _PAYMENT_PAGE.fullmatch(page):
+            raise ValueError(
+                "SITE_PAYMENT_PAGES must be https:// origins separated by spaces "
+                f"(https://checkout.stripe.com), not {page!r}"
+            )
+    return pages
 
 
 def load_or_create_secret(path: Path) -> bytes:

@@ -33,8 +33,6 @@ from services.pledges.domain.values import PaymentStatus
 _CHARGED = (PaymentStatus.COLLECTING, PaymentStatus.PAYMENT_FAILED)
 _PAID = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 
-#: The card Stripe's test mode saves for "4242 4242 4242 4242".
-TEST_CARD = "pm_card_visa"
 #: A test-mode API version string: our handlers read no version-specific field.
 API_VERSION = "2026-10-28.endive"
 
@@ -81,7 +79,12 @@ def sign(event_type: str, data_object: dict[str, Any], secret: str) -> SignedEve
 
 
 def card_saved(pledge: Pledge) -> tuple[str, dict[str, Any]]:
-    """The backer finished the pledge's latest Checkout page with Stripe's test card."""
+    """The backer finished the pledge's latest Checkout page with Stripe's test card.
+
+    Stripe makes a new PaymentMethod for each page finished, even for the same card number, and
+    our handler takes a payment method it already holds as a repeat: so the card's id is one
+    per page (the pledge and its page count), never one fixed test card. A backer fixing a
+    failed payment with "the same" card is a new card to Stripe, and asked for again."""
     if pledge.checkout_session_id is None:
         raise NotForTrigger("the backer has not opened a card page for this pledge yet")
     return "checkout.session.completed", {
@@ -95,10 +98,15 @@ def card_saved(pledge: Pledge) -> tuple[str, dict[str, Any]]:
             "id": f"seti_test_{pledge.id.hex[:24]}",
             "object": "setup_intent",
             "status": "succeeded",
-            "payment_method": TEST_CARD,
+            "payment_method": saved_card_id(pledge),
             "metadata": _ids(pledge),
         },
     }
+
+
+def saved_card_id(pledge: Pledge) -> str:
+    """The `pm_…` id Stripe would give the card saved on the pledge's latest page."""
+    return f"pm_test_{pledge.id.hex[:16]}_{pledge.card_setup_attempt}"
 
 
 def payment_succeeded(pledge: Pledge) -> tuple[str, dict[str, Any]]:

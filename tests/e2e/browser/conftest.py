@@ -1,6 +1,11 @@
 """A whole Fundtrail served on real sockets, with its workers on the real broker, and Debian's
 Chromium driven by Playwright: the site as a person meets it.
 
+`live_fundtrail` serves it in test mode (the record-only gateway); parametrised indirectly with
+`STRIPE` (`@pytest.mark.parametrize("live_fundtrail", [STRIPE], indirect=True)`) its pledges
+service charges through stripe-mock instead, so money "moves", and `LiveFundtrail.trigger` plays
+Stripe's side (`fundtrail payments trigger`).
+
 Chromium is the system's (`/usr/bin/chromium`, installed by `.ci/run`); Playwright never
 downloads a browser here. Without Chromium, or without axe-core (`make test` installs it from
 npm), the tests skip outside CI and fail in it.
@@ -29,6 +34,7 @@ from services.registry import NAMES
 from tests.conftest import unavailable
 from tests.e2e.conftest import Fundtrail, eventually
 from tests.factories import make_app, service_settings, set_clock
+from tests.stripe_support import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET
 
 CHROMIUM = Path(os.environ.get("FUNDTRAIL_CHROMIUM", "/usr/bin/chromium"))
 #: Flags for a closed network: without them Chromium keeps calling Google's hosts.
@@ -40,6 +46,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: `live_fundtrail`'s parameter for an installation whose money moves (through stripe-mock).
+STRIPE = "stripe"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 #: axe-core's impacts that fail a page.
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -71,9 +79,12 @@ class LiveFundtrail:
     system: Fundtrail
     mail_dir: Path
     servers: list[BaseWSGIServer] = field(default_factory=list)
+    #: Each service's served address, by name.
+    service_urls: dict[str, str] = field(default_factory=dict)
 
-    def mail_to(self, address: str) -> EmailMessage:
-        """The newest mail the updates service delivered to `address`, waiting for it."""
+    def mail_to(self, address: str, subject: str = "") -> EmailMessage:
+        """The newest mail the updates service delivered to `address` (whose subject holds
+        `subject`, if given), waiting for it."""
 
         def newest() -> EmailMessage | None:
             if not (self.mail_dir / "new").exists():
@@ -83,14 +94,15 @@ class LiveFundtrail:
                 message_from_bytes(box.get_bytes(key), policy=policy.default)
                 for key in box.iterkeys()
             ]
-            mine = [m for m in found if m["To"] == address]
+            mine = [m for m in found if m["To"] == address and subject in str(m["Subject"])]
             return mine[-1] if mine else None  # type: ignore[return-value]
 
         return eventually(newest)
 
-    def link_in_mail(self, address: str) -> str:
-        """The site link in the newest mail to `address` (verification, password reset)."""
-        body = self.mail_to(address).get_body(preferencelist=("plain",))
+    def link_in_mail(self, address: str, subject: str = "") -> str:
+        """The site link in the newest mail to `address` (verification, password reset; or
+        the one whose subject holds `subject`)."""
+        body = self.mail_to(address, subject).get_body(preferencelist=("plain",))
         assert body is not None
         text = body.get_content()
         found = re.search(re.escape(self.url) + r"/\S+", text)
@@ -98,15 +110,44 @@ class LiveFundtrail:
         return found.group(0)
 
     def pass_deadlines(self, by: timedelta) -> None:
-        """Time passes for the pledges service, and its settler runs (as `make run`'s does every
-        minute): every campaign whose deadline is now behind settles."""
+        """Time passes for the pledges service, and its settler runs a round (as `make run`'s
+        does every minute, `fundtrail settle`): every campaign whose deadline is now behind
+        settles, and every pledge whose failed payment's grace period is over drops."""
         from services.pledges import handlers
 
         app = self.system.apps["pledges"]
         later = lambda: datetime.now(UTC) + by  # noqa: E731
         set_clock(app, later)
         dependencies = app.extensions["fundtrail"]
-        handlers.settle_due(dependencies.uow_factory, dependencies.payment_gateway, later)
+        handlers.settle_due(
+            dependencies.uow_factory,
+            dependencies.payment_gateway,
+            later,
+            payment_grace=dependencies.payment_settings.payment_grace,
+        )
+        handlers.drop_unpaid(dependencies.uow_factory, later)
+
+    def trigger(self, what: str, *args: str) -> str:
+        """`fundtrail payments trigger WHAT ARGS --to <the served webhook>`, as a person trying
+        the payments locally runs it: Stripe's event, signed and delivered. Its output."""
+        from click.testing import CliRunner
+
+        from services.cli import main as fundtrail_cli
+
+        env = {
+            "PLEDGES_DATABASE_URL": self.system.settings["pledges"]["database_url"],
+            "FUNDTRAIL_VAR_DIR": str(self.system.settings["pledges"]["var_dir"]),
+            "FUNDTRAIL_LOG_FORMAT": "json",
+            "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
+            "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
+            "STRIPE_API_BASE": "http://127.0.0.1:1",  # trigger never calls Stripe itself
+        }
+        webhook = f"{self.service_urls['pledges']}/api/v1/payments/stripe/webhook"
+        result = CliRunner().invoke(
+            fundtrail_cli, ["payments", "trigger", what, *args, "--to", webhook], env=env
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
 
     def close(self) -> None:
         for server in self.servers:
@@ -116,19 +157,38 @@ class LiveFundtrail:
 
 
 @pytest.fixture
-def live_fundtrail(tmp_path: Path, kafka_bootstrap: str) -> Iterator[LiveFundtrail]:
+def live_fundtrail(
+    request: pytest.FixtureRequest, tmp_path: Path, kafka_bootstrap: str
+) -> Iterator[LiveFundtrail]:
     from services.site.app import create_app as create_site
-    from services.site.settings import SiteSettings
+    from services.site.settings import DEFAULT_PAYMENT_PAGES, SiteSettings
 
+    # Asked first: without stripe-mock the test skips (fails in CI) before anything is served.
+    with_stripe = getattr(request, "param", None) == STRIPE
+    stripe_api = request.getfixturevalue("stripe_mock") if with_stripe else ""
     site_entry = _Late()
     site_server, site_url = _serve(site_entry)
     group = f"browser-{uuid.uuid4().hex[:8]}"
-    # Service-specific settings go under `extra`: mail links point at the served site.
+    # Service-specific settings go under `extra`: mail links (and, with Stripe, the pages
+    # Stripe sends people back to) point at the served site. Without STRIPE, no key: test mode
+    # whatever the shell running the tests exports.
+    no_keys = {"stripe_secret_key": "", "stripe_webhook_secret": ""}
     extra: dict[str, dict[str, Any]] = {
-        "pledges": {},
+        "pledges": {"extra": {"site_url": site_url, **no_keys}},
         "ledger": {},
         "updates": {"extra": {"site_url": site_url}},
     }
+    site_extra: dict[str, Any] = {}
+    if with_stripe:
+        extra["pledges"]["extra"].update(
+            stripe_secret_key=TEST_SECRET_KEY,
+            stripe_webhook_secret=TEST_WEBHOOK_SECRET,
+            stripe_api_base=stripe_api,
+        )
+        extra["updates"]["extra"]["payments_live"] = True
+        # stripe-mock's onboarding link is a fixture on a Stripe developer's host: the site's
+        # CSP must let the console's form lead there, as it does to connect.stripe.com.
+        site_extra["payment_pages"] = (*DEFAULT_PAYMENT_PAGES, "https://*.stripe.me")
     settings, apps = {}, {}
     for name in NAMES:
         url = f"sqlite:///{tmp_path / name}.db"
@@ -150,13 +210,14 @@ def live_fundtrail(tmp_path: Path, kafka_bootstrap: str) -> Iterator[LiveFundtra
                 "ledger_public_url": urls["ledger"],
                 "public_url": site_url,
                 "timeout": 10.0,
+                **site_extra,
             }
         ),
     )
     system = Fundtrail(apps=apps, settings=settings, kafka=kafka_bootstrap)
     for name in NAMES:
         system.start_worker(name)
-    live = LiveFundtrail(site_url, system, tmp_path / "mail", servers)
+    live = LiveFundtrail(site_url, system, tmp_path / "mail", servers, urls)
     try:
         yield live
     finally:

@@ -97,6 +97,51 @@ def test_plain_http_pages_send_no_hsts(tmp_path: Path) -> None:
     assert "Strict-Transport-Security" not in page.headers
 
 
+def test_forms_may_lead_to_the_payment_provider_s_pages_and_nowhere_else(
+    tmp_path: Path,
+) -> None:
+    # "Save a card" and "Set up payouts" are forms the site answers with a redirect to Stripe;
+    # Chromium holds that redirect to form-action, and with 'self' alone stopped both.
+    site = _offline_site(tmp_path)
+
+    policy = site.test_client().get("/login").headers["Content-Security-Policy"]
+
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["form-action"] == (
+        "'self' https://checkout.stripe.com https://connect.stripe.com"
+    )
+
+
+def test_the_payment_provider_s_pages_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITE_PAYMENT_PAGES", "https://pay.example.org https://*.stripe.me")
+    site = _offline_site(tmp_path)
+
+    policy = site.test_client().get("/login").headers["Content-Security-Policy"]
+
+    assert "form-action 'self' https://pay.example.org https://*.stripe.me;" in policy
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [
+        "https://pay.example.org; script-src *",
+        "https://pay.example.org 'unsafe-inline'",
+        "http://pay.example.org",
+        "*",
+        "https://pay.example.org/path",
+    ],
+)
+def test_payment_pages_that_would_loosen_the_policy_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pages: str
+) -> None:
+    monkeypatch.setenv("SITE_PAYMENT_PAGES", pages)
+
+    with pytest.raises(ValueError, match="SITE_PAYMENT_PAGES must be https:// origins"):
+        SiteSettings.load({"var_dir": tmp_path})
+
+
 @pytest.fixture
 def pledges_recorder() -> Iterator[tuple[str, list[dict[str, str]]]]:
     """A stand-in for the pledges service on a real socket that refuses every sign-in and

@@ -117,3 +117,22 @@ def test_an_event_that_could_not_happen_is_refused_with_the_reason(
 def test_only_a_webhook_secret_signs() -> None:
     with pytest.raises(ValueError, match="whsec_"):
         stripe_trigger.sign("payment_intent.succeeded", {}, "sk_test_123")
+
+
+def test_each_card_page_finished_saves_a_card_of_its_own() -> None:
+    # A backer fixing a failed payment opens a second page: Stripe saves a new payment method,
+    # which the webhook's handler must not take for a repeat of the first.
+    failed = a_pledge(
+        PledgeStatus.PAYMENT_FAILED,
+        checkout_session_id="cs_test_1",
+        card_setup_attempt=1,
+        payment_method_id=None,
+    )
+    _, first = stripe_trigger.card_saved(failed)
+    failed.payment_method_id = first["setup_intent"]["payment_method"]
+    failed.card_setup_attempt = 2
+
+    _, second = stripe_trigger.card_saved(failed)
+
+    assert first["setup_intent"]["payment_method"].startswith("pm_")
+    assert second["setup_intent"]["payment_method"] != failed.payment_method_id
