@@ -198,7 +198,11 @@ def _pledge_events(
                 raise click.ClickException(f"no such pledge: {', '.join(missing)}")
             pledges = [pledge for pledge in found.values() if pledge is not None]
     build = PLEDGE_EVENTS[what]
-    extra = {"decline_code": decline_code} if what == "payment-failed" else {}
+    extra: dict[str, Any] = {}
+    if what == "payment-failed":
+        extra["decline_code"] = decline_code
+    elif what == "payment-succeeded":
+        extra["platform_fee_bps"] = dependencies.payment_settings.platform_fee_bps
     events: list[Event] = []
     for pledge in pledges:
         try:

@@ -252,22 +252,7 @@ class StripePayments:
             payment_intent_id,
             {"expand": ["latest_charge.balance_transaction"]},
         )
-        charge = intent.get("latest_charge")
-        charge = charge if isinstance(charge, Mapping) else {}
-        error = intent.get("last_payment_error") or {}
-        return PaymentFacts(
-            payment_intent_id=str(intent["id"]),
-            charge_id=charge.get("id"),
-            status=str(intent["status"]),
-            amount=int(intent["amount"]),
-            currency=str(intent["currency"]).upper(),
-            amount_refunded=int(charge.get("amount_refunded") or 0),
-            application_fee_amount=intent.get("application_fee_amount"),
-            decline_code=error.get("decline_code") or error.get("code"),
-            disputed=bool(charge.get("disputed")),
-            metadata=dict(intent.get("metadata") or {}),
-            **_fees(charge),
-        )
+        return payment_facts(intent)
 
     def read_charge(self, charge_id: str) -> PaymentFacts:
         charge = _call(
@@ -353,6 +338,27 @@ class StripePayments:
             charges_enabled=bool(account.get("charges_enabled")),
             payouts_enabled=bool(account.get("payouts_enabled")),
         )
+
+
+def payment_facts(intent: Mapping[str, Any]) -> PaymentFacts:
+    """A PaymentIntent as Stripe's JSON holds it, with its latest charge and that charge's
+    balance transaction expanded (or not: the fees are then unknown)."""
+    charge = intent.get("latest_charge")
+    charge = charge if isinstance(charge, Mapping) else {}
+    error = intent.get("last_payment_error") or {}
+    return PaymentFacts(
+        payment_intent_id=str(intent["id"]),
+        charge_id=charge.get("id"),
+        status=str(intent["status"]),
+        amount=int(intent["amount"]),
+        currency=str(intent["currency"]).upper(),
+        amount_refunded=int(charge.get("amount_refunded") or 0),
+        application_fee_amount=intent.get("application_fee_amount"),
+        decline_code=error.get("decline_code") or error.get("code"),
+        disputed=bool(charge.get("disputed")),
+        metadata=dict(intent.get("metadata") or {}),
+        **_fees(charge),
+    )
 
 
 def _call(method: Any, *args: Any) -> dict[str, Any]:

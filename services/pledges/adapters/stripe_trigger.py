@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from services.pledges.domain.fees import platform_fee
 from services.pledges.domain.payouts import PayoutAccountState
 from services.pledges.domain.pledges import Pledge
 from services.pledges.domain.values import PaymentStatus
@@ -109,8 +110,40 @@ def saved_card_id(pledge: Pledge) -> str:
     return f"pm_test_{pledge.id.hex[:16]}_{pledge.card_setup_attempt}"
 
 
-def payment_succeeded(pledge: Pledge) -> tuple[str, dict[str, Any]]:
-    return "payment_intent.succeeded", {**_intent(pledge, _CHARGED), "status": "succeeded"}
+def payment_succeeded(pledge: Pledge, platform_fee_bps: int = 0) -> tuple[str, dict[str, Any]]:
+    """The charge went through: the PaymentIntent with its charge and the charge's balance
+    transaction expanded, so the fees reach the books without asking a mock that has none."""
+    intent = _intent(pledge, _CHARGED)
+    fee = processing_fee(pledge.amount)
+    charge_id = f"ch_test_{pledge.id.hex[:24]}"
+    return "payment_intent.succeeded", {
+        **intent,
+        "status": "succeeded",
+        "application_fee_amount": platform_fee(pledge.amount, platform_fee_bps) or None,
+        "latest_charge": {
+            "id": charge_id,
+            "object": "charge",
+            "amount": pledge.amount,
+            "amount_refunded": 0,
+            "disputed": False,
+            "balance_transaction": {
+                "id": f"txn_test_{pledge.id.hex[:24]}",
+                "object": "balance_transaction",
+                "amount": pledge.amount,
+                "currency": pledge.currency.lower(),
+                "fee": fee,
+                "net": pledge.amount - fee,
+                "source": charge_id,
+            },
+        },
+    }
+
+
+def processing_fee(amount: int) -> int:
+    """A card fee of Stripe's shape for the played charge: its standard US price, 2.9 % plus
+    30 minor units, rounded down and never more than the charge. Played, not quoted: Stripe's
+    real fee depends on the card and the country."""
+    return min(amount, amount * 290 // 10_000 + 30)
 
 
 def payment_failed(pledge: Pledge, decline_code: str) -> tuple[str, dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from services.pledges import commands
 from services.pledges.adapters.events import PLEDGE_TOPIC, PRODUCER
+from services.pledges.adapters.stripe_payments import payment_facts
 from services.pledges.adapters.stripe_webhooks import StripeEvent
 from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, PledgeStatus
 from services.pledges.domain.errors import DomainError, PledgeNotCollecting
@@ -119,7 +120,9 @@ def on_payment_succeeded(event: StripeEvent, context: WebhookContext) -> Effect 
     if ids is None or not isinstance(intent_id, str):
         return None
     campaign_id, pledge_id = ids
-    facts = _read(context, lambda payments: payments.read_payment(intent_id))
+    facts = _expanded_payment(event.data_object) or _read(
+        context, lambda payments: payments.read_payment(intent_id)
+    )
     fees = _fees(facts)
     if sum(fees.values()) > facts.amount:
         # Books that make no sense must not keep the money that arrived out of the pledge:
@@ -364,6 +367,20 @@ def _reason(event: StripeEvent) -> str:
 def _still_pledged(uow: PledgesUnitOfWork, pledge_id: uuid.UUID) -> bool:
     pledge = uow.pledges.get(pledge_id)
     return pledge is not None and pledge.status is PledgeStatus.PLEDGED
+
+
+def _expanded_payment(intent: Mapping[str, Any]) -> PaymentFacts | None:
+    """The payment as the event carries it, when its charge comes expanded with the balance
+    transaction that holds the fee (`fundtrail payments trigger`); None otherwise."""
+    charge = intent.get("latest_charge")
+    if not isinstance(charge, Mapping) or not isinstance(
+        charge.get("balance_transaction"), Mapping
+    ):
+        return None
+    try:
+        return payment_facts(intent)
+    except (KeyError, TypeError, ValueError):
+        return None  # not Stripe's shape: read the payment from Stripe instead
 
 
 def _expanded_card(setup_intent: object) -> str | None:

@@ -48,6 +48,8 @@ CHROMIUM_FLAGS = [
 ]
 #: `live_fundtrail`'s parameter for an installation whose money moves (through stripe-mock).
 STRIPE = "stripe"
+#: The platform's fee where payments go through Stripe: 5 %, so the books show one.
+PLATFORM_FEE_BPS = 500
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 #: axe-core's impacts that fail a page.
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -141,6 +143,7 @@ class LiveFundtrail:
             "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
             "STRIPE_WEBHOOK_SECRET": TEST_WEBHOOK_SECRET,
             "STRIPE_API_BASE": "http://127.0.0.1:1",  # trigger never calls Stripe itself
+            "FUNDTRAIL_PLATFORM_FEE_BPS": str(PLATFORM_FEE_BPS),
         }
         webhook = f"{self.service_urls['pledges']}/api/v1/payments/stripe/webhook"
         result = CliRunner().invoke(
@@ -184,6 +187,7 @@ def live_fundtrail(
             stripe_secret_key=TEST_SECRET_KEY,
             stripe_webhook_secret=TEST_WEBHOOK_SECRET,
             stripe_api_base=stripe_api,
+            platform_fee_bps=PLATFORM_FEE_BPS,
         )
         extra["updates"]["extra"]["payments_live"] = True
         # stripe-mock's onboarding link is a fixture on a Stripe developer's host: the site's

@@ -266,6 +266,9 @@ def test_pledges_paid_declined_fixed_dropped_refunded_and_disputed(
     expect(figures.locator("div", has_text="Held by disputes")).to_contain_text("€200.00")
     expect(figures.locator("div", has_text="Raised")).to_contain_text("€500.00")
     expect(figures.locator("div", has_text="Refunded")).to_contain_text("€50.00")
+    # Stripe's card fee as the trigger plays it (2.9 % + 0.30: €9.00 on Ada's €300, €6.10 on
+    # Bea's €200) and the platform's 5 % (€15.00 and €10.00), each an entry of its own.
+    expect(figures.locator("div", has_text="Payment fees")).to_contain_text("€40.10")
     journey.check_accessibility(reader, "campaign, disputed")
     told = live.mail_to(creator_address, "is disputed")
     told_text = told.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]

@@ -159,6 +159,38 @@ def test_fees_larger_than_the_payment_do_not_keep_the_pledge_from_being_collecte
     assert uow.pledge(pledge_id).status is PledgeStatus.COLLECTED
 
 
+def test_a_payment_whose_charge_comes_expanded_with_its_fee_is_not_read_back(
+    uow: FakePledgesUnitOfWork, collecting: tuple[PendingGateway, uuid.UUID, uuid.UUID]
+) -> None:
+    gateway, campaign_id, pledge_id = collecting
+    ids = {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)}
+    reference = gateway.latest(pledge_id).reference
+    charge = {"id": "ch_1", "amount": 5_000, "balance_transaction": {"fee": 175, "net": 4_825}}
+    paid = event(
+        "payment_intent.succeeded",
+        {
+            "id": reference,
+            "status": "succeeded",
+            "amount": 5_000,
+            "currency": "eur",
+            "metadata": ids,
+            "application_fee_amount": 100,
+            "latest_charge": charge,
+        },
+    )
+    books = FakeStripeBooks(down=True)  # would raise if asked
+
+    assert receive(paid, lambda: uow, context(books)).took_effect
+
+    fees = [e.payload for _, e in uow.published if e.type == "payment.fee_charged"]
+    assert sorted((f["fee_kind"], f["amount"]) for f in fees) == [
+        ("platform", 100),
+        ("processing", 175),
+    ]
+    assert {f["payment_reference"] for f in fees} == {"ch_1"}
+    assert books.reads == []
+
+
 def test_stripe_down_raises_and_stores_nothing(
     uow: FakePledgesUnitOfWork, collecting: tuple[PendingGateway, uuid.UUID, uuid.UUID]
 ) -> None:

@@ -53,6 +53,19 @@ def test_a_triggered_event_passes_the_webhook_s_check_and_names_the_pledge() -> 
         verify_webhook(signed.body, signed.signature, "whsec_someone_else")
 
 
+def test_a_played_success_carries_its_fees_for_the_books() -> None:
+    collecting = a_pledge(PledgeStatus.COLLECTING, payment_reference="pi_123")
+
+    _, paid = stripe_trigger.payment_succeeded(collecting, platform_fee_bps=500)
+
+    transaction = paid["latest_charge"]["balance_transaction"]
+    # 2.9 % of 45.00 is 1.305, rounded down to 1.30, plus 0.30.
+    assert (transaction["fee"], transaction["net"]) == (160, 4_340)
+    assert paid["application_fee_amount"] == 225
+    assert stripe_trigger.payment_succeeded(collecting)[1]["application_fee_amount"] is None
+    assert stripe_trigger.processing_fee(10) == 10  # never more than the charge
+
+
 def test_a_failure_carries_the_decline_code_and_a_dispute_the_payment_expanded() -> None:
     collecting = a_pledge(PledgeStatus.COLLECTING, payment_reference="pi_9")
     paid = a_pledge(PledgeStatus.COLLECTED, payment_reference="pi_9")
