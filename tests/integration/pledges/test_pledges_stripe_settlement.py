@@ -337,7 +337,7 @@ def test_a_refund_goes_to_stripe_once_with_its_own_key_and_carries_stripe_s_refu
     assert refunded[-1].payload["payment_reference"].startswith("re_")
 
 
-def test_an_idr_pledge_is_charged_and_refunded_in_stripe_s_hundredths_and_booked_in_rupiah(
+def test_an_idr_pledge_is_charged_refunded_and_disputed_in_hundredths_and_booked_in_rupiah(
     app: flask.Flask, proxy: RecordingProxy
 ) -> None:
     # Fundtrail counts IDR in whole rupiah (CLDR), Stripe's API in hundredths.
@@ -395,3 +395,13 @@ def test_an_idr_pledge_is_charged_and_refunded_in_stripe_s_hundredths_and_booked
     assert {name: values[0] for name, values in refund.form.items()}["amount"] == "2000000"
     refunded = [e for e in outbox_events(app, funded.campaign["id"]) if e.type == "pledge.refunded"]
     assert refunded[-1].payload["amount"] == 20_000
+
+    # A chargeback of what was kept, as Stripe's signed webhook writes it: 30 000.00 IDR.
+    proxy.answer_next("GET", Canned(200, funded.intent(intent_id)))
+    dispute = {"id": "dp_idr", "object": "dispute", "amount": 3_000_000, "currency": "idr"}
+    dispute |= {"payment_intent": intent_id, "reason": "fraudulent", "status": "needs_response"}
+    assert funded.deliver("charge.dispute.created", dispute)["took_effect"] is True
+    (opened,) = [
+        e for e in outbox_events(app, funded.campaign["id"]) if e.type == "payment.dispute_opened"
+    ]
+    assert (opened.payload["amount"], opened.payload["currency"]) == (30_000, "IDR")
