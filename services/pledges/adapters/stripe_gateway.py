@@ -246,6 +246,7 @@ class CampaignStripeGateway:
             refund_id=refund_id,
             payment_intent_id=intent_id,
             amount=amount,
+            currency=pledge.currency,
             campaign_id=pledge.campaign_id,
             pledge_id=pledge.id,
         )

@@ -177,14 +177,8 @@ class StripePayments:
     # --- money -----------------------------------------------------------------------------
 
     def charge(self, order: OffSessionCharge) -> ChargeResult:
-        # Fundtrail's integer goes to Stripe as it is, which is right only where both count
-        # the currency in the same unit. Campaigns are refused otherwise when drafted or
-        # launched where money moves, and test-mode ones never reach Stripe
-        # (StripeGateway.for_campaign); should any path get here anyway, refusing before
-        # Stripe is asked beats charging a hundredth.
-        STRIPE_CHARGE_RULES.check_currency(order.currency)
         params: PaymentIntentCreateParams = {
-            "amount": order.amount,
+            "amount": _to_stripe(order.amount, order.currency),
             "currency": order.currency.lower(),
             "customer": order.customer_id,
             "payment_method": order.payment_method_id,
@@ -194,7 +188,7 @@ class StripePayments:
             "metadata": _ids(order.campaign_id, order.pledge_id),
         }
         if order.platform_fee:
-            params["application_fee_amount"] = order.platform_fee
+            params["application_fee_amount"] = _to_stripe(order.platform_fee, order.currency)
         options: stripe.RequestOptions = {
             "idempotency_key": idempotency_key("charge", order.pledge_id, _attempt(order.attempt))
         }
@@ -209,8 +203,7 @@ class StripePayments:
         return ChargeResult(
             outcome=outcome,
             payment_intent_id=str(intent["id"]),
-            amount=int(intent["amount"]),
-            currency=str(intent["currency"]).upper(),
+            **_amount(intent),
             decline_code=error.get("decline_code") or error.get("code"),
             message=error.get("message"),
         )
@@ -221,6 +214,7 @@ class StripePayments:
         refund_id: uuid.UUID,
         payment_intent_id: str,
         amount: int | None,
+        currency: str,
         campaign_id: uuid.UUID,
         pledge_id: uuid.UUID,
     ) -> RefundResult:
@@ -233,7 +227,7 @@ class StripePayments:
             "metadata": {**_ids(campaign_id, pledge_id), "refund_id": str(refund_id)},
         }
         if amount is not None:
-            params["amount"] = amount
+            params["amount"] = _to_stripe(amount, currency)
         refund = _call(
             self._client.v1.refunds.create,
             params,
@@ -242,8 +236,7 @@ class StripePayments:
         return RefundResult(
             refund_id=str(refund["id"]),
             status=str(refund["status"]),
-            amount=int(refund["amount"]),
-            currency=str(refund["currency"]).upper(),
+            **_amount(refund),
         )
 
     def read_payment(self, payment_intent_id: str) -> PaymentFacts:
@@ -263,14 +256,10 @@ class StripePayments:
             payment_intent_id=intent.get("id") if isinstance(intent, Mapping) else intent,
             charge_id=str(charge["id"]),
             status=str(charge["status"]),
-            amount=int(charge["amount"]),
-            currency=str(charge["currency"]).upper(),
-            amount_refunded=int(charge.get("amount_refunded") or 0),
-            application_fee_amount=charge.get("application_fee_amount"),
             decline_code=charge.get("failure_code"),
             disputed=bool(charge.get("disputed")),
             metadata=dict(charge.get("metadata") or {}),
-            **_fees(charge),
+            **_charged(charge, charge, charge),
         )
 
     # --- events ----------------------------------------------------------------------------
@@ -350,15 +339,47 @@ def payment_facts(intent: Mapping[str, Any]) -> PaymentFacts:
         payment_intent_id=str(intent["id"]),
         charge_id=charge.get("id"),
         status=str(intent["status"]),
-        amount=int(intent["amount"]),
-        currency=str(intent["currency"]).upper(),
-        amount_refunded=int(charge.get("amount_refunded") or 0),
-        application_fee_amount=intent.get("application_fee_amount"),
         decline_code=error.get("decline_code") or error.get("code"),
         disputed=bool(charge.get("disputed")),
         metadata=dict(intent.get("metadata") or {}),
-        **_fees(charge),
+        **_charged(intent, charge, intent),
     )
+
+
+def from_stripe(amount: object, currency: object) -> int:
+    """An amount Stripe's JSON gives in its units of `currency`, in Fundtrail's (rounded half
+    up where Stripe counts finer: `ChargeRules.from_provider_units`)."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise TypeError(f"Stripe's amount is not an integer: {amount!r}")
+    return STRIPE_CHARGE_RULES.from_provider_units(amount, str(currency).upper())
+
+
+def _to_stripe(amount: int, currency: str) -> int:
+    return STRIPE_CHARGE_RULES.to_provider_units(amount, currency)
+
+
+def _amount(money: Mapping[str, Any]) -> dict[str, Any]:
+    """A Stripe object's `amount` and `currency`, the amount in Fundtrail's units."""
+    return {
+        "amount": from_stripe(money["amount"], money["currency"]),
+        "currency": str(money["currency"]).upper(),
+    }
+
+
+def _charged(
+    paid: Mapping[str, Any], charge: Mapping[str, Any], fee_holder: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The money of a payment in Fundtrail's units: `paid`'s amount and currency, `charge`'s
+    refunded total and balance transaction, `fee_holder`'s platform fee."""
+    money = _amount(paid)
+    currency = money["currency"]
+    fee = fee_holder.get("application_fee_amount")
+    return {
+        **money,
+        "amount_refunded": from_stripe(charge.get("amount_refunded") or 0, currency),
+        "application_fee_amount": None if fee is None else from_stripe(fee, currency),
+        **_fees(charge, money["amount"], currency),
+    }
 
 
 def _call(method: Any, *args: Any) -> dict[str, Any]:
@@ -410,12 +431,26 @@ def _declined(order: OffSessionCharge, declined: stripe.CardError) -> ChargeResu
     )
 
 
-def _fees(charge: Mapping[str, Any]) -> dict[str, int | None]:
-    """The processing fee and net of an expanded balance transaction; None until it exists."""
+def _fees(charge: Mapping[str, Any], amount: int, currency: str) -> dict[str, int | None]:
+    """The processing fee and net of an expanded balance transaction, in Fundtrail's units;
+    None until it exists.
+
+    Stripe computes the fee in its own units, which can hold a fraction of ours (123.45 IDR
+    where Fundtrail counts whole rupiah): it is rounded half up and never above the charge,
+    and the net is what the charge leaves after that fee, so fee and net add up to the
+    charge in our books as they do in Stripe's."""
     transaction = charge.get("balance_transaction")
     if not isinstance(transaction, Mapping):
         return {"processing_fee": None, "net": None}
-    return {"processing_fee": int(transaction["fee"]), "net": int(transaction["net"])}
+    # The transaction's currency is the platform's settlement currency; where Stripe converted
+    # the charge into another, its own figures are all there is (in that currency, which the
+    # books do not yet tell apart: docs/payments.md, "What comes next").
+    settled = str(transaction.get("currency") or currency).upper()
+    fee = from_stripe(transaction["fee"], settled)
+    if settled != currency:
+        return {"processing_fee": fee, "net": from_stripe(transaction["net"], settled)}
+    fee = min(fee, amount)
+    return {"processing_fee": fee, "net": amount - fee}
 
 
 def _ids(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> dict[str, str]:

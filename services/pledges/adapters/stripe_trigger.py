@@ -13,6 +13,9 @@ fixture that names no pledge and no card; so the events embed that object *expan
 dispute's PaymentIntent, the Checkout session's SetupIntent), which the handlers use as they
 would Stripe's answer. Stripe itself never expands objects in webhooks, so in production the
 handlers always read.
+
+Amounts are in Stripe's units, as Stripe writes them (`ChargeRules.to_provider_units`: a
+50 000 IDR pledge is `"amount": 5000000`), so the handlers convert them as they must Stripe's.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from services.pledges.domain.charge_rules import STRIPE_CHARGE_RULES
 from services.pledges.domain.fees import platform_fee
 from services.pledges.domain.payouts import PayoutAccountState
 from services.pledges.domain.pledges import Pledge
@@ -114,25 +118,28 @@ def payment_succeeded(pledge: Pledge, platform_fee_bps: int = 0) -> tuple[str, d
     """The charge went through: the PaymentIntent with its charge and the charge's balance
     transaction expanded, so the fees reach the books without asking a mock that has none."""
     intent = _intent(pledge, _CHARGED)
-    fee = processing_fee(pledge.amount)
+    amount = intent["amount"]
+    # Stripe computes its fee in its own units: for IDR, a fraction of a rupiah at times.
+    fee = processing_fee(amount)
+    platform = platform_fee(pledge.amount, platform_fee_bps)
     charge_id = f"ch_test_{pledge.id.hex[:24]}"
     return "payment_intent.succeeded", {
         **intent,
         "status": "succeeded",
-        "application_fee_amount": platform_fee(pledge.amount, platform_fee_bps) or None,
+        "application_fee_amount": _stripe(platform, pledge.currency) if platform else None,
         "latest_charge": {
             "id": charge_id,
             "object": "charge",
-            "amount": pledge.amount,
+            "amount": amount,
             "amount_refunded": 0,
             "disputed": False,
             "balance_transaction": {
                 "id": f"txn_test_{pledge.id.hex[:24]}",
                 "object": "balance_transaction",
-                "amount": pledge.amount,
+                "amount": amount,
                 "currency": pledge.currency.lower(),
                 "fee": fee,
-                "net": pledge.amount - fee,
+                "net": amount - fee,
                 "source": charge_id,
             },
         },
@@ -140,9 +147,10 @@ def payment_succeeded(pledge: Pledge, platform_fee_bps: int = 0) -> tuple[str, d
 
 
 def processing_fee(amount: int) -> int:
-    """A card fee of Stripe's shape for the played charge: its standard US price, 2.9 % plus
-    30 minor units, rounded down and never more than the charge. Played, not quoted: Stripe's
-    real fee depends on the card and the country."""
+    """A card fee of Stripe's shape for the played charge (`amount` in Stripe's units): its
+    standard US price, 2.9 % plus 30 of Stripe's minor units, rounded down and never more
+    than the charge. Played, not quoted: Stripe's real fee depends on the card and the
+    country."""
     return min(amount, amount * 290 // 10_000 + 30)
 
 
@@ -174,7 +182,7 @@ def dispute(
     return event_type, {
         "id": f"dp_test_{pledge.id.hex[:24]}",
         "object": "dispute",
-        "amount": disputed,
+        "amount": _stripe(disputed, pledge.currency),
         "currency": pledge.currency.lower(),
         "reason": reason,
         "status": status,
@@ -191,8 +199,8 @@ def charge_refunded(pledge: Pledge) -> tuple[str, dict[str, Any]]:
     return "charge.refunded", {
         "id": f"ch_test_{pledge.id.hex[:24]}",
         "object": "charge",
-        "amount": pledge.amount,
-        "amount_refunded": pledge.refunded_amount,
+        "amount": _stripe(pledge.amount, pledge.currency),
+        "amount_refunded": _stripe(pledge.refunded_amount, pledge.currency),
         "currency": pledge.currency.lower(),
         "refunded": pledge.refunded_amount == pledge.amount,
         "payment_intent": intent["id"],
@@ -229,10 +237,15 @@ def _intent(pledge: Pledge, could_be: tuple[PaymentStatus, ...]) -> dict[str, An
     return {
         "id": pledge.payment_reference,
         "object": "payment_intent",
-        "amount": pledge.amount,
+        "amount": _stripe(pledge.amount, pledge.currency),
         "currency": pledge.currency.lower(),
         "metadata": _ids(pledge),
     }
+
+
+def _stripe(amount: int, currency: str) -> int:
+    """An amount of ours as Stripe's API writes it."""
+    return STRIPE_CHARGE_RULES.to_provider_units(amount, currency)
 
 
 def _ids(pledge: Pledge) -> dict[str, str]:

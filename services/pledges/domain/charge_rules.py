@@ -8,20 +8,19 @@ the presentment currencies (the list shown for a US account), "Zero-decimal curr
 page as archived on 2022-12-31 (https://web.archive.org/web/20221231002856/https://stripe.com/docs/currencies),
 which the page's current text no longer spells out but Stripe still applies.
 
-Why a currency may be refused even though Stripe presents it: Fundtrail counts every amount in
-the minor units of the currency's CLDR exponent (``shared.money.currency_exponent``), and the
-Stripe adapter sends that integer to Stripe as it is. Where Stripe's API counts the currency
-in a different unit (ISK and UGX, which Stripe still writes with two decimals; HUF, IDR and COP,
-which CLDR counts in whole units and Stripe in hundredths), the charge would take a hundredth
-of the pledge. Such a currency is refused under Stripe rather than charged wrongly; accepting
-it needs the adapter to convert every amount it sends and reads.
+Units: Fundtrail counts every amount in the minor units of the currency's CLDR exponent
+(``shared.money.currency_exponent``); Stripe's API counts some currencies in another unit (ISK
+and UGX, which Stripe still writes with two decimals; HUF, IDR and COP, which CLDR counts in
+whole units and Stripe in hundredths). The Stripe adapter converts every amount it sends
+(:meth:`ChargeRules.to_provider_units`) and every amount it reads back
+(:meth:`ChargeRules.from_provider_units`), so the rest of Fundtrail only ever sees its own units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from shared.money import currency_exponent, format_amount, is_currency
@@ -64,7 +63,7 @@ class ChargeRules:
     #: The provider's minor-unit exponent where it is not 2.
     exponents: Mapping[str, int]
     #: Amounts in these currencies must be a multiple of this many of the provider's minor
-    #: units, with the reason people are told.
+    #: units (after :meth:`to_provider_units`), with the reason people are told.
     steps: Mapping[str, tuple[int, str]]
     #: The smallest charge per currency, in major units (a Decimal written as the source does).
     minimums: Mapping[str, Decimal] = field(default_factory=dict)
@@ -74,21 +73,40 @@ class ChargeRules:
         return self.exponents.get(currency, 2)
 
     def check_currency(self, currency: str, field: str = "currency") -> None:
-        """Refuse a currency the provider does not present, or counts differently."""
+        """Refuse a currency the provider does not present. One it counts in other units than
+        Fundtrail is taken: the adapter converts (:meth:`to_provider_units`)."""
         if currency not in self.currencies or not is_currency(currency):
             raise CurrencyNotChargeable(
                 f"{self.provider} cannot take payments in {currency}: choose one of the "
                 f"currencies {self.provider} charges in",
                 field=field,
             )
-        ours, theirs = currency_exponent(currency), self.exponent(currency)
-        if ours != theirs:
-            raise CurrencyNotChargeable(
-                f"{currency} cannot be charged through {self.provider} yet: {self.provider} "
-                f"counts it in {_UNITS[theirs]} and Fundtrail in {_UNITS[ours]}, so a charge "
-                "would take the wrong amount; choose another currency",
-                field=field,
-            )
+
+    def to_provider_units(self, amount: int, currency: str) -> int:
+        """``amount`` in Fundtrail's minor units as the provider's API counts it: 50 000 IDR
+        (CLDR: whole rupiah) is 5 000 000 to Stripe (hundredths). Exact, or ValueError where
+        the provider counts coarser units and ``amount`` is not a whole number of them (no
+        currency Stripe takes is counted so today; :meth:`check_fraction` refuses it first)."""
+        shift = self.exponent(currency) - currency_exponent(currency)
+        if shift >= 0:
+            return amount * 10**shift
+        whole, rest = divmod(amount, 10**-shift)
+        if rest:
+            raise ValueError(f"{amount} is a fraction of {self.provider}'s unit of {currency}")
+        return whole
+
+    def from_provider_units(self, amount: int, currency: str) -> int:
+        """An amount the provider's API gives in its minor units of ``currency``, in Fundtrail's.
+
+        Exact for every amount Fundtrail asked for (a charge, a refund, the platform's fee).
+        An amount the provider computed itself can hold a fraction of our unit (a processing
+        fee of 123.45 IDR, where Fundtrail counts whole rupiah): it is rounded half up (away
+        from zero), the rule of the invoices people check it against. Rounding is monotonic,
+        so a fee no larger than its charge at the provider stays no larger here."""
+        shift = self.exponent(currency) - currency_exponent(currency)
+        if shift <= 0:
+            return amount * 10**-shift
+        return int(Decimal(amount).scaleb(-shift).to_integral_value(ROUND_HALF_UP))
 
     def minimum(self, currency: str) -> int | None:
         """The smallest charge in ``currency``'s minor units, or None where the source names
@@ -102,9 +120,18 @@ class ChargeRules:
 
     def check_fraction(self, amount: int, currency: str, field: str) -> None:
         """Refuse a fraction the provider does not take in ``currency`` (a refund's amount too:
-        Stripe's three-decimal rule names Refunds)."""
+        Stripe's three-decimal rule names Refunds). The steps are in the provider's units, so
+        the amount is converted first: a whole number of HUF in Fundtrail's units is always a
+        whole number of Stripe's hundredths, a TWD amount with cents is not."""
+        try:
+            provider_amount = self.to_provider_units(amount, currency)
+        except ValueError:
+            raise AmountNotChargeable(
+                f"must be a whole number of {self.provider}'s smallest unit of {currency}",
+                field=field,
+            ) from None
         step = self.steps.get(currency)
-        if step is not None and amount % step[0]:
+        if step is not None and provider_amount % step[0]:
             raise AmountNotChargeable(step[1], field=field)
 
     def check_amount(self, amount: int, currency: str, field: str) -> None:
@@ -118,10 +145,6 @@ class ChargeRules:
                 f"{self.provider} can charge in {currency}",
                 field=field,
             )
-
-
-#: A minor-unit exponent in words.
-_UNITS = {0: "whole units", 1: "tenths", 2: "hundredths", 3: "thousandths", 4: "ten-thousandths"}
 
 
 def _codes(text: str) -> list[str]:

@@ -178,11 +178,12 @@ class PaymentProvider(Protocol):
         refund_id: uuid.UUID,
         payment_intent_id: str,
         amount: int | None,
+        currency: str,
         campaign_id: uuid.UUID,
         pledge_id: uuid.UUID,
     ) -> RefundResult:
-        """Give back `amount` (all when None), reversing the transfer and the platform's fee in
-        proportion (key: our refund id)."""
+        """Give back `amount` of the payment's `currency` (all when None), reversing the
+        transfer and the platform's fee in proportion (key: our refund id)."""
         ...
 
     def detach_payment_method(self, payment_method_id: str) -> None:

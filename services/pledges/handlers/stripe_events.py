@@ -20,7 +20,7 @@ from typing import Any
 
 from services.pledges import commands
 from services.pledges.adapters.events import PLEDGE_TOPIC, PRODUCER
-from services.pledges.adapters.stripe_payments import payment_facts
+from services.pledges.adapters.stripe_payments import from_stripe, payment_facts
 from services.pledges.adapters.stripe_webhooks import StripeEvent
 from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, PledgeStatus
 from services.pledges.domain.errors import DomainError, PledgeNotCollecting
@@ -246,8 +246,8 @@ def on_charge_refunded(event: StripeEvent, context: WebhookContext) -> Effect | 
     to match: a refund nobody asked for here has no reason to publish, and Stripe's number may
     include what our books never collected."""
     charge = event.data_object
-    refunded = charge.get("amount_refunded")
-    if not _whole(refunded):
+    refunded = _ours(charge.get("amount_refunded"), charge.get("currency"))
+    if refunded is None:
         return None
     ids = _our_ids(charge.get("metadata"))
     intent = charge.get("payment_intent")
@@ -293,12 +293,11 @@ HANDLERS: dict[str, WebhookHandler] = {
 
 def _dispute(event: StripeEvent, context: WebhookContext, event_type: str) -> Effect | None:
     dispute = event.data_object
-    dispute_id, amount = dispute.get("id"), dispute.get("amount")
-    currency = dispute.get("currency")
-    if not (isinstance(dispute_id, str) and isinstance(amount, int) and isinstance(currency, str)):
+    dispute_id, currency = dispute.get("id"), dispute.get("currency")
+    amount = _ours(dispute.get("amount"), currency)
+    if not isinstance(dispute_id, str) or amount is None:
         return None
-    if not _whole(amount):
-        return None
+    currency = str(currency).upper()
     ids = _our_ids(_intent_metadata(dispute.get("payment_intent")))
     if ids is None:
         # A dispute names its charge (and, lately, its PaymentIntent) by id only: ask Stripe.
@@ -326,9 +325,7 @@ def _dispute(event: StripeEvent, context: WebhookContext, event_type: str) -> Ef
         extra["outcome"] = status
 
     def effect(uow: PledgesUnitOfWork) -> bool:
-        _publish(
-            uow, event_type, campaign_id, pledge_id, amount, currency.upper(), event.id, **extra
-        )
+        _publish(uow, event_type, campaign_id, pledge_id, amount, currency, event.id, **extra)
         return True
 
     return effect
@@ -405,8 +402,18 @@ def _our_ids(metadata: object) -> tuple[uuid.UUID, uuid.UUID] | None:
         return None
 
 
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+def _ours(amount: object, currency: object) -> int | None:
+    """An amount an event's object gives in Stripe's units of its `currency`, in Fundtrail's;
+    None when it is not a whole, non-negative number in a currency in use (not Stripe's shape).
+    The one way an event's amount is read: Stripe counts IDR in hundredths, we in rupiah."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+        return None
+    if not isinstance(currency, str):
+        return None
+    try:
+        return from_stripe(amount, currency)
+    except ValueError:  # UnknownCurrency
+        return None
 
 
 def _publish(

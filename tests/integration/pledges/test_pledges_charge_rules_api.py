@@ -41,9 +41,9 @@ def money_moves(app: flask.Flask) -> None:
     ("overrides", "field", "reason"),
     [
         (
-            {"currency": "ISK", "goal_amount": 100_000, "tiers": [], "budget": []},
+            {"currency": "IRR", "goal_amount": 100_000, "tiers": [], "budget": []},
             "currency",
-            "ISK cannot be charged through Stripe yet",
+            "Stripe cannot take payments in IRR",
         ),
         (
             {"goal_amount": 40},
@@ -54,6 +54,11 @@ def money_moves(app: flask.Flask) -> None:
             {"tiers": [{"name": "A sticker", "min_amount": 25}]},
             "tiers[0].min_amount",
             "must be at least €0.50",
+        ),
+        (
+            {"currency": "HUF", "tiers": [{"name": "A sticker", "min_amount": 174}]},
+            "tiers[0].min_amount",
+            "must be at least HUF",
         ),
         (
             {"currency": "TWD", "tiers": [{"name": "A copy", "min_amount": 30_050}]},
@@ -80,6 +85,19 @@ def test_a_campaign_stripe_could_not_charge_is_refused_at_creation(
     assert snapshot(app) == before
 
 
+def test_a_campaign_in_a_currency_stripe_counts_in_hundredths_is_taken(
+    app: flask.Flask, client: FlaskClient, creator: Account
+) -> None:
+    # Fundtrail counts IDR and HUF in whole units, Stripe in hundredths: the adapter converts.
+    money_moves(app)
+    for currency, tier in (("IDR", 50_000), ("HUF", 175)):
+        tiers = [{"name": "A copy", "min_amount": tier}]
+        body = campaign_body(currency=currency, goal_amount=10_000_000, tiers=tiers)
+        made = client.post(f"{API}/campaigns", json=body, headers=creator.headers)
+        assert made.status_code == 201, made.json
+        assert (made.json["currency"], made.json["tiers"][0]["min_amount"]) == (currency, tier)
+
+
 def test_the_same_campaign_is_taken_in_test_mode(client: FlaskClient, creator: Account) -> None:
     campaign = draft_campaign(client, creator, goal_amount=40, tiers=[])
     assert (campaign["goal_amount"], campaign["test_mode"]) == (40, True)
@@ -88,7 +106,7 @@ def test_the_same_campaign_is_taken_in_test_mode(client: FlaskClient, creator: A
 def test_a_test_mode_draft_is_refused_at_launch_once_money_moves(
     app: flask.Flask, client: FlaskClient, creator: Account
 ) -> None:
-    campaign = draft_campaign(client, creator, currency="HUF", goal_amount=100_000, budget=[])
+    campaign = draft_campaign(client, creator, currency="IRR", goal_amount=100_000, budget=[])
     ready_payout_account(app, creator.id)
     money_moves(app)
     before = snapshot(app)

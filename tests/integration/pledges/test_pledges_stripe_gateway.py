@@ -16,7 +16,6 @@ from collections.abc import Iterator
 import pytest
 
 from services.pledges.adapters.stripe_payments import StripePayments
-from services.pledges.domain.charge_rules import CurrencyNotChargeable
 from services.pledges.domain.payment_provider import (
     OffSessionCharge,
     PaymentProviderError,
@@ -138,13 +137,15 @@ def test_a_charge_is_off_session_to_the_creator_less_the_fee(
     }
 
 
-def test_a_currency_stripe_counts_in_other_units_is_never_charged(
+def test_a_currency_stripe_counts_in_other_units_is_converted_both_ways(
     payments: StripePayments, proxy: RecordingProxy
 ) -> None:
-    # Fundtrail counts ISK in whole krónur, Stripe in hundredths: 1 500 ISK would go as 15.00.
-    with pytest.raises(CurrencyNotChargeable):
-        payments.charge(dataclasses.replace(an_order(), currency="ISK"))
-    assert proxy.sent("POST", "/v1/payment_intents") == []
+    # Fundtrail counts ISK in whole krónur, Stripe in hundredths: 1 500 ISK goes as 150000,
+    # and Stripe's answer (which stripe-mock echoes) comes back as 1 500.
+    result = payments.charge(dataclasses.replace(an_order(), currency="ISK"))
+    form = only(proxy.sent("POST", "/v1/payment_intents")).form
+    assert (one(form, "amount"), one(form, "application_fee_amount")) == ("150000", "7500")
+    assert (result.amount, result.currency) == (1_500, "ISK")
 
 
 def test_without_a_platform_fee_none_is_asked(
@@ -177,6 +178,7 @@ def test_refunds_whole_or_partial_reverse_the_transfer_and_the_fee(
         refund_id=partial,
         payment_intent_id="pi_paid",
         amount=500,
+        currency="EUR",
         campaign_id=CAMPAIGN,
         pledge_id=pledge,
     )
@@ -184,6 +186,7 @@ def test_refunds_whole_or_partial_reverse_the_transfer_and_the_fee(
         refund_id=whole,
         payment_intent_id="pi_paid",
         amount=None,
+        currency="EUR",
         campaign_id=CAMPAIGN,
         pledge_id=pledge,
     )

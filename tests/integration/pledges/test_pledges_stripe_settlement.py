@@ -16,6 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from services.pledges import commands, handlers
+from services.pledges.domain.charge_rules import STRIPE_CHARGE_RULES
 from tests.factories import make_app, ready_payout_account
 from tests.integration.pledges.helpers import (
     API,
@@ -78,14 +79,21 @@ def app(sqlite_url: str, tmp_path: Path, proxy: RecordingProxy) -> Iterator[flas
 class Funded:
     """A live campaign past its deadline: one pledge with a saved card, one without."""
 
-    def __init__(self, app: flask.Flask, *, goal: int = AMOUNT) -> None:
+    def __init__(
+        self, app: flask.Flask, *, goal: int = AMOUNT, currency: str = "EUR", amount: int = AMOUNT
+    ) -> None:
         self.app, self.client = app, app.test_client()
         self.clock = install_clock(app)
         self.creator = new_account(app, "creator")
         ready_payout_account(app, self.creator.id)
-        self.campaign = live_campaign(self.client, self.creator, goal_amount=goal)
+        self.campaign = live_campaign(
+            self.client, self.creator, goal_amount=goal, currency=currency
+        )
+        # What Stripe's objects say: the amount in Stripe's units (IDR in hundredths).
+        self.stripe_amount = STRIPE_CHARGE_RULES.to_provider_units(amount, currency)
+        self.currency = currency.lower()
         self.carded_backer = new_account(app, "backer")
-        self.carded = pledge(self.client, self.campaign, self.carded_backer, AMOUNT)["id"]
+        self.carded = pledge(self.client, self.campaign, self.carded_backer, amount)["id"]
         self.bare_backer = new_account(app, "backer")
         self.bare = pledge(self.client, self.campaign, self.bare_backer, 1_000)["id"]
         save_card(app, self.client, self.carded, self.carded_backer)
@@ -108,8 +116,8 @@ class Funded:
         return {
             "id": intent_id,
             "object": "payment_intent",
-            "amount": AMOUNT,
-            "currency": "eur",
+            "amount": self.stripe_amount,
+            "currency": self.currency,
             "status": status,
             "metadata": {"campaign_id": self.campaign["id"], "pledge_id": self.carded},
             **extra,
@@ -327,3 +335,73 @@ def test_a_refund_goes_to_stripe_once_with_its_own_key_and_carries_stripe_s_refu
     assert (form["reverse_transfer"], form["refund_application_fee"]) == ("true", "true")
     refunded = [e for e in outbox_events(app, funded.campaign["id"]) if e.type == "pledge.refunded"]
     assert refunded[-1].payload["payment_reference"].startswith("re_")
+
+
+def test_an_idr_pledge_is_charged_refunded_and_disputed_in_hundredths_and_booked_in_rupiah(
+    app: flask.Flask, proxy: RecordingProxy
+) -> None:
+    # Fundtrail counts IDR in whole rupiah (CLDR), Stripe's API in hundredths.
+    funded = Funded(app, goal=50_000, currency="IDR", amount=50_000)
+    proxy.answer_next("POST", funded.accepted())
+    settle(funded.client, funded.campaign, funded.creator)
+
+    (charge,) = charges(proxy)
+    replayed = raw_request("POST", proxy.upstream + charge.path, charge.headers, charge.body)
+    assert replayed[0] == 200, replayed[2]
+    form = {name: values[0] for name, values in charge.form.items()}
+    # 2.5 % of 50 000 rupiah is 1 250 rupiah: 125 000 hundredths.
+    assert (form["amount"], form["currency"]) == ("5000000", "idr")
+    assert form["application_fee_amount"] == "125000"
+
+    # Stripe's fee is its own figure, in hundredths: 1 450.45 rupiah is booked as 1 450.
+    intent_id = funded.reference(funded.carded)
+    paid = funded.intent(
+        intent_id,
+        application_fee_amount=125_000,
+        latest_charge={
+            "id": "ch_idr",
+            "object": "charge",
+            "amount": 5_000_000,
+            "amount_refunded": 0,
+            "disputed": False,
+            "balance_transaction": {
+                "id": "txn_idr",
+                "object": "balance_transaction",
+                "amount": 5_000_000,
+                "currency": "idr",
+                "fee": 145_045,
+                "net": 4_854_955,
+            },
+        },
+    )
+    assert funded.deliver("payment_intent.succeeded", paid)["took_effect"] is True
+    events = outbox_events(app, funded.campaign["id"])
+    assert [e.payload["amount"] for e in events if e.type == "pledge.collected"] == [50_000]
+    fees = {
+        e.payload["fee_kind"]: (e.payload["amount"], e.payload["currency"])
+        for e in events
+        if e.type == "payment.fee_charged"
+    }
+    assert fees == {"processing": (1_450, "IDR"), "platform": (1_250, "IDR")}
+
+    response = funded.client.post(
+        f"{API}/pledges/{funded.carded}/refund",
+        json={"reason": "Out of stock", "amount": 20_000},
+        headers=funded.creator.headers,
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["refunded_amount"] == 20_000
+    (refund,) = proxy.sent("POST", "/v1/refunds")
+    assert {name: values[0] for name, values in refund.form.items()}["amount"] == "2000000"
+    refunded = [e for e in outbox_events(app, funded.campaign["id"]) if e.type == "pledge.refunded"]
+    assert refunded[-1].payload["amount"] == 20_000
+
+    # A chargeback of what was kept, as Stripe's signed webhook writes it: 30 000.00 IDR.
+    proxy.answer_next("GET", Canned(200, funded.intent(intent_id)))
+    dispute = {"id": "dp_idr", "object": "dispute", "amount": 3_000_000, "currency": "idr"}
+    dispute |= {"payment_intent": intent_id, "reason": "fraudulent", "status": "needs_response"}
+    assert funded.deliver("charge.dispute.created", dispute)["took_effect"] is True
+    (opened,) = [
+        e for e in outbox_events(app, funded.campaign["id"]) if e.type == "payment.dispute_opened"
+    ]
+    assert (opened.payload["amount"], opened.payload["currency"]) == (30_000, "IDR")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ from services.pledges.domain.charge_rules import (
     BelowMinimumCharge,
     CurrencyNotChargeable,
 )
-from shared.money import currency_exponent
+from shared.money import currency_exponent, format_amount
 
 if TYPE_CHECKING:
     from conftest import World
@@ -75,15 +76,78 @@ def test_twd_is_charged_in_whole_dollars_because_stripe_pays_it_out_so() -> None
     )
 
 
-@pytest.mark.parametrize("currency", ["ISK", "UGX", "HUF", "IDR", "COP"])
-def test_a_currency_stripe_counts_in_other_units_than_fundtrail_is_refused(currency: str) -> None:
-    # Fundtrail counts these in whole units, Stripe's API in hundredths: the adapter sends
-    # Fundtrail's integer as it is, so 5 ISK would be charged as 0.05 ISK.
+@pytest.mark.parametrize(
+    ("currency", "amount"),
+    [("ISK", 5), ("UGX", 1_000), ("HUF", 175), ("IDR", 50_000), ("IDR", 1), ("COP", 1)],
+)
+def test_a_currency_stripe_counts_in_other_units_than_fundtrail_is_taken(
+    currency: str, amount: int
+) -> None:
+    # Fundtrail counts these in whole units, Stripe's API in hundredths: the adapter converts,
+    # and a whole unit of ours is always a whole unit of Stripe's (the steps hold).
     assert (currency_exponent(currency), STRIPE.exponent(currency)) == (0, 2)
-    with pytest.raises(CurrencyNotChargeable) as refused:
-        STRIPE.check_currency(currency)
-    assert refused.value.field == "currency"
-    assert "cannot be charged through Stripe yet" in refused.value.message
+    STRIPE.check_currency(currency)
+    STRIPE.check_amount(amount, currency, "amount")
+
+
+@pytest.mark.parametrize(("currency", "minimum"), [("HUF", 175), ("IDR", 1)])
+def test_minimums_of_those_currencies_are_in_fundtrails_units(currency: str, minimum: int) -> None:
+    # HUF 175.00 is 175 forints to Fundtrail; IDR 0.50 rounds up to the next whole rupiah.
+    assert STRIPE.minimum(currency) == minimum
+    with pytest.raises(BelowMinimumCharge) as refused:
+        STRIPE.check_amount(minimum - 1, currency, "amount")
+    assert refused.value.message == (
+        f"must be at least {format_amount(minimum, currency)}: "
+        f"the smallest amount Stripe can charge in {currency}"
+    )
+
+
+# --- converting at Stripe's boundary ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("currency", "ours", "stripes"),
+    [
+        ("EUR", 1_500, 1_500),  # same exponent, two decimals
+        ("JPY", 500, 500),  # same exponent, zero-decimal
+        ("KWD", 5_120, 5_120),  # same exponent, three decimals
+        ("TWD", 80_000, 80_000),  # same exponent; Stripe's whole-dollar rule is a step
+        ("IDR", 50_000, 5_000_000),  # CLDR whole rupiah, Stripe hundredths
+        ("HUF", 175, 17_500),
+        ("ISK", 5, 500),
+        ("UGX", 1_000, 100_000),
+    ],
+)
+def test_amounts_convert_both_ways_exactly(currency: str, ours: int, stripes: int) -> None:
+    assert STRIPE.to_provider_units(ours, currency) == stripes
+    assert STRIPE.from_provider_units(stripes, currency) == ours
+
+
+@pytest.mark.parametrize(
+    ("stripes", "ours"),
+    [(12_345, 123), (12_350, 124), (12_349, 123), (49, 0), (50, 1), (-12_350, -124)],
+)
+def test_a_fraction_of_our_unit_from_stripe_is_rounded_half_up(stripes: int, ours: int) -> None:
+    # A processing fee of 123.45 IDR is 123 rupiah to Fundtrail, 123.50 is 124.
+    assert STRIPE.from_provider_units(stripes, "IDR") == ours
+
+
+def test_rounding_never_makes_a_fee_larger_than_its_charge() -> None:
+    # Whatever Stripe's fee up to the charge, in hundredths, rounded stays within the charge.
+    charge = STRIPE.to_provider_units(3, "IDR")
+    for fee in range(charge + 1):
+        assert STRIPE.from_provider_units(fee, "IDR") <= 3
+
+
+def test_where_stripe_counted_coarser_a_fraction_of_its_unit_is_refused() -> None:
+    # No currency Stripe takes is so today; the rules stay right if one becomes so.
+    coarser = dataclasses.replace(STRIPE, exponents={"EUR": 0})
+    assert coarser.to_provider_units(1_500, "EUR") == 15
+    with pytest.raises(ValueError):
+        coarser.to_provider_units(1_550, "EUR")
+    with pytest.raises(AmountNotChargeable) as refused:
+        coarser.check_amount(1_550, "EUR", "amount")
+    assert refused.value.message == "must be a whole number of Stripe's smallest unit of EUR"
 
 
 def test_zero_decimal_currencies_agree_with_fundtrail() -> None:
@@ -105,7 +169,7 @@ def test_where_money_moves_a_campaign_stripe_cannot_charge_is_refused_at_draftin
     world: World,
 ) -> None:
     with pytest.raises(CurrencyNotChargeable):
-        world.draft(test_mode=False, currency="ISK", goal_amount=100_000, tiers=[], budget=[])
+        world.draft(test_mode=False, currency="IRR", goal_amount=100_000, tiers=[], budget=[])
     with pytest.raises(BelowMinimumCharge) as refused:
         world.draft(test_mode=False, tiers=[TierSpec("Thanks", 100), TierSpec("Sticker", 20)])
     assert refused.value.field == "tiers[1].min_amount"
@@ -132,7 +196,7 @@ def test_a_test_mode_draft_meets_the_rules_when_launched_where_money_moves(world
 def test_an_edit_that_breaks_the_rules_changes_nothing(world: World) -> None:
     campaign = world.draft(test_mode=False)
     with pytest.raises(CurrencyNotChargeable):
-        campaign.update(world.creator_id, now=world.now, currency="HUF", title="Forints")
+        campaign.update(world.creator_id, now=world.now, currency="IRR", title="Rials")
     assert (campaign.currency, campaign.title, campaign.events) == (
         "EUR",
         "Solar oven for the village school",

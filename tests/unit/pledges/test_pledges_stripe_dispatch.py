@@ -286,6 +286,52 @@ def test_a_dispute_names_the_pledge_stripe_s_books_name(uow: FakePledgesUnitOfWo
     assert uow.stripe_inbox["evt_3"] == ("charge.dispute.closed", False)
 
 
+def test_an_idr_dispute_reaches_the_books_in_whole_rupiah(uow: FakePledgesUnitOfWork) -> None:
+    # Stripe writes IDR in hundredths; Fundtrail's events count whole rupiah (CLDR).
+    campaign_id, pledge_id = uuid.uuid4(), uuid.uuid4()
+    ids = {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)}
+    dispute = {"id": "dp_1", "charge": "ch_x", "amount": 5_000_000, "currency": "idr"}
+
+    receive(
+        event("charge.dispute.created", dispute | {"reason": "fraudulent"}),
+        lambda: uow,
+        context(FakeStripeBooks(facts(ids))),
+    )
+
+    ((_, opened),) = uow.published
+    assert opened.type == "payment.dispute_opened"
+    assert (opened.payload["amount"], opened.payload["currency"]) == (50_000, "IDR")
+
+
+def test_an_idr_refund_total_from_stripe_is_checked_in_whole_rupiah(
+    world: World,
+    uow: FakePledgesUnitOfWork,
+    collecting: tuple[PendingGateway, uuid.UUID, uuid.UUID],
+) -> None:
+    gateway, campaign_id, pledge_id = collecting
+    reference = gateway.latest(pledge_id).reference
+    handlers.collection_succeeded(
+        commands.CollectionSucceeded(pledge_id, reference, 0), uow, at(FAILED_AT)
+    )
+    refund = commands.RefundPledge(pledge_id, world.creator_id, reason="Damaged", amount=1_500)
+    handlers.refund_pledge(refund, uow, gateway, at(FAILED_AT))
+    # 1 500 in our units is 150 000 of Stripe's hundredths where the two differ (IDR): the
+    # check compares like with like, so no mismatch is reported.
+    charge = {
+        "id": "ch_x",
+        "object": "charge",
+        "payment_intent": reference,
+        "amount_refunded": 150_000,
+        "currency": "idr",
+        "metadata": {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)},
+    }
+    with structlog.testing.capture_logs() as logs:
+        receive(event("charge.refunded", charge), lambda: uow, context())
+    assert [entry["event"] for entry in logs if entry["event"].startswith("stripe.refund")] == [
+        "stripe.refund_confirmed"
+    ]
+
+
 def card_page_completed(
     uow: FakePledgesUnitOfWork, pledge_id: uuid.UUID, event_id: str = "evt_card"
 ) -> StripeEvent:
@@ -439,6 +485,7 @@ def test_charge_refunded_checks_stripe_s_total_against_the_books_and_changes_not
         "object": "charge",
         "payment_intent": reference,
         "amount_refunded": stripe_refunded,
+        "currency": "eur",
         "metadata": {"campaign_id": str(campaign_id), "pledge_id": str(pledge_id)},
     }
 

@@ -66,6 +66,32 @@ def test_a_played_success_carries_its_fees_for_the_books() -> None:
     assert stripe_trigger.processing_fee(10) == 10  # never more than the charge
 
 
+def test_played_events_write_amounts_in_stripe_s_units_as_stripe_would() -> None:
+    # 50 000 rupiah are 5 000 000 to Stripe (hundredths); the handlers convert them back.
+    collecting = a_pledge(
+        PledgeStatus.COLLECTING, payment_reference="pi_1", amount=50_000, currency="IDR"
+    )
+    paid = a_pledge(
+        PledgeStatus.COLLECTED,
+        payment_reference="pi_1",
+        amount=50_000,
+        currency="IDR",
+        refunded_amount=20_000,
+    )
+
+    _, succeeded = stripe_trigger.payment_succeeded(collecting, platform_fee_bps=250)
+    _, opened = stripe_trigger.dispute(paid, status="needs_response")
+    _, refunded = stripe_trigger.charge_refunded(paid)
+
+    assert (succeeded["amount"], succeeded["currency"]) == (5_000_000, "idr")
+    assert succeeded["application_fee_amount"] == 125_000
+    transaction = succeeded["latest_charge"]["balance_transaction"]
+    # 2.9 % of 5 000 000 plus 30, in Stripe's hundredths: 1 450.30 rupiah.
+    assert (transaction["amount"], transaction["fee"]) == (5_000_000, 145_030)
+    assert opened["amount"] == 3_000_000  # what was not refunded: 30 000 rupiah
+    assert (refunded["amount"], refunded["amount_refunded"]) == (5_000_000, 2_000_000)
+
+
 def test_a_failure_carries_the_decline_code_and_a_dispute_the_payment_expanded() -> None:
     collecting = a_pledge(PledgeStatus.COLLECTING, payment_reference="pi_9")
     paid = a_pledge(PledgeStatus.COLLECTED, payment_reference="pi_9")
