@@ -442,14 +442,14 @@ def _fees(charge: Mapping[str, Any], amount: int, currency: str) -> dict[str, in
     transaction = charge.get("balance_transaction")
     if not isinstance(transaction, Mapping):
         return {"processing_fee": None, "net": None}
-    # The transaction's currency is the platform's settlement currency; where Stripe converted
-    # the charge into another, its own figures are all there is (in that currency, which the
-    # books do not yet tell apart: docs/payments.md, "What comes next").
+    # The transaction's currency is the platform's settlement currency. Where Stripe converted
+    # the charge into another, its fee is in that currency, which the campaign's books cannot
+    # hold: the fee stays unknown (no entry) rather than booked in the wrong currency
+    # (docs/payments.md, "What comes next").
     settled = str(transaction.get("currency") or currency).upper()
-    fee = from_stripe(transaction["fee"], settled)
     if settled != currency:
-        return {"processing_fee": fee, "net": from_stripe(transaction["net"], settled)}
-    fee = min(fee, amount)
+        return {"processing_fee": None, "net": None}
+    fee = min(from_stripe(transaction["fee"], settled), amount)
     return {"processing_fee": fee, "net": amount - fee}
 
 
