@@ -22,11 +22,11 @@ Decisions the domain cannot make alone, each documented in docs/payments.md:
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import TYPE_CHECKING
 
 from services.pledges.domain.campaigns import Campaign
+from services.pledges.domain.collection import AUTHENTICATION_REQUIRED, REASON_CODE
 from services.pledges.domain.errors import PledgeNotCollected
 from services.pledges.domain.fees import platform_fee
 from services.pledges.domain.payment_provider import (
@@ -55,9 +55,7 @@ log = get_logger(__name__)
 #: short lower-case code, so nothing else can ride into events and pages).
 NO_CARD = "no_card"
 CARD_DECLINED = "card_declined"
-AUTHENTICATION_REQUIRED = "authentication_required"
 PAYMENT_REFUSED = "payment_refused"
-_REASON = re.compile(r"[a-z0-9_]{1,64}")
 #: Refund keys are UUIDs derived from what makes a refund this refund (see `refund`).
 _REFUND_KEYS = uuid.UUID("5b0c2d7e-6a51-4c1f-9a43-3f0e1f2a7d15")
 
@@ -279,4 +277,4 @@ def _reason(result: ChargeResult) -> str:
     if result.outcome == "requires_action":
         return AUTHENTICATION_REQUIRED
     code = result.decline_code
-    return code if code and _REASON.fullmatch(code) else CARD_DECLINED
+    return code if code and REASON_CODE.fullmatch(code) else CARD_DECLINED

@@ -27,6 +27,7 @@ from stripe.params import (
 
 from services.pledges.adapters.stripe_webhooks import StripeEvent, WebhookRejected, read_event
 from services.pledges.domain.charge_rules import STRIPE_CHARGE_RULES
+from services.pledges.domain.collection import AUTHENTICATION_REQUIRED
 from services.pledges.domain.payment_provider import (
     CardSetup,
     ChargeOutcome,
@@ -46,8 +47,6 @@ from services.pledges.settings import PaymentSettings
 NETWORK_RETRIES = 3
 #: Stripe refuses longer idempotency keys.
 MAX_KEY_LENGTH = 255
-#: Stripe's decline code when a bank wants the backer present (strong customer authentication).
-AUTHENTICATION_REQUIRED = "authentication_required"
 
 _STATUS_OUTCOMES: dict[str, ChargeOutcome] = {
     "succeeded": "succeeded",

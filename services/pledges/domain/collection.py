@@ -24,6 +24,9 @@ DEFAULT_PAYMENT_GRACE = timedelta(days=7)
 #: A provider's reason for a failure is a short code, so nothing else (say, card details)
 #: can ride in it into events and pages.
 REASON_CODE = re.compile(r"[a-z0-9_]{1,64}")
+#: The reason when the backer's bank wants them present (strong customer authentication):
+#: Stripe's decline code, kept as it is.
+AUTHENTICATION_REQUIRED = "authentication_required"
 
 
 class CampaignCollection(CampaignRecord):

@@ -11,7 +11,6 @@ the event finds the id and has no effect. To handle another type, write
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from services.pledges.adapters.events import PLEDGE_TOPIC, PRODUCER
 from services.pledges.adapters.stripe_payments import from_stripe, payment_facts
 from services.pledges.adapters.stripe_webhooks import StripeEvent
 from services.pledges.domain import DEFAULT_PAYMENT_GRACE, PaymentGateway, PledgeStatus
+from services.pledges.domain.collection import AUTHENTICATION_REQUIRED, REASON_CODE
 from services.pledges.domain.errors import DomainError, PledgeNotCollecting
 from services.pledges.domain.payment_provider import (
     PaymentFacts,
@@ -41,10 +41,6 @@ log = get_logger(__name__)
 
 #: The effect of one event on the open unit of work: True if it changed something.
 Effect = Callable[[PledgesUnitOfWork], bool]
-#: The reason Stripe gives when the bank wants the backer present.
-AUTHENTICATION_REQUIRED = "authentication_required"
-#: What a reason code may be (the domain's rule): anything else becomes the generic one.
-_REASON = re.compile(r"[a-z0-9_]{1,64}")
 
 
 class StripeUnavailable(Exception):
@@ -316,7 +312,7 @@ def _dispute(event: StripeEvent, context: WebhookContext, event_type: str) -> Ef
     if event_type == "payment.dispute_opened":
         reason = dispute.get("reason")
         extra["reason"] = (
-            reason if isinstance(reason, str) and _REASON.fullmatch(reason) else ("general")
+            reason if isinstance(reason, str) and REASON_CODE.fullmatch(reason) else ("general")
         )
     else:
         status = dispute.get("status")
@@ -356,7 +352,7 @@ def _reason(event: StripeEvent) -> str:
     error = event.data_object.get("last_payment_error")
     error = error if isinstance(error, Mapping) else {}
     for code in (error.get("decline_code"), error.get("code")):
-        if isinstance(code, str) and _REASON.fullmatch(code):
+        if isinstance(code, str) and REASON_CODE.fullmatch(code):
             return code
     return "payment_failed"
 
