@@ -6,7 +6,7 @@ import io
 import zlib
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import Image
 
 from shared.images import (
     MAX_UPLOAD_BYTES,
@@ -16,29 +16,7 @@ from shared.images import (
     accept_picture,
 )
 from shared.picture_store import FileSystemPictureStore
-
-XMP = (
-    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf'
-    b'-syntax-ns#"><rdf:Description exif:GPSLatitude="6,12.5S" xmlns:exif="http://ns.adobe.com'
-    b'/exif/1.0/"/></rdf:RDF></x:xmpmeta>'
-)
-
-
-def phone_photo(width: int = 800, height: int = 600, orientation: int = 1) -> bytes:
-    """A JPEG as a phone writes it: GPS position, orientation, XMP, a comment, trailing bytes."""
-    image = Image.new("RGB", (width, height), (200, 30, 30))
-    image.paste((30, 30, 200), (0, 0, width // 2, height // 4))  # a blue band at the top left
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "PhoneCo"
-    exif[ExifTags.Base.Orientation] = orientation
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "S"
-    gps[ExifTags.GPS.GPSLatitude] = (6.0, 12.0, 30.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (106.0, 49.0, 0.0)
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif, xmp=XMP, comment=b"shot at home")
-    return out.getvalue() + b"TRAILING-SECRET"
+from tests.factories import PHOTO_SECRETS, phone_photo
 
 
 def test_a_phone_photo_comes_out_without_its_metadata() -> None:
@@ -52,7 +30,7 @@ def test_a_phone_photo_comes_out_without_its_metadata() -> None:
             assert dict(image.getexif()) == {}
             assert "xmp" not in image.info and "icc_profile" not in image.info
             assert "comment" not in image.info
-        for leftover in (b"Exif", b"PhoneCo", b"adobe:ns:meta", b"shot at home", b"TRAILING"):
+        for leftover in PHOTO_SECRETS:
             assert leftover not in rendition.jpeg
     assert picture.rendition(1200).height == 900
 
