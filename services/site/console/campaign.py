@@ -10,10 +10,11 @@ from typing import Any
 import flask
 from werkzeug.exceptions import NotFound
 
-from services.site import context
+from services.site import context, covers
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.console import campaign_form
+from services.site.covers import chosen_picture, upload_cover
 from services.site.display import money
 from services.site.forms import FormState, read_form, send
 from services.site.paging import requested_offset
@@ -102,10 +103,16 @@ def edit(campaign_id: uuid.UUID) -> Any:
                 raise
             campaign_form.add_api_errors(form, exc.errors, exc.detail)
         else:
-            flask.flash(f"Your draft “{saved.get('title')}” is saved.")
-            return flask.redirect(
-                flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
-            )
+            picture = chosen_picture()
+            refused = upload_cover(campaign_id, picture, visitor.token) if picture else []
+            if not refused:
+                flask.flash(f"Your draft “{saved.get('title')}” is saved.")
+                return flask.redirect(
+                    flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+                )
+            form.errors[covers.FIELD] = refused
+            form.add("_form", "The rest of the draft is saved; its cover image was not.")
+            draft = saved
     return _edit_page(draft, form, rows), 422
 
 
@@ -115,6 +122,7 @@ def _edit_page(draft: dict[str, Any], form: FormState, rows: int) -> str:
         form=form,
         rows=range(rows),
         heading=f"Edit “{draft.get('title')}”",
+        cover=draft.get("cover"),
         action=flask.url_for("console_campaign.edit", campaign_id=draft.get("id")),
         button="Save",
     )
