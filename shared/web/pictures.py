@@ -63,11 +63,22 @@ def _body_too_large(error: RequestEntityTooLarge) -> flask.Response:
     return http_exception_to_problem(error)
 
 
-def register(app: flask.Flask) -> None:
-    """Answer too-large pictures with 413 (not 422) and the field `image`."""
-    app.config["MAX_CONTENT_LENGTH"] = max(
-        app.config.get("MAX_CONTENT_LENGTH") or 0, MAX_UPLOAD_BYTES + FORM_OVERHEAD
-    )
+def register(app: flask.Flask, upload_endpoints: frozenset[str] | None = None) -> None:
+    """Answer too-large pictures with 413 (not 422) and the field `image`. With
+    `upload_endpoints`, only those routes take a body as large as a picture (the app's own
+    limit stays for every other); without, the whole app does."""
+    if upload_endpoints is None:
+        app.config["MAX_CONTENT_LENGTH"] = max(
+            app.config.get("MAX_CONTENT_LENGTH") or 0, MAX_UPLOAD_BYTES + FORM_OVERHEAD
+        )
+    else:
+
+        def allow_pictures(endpoint: str | None, values: dict[str, Any] | None) -> None:
+            # Runs once the request is routed, before its body is read.
+            if endpoint in upload_endpoints:
+                flask.request.max_content_length = MAX_UPLOAD_BYTES + FORM_OVERHEAD
+
+        app.url_value_preprocessor(allow_pictures)
     app.register_error_handler(
         ImageTooLarge, refusal_handler(((ImageTooLarge, 413), *FAMILY_STATUSES))
     )
