@@ -1,5 +1,6 @@
-"""Campaign covers on the site: served at `/covers/{sha256}/{width}.jpg` from the pledges
-service (the site keeps no files), and the cover upload that goes with the campaign form."""
+"""Pictures on the site: campaign covers at `/covers/{sha256}/{width}.jpg` (from the pledges
+service) and the pictures of updates at `/campaigns/{id}/images/{sha256}/{width}.jpg` (from the
+updates service): the site keeps no files. And the cover upload of the campaign form."""
 
 from __future__ import annotations
 
@@ -38,11 +39,29 @@ def cover(sha256: str, width: int) -> flask.Response:
         if exc.status == 404:
             raise NotFound("There is no such picture.") from None
         raise
+    return _forever(jpeg, f"{sha256}-{width}")
+
+
+def _forever(jpeg: bytes, etag: str) -> flask.Response:
     response = flask.Response(jpeg, mimetype="image/jpeg")
     response.headers["Cache-Control"] = PUBLIC_FOREVER
-    response.set_etag(f"{sha256}-{width}")
+    response.set_etag(etag)
     response.make_conditional(flask.request)
     return response
+
+
+@covers.get("/campaigns/<uuid:campaign_id>/images/<string:sha256>/<int:width>.jpg")
+def update_image(campaign_id: uuid.UUID, sha256: str, width: int) -> flask.Response:
+    """A picture of a campaign's updates, from the updates service, cached the same way."""
+    if not _SHA256.fullmatch(sha256) or width not in WIDTHS:
+        raise NotFound("There is no such picture.")
+    try:
+        jpeg = context.services().updates.update_image(campaign_id, sha256, width)
+    except ApiError as exc:
+        if exc.status == 404:
+            raise NotFound("There is no such picture.") from None
+        raise
+    return _forever(jpeg, f"{sha256}-{width}")
 
 
 def allow_cover_uploads(endpoint: str | None, values: dict[str, Any] | None) -> None:

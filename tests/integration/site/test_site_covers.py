@@ -113,3 +113,41 @@ def test_what_is_no_picture_or_too_large_is_refused_with_a_page_saying_so(
     assert "The cover image is too large" in huge.get_data(as_text=True)
     shown = stack.pledges.get(f"/api/v1/campaigns/{draft['id']}", headers=bearer(token)).json
     assert shown["cover"] is None
+
+
+@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
+def test_a_picture_inserted_in_an_update_is_shown_and_served_by_the_site(stack: Stack) -> None:
+    _, token = stack.account("creator")
+    client = stack.site_client(token, role="creator")
+    campaign = stack.campaign(token)
+    path = f"/console/campaigns/{campaign['id']}/updates/new"
+    page = client.get(path).get_data(as_text=True)
+    form = {"csrf_token": csrf_of(page), "title": "The press", "visibility": "public"}
+
+    inserted = client.post(
+        path,
+        data={
+            **form,
+            "body": "It came today.",
+            "image_alt": "The press in the barn",
+            "image": (io.BytesIO(phone_photo()), "IMG_0008.JPG"),
+            "action": "insert",
+        },
+        content_type="multipart/form-data",
+    )
+
+    assert inserted.status_code == 200
+    found = re.search(
+        r"It came today.\s+!\[The press in the barn\]\((http://127\.0\.0\.1:8000"
+        r"(/campaigns/[0-9a-f-]{36}/images/([0-9a-f]{64})/1200\.jpg))\)",
+        inserted.get_data(as_text=True),
+    )
+    assert found, "the picture's Markdown is not in the body"
+    url, _, sha256 = found.groups()
+    body = f"It came today.\n\n![The press in the barn]({url})\n"
+    published = client.post(path, data={**form, "body": body}, follow_redirects=True)
+    assert f'<img src="{url}" alt="The press in the barn"' in published.get_data(as_text=True)
+
+    served = stack.site_client().get(f"/campaigns/{campaign['id']}/images/{sha256}/640.jpg")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert not any(secret in served.data for secret in PHOTO_SECRETS)
