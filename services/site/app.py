@@ -23,7 +23,8 @@ from services.site.console.money import console_money
 from services.site.console.payouts import console_payouts
 from services.site.console.updates import console_updates
 from services.site.context import sign_out, visitor
-from services.site.covers import allow_cover_uploads, covers, too_large_message
+from services.site.cover_uploads import allow_cover_uploads, too_large_message
+from services.site.covers import covers
 from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages

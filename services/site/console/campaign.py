@@ -10,11 +10,12 @@ from typing import Any
 import flask
 from werkzeug.exceptions import NotFound
 
-from services.site import context, covers
+from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.console import campaign_form
-from services.site.covers import chosen_picture, upload_cover
+from services.site.cover_uploads import FIELD as COVER_FIELD
+from services.site.cover_uploads import chosen_picture, upload_cover
 from services.site.display import money
 from services.site.forms import FormState, read_form, send
 from services.site.paging import requested_offset
@@ -110,7 +111,7 @@ def edit(campaign_id: uuid.UUID) -> Any:
                 return flask.redirect(
                     flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
                 )
-            form.errors[covers.FIELD] = refused
+            form.errors[COVER_FIELD] = refused
             form.add("_form", "The rest of the draft is saved; its cover image was not.")
             draft = saved
     return _edit_page(draft, form, rows), 422

@@ -14,7 +14,7 @@ from services.site.access import signed_in
 from services.site.clients import ApiError
 from services.site.console import campaign_form
 from services.site.console.payout_view import payout_view
-from services.site.covers import chosen_picture, upload_cover
+from services.site.cover_uploads import chosen_picture, upload_cover
 from services.site.forms import FormState
 from services.site.paging import requested_offset
 
