@@ -32,6 +32,8 @@ def upload(client: FlaskClient, campaign_id: str, account: Account, content: byt
     )
 
 
+# The database is not what is tested (every pledges test migrates both): SQLite alone.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_creator_gives_a_campaign_a_cover_and_it_is_served_clean(
     app: flask.Flask, client: FlaskClient, creator: Account
 ) -> None:
@@ -71,7 +73,6 @@ def test_a_creator_gives_a_campaign_a_cover_and_it_is_served_clean(
     assert [e.type for e in outbox_events(app, campaign["id"])].count("campaign.cover_changed") == 1
 
 
-# The database is not what is tested here: SQLite alone.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_cover_is_refused_for_others_and_for_what_is_no_picture(
     app: flask.Flask, client: FlaskClient, creator: Account
