@@ -8,6 +8,7 @@ backer holds at most one active pledge per campaign.
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, add_plumbing_tables
+from shared.referrals import SOURCE_MAX
 
 metadata = sa.MetaData()
 
@@ -42,6 +43,8 @@ campaigns = sa.Table(
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     # Whether no money moves for it (record-only gateway); see docs/payments.md.
     sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The SHA-256 naming its cover picture; the files are in the picture store (by this name).
+    sa.Column("cover_sha256", sa.String(64), nullable=True, index=True),
 )
 
 tiers = sa.Table(
@@ -89,6 +92,8 @@ pledges = sa.Table(
     sa.Column("card_setup_attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Referrals (migration 0012): the share tag or referring host; NULL for a direct visit.
+    sa.Column("source", sa.String(SOURCE_MAX), nullable=True),
     sa.CheckConstraint(
         "refunded_amount >= 0 AND refunded_amount <= amount", name="ck_pledges_refund_within"
     ),
