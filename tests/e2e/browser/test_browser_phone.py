@@ -2,9 +2,9 @@
 creator meet it: nothing scrolls sideways, every tap target outside a sentence is at least
 24 × 24 CSS pixels (WCAG 2.2, 2.5.8), and axe-core finds nothing serious.
 
-The campaign is filled with what makes pages wide: a tier, a budget, a pledge, an expense with
-a receipt (its 64-character hashes in the money trail), a signed checkpoint, an update with a
-comment, and the long e-mail addresses people have."""
+The campaign is filled with what makes pages wide: a cover, a tier, a budget, a pledge, an
+expense with a receipt (its 64-character hashes in the money trail), a signed checkpoint, an
+update with a long address and a comment, and the long e-mail addresses people have."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from tests.e2e.browser.conftest import (
 )
 from tests.e2e.browser.test_browser_journey import SCREENSHOTS, Journey, expect_text
 from tests.e2e.conftest import eventually
+from tests.factories import phone_photo
 from tests.integration.ledger.ledger_support import pdf_bytes
 
 pytestmark = pytest.mark.kafka
@@ -74,7 +75,9 @@ def test_every_page_fits_a_phone(
     creator = open_browser()
     creator_address = journey.sign_up(creator, "Maker", "Creator")
     journey.confirm_address(creator, creator_address)
-    journey.create_campaign(creator, title, tier="A loaf a month from the first firing")
+    journey.create_campaign(
+        creator, title, tier="A loaf a month from the first firing", cover=phone_photo()
+    )
     page = creator.page
     page.get_by_role("row").filter(has_text=title).get_by_role("button", name="Launch").click()
     expect_text(page, "is live")
