@@ -20,6 +20,8 @@ accounts = sa.Table(
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    # What its mails are written in (migration 0012); see shared/languages.py.
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
 )
 
 campaigns = sa.Table(
@@ -42,6 +44,8 @@ campaigns = sa.Table(
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     # Whether no money moves for it (record-only gateway); see docs/payments.md.
     sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
+    # What its automatic updates are written in (migration 0012).
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
 )
 
 tiers = sa.Table(

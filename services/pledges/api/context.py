@@ -18,6 +18,7 @@ from services.pledges.domain import Campaign, CampaignStatus
 _RECORD_FIELDS = (
     "id",
     "test_mode",
+    "language",
     "creator_id",
     "title",
     "description",
