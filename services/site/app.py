@@ -141,7 +141,7 @@ def _register_error_pages(app: flask.Flask) -> None:
             return error_page(
                 404, _("There is nothing at this address. It may have moved or never existed.")
             )
-        return error_page(status, error.description or "")
+        return error_page(status, _(error.description) if error.description else "")
 
     @app.errorhandler(ServiceUnavailable)
     def unavailable(error: ServiceUnavailable) -> Any:
@@ -158,7 +158,7 @@ def _register_error_pages(app: flask.Flask) -> None:
     @app.errorhandler(SignInRequired)
     def sign_in_first(error: SignInRequired) -> Any:
         # accounts.login follows `next` only to a path on this site.
-        flask.flash(error.message)
+        flask.flash(_(error.message))
         return flask.redirect(flask.url_for("accounts.login", next=error.back_to))
 
     @app.errorhandler(ApiError)
@@ -170,7 +170,7 @@ def _register_error_pages(app: flask.Flask) -> None:
             return sign_in_first(
                 SignInRequired(_("Your session has ended. Please sign in again."), this_page())
             )
-        message = error.detail or refusals.for_status(error.status)
+        message = refusals.for_people(error.detail) or refusals.for_status(error.status)
         if error.status in (403, 404):
             return error_page(error.status, message)
         return error_page(400, message)

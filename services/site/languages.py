@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: The languages the site's catalogues hold, English first (the source strings).
-LANGUAGES = ("en", "id")
-DEFAULT = "en"
+from shared.languages import DEFAULT_LANGUAGE as DEFAULT
+from shared.languages import LANGUAGES
+
+__all__ = ["DEFAULT", "LANGUAGES", "NAMES", "choose", "from_accept_language", "language_of"]
 #: What each language is called, in itself, for the switch on every page.
 NAMES = {"en": "English", "id": "Bahasa Indonesia"}
 

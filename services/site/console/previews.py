@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context
 from services.site.forms import FormState, send
@@ -20,7 +21,7 @@ def preview(form: FormState, token: str) -> str | None:
         form,
         lambda: context.services().updates.preview(form.values["body"], token=token),
         fields={"body"},
-        fallback="It could not be previewed.",
+        fallback=_("It could not be previewed."),
         error_pages={401},
     )
     return None if shown is None else str(shown.get("body_html", ""))
