@@ -61,3 +61,24 @@ def test_language_tags() -> None:
         None,
     ]
     assert from_accept_language([]) is None
+
+
+def test_figures_and_phrases_read_in_indonesian_on_an_indonesian_page() -> None:
+    import flask
+
+    from services.site import display, i18n
+
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    i18n.install(app)
+    with app.test_request_context(headers={"Accept-Language": "id-ID"}):
+        assert display.money(150_000_000, "IDR") == "Rp 150.000.000"
+        assert display.money(1550, "EUR") == "€ 15,50"
+        assert display.major_units(1550, "EUR") == "15,50"
+        assert display.when("2026-12-04T15:00:00+00:00") == "4 Des 2026 15.00 UTC"
+        assert display.time_left(2 * 86_400 + 3_600) == "2 hari, 1 jam lagi"
+        assert display.in_words("payment_failed") == "pembayaran gagal"
+    with app.test_request_context("/?lang=en", headers={"Accept-Language": "id-ID"}):
+        assert display.money(150_000_000, "IDR") == "IDR150,000,000"
+        assert display.when("2026-12-04T15:00:00+00:00") == "2026-12-04 15:00 UTC"
+        assert display.time_left(2 * 86_400 + 3_600) == "2 days, 1 hour left"
