@@ -4,6 +4,7 @@ a campaign in rupiah, a pledge, the console and the money trail, each page in In
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from tests.e2e.conftest import eventually
 pytestmark = pytest.mark.kafka
 
 PASSWORD = "frasa panjang yang tidak dipakai orang lain"
+#: `FUNDTRAIL_SCREENSHOTS=docs/images` saves the Indonesian campaign page for the README.
+SCREENSHOTS = os.environ.get("FUNDTRAIL_SCREENSHOTS")
 CATALOGUE = Path(services.site.__file__).parent / "translations/id/LC_MESSAGES/messages.po"
 
 
@@ -126,6 +129,8 @@ def test_the_story_in_bahasa_indonesia(
 
     eventually(money_recorded)
     story.check(creator, "jejak dana", "Terkumpul", "Periksa sendiri", "Titik periksa terbaru")
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "site-campaign-id.png"), full_page=True)
     page.get_by_role("link", name="Kelola kampanye ini").click()
     expect(page.get_by_role("table").filter(has_text="Budi")).to_contain_text("tertagih")
     story.check(creator, "kelola kampanye", "Angka", "Dukungan")
