@@ -40,7 +40,7 @@ class CrossSiteRequest(Forbidden):
 
 
 class MissingCsrfToken(BadRequest):
-    description = (
+    description = N_(
         "This form has expired or was not sent from this site. Go back, reload the page and try "
         "again."
     )
