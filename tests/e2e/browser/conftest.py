@@ -254,12 +254,13 @@ class Person:
 
 
 @pytest.fixture
-def open_browser(chromium: Any, live_fundtrail: LiveFundtrail) -> Iterator[Callable[[], Person]]:
-    """Opens a new, separate browser window (a person) on the site; closed after the test."""
+def open_browser(chromium: Any, live_fundtrail: LiveFundtrail) -> Iterator[Callable[..., Person]]:
+    """Opens a new, separate browser window (a person) on the site, in `locale` (which sets
+    Accept-Language); closed after the test."""
     contexts: list[Any] = []
 
-    def open_one() -> Person:
-        context = chromium.new_context(base_url=live_fundtrail.url, locale="en-GB")
+    def open_one(locale: str = "en-GB") -> Person:
+        context = chromium.new_context(base_url=live_fundtrail.url, locale=locale)
         context.set_default_timeout(20_000)
         contexts.append(context)
         person = Person(context.new_page())
