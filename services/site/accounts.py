@@ -96,6 +96,8 @@ def _start_session(form: FormState) -> bool:
         session = pledges.start_session(form.values["email"], form.values["password"])
         token = str(session["token"])
         me = session if "role" in session else pledges.me(token=token)
+        if "language" not in me:
+            me = {**me, **_saved_language(token)}
     except ApiError as exc:
         if exc.status == 401:
             form.add("_form", "That e-mail and password do not match an account.")
@@ -110,6 +112,15 @@ def _start_session(form: FormState) -> bool:
         return False
     context.sign_in(token, me, form.values["email"], session.get("token_id"))
     return True
+
+
+def _saved_language(token: str) -> dict[str, Any]:
+    """The account's saved language, or nothing (an account service without languages)."""
+    try:
+        me = context.services().pledges.me(token=token)
+    except (ApiError, ServiceUnavailable):
+        return {}
+    return {"language": me["language"]} if "language" in me else {}
 
 
 @accounts.post("/logout")

@@ -59,8 +59,14 @@ def token() -> str | None:
 def sign_in(token: str, me: dict[str, Any], email: str, token_id: object = None) -> None:
     """Keep the token in the encrypted session cookie (sessions.py), with a new CSRF token (no
     fixation)."""
+    # A language picked with `?lang=` before signing in is kept; the account's own is read.
+    picked = flask.session.get("language")
     flask.session.clear()
     flask.session.permanent = True
+    if picked:
+        flask.session["language"] = picked
+    if me.get("language"):
+        flask.session["account_language"] = str(me["language"])
     flask.session.update(
         token=token,
         account_id=str(me.get("account_id")),
