@@ -93,7 +93,9 @@ def test_the_creator_publishes_and_anyone_reads_the_report(ledger: Ledger) -> No
     listed = client.get(reports).json["reports"]
     assert [r["id"] for r in listed] == [second.json["id"], report["id"]]
     assert listed[1] == {k: report[k] for k in listed[1]}
-    assert set(listed[1]) == {"id", "tree_size", "root_hash", "sha256", "published_at", "url"}
+    assert set(listed[1]) == {
+        *("id", "tree_size", "root_hash", "sha256", "sha256_by_language", "published_at", "url")
+    }
     assert client.get(f"{reports}/{report['id']}").json == report
 
     # Each is announced with the checkpoint it was built from and its totals (the balance's).
