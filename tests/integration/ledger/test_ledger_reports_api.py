@@ -127,6 +127,8 @@ def test_a_published_report_is_immutable_in_the_database(ledger: Ledger) -> None
         "UPDATE reports SET sha256 = 'tampered'",
         "UPDATE reports SET pdf = :value",
         "DELETE FROM reports",
+        "UPDATE report_languages SET pdf = :value",
+        "DELETE FROM report_languages",
     ):
         with pytest.raises(REFUSALS) as refused, ledger.engine.begin() as connection:
             connection.execute(sa.text(sql), {"value": b"%PDF-forged"})
