@@ -29,11 +29,10 @@ Built by the composition root (`LedgerDependencies.report_publisher`); nothing h
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,6 +64,10 @@ class Renderer(Protocol):
     max_table_rows: int
 
     def render(self, source: ReportSource) -> RenderedReport: ...
+
+    def render_languages(
+        self, source: ReportSource, languages: Sequence[str]
+    ) -> dict[str, RenderedReport]: ...
 
     def render_html(self, source: ReportSource) -> str: ...
 
@@ -232,10 +235,7 @@ class ReportPublisher:
     def _render_all(self, source: ReportSource) -> dict[str, RenderedReport]:
         """The report in every language, English first: the same source (checkpoint, leaves,
         attachments), other words."""
-        return {
-            language: self.renderer.render(dataclasses.replace(source, locale=language))
-            for language in LANGUAGES
-        }
+        return self.renderer.render_languages(source, LANGUAGES)
 
     def _source(
         self,
