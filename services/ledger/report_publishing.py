@@ -255,6 +255,7 @@ class ReportPublisher:
             export_url=f"{api}/export.jsonl?tree_size={size}",
             locale=language,
             lost_disputes=_lost_disputes(uow, campaign_id),
+            cover=uow.covers.get(campaign_id),
         )
 
     def _store(

@@ -11,6 +11,7 @@ from services.pledges.api.me import blp as me_blp
 from services.pledges.bootstrap import PledgesDependencies, bootstrap
 from services.pledges.domain.payment_provider import PaymentProviderError
 from shared.logging import get_logger
+from shared.web import pictures
 from shared.web.app import build_app
 from shared.web.problems import problem_response
 from shared.web.proxies import TrustedProxyFix
@@ -38,6 +39,7 @@ def create_app(
         me_blueprint=me_blp,
     )
     app.register_error_handler(PaymentProviderError, _provider_unavailable)
+    pictures.register(app)
     settings = dependencies.settings
     # Sign-in and sign-up limits count clients: a forwarded address counts only from the site.
     app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]

@@ -115,6 +115,8 @@ class MakePledge:
     #: If given, must be the campaign's.
     currency: str | None = None
     idempotency: IdempotencyKey | None = None
+    #: The share tag or referring host the backer came with; kept only by a new pledge.
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -271,3 +273,13 @@ class PayoutAccountUpdated:
     payouts_enabled: bool
     #: When the provider said so (its event's `created`), so an older word loses to a newer.
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeCover:
+    """Make the uploaded picture the campaign's cover."""
+
+    campaign_id: uuid.UUID
+    actor_id: uuid.UUID
+    #: The upload's bytes, as sent: `shared/images.py` decides whether it is a picture.
+    image: bytes

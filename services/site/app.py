@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.site import display, i18n, refusals
+from services.site import display, i18n, referrals, refusals
 from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
@@ -25,6 +25,8 @@ from services.site.console.money import console_money
 from services.site.console.payouts import console_payouts
 from services.site.console.updates import console_updates
 from services.site.context import sign_out, visitor
+from services.site.cover_uploads import allow_cover_uploads, too_large_message
+from services.site.covers import covers
 from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages
@@ -103,6 +105,7 @@ def create_app(
 
     app.before_request(lambda: check_request(settings.public_url))
     app.after_request(add_security_headers)
+    app.after_request(referrals.remember)
     app.after_request(_pass_on_retry_after)
     app.register_blueprint(pages)
     app.register_blueprint(accounts)
@@ -115,6 +118,8 @@ def create_app(
     app.register_blueprint(console_updates)
     app.register_blueprint(backing)
     app.register_blueprint(comments)
+    app.register_blueprint(covers)
+    app.url_value_preprocessor(allow_cover_uploads)
     _register_error_pages(app)
     return app
 
@@ -137,11 +142,10 @@ def _register_error_pages(app: flask.Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
-        if status == 404:
-            return error_page(
-                404, _("There is nothing at this address. It may have moved or never existed.")
-            )
-        return error_page(status, error.description or "")
+        message = {404: _("There is nothing at this address. It may have moved or never existed.")}
+        if status == 413:
+            message[413] = too_large_message() or error.description or ""
+        return error_page(status, message.get(status, error.description or ""))
 
     @app.errorhandler(ServiceUnavailable)
     def unavailable(error: ServiceUnavailable) -> Any:

@@ -27,6 +27,7 @@ from typing import Any
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.domain import merkle
 from services.ledger.domain.accounts_chart import Balance
+from services.ledger.domain.cover import CoverPicture
 from services.ledger.reports import document
 from services.ledger.reports.figures import Figures, compute_figures, parse_leaves
 from services.ledger.reports.job import OUT_OF_MEMORY, PDF_NAME, Job, PdfAttachment, write_job
@@ -84,6 +85,8 @@ class ReportSource:
     #: The provider's references of disputes it closed as lost: no money moves then, so the
     #: log holds no entry of it (see ``figures``).
     lost_disputes: frozenset[str] = frozenset()
+    #: The campaign's cover picture, shown on the first page; None before one is chosen.
+    cover: CoverPicture | None = None
 
 
 @dataclass(frozen=True)
@@ -175,15 +178,17 @@ class ReportRenderer:
             locale=source.locale,
             max_table_rows=self.max_table_rows,
             for_pdf=for_pdf,
+            cover=source.cover,
         )
 
     def _pdfs(self, htmls: Sequence[str], source: ReportSource, figures: Figures) -> list[bytes]:
         attachments = report_attachments(source)
         with tempfile.TemporaryDirectory(prefix="fundtrail-report-") as folder:
             jobs = [Path(folder) / str(index) for index in range(len(htmls))]
+            images = {} if source.cover is None else {document.COVER_NAME: source.cover.jpeg}
             for job, html in zip(jobs, htmls, strict=True):
                 job.mkdir()
-                write_job(job, Job(html, attachments, figures.made_at))
+                write_job(job, Job(html, attachments, figures.made_at, images))
             self._run_child(jobs)
             return [(job / PDF_NAME).read_bytes() for job in jobs]
 

@@ -60,6 +60,8 @@ class CampaignRecord:
     test_mode: bool = True
     #: What its automatic updates and mails about it are written in (`shared/languages.py`).
     language: str = DEFAULT_LANGUAGE
+    #: The SHA-256 naming its cover picture (`shared/images.py`), or None before one is chosen.
+    cover_sha256: str | None = None
     events: list[ev.Event] = field(default_factory=list, init=False, repr=False)
 
     def __eq__(self, other: object) -> bool:

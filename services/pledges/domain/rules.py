@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.languages import LANGUAGE_CHOICES, is_language
 from shared.money import MAX_AMOUNT, is_amount, is_currency
+from shared.referrals import SourceRefused, tidy_source
 from shared.text import TextRefused, clean_text
 
 from .errors import (
@@ -19,6 +20,7 @@ from .errors import (
     InvalidDeadline,
     InvalidFundingModel,
     InvalidLanguage,
+    InvalidSource,
     InvalidText,
     InvalidTier,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "check_deadline",
     "check_funding_model",
     "check_language",
+    "check_source",
     "check_terms",
     "check_text",
     "check_tier_limit",
@@ -99,6 +102,16 @@ def check_text(
         return clean_text(value, max_length=max_length, multiline=multiline, blank=blank)
     except TextRefused as exc:
         raise InvalidText(str(exc), field=field) from None
+
+
+def check_source(value: str | None, field: str = "source") -> str | None:
+    """Where a pledge came from, tidied (:mod:`shared.referrals`): a share tag or a referring
+    site's host, lower-cased; ``None`` for none (or blank). Anything else is InvalidSource,
+    never silently dropped: the site drops what it cannot use before it asks."""
+    try:
+        return tidy_source(value)
+    except SourceRefused as exc:
+        raise InvalidSource(str(exc), field=field) from None
 
 
 def check_aware(moment: datetime, name: str = "now") -> datetime:

@@ -4,16 +4,16 @@ made from the same checkpoint with the same attachments, as immutable as the rep
 The English rendering stays in `reports` (its `sha256` is still the one the list, the ETag
 and `report.published` announce); reports published before this revision exist in English only.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
