@@ -13,7 +13,7 @@ STRIPE_MOCK := $(GO_BIN)/stripe-mock
 
 # Folders with a gettext catalogue of their own (`<folder>/translations/<lang>/LC_MESSAGES`);
 # another service's words join by adding its folder here.
-CATALOGUES := services/site shared
+CATALOGUES := services/site services/updates services/ledger shared
 PO_FILES := $(foreach folder,$(CATALOGUES),$(wildcard $(folder)/translations/*/LC_MESSAGES/messages.po))
 # Compiled from the .po files by make, never committed (.gitignore).
 MO_FILES := $(PO_FILES:.po=.mo)

@@ -37,6 +37,9 @@ def _load(language: str, directories: tuple[Path, ...]) -> NullTranslations:
         # A missing .mo (not compiled yet, or English) loads as a NullTranslations: no words.
         if isinstance(found, Translations):
             merged.merge(found)
+            # merge() takes the messages but not the plural rule: an empty Translations keeps
+            # English's two forms, and ngettext would miss Indonesian's one for every n != 1.
+            merged.plural = found.plural
     return merged
 
 

@@ -16,7 +16,12 @@ first day of the next month, covering the entries appended before it. The worker
 checkpoint such a report needs; the API never signs.
 
 Before any report is published, readers get one rendered at the latest checkpoint: made once
-per campaign, checkpoint and campaign details, and kept on disk (reports/kept.py).
+per campaign, checkpoint, campaign details and language, and kept on disk (reports/kept.py).
+
+Languages. A report is published in English and Bahasa Indonesia: one source (checkpoint,
+leaves, attachments) rendered twice. English stays the report's `sha256` (the ETag, the list,
+`report.published`); each other language is stored beside it (`report_languages`) with its own
+PDF's SHA-256, listed as `sha256_by_language`.
 
 Built by the composition root (`LedgerDependencies.report_publisher`); nothing here imports it.
 """
@@ -27,7 +32,7 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -35,7 +40,7 @@ from typing import Any, Protocol
 from services.ledger import checkpoint_publishing, queries
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.events import LEDGER_TOPIC, PRODUCER
-from services.ledger.adapters.reports import OwedReport, StoredReport
+from services.ledger.adapters.reports import OwedReport, StoredReport, Translation
 from services.ledger.domain.report_rules import SETTLEMENT, Due, NotReportPublisher, is_ready
 from services.ledger.reports.kept import HTML, PDF, KeptRenderings
 from services.ledger.reports.rendering import RenderedReport, ReportSource
@@ -43,6 +48,7 @@ from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.clock import Clock
 from shared.events import Envelope, new_envelope
+from shared.languages import DEFAULT_LANGUAGE, LANGUAGES
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -58,6 +64,10 @@ class Renderer(Protocol):
     max_table_rows: int
 
     def render(self, source: ReportSource) -> RenderedReport: ...
+
+    def render_languages(
+        self, source: ReportSource, languages: Sequence[str]
+    ) -> dict[str, RenderedReport]: ...
 
     def render_html(self, source: ReportSource) -> str: ...
 
@@ -96,23 +106,32 @@ class ReportPublisher:
             if existing is not None:
                 return Publication(existing, created=False)
             source = self._source(uow, campaign, checkpoint)
-        return self._store(source, self.renderer.render(source))
+        return self._store(source, self._render_all(source))
 
-    def preview_html(self, campaign_id: uuid.UUID) -> str:
-        """The HTML report at the latest checkpoint (for a GET): made once, then kept on disk
-        (never in the database) until the checkpoint or the campaign changes."""
+    def preview_html(self, campaign_id: uuid.UUID, language: str = DEFAULT_LANGUAGE) -> str:
+        """The HTML report at the latest checkpoint in `language` (for a GET): made once, then
+        kept on disk (never in the database) until the checkpoint or the campaign changes."""
         html = self._preview(
-            campaign_id, HTML, lambda source: self.renderer.render_html(source).encode()
+            campaign_id,
+            HTML,
+            language,
+            lambda source: self.renderer.render_html(source).encode(),
         )
         return html.decode("utf-8")
 
-    def preview_pdf(self, campaign_id: uuid.UUID) -> bytes:
-        """The PDF report at the latest checkpoint (for a GET): rendered once, then kept on
-        disk (never in the database) until the checkpoint or the campaign changes."""
-        return self._preview(campaign_id, PDF, lambda source: self.renderer.render(source).pdf)
+    def preview_pdf(self, campaign_id: uuid.UUID, language: str = DEFAULT_LANGUAGE) -> bytes:
+        """The PDF report at the latest checkpoint in `language` (for a GET): rendered once,
+        then kept on disk (never in the database) until the checkpoint or the campaign changes."""
+        return self._preview(
+            campaign_id, PDF, language, lambda source: self.renderer.render(source).pdf
+        )
 
     def _preview(
-        self, campaign_id: uuid.UUID, form: str, render: Callable[[ReportSource], bytes]
+        self,
+        campaign_id: uuid.UUID,
+        form: str,
+        language: str,
+        render: Callable[[ReportSource], bytes],
     ) -> bytes:
         with self.uow_factory() as uow:
             campaign = queries.public_campaign(uow, campaign_id)
@@ -121,13 +140,15 @@ class ReportPublisher:
 
         def make() -> bytes:
             with self.uow_factory() as uow:
-                source = self._source(uow, campaign, checkpoint)
+                source = self._source(uow, campaign, checkpoint, language)
             return render(source)
 
         key = self._rendering_key(campaign, checkpoint, lost)
         # The HTML takes a moment in process: its readers wait; PDF readers are told when to
-        # come back rather than hold a thread for a child's whole run.
-        return self.kept.get_or_make(campaign_id, key, form, make, wait=form == HTML)
+        # come back rather than hold a thread for a child's whole run. Each language is kept
+        # apart (`pdf-id`), so readers of the two do not replace each other's rendering.
+        kept_form = f"{form}-{language}"
+        return self.kept.get_or_make(campaign_id, key, kept_form, make, wait=form == HTML)
 
     # --- by the worker --------------------------------------------------------------------------
 
@@ -171,7 +192,7 @@ class ReportPublisher:
                 return Publication(existing, created=False)
             source = self._source(uow, self._campaign(uow, campaign_id), checkpoint)
             uow.commit()  # the checkpoint, signed before the (long) render
-        publication = self._store(source, self.renderer.render(source), owed)
+        publication = self._store(source, self._render_all(source), owed)
         log.info(
             "report.published",
             campaign_id=str(campaign_id),
@@ -211,8 +232,17 @@ class ReportPublisher:
             raise queries.UnknownCampaign(f"The ledger has no campaign {campaign_id}.")
         return campaign
 
+    def _render_all(self, source: ReportSource) -> dict[str, RenderedReport]:
+        """The report in every language, English first: the same source (checkpoint, leaves,
+        attachments), other words."""
+        return self.renderer.render_languages(source, LANGUAGES)
+
     def _source(
-        self, uow: LedgerUnitOfWork, campaign: dict[str, Any], checkpoint: PublishedCheckpoint
+        self,
+        uow: LedgerUnitOfWork,
+        campaign: dict[str, Any],
+        checkpoint: PublishedCheckpoint,
+        language: str = DEFAULT_LANGUAGE,
     ) -> ReportSource:
         campaign_id, size = checkpoint.campaign_id, checkpoint.tree_size
         api = f"{self.public_url}/api/v1/campaigns/{campaign_id}"
@@ -223,13 +253,23 @@ class ReportPublisher:
             verifier_key=self.log_signing.signer.vkey,
             checkpoint_url=f"{api}/checkpoints/{size}",
             export_url=f"{api}/export.jsonl?tree_size={size}",
+            locale=language,
             lost_disputes=_lost_disputes(uow, campaign_id),
             cover=uow.covers.get(campaign_id),
         )
 
     def _store(
-        self, source: ReportSource, rendered: RenderedReport, owed: OwedReport | None = None
+        self,
+        source: ReportSource,
+        renderings: dict[str, RenderedReport],
+        owed: OwedReport | None = None,
     ) -> Publication:
+        rendered = renderings[DEFAULT_LANGUAGE]
+        translations = {
+            language: Translation(other.pdf, other.html)
+            for language, other in renderings.items()
+            if language != DEFAULT_LANGUAGE
+        }
         checkpoint = source.checkpoint
         campaign_id = checkpoint.campaign_id
         with self.uow_factory() as uow:
@@ -241,7 +281,7 @@ class ReportPublisher:
                 sha256=hashlib.sha256(rendered.pdf).hexdigest(),
                 published_at=self.clock(),
             )
-            created = uow.reports.add(report, rendered.pdf, rendered.html)
+            created = uow.reports.add(report, rendered.pdf, rendered.html, translations)
             if created:
                 uow.publish(LEDGER_TOPIC, self._announcement(report, rendered))
             else:  # a concurrent publisher stored this tree size's report while we rendered

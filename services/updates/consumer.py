@@ -17,6 +17,7 @@ HANDLERS: dict[str, Callable[..., None]] = {
     **ACCOUNT_HANDLERS,
     "account.created": mail_handlers.on_account_created,
     "account.email_verified": mail_handlers.on_email_verified,
+    "account.language_changed": mail_handlers.on_language_changed,
     "account.verification_requested": account_mail.on_verification_requested,
     "account.notice_requested": account_mail.on_notice_requested,
     "update.published": mail_handlers.on_update_published,

@@ -25,6 +25,7 @@ from services.updates.domain import automatic as announcements
 from services.updates.domain.errors import CommentNotFound, UnknownCampaign, UpdateNotFound
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
+from services.updates.words import words
 from shared.clock import Clock
 from shared.events.catalog import (
     CampaignCancelled,
@@ -37,6 +38,7 @@ from shared.events.catalog import (
     PledgeEvent,
     ReportPublished,
 )
+from shared.languages import DEFAULT_LANGUAGE
 
 # --- events ------------------------------------------------------------------------------------
 
@@ -54,10 +56,15 @@ def on_campaign_event(
         # (never heard of), released pledges show it was live.
         was_public = event.released_count > 0 if before is None else before.status != "draft"
         if was_public:
-            announcement = announcements.cancelled(event.released_count)
+            announcement = announcements.cancelled(words(event.language), event.released_count)
     elif isinstance(event, CampaignLaunched):
         announcement = announcements.launched(
-            event.title, event.goal_amount, event.currency, event.deadline, event.funding_model
+            words(event.language),
+            event.title,
+            event.goal_amount,
+            event.currency,
+            event.deadline,
+            event.funding_model,
         )
     elif isinstance(event, CampaignSucceeded | CampaignFailed):
         settle = (
@@ -66,7 +73,11 @@ def on_campaign_event(
             else announcements.failed
         )
         announcement = settle(
-            event.pledged_amount, event.goal_amount, event.currency, event.backers_count
+            words(event.language),
+            event.pledged_amount,
+            event.goal_amount,
+            event.currency,
+            event.backers_count,
         )
     if announcement is not None:
         _announce(uow, event.campaign_id, announcement, event.occurred_at, updates_settings)
@@ -86,7 +97,7 @@ def on_pledge_event(
     pledged, backers = uow.backers.pledged(event.campaign_id)
     if pledged >= campaign.goal_amount:
         announcement = announcements.goal_reached(
-            pledged, campaign.goal_amount, campaign.currency, backers
+            words(campaign.language), pledged, campaign.goal_amount, campaign.currency, backers
         )
         _announce(uow, event.campaign_id, announcement, event.occurred_at, updates_settings)
 
@@ -107,7 +118,10 @@ def on_report_published(
         tree_size=event.tree_size,
         root_hash=event.root_hash,
     )
-    announcement = announcements.report_published(figures)
+    campaign = uow.campaigns.facts(event.campaign_id)
+    # A report of a campaign never heard of (a stray event) is announced in English.
+    language = campaign.language if campaign else DEFAULT_LANGUAGE
+    announcement = announcements.report_published(words(language), figures)
     _announce(uow, event.campaign_id, announcement, event.published_at, updates_settings)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from services.ledger.adapters.journal import dialect_insert
-from services.ledger.adapters.tables import journal_entries, report_schedule, reports
+from services.ledger.adapters.tables import (
+    journal_entries,
+    report_languages,
+    report_schedule,
+    reports,
+)
 from services.ledger.domain.report_rules import Due
 
 #: The columns of a report's metadata: everything but its (large) PDF and HTML.
@@ -39,6 +46,18 @@ class StoredReport:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A published report in one more language: its own PDF (and SHA-256) and HTML."""
+
+    pdf: bytes
+    html: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+@dataclass(frozen=True)
 class OwedReport:
     """A row of the schedule not yet met."""
 
@@ -52,9 +71,16 @@ class ReportRepository:
 
     # --- published reports ----------------------------------------------------------------------
 
-    def add(self, report: StoredReport, pdf: bytes, html: str) -> bool:
-        """Store a report; False when one of that campaign and tree size is there already (a
-        concurrent publisher got in first: the caller then serves that one)."""
+    def add(
+        self,
+        report: StoredReport,
+        pdf: bytes,
+        html: str,
+        translations: Mapping[str, Translation] | None = None,
+    ) -> bool:
+        """Store a report (in English) and its `translations` by language; False when one of
+        that campaign and tree size is there already (a concurrent publisher got in first: the
+        caller then serves that one)."""
         statement = (
             dialect_insert(self._connection, reports)
             .values(
@@ -70,7 +96,47 @@ class ReportRepository:
             .on_conflict_do_nothing()
             .returning(reports.c.id)
         )
-        return self._connection.execute(statement).first() is not None
+        if self._connection.execute(statement).first() is None:
+            return False
+        for language, translation in (translations or {}).items():
+            self._connection.execute(
+                report_languages.insert().values(
+                    report_id=report.id,
+                    language=language,
+                    sha256=translation.sha256,
+                    pdf=translation.pdf,
+                    html=translation.html,
+                    published_at=report.published_at,
+                )
+            )
+        return True
+
+    def sha256_by_language(self, report: StoredReport) -> dict[str, str]:
+        """The SHA-256 of each language's PDF of `report`, English's first."""
+        query = (
+            sa.select(report_languages.c.language, report_languages.c.sha256)
+            .where(report_languages.c.report_id == report.id)
+            .order_by(report_languages.c.language)
+        )
+        found = {str(language): str(sha) for language, sha in self._connection.execute(query)}
+        return {"en": report.sha256, **found}
+
+    def rendering(
+        self, report_id: uuid.UUID, language: str, form: str
+    ) -> tuple[bytes | str, str] | None:
+        """`report_id`'s `form` (`pdf` or `html`) in `language` and its PDF's SHA-256, or None
+        when the report has no such language (one published before languages came)."""
+        column = report_languages.c.pdf if form == "pdf" else report_languages.c.html
+        row = self._connection.execute(
+            sa.select(column, report_languages.c.sha256).where(
+                report_languages.c.report_id == report_id,
+                report_languages.c.language == language,
+            )
+        ).first()
+        if row is None:
+            return None
+        content = bytes(row[0]) if form == "pdf" else str(row[0])
+        return content, str(row[1])
 
     def at(self, campaign_id: uuid.UUID, tree_size: int) -> StoredReport | None:
         return self._one(

@@ -214,6 +214,20 @@ reports = sa.Table(
     sa.UniqueConstraint("campaign_id", "tree_size", name="uq_report_tree_size"),
 )
 
+#: A published report in another language than English (migration 0010): the same checkpoint,
+#: figures and attachments in other words; immutable like the report.
+report_languages = sa.Table(
+    "report_languages",
+    metadata,
+    sa.Column("report_id", sa.Uuid, sa.ForeignKey("reports.id"), primary_key=True),
+    sa.Column("language", sa.String(8), primary_key=True),
+    #: SHA-256 of `pdf`, lower-case hex.
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("pdf", sa.LargeBinary, nullable=False),
+    sa.Column("html", sa.Text, nullable=False),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
+)
+
 #: Reports the worker owes (migration 0006): one at settlement, one per month with activity.
 #: Mutable: `report_id` is filled in once the report is published.
 report_schedule = sa.Table(
@@ -260,6 +274,7 @@ TABLES: dict[str, sa.Table] = {
     "merkle_nodes": merkle_nodes,
     "checkpoints": checkpoints,
     "reports": reports,
+    "report_languages": report_languages,
     "report_schedule": report_schedule,
     "disputes": disputes,
 }

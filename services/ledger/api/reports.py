@@ -40,7 +40,18 @@ class ReportSummarySchema(ma.Schema):
     id = ma.fields.UUID()
     tree_size = ma.fields.Integer(metadata={"description": "Entries the report covers"})
     root_hash = ma.fields.String(metadata={"description": "The checkpoint's root hash, base64"})
-    sha256 = ma.fields.String(metadata={"description": "SHA-256 of the PDF, hex (its ETag)"})
+    sha256 = ma.fields.String(
+        metadata={"description": "SHA-256 of the English PDF, hex (its ETag)"}
+    )
+    sha256_by_language = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={
+            "description": "SHA-256 of the PDF in each language it was published in, hex: "
+            '`{"en": …, "id": …}` (`?lang=id` on its pages serves that one); a report '
+            "published before Indonesian came has `en` only"
+        },
+    )
     published_at = ma.fields.AwareDateTime()
     url = ma.fields.Url(metadata={"description": "The PDF"})
 
@@ -69,7 +80,9 @@ def publish_report(campaign_id: uuid.UUID) -> tuple[dict[str, Any], int]:
     again before the books move on, the answer is that same report, 200."""
     publisher = _publisher()
     publication = publisher.publish(campaign_id, current_principal().account_id)
-    return _report_json(publisher, publication.report), 201 if publication.created else 200
+    with current_dependencies().uow_factory() as uow:
+        hashes = uow.reports.sha256_by_language(publication.report)
+    return _report_json(publisher, publication.report, hashes), 201 if publication.created else 200
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/reports")
@@ -80,8 +93,11 @@ def list_reports(campaign_id: uuid.UUID) -> dict[str, Any]:
     publisher = _publisher()
     with current_dependencies().uow_factory() as uow:
         public_campaign(uow, campaign_id)
-        listed = uow.reports.listing(campaign_id)
-    return {"reports": [_summary_json(publisher, report) for report in listed]}
+        listed = [
+            (report, uow.reports.sha256_by_language(report))
+            for report in uow.reports.listing(campaign_id)
+        ]
+    return {"reports": [_summary_json(publisher, report, hashes) for report, hashes in listed]}
 
 
 @blp.get("/campaigns/<uuid:campaign_id>/reports/<uuid:report_id>")
@@ -92,33 +108,39 @@ def get_report(campaign_id: uuid.UUID, report_id: uuid.UUID) -> dict[str, Any]:
     with current_dependencies().uow_factory() as uow:
         public_campaign(uow, campaign_id)
         report = uow.reports.get(campaign_id, report_id)
-    if report is None:
-        raise UnknownReport(f"Campaign {campaign_id} has no report {report_id}.")
-    return _report_json(_publisher(), report)
+        if report is None:
+            raise UnknownReport(f"Campaign {campaign_id} has no report {report_id}.")
+        hashes = uow.reports.sha256_by_language(report)
+    return _report_json(_publisher(), report, hashes)
 
 
 def _publisher() -> ReportPublisher:
     return current_dependencies().report_publisher()
 
 
-def _summary_json(publisher: ReportPublisher, report: StoredReport) -> dict[str, Any]:
+def _summary_json(
+    publisher: ReportPublisher, report: StoredReport, hashes: dict[str, str]
+) -> dict[str, Any]:
     return {
         "id": report.id,
         "tree_size": report.tree_size,
         "root_hash": base64.b64encode(report.root_hash).decode(),
         "sha256": report.sha256,
+        "sha256_by_language": hashes,
         "published_at": report.published_at,
         "url": publisher.pdf_url(report),
     }
 
 
-def _report_json(publisher: ReportPublisher, report: StoredReport) -> dict[str, Any]:
+def _report_json(
+    publisher: ReportPublisher, report: StoredReport, hashes: dict[str, str]
+) -> dict[str, Any]:
     checkpoint = (
         f"{publisher.public_url}/api/v1/campaigns/{report.campaign_id}"
         f"/checkpoints/{report.tree_size}"
     )
     return {
-        **_summary_json(publisher, report),
+        **_summary_json(publisher, report, hashes),
         "campaign_id": report.campaign_id,
         "checkpoint": checkpoint,
         "links": {"pdf": publisher.pdf_url(report), "html": publisher.html_url(report)},

@@ -14,6 +14,9 @@ from markupsafe import Markup, escape
 
 from services.ledger.domain.accounts_chart import CategorySpending
 from services.ledger.reports.figures import MonthFigures
+from services.ledger.words import report_words
+from shared.languages import DEFAULT_LANGUAGE
+from shared.wording import Words
 
 #: Colours shared with report.css: spent, planned, over budget.
 SPENT = "#2b6cb0"
@@ -30,15 +33,19 @@ _LABEL_CHARACTERS = 26
 Formatter = Callable[[int], str]
 
 
-def category_chart(lines: Sequence[CategorySpending], money: Formatter) -> Markup:
+def category_chart(
+    lines: Sequence[CategorySpending], money: Formatter, words: Words | None = None
+) -> Markup:
     """Spending by category: per category a grey bar for the plan and a blue one for what was
-    spent (red where spending passed the plan), with both amounts written beside them."""
+    spent (red where spending passed the plan), with both amounts written beside them; its
+    words in `words`' language (English without)."""
+    _ = (words or report_words(DEFAULT_LANGUAGE)).gettext
     width = _LABEL_WIDTH + _BAR_WIDTH + _AMOUNT_WIDTH
     height = max(len(lines), 1) * _ROW_HEIGHT + 10
     scale = max([1, *(line.spent for line in lines), *(line.budget or 0 for line in lines)])
-    parts = [_open(width, height, "Spending by category against the planned budget")]
+    parts = [_open(width, height, _("Spending by category against the planned budget"))]
     if not lines:
-        parts.append(_text(0, 22, "Nothing planned or spent yet."))
+        parts.append(_text(0, 22, _("Nothing planned or spent yet.")))
     for index, line in enumerate(lines):
         top = index * _ROW_HEIGHT + 4
         parts.append(_text(0, top + 17, _shorten(line.category)))
@@ -48,22 +55,30 @@ def category_chart(lines: Sequence[CategorySpending], money: Formatter) -> Marku
         if line.spent > 0:
             bar = _length(line.spent, scale)
             parts.append(_rect(_LABEL_WIDTH, top + 8, bar, 12, OVER if over else SPENT))
-        planned = "no budget" if line.budget is None else f"of {money(line.budget)}"
-        parts.append(
-            _text(_LABEL_WIDTH + _BAR_WIDTH + 8, top + 17, f"{money(line.spent)} {planned}")
-        )
+        if line.budget is None:
+            figures = _("%(spent)s no budget", spent=money(line.spent))
+        else:
+            figures = _(
+                "%(spent)s of %(budget)s", spent=money(line.spent), budget=money(line.budget)
+            )
+        parts.append(_text(_LABEL_WIDTH + _BAR_WIDTH + 8, top + 17, figures))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def monthly_chart(months: Sequence[MonthFigures], label: Callable[[MonthFigures], str]) -> Markup:
+def monthly_chart(
+    months: Sequence[MonthFigures],
+    label: Callable[[MonthFigures], str],
+    words: Words | None = None,
+) -> Markup:
     """Spending per month as columns (a month whose reversals exceeded its spending shows no
     column; the table beside it has the figure)."""
+    _ = (words or report_words(DEFAULT_LANGUAGE)).gettext
     column, gap, chart_height = 36, 10, 110
     width = max(len(months), 1) * (column + gap) + gap
     height = chart_height + 40
     scale = max([1, *(month.spent for month in months)])
-    parts = [_open(width, height, "Spending per month")]
+    parts = [_open(width, height, _("Spending per month"))]
     parts.append(f'<line x1="0" y1="{chart_height}" x2="{width}" y2="{chart_height}" '
                  f'stroke="{TEXT}" stroke-width="1"/>')  # fmt: skip
     for index, month in enumerate(months):

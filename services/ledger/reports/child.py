@@ -1,8 +1,10 @@
 """The child process that turns a report's HTML into its PDF, inside an address-space limit.
 
 Run by :class:`~services.ledger.reports.rendering.ReportRenderer` as
-``python -m services.ledger.reports.child JOB_DIR MEMORY_LIMIT``; the job directory's layout is
-:mod:`.job`'s, the one module parent and child share. The limit is set before WeasyPrint is
+``python -m services.ledger.reports.child JOB_DIR [JOB_DIR ...] MEMORY_LIMIT``; the job
+directory's layout is :mod:`.job`'s, the one module parent and child share. Several jobs (one
+report in each of its languages) are rendered one after the other by one child: WeasyPrint and
+its fonts are loaded once. The limit is set before WeasyPrint is
 even imported, so a pathological document runs out of memory here rather than in the web or
 worker process. Exit status: 0 done, 3 out of memory, 1 anything else (the traceback on
 stderr).
@@ -19,20 +21,20 @@ from services.ledger.reports.job import OUT_OF_MEMORY, read_job, write_pdf_resul
 
 
 def main(argv: list[str]) -> int:
-    job_dir, memory_limit = Path(argv[0]), int(argv[1])
+    job_dirs, memory_limit = [Path(arg) for arg in argv[:-1]], int(argv[-1])
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     try:
         # Imported after the limit on purpose: WeasyPrint and its C libraries count too.
         from services.ledger.reports.pdf import PackagedAssetFetcher, write_pdf
 
-        job = read_job(job_dir)
-        # fontTools stamps the subset fonts' `head` table with the time, unless this is set
-        # (reproducible-builds.org): pinned to the checkpoint, the same job gives the same bytes.
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(job.made_at.timestamp()))
-        write_pdf_result(
-            job_dir,
-            write_pdf(job.html, job.attachments, job.made_at, PackagedAssetFetcher(job.images)),
-        )
+        for job_dir in job_dirs:
+            job = read_job(job_dir)
+            # fontTools stamps the subset fonts' `head` table with the time, unless this is set
+            # (reproducible-builds.org): pinned to the checkpoint, the same job gives the same
+            # bytes.
+            os.environ["SOURCE_DATE_EPOCH"] = str(int(job.made_at.timestamp()))
+            fetcher = PackagedAssetFetcher(job.images)
+            write_pdf_result(job_dir, write_pdf(job.html, job.attachments, job.made_at, fetcher))
     except MemoryError:
         print("out of memory", file=sys.stderr)
         return OUT_OF_MEMORY

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, date
 from functools import cache
@@ -27,7 +28,11 @@ from services.ledger.domain.cover import CoverPicture
 from services.ledger.reports import charts
 from services.ledger.reports.assets import asset_url, read_asset
 from services.ledger.reports.figures import Figures, LedgerRow, MonthFigures
+from services.ledger.words import report_words
+from shared.i18n import gettext_noop as N_
+from shared.languages import DEFAULT_LANGUAGE
 from shared.money import format_amount
+from shared.wording import Words
 
 EXPORT_NAME = "export.jsonl"
 CHECKPOINT_NAME = "checkpoint.txt"
@@ -37,16 +42,41 @@ TEMPLATE = "report.html.j2"
 COVER_NAME = "cover.jpg"
 
 
+#: The words the report shows for the ledger's own terms (entry kinds, statuses, funding
+#: models), as message ids: translated where shown.
+TERMS = {
+    "contribution": N_("contribution"),
+    "refund": N_("refund"),
+    "expense": N_("expense"),
+    "reversal": N_("reversal"),
+    "fee": N_("fee"),
+    "dispute": N_("dispute"),
+    "dispute_reversal": N_("dispute reversal"),
+    "draft": N_("draft"),
+    "live": N_("live"),
+    "succeeded": N_("succeeded"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "all_or_nothing": N_("all or nothing"),
+    "flexible": N_("flexible"),
+}
+
+
 @cache
-def environment() -> Environment:
-    """The report's Jinja environment: autoescape always on, undefined names an error."""
-    return Environment(
+def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
+    """The report's Jinja environment in `language`: autoescape always on, undefined names an
+    error, gettext from the ledger's catalogue. One per language, so two readers' renderings
+    never share installed translations."""
+    env = Environment(
         loader=PackageLoader("services.ledger.reports", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(report_words(language).catalogue, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def key_fingerprint(vkey: str) -> str:
@@ -71,6 +101,7 @@ def render_document(
     """The report as HTML; ``for_pdf`` links the stylesheet for the fetcher instead of
     inlining it."""
     Locale.parse(locale)  # An unknown locale fails here, before any figure is formatted.
+    words = report_words(locale)
     currency = figures.balance.currency
 
     def money(amount: int) -> str:
@@ -94,15 +125,18 @@ def render_document(
         "signed": signed,
         "day": day,
         "month": month,
-        "describe": describe,
+        "describe": lambda row: describe(row, words),
+        "term": lambda value: words.gettext(TERMS[value]) if value in TERMS else value,
+        "number": words.number,
+        "page_footers": page_footers(words),
         "made_at": format_datetime(figures.made_at, "medium", tzinfo=UTC, locale=locale) + " UTC",
         "made_at_w3c": figures.made_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "lang": locale.replace("_", "-"),
         "rows": figures.rows[:max_table_rows],
         "receipts": figures.receipts[:max_table_rows],
         "max_table_rows": max_table_rows,
-        "category_chart": charts.category_chart(figures.balance.by_category, money),
-        "monthly_chart": charts.monthly_chart(figures.months, month),
+        "category_chart": charts.category_chart(figures.balance.by_category, money, words),
+        "monthly_chart": charts.monthly_chart(figures.months, month, words),
         "checkpoint": checkpoint,
         "origin": origin,
         "root_base64": base64.b64encode(checkpoint.root_hash).decode(),
@@ -118,7 +152,7 @@ def render_document(
         "stylesheet_url": asset_url("report.css"),
         "cover": None if cover is None else cover_image(cover, for_pdf=for_pdf),
     }
-    return environment().get_template(TEMPLATE).render(context)
+    return environment(words.language).get_template(TEMPLATE).render(context)
 
 
 def cover_image(cover: CoverPicture, *, for_pdf: bool) -> dict[str, Any]:
@@ -131,24 +165,68 @@ def cover_image(cover: CoverPicture, *, for_pdf: bool) -> dict[str, Any]:
     return {"src": src, "width": cover.width, "height": cover.height}
 
 
-def describe(row: LedgerRow) -> str:
+def describe(row: LedgerRow, words: Words | None = None) -> str:
     """What a table row says in its description column (plain text; the template escapes it)."""
+    words = words or report_words(DEFAULT_LANGUAGE)
+    count = row.count
     if row.kind == "contribution":
-        return f"{row.count} contribution{'s' if row.count != 1 else ''} (day total)"
+        return words.ngettext(
+            "%(num)d contribution (day total)", "%(num)d contributions (day total)", count
+        )
     if row.kind == "refund":
-        return f"{row.count} refund{'s' if row.count != 1 else ''} to backers (day total)"
+        return words.ngettext(
+            "%(num)d refund to backers (day total)", "%(num)d refunds to backers (day total)", count
+        )
     if row.kind == "fee":
-        return f"{row.count} payment fee{'s' if row.count != 1 else ''} (day total)"
+        return words.ngettext(
+            "%(num)d payment fee (day total)", "%(num)d payment fees (day total)", count
+        )
     if row.kind == "dispute":
-        return f"{row.count} card dispute{'s' if row.count != 1 else ''} opened (day total)"
+        return words.ngettext(
+            "%(num)d card dispute opened (day total)",
+            "%(num)d card disputes opened (day total)",
+            count,
+        )
     if row.kind == "dispute_reversal":
-        return f"{row.count} card dispute{'s' if row.count != 1 else ''} won (day total)"
+        return words.ngettext(
+            "%(num)d card dispute won (day total)", "%(num)d card disputes won (day total)", count
+        )
     text = row.description or ""
     if row.reverses_seq is not None:
-        text = f"Reverses entry #{row.reverses_seq}: {text}"
+        text = words.gettext("Reverses entry #%(seq)s: %(text)s", seq=row.reverses_seq, text=text)
     if row.reversed_by is not None:
-        text = f"{text} (reversed by entry #{row.reversed_by})"
+        text = words.gettext(
+            "%(text)s (reversed by entry #%(seq)s)", text=text, seq=row.reversed_by
+        )
     return text
+
+
+def page_footers(words: Words) -> Markup:
+    """The PDF's page footers (report.css has them in English), in `words`' language."""
+    title = css_content(
+        words.gettext("Fundtrail spending report: %(title)s"), title="string(report-name)"
+    )
+    page = css_content(
+        words.gettext("page %(page)s of %(pages)s"), page="counter(page)", pages="counter(pages)"
+    )
+    return Markup(
+        f"@page {{ @bottom-left {{ content: {title}; }} @bottom-right {{ content: {page}; }} }}"
+    )
+
+
+def css_content(sentence: str, **functions: str) -> Markup:
+    """A CSS `content` value from a translated sentence: its words as quoted CSS strings, each
+    `%(name)s` replaced by the CSS function `functions[name]` (`counter(page)`)."""
+    pieces = re.split(r"%\((\w+)\)s", sentence)
+    value = []
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            value.append(functions[piece])
+        elif piece:
+            quoted = piece.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+            quoted = quoted.replace("<", "\\3C ")  # no `</style>` ends the block early
+            value.append(f'"{quoted}"')
+    return Markup(" ".join(value))
 
 
 def key_url(checkpoint_url: str) -> str | None:

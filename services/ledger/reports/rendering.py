@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,19 +123,32 @@ class ReportRenderer:
 
     def render(self, source: ReportSource) -> RenderedReport:
         """The HTML, the PDF (made in a child process) and the totals of one report."""
+        return self.render_languages(source, (source.locale,))[source.locale]
+
+    def render_languages(
+        self, source: ReportSource, languages: Sequence[str]
+    ) -> dict[str, RenderedReport]:
+        """One report in each of `languages`: one set of figures, the same attachments, and
+        the PDFs made by one child process (WeasyPrint loaded once), its time bound scaled by
+        how many it makes."""
         figures = self.figures(source)
-        html = self._html(source, figures, for_pdf=False)
+        sources = [replace(source, locale=language) for language in languages]
+        pages = [self._html(each, figures, for_pdf=False) for each in sources]
         if not self._renders.acquire(blocking=False):
             raise RenderingBusy(
                 f"{self.max_renders} reports are being rendered already; try again in a moment."
             )
         try:
-            pdf = self._pdf(self._html(source, figures, for_pdf=True), source, figures)
+            printed = [self._html(each, figures, for_pdf=True) for each in sources]
+            pdfs = self._pdfs(printed, source, figures)
         finally:
             self._renders.release()
-        return RenderedReport(
-            html=html, pdf=pdf, balance=figures.balance, backers_count=figures.backers_count
-        )
+        return {
+            language: RenderedReport(
+                html=html, pdf=pdf, balance=figures.balance, backers_count=figures.backers_count
+            )
+            for language, html, pdf in zip(languages, pages, pdfs, strict=True)
+        }
 
     def render_html(self, source: ReportSource) -> str:
         """The HTML page alone: cheap, made in process."""
@@ -168,32 +181,36 @@ class ReportRenderer:
             cover=source.cover,
         )
 
-    def _pdf(self, html: str, source: ReportSource, figures: Figures) -> bytes:
+    def _pdfs(self, htmls: Sequence[str], source: ReportSource, figures: Figures) -> list[bytes]:
+        attachments = report_attachments(source)
         with tempfile.TemporaryDirectory(prefix="fundtrail-report-") as folder:
-            job = Path(folder)
+            jobs = [Path(folder) / str(index) for index in range(len(htmls))]
             images = {} if source.cover is None else {document.COVER_NAME: source.cover.jpeg}
-            write_job(job, Job(html, report_attachments(source), figures.made_at, images))
-            self._run_child(job)
-            return (job / PDF_NAME).read_bytes()
+            for job, html in zip(jobs, htmls, strict=True):
+                job.mkdir()
+                write_job(job, Job(html, attachments, figures.made_at, images))
+            self._run_child(jobs)
+            return [(job / PDF_NAME).read_bytes() for job in jobs]
 
-    def _run_child(self, job: Path) -> None:
+    def _run_child(self, jobs: Sequence[Path]) -> None:
         command = [
             sys.executable,
             "-m",
             "services.ledger.reports.child",
-            str(job),
+            *map(str, jobs),
             str(self.memory_limit),
         ]
         child = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
+        limit = self.timeout * len(jobs)
         try:
-            _, errors = child.communicate(timeout=self.timeout)
+            _, errors = child.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
             child.kill()
             child.communicate()
             raise ReportTimedOut(
-                f"The report took longer than {self.timeout:g} s to render and was stopped; "
+                f"The report took longer than {limit:g} s to render and was stopped; "
                 "the complete export stays available."
             ) from None
         if child.returncode == OUT_OF_MEMORY:
@@ -201,7 +218,7 @@ class ReportRenderer:
                 f"The report needed more than {self.memory_limit} bytes to render; "
                 "the complete export stays available."
             )
-        if child.returncode != 0 or not (job / PDF_NAME).exists():
+        if child.returncode != 0 or not all((job / PDF_NAME).exists() for job in jobs):
             detail = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             # A C library failing its allocation under the limit dies by a signal or aborts,
             # rather than raising MemoryError: say what is known.

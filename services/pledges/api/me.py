@@ -46,6 +46,7 @@ class MeEdit(ma.Schema):
 @blp.get("/me")
 @blp.authenticated()
 @blp.response(200, MeOut)
+@blp.problem(404, "The token's account is not one this service holds")
 def me() -> dict[str, Any]:
     """The caller's account: name, address, role and language."""
     with current_dependencies().uow_factory() as uow:
@@ -56,6 +57,7 @@ def me() -> dict[str, Any]:
 @blp.authenticated()
 @blp.arguments(MeEdit)
 @blp.response(200, MeOut)
+@blp.problem(404, "The token's account is not one this service holds")
 @blp.problem(415, "The body is not JSON")
 @blp.problem(422, "Not a language Fundtrail speaks; `errors` names the field")
 def edit_me(body: dict[str, Any]) -> dict[str, Any]:

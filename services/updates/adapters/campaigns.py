@@ -30,4 +30,5 @@ class CampaignReadModel(campaign_read_model.CampaignReadModel):
             goal_amount=row["goal_amount"],
             currency=row["currency"],
             updated_at=row["updated_at"],
+            language=row["language"],
         )

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.updates.adapters.tables import MAIL_TABLES
 from shared.db import is_postgresql
+from shared.languages import DEFAULT_LANGUAGE
 
 addresses = MAIL_TABLES["mail_addresses"]
 confirmed = MAIL_TABLES["mail_confirmed_accounts"]
@@ -85,20 +86,35 @@ class MailAddresses:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def record(self, account_id: uuid.UUID, email: str, at: datetime) -> None:
+    def record(
+        self, account_id: uuid.UUID, email: str, at: datetime, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         held = self._connection.execute(
             sa.select(addresses.c.updated_at).where(addresses.c.account_id == account_id)
         ).scalar_one_or_none()
+        values = {"email": email, "updated_at": at, "language": language}
         if held is None:
-            self._connection.execute(
-                addresses.insert().values(account_id=account_id, email=email, updated_at=at)
-            )
+            self._connection.execute(addresses.insert().values(account_id=account_id, **values))
         elif held <= at:
             self._connection.execute(
-                addresses.update()
-                .where(addresses.c.account_id == account_id)
-                .values(email=email, updated_at=at)
+                addresses.update().where(addresses.c.account_id == account_id).values(**values)
             )
+
+    def choose_language(self, account_id: uuid.UUID, language: str, at: datetime) -> None:
+        """Write `account_id`'s mail in `language`, unless something newer was heard (a late,
+        redelivered change must not undo a later one). No row, no mail: nothing to do."""
+        self._connection.execute(
+            addresses.update()
+            .where(addresses.c.account_id == account_id, addresses.c.updated_at <= at)
+            .values(language=language, updated_at=at)
+        )
+
+    def language(self, account_id: uuid.UUID) -> str:
+        """What `account_id`'s mail is written in; English when its address is not known yet."""
+        found = self._connection.execute(
+            sa.select(addresses.c.language).where(addresses.c.account_id == account_id)
+        ).scalar_one_or_none()
+        return found or DEFAULT_LANGUAGE
 
     def confirm(self, account_id: uuid.UUID, at: datetime) -> None:
         """`account_id`'s address is proven; the first word of it is kept, again changes nothing."""
@@ -190,6 +206,8 @@ class QueuedMail:
     email: str | None
     unsubscribed: bool
     update: MailUpdate
+    #: The reader's language: the message's frame (greeting, links, footer) is written in it.
+    language: str = DEFAULT_LANGUAGE
 
 
 class MailQueue:
@@ -214,6 +232,7 @@ class MailQueue:
                 mail_outbox.c.attempts,
                 mail_outbox.c.account_id,
                 addresses.c.email,
+                addresses.c.language.label("reader_language"),
                 unsubscriptions.c.account_id.is_not(None).label("unsubscribed"),
                 *mail_updates.c,
             )
@@ -239,6 +258,7 @@ class MailQueue:
                 email=row["email"],
                 unsubscribed=bool(row["unsubscribed"]),
                 update=MailUpdate(**{k: v for k, v in row.items() if k in update_fields}),
+                language=row["reader_language"] or DEFAULT_LANGUAGE,
             )
             for row in rows
         ]

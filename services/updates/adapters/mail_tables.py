@@ -20,6 +20,9 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("account_id", sa.Uuid, primary_key=True),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
+        # What its mails are written in (`account.created`, `account.language_changed`;
+        # migration 0009): English for addresses heard of before.
+        sa.Column("language", sa.String(8), nullable=False, server_default="en"),
     )
     # Accounts whose address the pledges service says is proven (`account.email_verified`):
     # only those get update mail. Its own table, not a column of `mail_addresses`, so a proof

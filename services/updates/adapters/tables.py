@@ -22,6 +22,8 @@ campaigns = sa.Table(
     sa.Column("currency", sa.String(3), nullable=True),
     #: No money moves for it (the pledges service's record-only gateway): its mail says so.
     sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
+    #: What its automatic updates are written in (migration 0009).
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
 )
 
 #: Updates as they stand now; each one's every version is in `update_revisions`. Never deleted.

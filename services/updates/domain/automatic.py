@@ -12,12 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.money import format_amount
-
-FUNDING_MODELS = {
-    "all_or_nothing": "all or nothing: pledges are collected only if the goal is reached",
-    "flexible": "flexible funding: pledges are collected whether or not the goal is reached",
-}
+from shared.wording import Words
 
 
 @dataclass(frozen=True)
@@ -28,66 +23,105 @@ class Announcement:
     body: str
 
 
-def _money(amount: int, currency: str) -> str:
-    return format_amount(amount, currency)
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"
-
-
 def launched(
-    title: str, goal_amount: int, currency: str, deadline: datetime, funding_model: str
+    words: Words,
+    title: str,
+    goal_amount: int,
+    currency: str,
+    deadline: datetime,
+    funding_model: str,
 ) -> Announcement:
-    model = FUNDING_MODELS.get(funding_model, funding_model)
+    _ = words.gettext
+    if funding_model == "flexible":
+        model = _("flexible funding: pledges are collected whether or not the goal is reached")
+    else:
+        model = _("all or nothing: pledges are collected only if the goal is reached")
     return Announcement(
         "launched",
-        "The campaign is live",
-        f"{_escape(title)} is now open for pledges. It aims to raise "
-        f"{_money(goal_amount, currency)} by {_day(deadline)} (UTC), {model}.",
+        _("The campaign is live"),
+        _(
+            "%(title)s is now open for pledges. It aims to raise %(goal)s by %(deadline)s "
+            "(UTC), %(model)s.",
+            title=_escape(title),
+            goal=words.money(goal_amount, currency),
+            deadline=words.day(deadline),
+            model=model,
+        ),
     )
 
 
-def goal_reached(pledged: int, goal_amount: int, currency: str, backers: int) -> Announcement:
+def goal_reached(
+    words: Words, pledged: int, goal_amount: int, currency: str, backers: int
+) -> Announcement:
     return Announcement(
         "goal_reached",
-        "Goal reached",
-        f"Backers have pledged {_money(pledged, currency)}, reaching the goal of "
-        f"{_money(goal_amount, currency)}: {_backers(backers)} so far.",
+        words.gettext("Goal reached"),
+        words.ngettext(
+            "Backers have pledged %(pledged)s, reaching the goal of %(goal)s: %(num)d backer "
+            "so far.",
+            "Backers have pledged %(pledged)s, reaching the goal of %(goal)s: %(num)d backers "
+            "so far.",
+            backers,
+            pledged=words.money(pledged, currency),
+            goal=words.money(goal_amount, currency),
+        ),
     )
 
 
-def succeeded(pledged: int, goal_amount: int, currency: str, backers: int) -> Announcement:
+def succeeded(
+    words: Words, pledged: int, goal_amount: int, currency: str, backers: int
+) -> Announcement:
     return Announcement(
         "settled",
-        "The campaign succeeded",
-        f"The campaign closed with {_money(pledged, currency)} pledged by {_backers(backers)} "
-        f"against a goal of {_money(goal_amount, currency)}. The pledges are being collected; "
-        "every contribution and expense will appear in the campaign's public ledger.",
+        words.gettext("The campaign succeeded"),
+        words.ngettext(
+            "The campaign closed with %(pledged)s pledged by %(num)d backer against a goal of "
+            "%(goal)s. The pledges are being collected; every contribution and expense will "
+            "appear in the campaign's public ledger.",
+            "The campaign closed with %(pledged)s pledged by %(num)d backers against a goal of "
+            "%(goal)s. The pledges are being collected; every contribution and expense will "
+            "appear in the campaign's public ledger.",
+            backers,
+            pledged=words.money(pledged, currency),
+            goal=words.money(goal_amount, currency),
+        ),
     )
 
 
-def failed(pledged: int, goal_amount: int, currency: str, backers: int) -> Announcement:
+def failed(
+    words: Words, pledged: int, goal_amount: int, currency: str, backers: int
+) -> Announcement:
     return Announcement(
         "settled",
-        "The campaign did not reach its goal",
-        f"The campaign closed with {_money(pledged, currency)} pledged by {_backers(backers)} "
-        f"against a goal of {_money(goal_amount, currency)}. The pledges are being released: "
-        "no backer is charged.",
+        words.gettext("The campaign did not reach its goal"),
+        words.ngettext(
+            "The campaign closed with %(pledged)s pledged by %(num)d backer against a goal of "
+            "%(goal)s. The pledges are being released: no backer is charged.",
+            "The campaign closed with %(pledged)s pledged by %(num)d backers against a goal of "
+            "%(goal)s. The pledges are being released: no backer is charged.",
+            backers,
+            pledged=words.money(pledged, currency),
+            goal=words.money(goal_amount, currency),
+        ),
     )
 
 
-def cancelled(released_count: int) -> Announcement:
-    released = (
-        "No pledge was open."
-        if released_count == 0
-        else f"{_count(released_count, 'pledge')} {'was' if released_count == 1 else 'were'} "
-        "released: no backer is charged."
-    )
+def cancelled(words: Words, released_count: int) -> Announcement:
+    if released_count == 0:
+        released = words.gettext("No pledge was open.")
+    else:
+        released = words.ngettext(
+            "%(num)d pledge was released: no backer is charged.",
+            "%(num)d pledges were released: no backer is charged.",
+            released_count,
+        )
     return Announcement(
         "cancelled",
-        "The campaign was cancelled",
-        f"The creator cancelled the campaign before its deadline. {released}",
+        words.gettext("The campaign was cancelled"),
+        words.gettext(
+            "The creator cancelled the campaign before its deadline. %(released)s",
+            released=released,
+        ),
     )
 
 
@@ -105,32 +139,42 @@ class ReportFigures:
     root_hash: str
 
 
-def report_published(report: ReportFigures) -> Announcement:
+def report_published(words: Words, report: ReportFigures) -> Announcement:
+    _ = words.gettext
     money = {
-        name: _money(getattr(report, name), report.currency)
+        name: words.money(getattr(report, name), report.currency)
         for name in ("raised", "refunded", "spent", "available", "shortfall")
     }
     shortfall = (
-        f" Refunds exceeded the funds left by {money['shortfall']}." if report.shortfall else ""
+        " " + _("Refunds exceeded the funds left by %(shortfall)s.", shortfall=money["shortfall"])
+        if report.shortfall
+        else ""
     )
     return Announcement(
         f"report:{report.report_id}",
-        "A spending report was published",
-        f"[Read the spending report]({_destination(report.url)}).\n\n"
-        f"So far {money['raised']} was raised, {money['refunded']} refunded and "
-        f"{money['spent']} spent; {money['available']} is available.{shortfall}\n\n"
-        f"The report is built from the ledger's signed checkpoint of {report.tree_size} "
-        f"entries, with root hash `{report.root_hash}`: anyone can check it against the "
-        "public log.",
+        _("A spending report was published"),
+        "["
+        + _("Read the spending report")
+        + f"]({_destination(report.url)}).\n\n"
+        + _(
+            "So far %(raised)s was raised, %(refunded)s refunded and %(spent)s spent; "
+            "%(available)s is available.",
+            raised=money["raised"],
+            refunded=money["refunded"],
+            spent=money["spent"],
+            available=money["available"],
+        )
+        + shortfall
+        + "\n\n"
+        + words.ngettext(
+            "The report is built from the ledger's signed checkpoint of %(num)d entry, with "
+            "root hash `%(root_hash)s`: anyone can check it against the public log.",
+            "The report is built from the ledger's signed checkpoint of %(num)d entries, with "
+            "root hash `%(root_hash)s`: anyone can check it against the public log.",
+            report.tree_size,
+            root_hash=report.root_hash,
+        ),
     )
-
-
-def _backers(count: int) -> str:
-    return _count(count, "backer")
-
-
-def _count(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _escape(text: str) -> str:

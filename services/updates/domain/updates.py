@@ -19,6 +19,7 @@ from services.updates.domain.errors import (
     UpdateRetracted,
 )
 from services.updates.domain.texts import REASON_MAX, TITLE_MAX, checked, checked_markdown
+from shared.languages import DEFAULT_LANGUAGE
 
 
 class Kind(StrEnum):
@@ -43,6 +44,8 @@ class CampaignFacts:
     currency: str | None = None
     #: When the last campaign event the service applied happened.
     updated_at: datetime | None = None
+    #: What its automatic updates are written in.
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)

@@ -23,31 +23,36 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.updates.adapters.mail import LEASE, addresses, claim_due, confirmed
 from services.updates.adapters.tables import MAIL_TABLES
-from services.updates.mail.messages import TEST_MODE_LINE
+from services.updates.mail.messages import test_mode_notice
 from services.updates.mail.retries import judge
 from services.updates.mail.transports import Mailer
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
+from services.updates.words import words as reader_words
 from shared.db import is_postgresql
 from shared.events.catalog import AccountNoticeRequested, AccountVerificationRequested
+from shared.i18n import gettext_noop as N_
 from shared.logging import get_logger
 from shared.sealing import LinkOpener
 
 log = get_logger(__name__)
 
 account_mail = MAIL_TABLES["account_mail"]
-#: Where each kind of link points on the site, and what its message says.
+#: Where each kind of link points on the site, and what its message says (message ids of
+#: the catalogue, translated when the message is written).
 _PAGES = {
     "verify_email": (
         "/verify",
-        "Confirm your e-mail address for Fundtrail",
-        "Someone (we hope you) signed up to Fundtrail with this address. To confirm it, open:",
+        N_("Confirm your e-mail address for Fundtrail"),
+        N_("Someone (we hope you) signed up to Fundtrail with this address. To confirm it, open:"),
     ),
     "reset_password": (
         "/reset-password",
-        "Reset your Fundtrail password",
-        "Someone (we hope you) asked to reset the Fundtrail password of this address. "
-        "To choose a new one, open:",
+        N_("Reset your Fundtrail password"),
+        N_(
+            "Someone (we hope you) asked to reset the Fundtrail password of this address. "
+            "To choose a new one, open:"
+        ),
     ),
 }
 
@@ -55,16 +60,20 @@ _PAGES = {
 #: Notices carry no link of their own: they point at the page where a new password is asked.
 _NOTICES = {
     "sign_up_attempted": (
-        "Someone tried to sign up to Fundtrail with your address",
-        "Someone (perhaps you) tried to sign up to Fundtrail with this address, which already "
-        "has an account. Nothing was changed and no second account was made.\n\n"
-        "If it was you, sign in with your password. If you forgot it, choose a new one here:",
+        N_("Someone tried to sign up to Fundtrail with your address"),
+        N_(
+            "Someone (perhaps you) tried to sign up to Fundtrail with this address, which "
+            "already has an account. Nothing was changed and no second account was made."
+        ),
+        N_("If it was you, sign in with your password. If you forgot it, choose a new one here:"),
     ),
     "sign_in_failures": (
-        "Someone is trying to sign in to your Fundtrail account",
-        "Several wrong passwords were typed for your Fundtrail account in the last few "
-        "minutes. Whoever typed them is being slowed down, and your password still works.\n\n"
-        "If it was not you, your password may be easy to guess: choose a new, longer one here:",
+        N_("Someone is trying to sign in to your Fundtrail account"),
+        N_(
+            "Several wrong passwords were typed for your Fundtrail account in the last few "
+            "minutes. Whoever typed them is being slowed down, and your password still works."
+        ),
+        N_("If it was not you, your password may be easy to guess: choose a new, longer one here:"),
     ),
 }
 _FORGOT_PASSWORD = "/forgot-password"
@@ -181,24 +190,31 @@ class AccountMailSender:
         return sent
 
     def message(self, row: Any, now: datetime) -> EmailMessage:
+        """The row's message, written in its recipient's language as it stands when sent."""
+        words = reader_words(row["language"])
+        _ = words.gettext
         if row["body"] is not None:
             # Written when queued, test-mode line included: it follows the campaign's money.
             subject, text = row["subject"], row["body"]
         elif row["purpose"] in _NOTICES:
-            subject, intro = _NOTICES[row["purpose"]]
-            text = f"{intro}\n\n{self._settings.site_url}{_FORGOT_PASSWORD}\n"
+            subject, what, next_step = (_(message) for message in _NOTICES[row["purpose"]])
+            text = f"{what}\n\n{next_step}\n\n{self._settings.site_url}{_FORGOT_PASSWORD}\n"
         else:
             path, subject, intro = _PAGES[row["purpose"]]
+            subject, intro = _(subject), _(intro)
             # Opened only here, for the message: the row keeps the sealed form.
             token = self._link_opener.open(row["link_token"], row["token_id"].bytes)
             link = f"{self._settings.site_url}{path}?token={token}"
             hours = max(1, round((row["expires_at"] - now).total_seconds() / 3600))
-            text = (
-                f"{intro}\n\n{link}\n\nThe link works once, within about {hours} hour(s). "
-                "If it was not you, ignore this message: nothing changes.\n"
+            works_once = words.ngettext(
+                "The link works once, within about %(num)d hour.",
+                "The link works once, within about %(num)d hours.",
+                hours,
             )
+            ignore = _("If it was not you, ignore this message: nothing changes.")
+            text = f"{intro}\n\n{link}\n\n{works_once} {ignore}\n"
         if row["body"] is None and not self._settings.payments_live:
-            text = f"{TEST_MODE_LINE}\n\n{text}"
+            text = f"{test_mode_notice(words)}\n\n{text}"
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = row["email"]
@@ -238,6 +254,7 @@ def _read(connection: Connection, token_ids: list[Any]) -> list[Any]:
         sa.select(
             account_mail,
             addresses.c.email,
+            addresses.c.language,
             confirmed.c.account_id.is_not(None).label("confirmed"),
         )
         .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)

@@ -131,7 +131,8 @@ class UpdateMessages:
     def _same_update(self, n: Notification) -> bool:
         f = self._first
         same = (n.update_id, n.campaign_id, n.campaign_title, n.title, n.body_html, n.url)
-        return same + (n.test_mode,) == (
+        # Another language may need another transfer encoding than the template's parts.
+        return same + (n.test_mode, n.language) == (
             f.update_id,
             f.campaign_id,
             f.campaign_title,
@@ -139,6 +140,7 @@ class UpdateMessages:
             f.body_html,
             f.url,
             f.test_mode,
+            f.language,
         ) and len(n.unsubscribe_url) == len(f.unsubscribe_url)
 
     def _template(self, data: bytes) -> list[bytes | str] | None:

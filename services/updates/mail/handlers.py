@@ -10,7 +10,12 @@ from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
 from services.updates.rendering import sanitise
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.errors import NotFound
-from shared.events.catalog import AccountCreated, AccountEmailVerified, UpdatePublished
+from shared.events.catalog import (
+    AccountCreated,
+    AccountEmailVerified,
+    AccountLanguageChanged,
+    UpdatePublished,
+)
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -22,7 +27,13 @@ def on_account_created(event: AccountCreated, uow: UpdatesUnitOfWork) -> None:
     The address stays in this table: it is never logged, and no event of ours carries it.
     """
     if event.email:
-        uow.mail_addresses.record(event.account_id, event.email, event.occurred_at)
+        uow.mail_addresses.record(event.account_id, event.email, event.occurred_at, event.language)
+
+
+def on_language_changed(event: AccountLanguageChanged, uow: UpdatesUnitOfWork) -> None:
+    """The account's mail is written in its new language from the next message on (one
+    queued already is written when sent, so it follows too)."""
+    uow.mail_addresses.choose_language(event.account_id, event.language, event.occurred_at)
 
 
 def on_email_verified(event: AccountEmailVerified, uow: UpdatesUnitOfWork) -> None:

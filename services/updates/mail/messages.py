@@ -12,6 +12,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from html.parser import HTMLParser
 
+from services.updates.words import words as reader_words
+from shared.languages import DEFAULT_LANGUAGE
+from shared.wording import Words
+
 
 @dataclass(frozen=True, kw_only=True)
 class Notification:
@@ -31,10 +35,18 @@ class Notification:
     unsubscribe_url: str
     #: No money moves for the campaign (no payment provider): the message says so.
     test_mode: bool = True
+    #: The reader's language: the frame around the update (links, footer) is written in it;
+    #: the update itself is in its author's words.
+    language: str = DEFAULT_LANGUAGE
 
 
 #: The line every message carries while no money moves (docs/payments.md, "Test mode").
 TEST_MODE_LINE = "Test mode: pledges are recorded, no money moves."
+
+
+def test_mode_notice(words: Words) -> str:
+    """TEST_MODE_LINE in the reader's language."""
+    return words.gettext("Test mode: pledges are recorded, no money moves.")
 
 
 def compose(notification: Notification, mail_from: str, sent_at: datetime) -> EmailMessage:
@@ -62,28 +74,41 @@ def compose(notification: Notification, mail_from: str, sent_at: datetime) -> Em
 def text_body(n: Notification, body_text: str) -> str:
     """The plain-text part; `body_text` is `html_to_text(n.body_html)` (the same for every
     reader of an update, so a batch makes it once)."""
+    words = reader_words(n.language)
+    _ = words.gettext
     return (
-        (f"{TEST_MODE_LINE}\n\n" if n.test_mode else "")
+        (f"{test_mode_notice(words)}\n\n" if n.test_mode else "")
         + f"{n.title}\n{'=' * min(len(n.title), 72)}\n\n"
         f"{body_text}\n\n"
-        f"Read it online: {n.url}\n\n"
-        f"-- \nYou get this because you back {n.campaign_title} on Fundtrail.\n"
-        f"Stop e-mails about this campaign: {n.unsubscribe_url}\n"
+        + _("Read it online: %(url)s", url=n.url)
+        + "\n\n-- \n"
+        + _("You get this because you back %(campaign)s on Fundtrail.", campaign=n.campaign_title)
+        + "\n"
+        + _("Stop e-mails about this campaign: %(url)s", url=n.unsubscribe_url)
+        + "\n"
     )
 
 
 def html_body(n: Notification) -> str:
     # Only the body is HTML (already sanitised); every other value is escaped here.
+    words = reader_words(n.language)
+    _ = words.gettext
     title, campaign = html.escape(n.title), html.escape(n.campaign_title)
     url, unsubscribe = html.escape(n.url), html.escape(n.unsubscribe_url)
+    test_mode = html.escape(test_mode_notice(words))
+    backing = html.escape(
+        _("You get this because you back %(campaign)s on Fundtrail.", campaign=n.campaign_title)
+    )
+    read_online = html.escape(_("Read it online"))
+    stop = html.escape(_("Stop e-mails about this campaign"))
     return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{words.language}"><head><meta charset="utf-8">'
         f"<title>{title}</title></head>\n<body>\n"
-        + (f"<p><strong>{TEST_MODE_LINE}</strong></p>\n" if n.test_mode else "")
+        + (f"<p><strong>{test_mode}</strong></p>\n" if n.test_mode else "")
         + f"<p>{campaign}</p>\n<h1>{title}</h1>\n{n.body_html}\n"
-        f'<p><a href="{url}">Read it online</a></p>\n'
-        f"<hr><p>You get this because you back {campaign} on Fundtrail. "
-        f'<a href="{unsubscribe}">Stop e-mails about this campaign</a>.</p>\n'
+        f'<p><a href="{url}">{read_online}</a></p>\n'
+        f"<hr><p>{backing} "
+        f'<a href="{unsubscribe}">{stop}</a>.</p>\n'
         "</body></html>\n"
     )
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from services.updates.domain import payment_mail as wording
 from services.updates.mail.account_mail import queue_message
-from services.updates.mail.messages import TEST_MODE_LINE
+from services.updates.mail.messages import test_mode_notice
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
+from services.updates.words import words
 from shared.events.catalog import (
     DisputeClosed,
     DisputeOpened,
@@ -28,6 +29,7 @@ from shared.events.catalog import (
     PledgePaymentFailed,
 )
 from shared.logging import get_logger
+from shared.wording import Words
 
 log = get_logger(__name__)
 
@@ -52,6 +54,7 @@ def on_payment_failed(
     if campaign is None:
         return
     message = wording.payment_failed(
+        _words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.currency,
@@ -74,6 +77,7 @@ def on_pledge_dropped(
     if campaign is None:
         return
     message = wording.pledge_dropped(
+        _words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.currency,
@@ -93,6 +97,7 @@ def on_dispute_opened(
     if campaign is None:
         return
     message = wording.dispute_opened(
+        _words(uow, campaign["creator_id"]),
         campaign["title"],
         event.amount,
         event.currency,
@@ -113,6 +118,7 @@ def on_dispute_closed(
     if campaign is None:
         return
     message = wording.dispute_closed(
+        _words(uow, campaign["creator_id"]),
         campaign["title"],
         event.amount,
         event.currency,
@@ -139,6 +145,11 @@ def _campaign(
     return campaign
 
 
+def _words(uow: UpdatesUnitOfWork, account_id: uuid.UUID) -> Words:
+    """The recipient's words: the message is written now, in the language they chose by now."""
+    return words(uow.mail_addresses.language(account_id))
+
+
 def _campaign_url(settings: UpdatesSettings, campaign_id: uuid.UUID) -> str:
     """The campaign's page on the site: its pledge (and card button) and its public ledger."""
     return f"{settings.site_url}/campaigns/{campaign_id}"
@@ -153,6 +164,7 @@ def _queue(
     message: wording.PaymentMessage,
     campaign: dict[str, Any],
 ) -> None:
+    test_mode_line = test_mode_notice(words(uow.mail_addresses.language(account_id)))
     # A failed payment's notice is worth sending only while the backer can still fix it.
     expires_at = (
         event.retry_until
@@ -160,7 +172,7 @@ def _queue(
         else event.occurred_at + NOTICE_LIFETIME
     )
     # The campaign's own word (its rows from before payments read as test mode, migration 0007).
-    body = f"{TEST_MODE_LINE}\n\n{message.text}" if campaign["test_mode"] else message.text
+    body = f"{test_mode_line}\n\n{message.text}" if campaign["test_mode"] else message.text
     queue_message(
         uow,
         now,

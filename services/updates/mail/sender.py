@@ -59,17 +59,18 @@ class MailSender:
         batch = self._queue.claim_due(now, self._settings.mail_batch_size, now + LEASE)
         delivered: list[int] = []
         dropped: list[int] = []
-        # One composer per update in the batch: each update's parts are built once.
-        composers: dict[uuid.UUID, Composer] = {}
+        # One composer per update and language in the batch: each one's parts are built once.
+        composers: dict[tuple[uuid.UUID, str], Composer] = {}
         for mail in batch:
             if mail.unsubscribed or mail.email is None:
                 dropped.append(mail.id)
                 continue
             try:
                 notification = self.notification(mail)
-                composer = composers.get(mail.update.update_id)
+                key = (mail.update.update_id, mail.language)
+                composer = composers.get(key)
                 if composer is None:
-                    composer = composers[mail.update.update_id] = self.composer(notification, now)
+                    composer = composers[key] = self.composer(notification, now)
                 self._mailer.send(composer.message(notification))
             except Exception as exc:  # noqa: BLE001  (one bad message must not stop the rest)
                 self._failed(mail, exc)
@@ -106,6 +107,7 @@ class MailSender:
             body_html=update.body_html,
             url=update.url,
             test_mode=update.test_mode,
+            language=mail.language,
             unsubscribe_url=f"{self._settings.public_url}/unsubscribe/{token}",
         )
 

@@ -146,7 +146,9 @@ def campaign_event(
     budget: list[dict[str, Any]] | None = None,
     status: str = "live",
     occurred_at: datetime | None = None,
+    **terms: Any,
 ) -> Envelope:
+    """A campaign event of the pledges service's; `terms` override any field of its payload."""
     payload: dict[str, Any] = {
         "campaign_id": campaign_id,
         "creator_id": creator_id,
@@ -170,6 +172,7 @@ def campaign_event(
         payload.update(pledged_amount=0, backers_count=0)
     if event_type == "campaign.cancelled":
         payload["released_count"] = 0
+    payload.update(terms)
     return new_envelope(
         event_type, payload, producer="pledges", campaign_id=campaign_id, occurred_at=occurred_at
     )

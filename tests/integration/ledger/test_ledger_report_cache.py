@@ -13,6 +13,7 @@ import hashlib
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ class CountingRenderer(ReportRenderer):
             self.pages += 1
         return super().render_html(source)
 
-    def _run_child(self, job: Path) -> None:
+    def _run_child(self, jobs: Sequence[Path]) -> None:
         with self._count:
             self.children += 1
         self.started.set()
@@ -50,8 +51,9 @@ class CountingRenderer(ReportRenderer):
             assert self.release.wait(10)
         else:
             time.sleep(self.seconds)
-        html = (job / "report.html").read_bytes()
-        (job / "report.pdf").write_bytes(b"%PDF-1.7 stand-in " + hashlib.sha256(html).digest())
+        for job in jobs:
+            html = (job / "report.html").read_bytes()
+            (job / "report.pdf").write_bytes(b"%PDF-1.7 stand-in " + hashlib.sha256(html).digest())
 
 
 def use(ledger: Ledger, renderer: ReportRenderer) -> None:

@@ -21,6 +21,7 @@ from services.cli import main
 from services.ledger import queries
 from services.ledger.adapters.journal import stream_leaves
 from services.ledger.reports.assets import asset_url, read_asset
+from services.ledger.reports.document import page_footers
 from services.ledger.reports.pdf import AssetRefused, PackagedAssetFetcher
 from services.ledger.reports.rendering import (
     RenderedReport,
@@ -29,6 +30,7 @@ from services.ledger.reports.rendering import (
     ReportTimedOut,
 )
 from shared.money import format_amount
+from shared.wording import words_for
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, pdf_bytes, pledge_event, post_expense
 
@@ -190,9 +192,11 @@ def test_creator_text_comes_out_as_inert_text(built: Built, tmp_path: Path) -> N
     assert attachment_names(pdf) == ATTACHMENTS  # the <link rel=attachment> attached nothing
     html = report.html
     assert "<img" not in html and "<link rel=attachment" not in html
-    # The one <style> element is the package's stylesheet, nothing a creator wrote.
+    # The one <style> element is the package's stylesheet and its page footers in the reader's
+    # language, nothing a creator wrote.
     assert html.count("<style>") == 1
-    assert html.split("<style>")[1].split("</style>")[0] == read_asset("report.css").decode()
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert style == read_asset("report.css").decode() + "\n" + str(page_footers(words_for("en")))
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
     assert "&lt;style&gt;body{display:none}&lt;/style&gt;" in html
     # No backer identity anywhere: the pledge ids are in the attached export only.

@@ -93,7 +93,9 @@ def test_the_creator_publishes_and_anyone_reads_the_report(ledger: Ledger) -> No
     listed = client.get(reports).json["reports"]
     assert [r["id"] for r in listed] == [second.json["id"], report["id"]]
     assert listed[1] == {k: report[k] for k in listed[1]}
-    assert set(listed[1]) == {"id", "tree_size", "root_hash", "sha256", "published_at", "url"}
+    assert set(listed[1]) == {
+        *("id", "tree_size", "root_hash", "sha256", "sha256_by_language", "published_at", "url")
+    }
     assert client.get(f"{reports}/{report['id']}").json == report
 
     # Each is announced with the checkpoint it was built from and its totals (the balance's).
@@ -125,6 +127,8 @@ def test_a_published_report_is_immutable_in_the_database(ledger: Ledger) -> None
         "UPDATE reports SET sha256 = 'tampered'",
         "UPDATE reports SET pdf = :value",
         "DELETE FROM reports",
+        "UPDATE report_languages SET pdf = :value",
+        "DELETE FROM report_languages",
     ):
         with pytest.raises(REFUSALS) as refused, ledger.engine.begin() as connection:
             connection.execute(sa.text(sql), {"value": b"%PDF-forged"})

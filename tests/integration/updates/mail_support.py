@@ -159,14 +159,25 @@ def pledge(
 
 
 def new_account(
-    app: flask.Flask, email: str | None, role: str = "backer", *, confirmed: bool = True
+    app: flask.Flask,
+    email: str | None,
+    role: str = "backer",
+    *,
+    confirmed: bool = True,
+    language: str = "en",
 ) -> uuid.UUID:
     """An account as the pledges service announces it; with an address proven (its link
     followed) unless not `confirmed`."""
     account_id = uuid.uuid4()
     created = new_envelope(
         "account.created",
-        {"account_id": account_id, "role": role, "name": "Ada", "email": email},
+        {
+            "account_id": account_id,
+            "role": role,
+            "name": "Ada",
+            "email": email,
+            "language": language,
+        },
         producer="pledges",
         campaign_id=None,
     )

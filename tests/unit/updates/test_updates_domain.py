@@ -30,6 +30,7 @@ from services.updates.domain.errors import (
     UnknownCampaign,
     UpdateRetracted,
 )
+from services.updates.words import words
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CREATOR, BACKER = uuid.uuid4(), uuid.uuid4()
@@ -171,14 +172,32 @@ def test_a_hidden_comment_is_hidden_once_and_only_by_the_creator() -> None:
         comment.hide(CREATOR, CREATOR, "Again", NOW)
 
 
+EN, ID = words("en"), words("id")
+
+
 def test_announcements_speak_plainly_with_figures() -> None:
     launched = announcements.launched(
-        "Board [game](javascript:x)", 500_000, "EUR", NOW, "all_or_nothing"
+        EN, "Board [game](javascript:x)", 500_000, "EUR", NOW, "all_or_nothing"
     )
     assert launched.key == "launched"
     assert launched.body.startswith("Board \\[game\\]\\(javascript:x\\) is now open")
     assert "€5,000.00 by 25 November 2026" in launched.body
-    goal = announcements.goal_reached(100_000, 100_000, "JPY", 1)
+    goal = announcements.goal_reached(EN, 100_000, 100_000, "JPY", 1)
     assert goal.body == (
         "Backers have pledged ¥100,000, reaching the goal of ¥100,000: 1 backer so far."
+    )
+
+
+def test_an_indonesian_campaigns_announcements_are_in_indonesian_with_rupiah() -> None:
+    launched = announcements.launched(ID, "Album Kita", 50_000_000, "IDR", NOW, "flexible")
+    assert launched.title == "Kampanye sudah dimulai"
+    assert launched.body == (
+        "Album Kita kini terbuka untuk dukungan. Kampanye ini menargetkan Rp 50.000.000 hingga "
+        "25 November 2026 (UTC), dengan skema pendanaan fleksibel: dukungan tetap ditagih "
+        "meskipun target tidak tercapai."
+    )
+    settled = announcements.succeeded(ID, 75_500_000, 50_000_000, "IDR", 3)
+    assert (settled.key, settled.title) == ("settled", "Kampanye berhasil")
+    assert settled.body.startswith(
+        "Kampanye ditutup dengan dukungan Rp 75.500.000 dari 3 pendukung"
     )
