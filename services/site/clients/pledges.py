@@ -20,9 +20,11 @@ class PledgesClient(ServiceClient):
 
     # Campaigns
 
-    def campaigns(self, *, status: str, limit: int) -> list[Json]:
-        """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
-        found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
+    def campaigns(self, *, status: str, limit: int, offset: int = 0) -> list[Json]:
+        """Campaigns in `status`, newest first, at most `limit` (the API's page) after
+        skipping `offset`."""
+        params = {"status": status, "limit": limit, "offset": offset}
+        found = self.get_json(_CAMPAIGNS, params=params)
         campaigns: list[Json] = found.get("campaigns", [])
         return campaigns
 
@@ -185,3 +187,9 @@ class PledgesClient(ServiceClient):
         self.post_json(
             f"/api/v1/password-resets/{quote(link_token, safe='')}", {"password": password}
         )
+
+    # Pictures
+
+    def cover_image(self, sha256: str, width: int) -> bytes:
+        """A campaign cover's rendition `width` px wide (JPEG), by the cover's content hash."""
+        return self.request("GET", f"/api/v1/covers/{quote(sha256, safe='')}/{width}.jpg").content
