@@ -123,7 +123,7 @@ def card_language() -> str:
 
 
 def whole_money(amount: object, currency: object, language: str) -> str:
-    """An amount in whole units, rounded down ("€1,234", "Rp1.500.000"): what a card or a
+    """An amount in whole units, rounded down ("€1,234", "Rp 1.500.000"): what a card or a
     badge has room for, never more than was raised or spent."""
     if not isinstance(amount, int) or isinstance(amount, bool) or not isinstance(currency, str):
         return "—"
@@ -132,7 +132,10 @@ def whole_money(amount: object, currency: object, language: str) -> str:
     except UnknownCurrency:
         return f"{amount} {currency}"
     locale = CARD_LOCALES.get(language, "en")
-    return format_currency(whole, currency, format="¤#,##0", currency_digits=False, locale=locale)
+    # Indonesian readers write a space after the symbol ("Rp 1.500.000"), which Babel's id
+    # pattern leaves out; a no-break one, so a card never splits the amount from its currency.
+    pattern = "¤\u00a0#,##0" if language == "id" else "¤#,##0"
+    return format_currency(whole, currency, format=pattern, currency_digits=False, locale=locale)
 
 
 def tree_size(checkpoint: str | None) -> int | None:

@@ -66,5 +66,5 @@ def test_share_links_carry_the_title_and_our_address_with_its_source(tmp_path: P
 
 def test_card_money_is_whole_units_rounded_down_in_the_readers_numbers() -> None:
     assert whole_money(123_499, "EUR", "en") == "€1,234"
-    assert whole_money(150_000_000, "IDR", "id") == "Rp150.000.000"
+    assert whole_money(150_000_000, "IDR", "id") == "Rp\u00a0150.000.000"
     assert whole_money(None, "EUR", "en") == "—"
