@@ -188,8 +188,8 @@ class PledgesClient(ServiceClient):
             f"/api/v1/password-resets/{quote(link_token, safe='')}", {"password": password}
         )
 
-    # Pictures
-
     def cover_image(self, sha256: str, width: int) -> bytes:
-        """A campaign cover's rendition `width` px wide (JPEG), by the cover's content hash."""
-        return self.request("GET", f"/api/v1/covers/{quote(sha256, safe='')}/{width}.jpg").content
+        """A public campaign's cover picture at one of its widths (JPEG bytes)."""
+        return self.request(
+            "GET", f"/api/v1/covers/{quote(sha256, safe='')}/{int(width)}.jpg"
+        ).content
