@@ -110,6 +110,8 @@ class MakePledge:
     #: If given, must be the campaign's.
     currency: str | None = None
     idempotency: IdempotencyKey | None = None
+    #: The share tag or referring host the backer came with; kept only by a new pledge.
+    source: str | None = None
 
 
 @dataclass(frozen=True)

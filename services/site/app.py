@@ -9,7 +9,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.site import display, refusals
+from services.site import display, referrals, refusals
 from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
@@ -106,6 +106,7 @@ def create_app(
 
     app.before_request(lambda: check_request(settings.public_url))
     app.after_request(add_security_headers)
+    app.after_request(referrals.remember)
     app.after_request(_pass_on_retry_after)
     app.register_blueprint(pages)
     app.register_blueprint(accounts)

@@ -9,7 +9,7 @@ from typing import Any
 import flask
 from werkzeug.exceptions import NotFound
 
-from services.site import campaign_page, context
+from services.site import campaign_page, context, referrals
 from services.site.display import money
 from services.site.forms import read_form, send
 from shared.web.fields import MAX_LOG_POSITION
@@ -59,6 +59,9 @@ def pledge(campaign_id: uuid.UUID) -> Any:
     body: dict[str, Any] = {"amount": form.amount("amount", str(found.get("currency")))}
     if form.values["tier_id"]:
         body["tier_id"] = form.values["tier_id"]
+    source = referrals.source_for(campaign_id)
+    if source is not None:
+        body["source"] = source
     if form.ok:
         # One key per form shown: sending the same form twice pledges once.
         key = flask.request.form.get("idempotency_key", "")[:128] or str(uuid.uuid4())

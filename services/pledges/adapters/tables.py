@@ -8,6 +8,7 @@ backer holds at most one active pledge per campaign.
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, add_plumbing_tables
+from shared.referrals import SOURCE_MAX
 
 metadata = sa.MetaData()
 
@@ -89,6 +90,8 @@ pledges = sa.Table(
     sa.Column("card_setup_attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Referrals (migration 0012): the share tag or referring host; NULL for a direct visit.
+    sa.Column("source", sa.String(SOURCE_MAX), nullable=True),
     sa.CheckConstraint(
         "refunded_amount >= 0 AND refunded_amount <= amount", name="ck_pledges_refund_within"
     ),

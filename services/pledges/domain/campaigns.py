@@ -23,7 +23,15 @@ from .errors import (
 )
 from .payments import CollectionRequest, PaymentGateway, PaymentReceipt
 from .pledges import Pledge
-from .rules import REASON_MAX, check_amount, check_aware, check_deadline, check_terms, check_text
+from .rules import (
+    REASON_MAX,
+    check_amount,
+    check_aware,
+    check_deadline,
+    check_source,
+    check_terms,
+    check_text,
+)
 from .values import BudgetLine, CampaignStatus, FundingModel, TierSpec
 
 
@@ -265,18 +273,21 @@ class Campaign(CampaignCollection):
         currency: str | None = None,
         existing: Pledge | None = None,
         pledge_id: uuid.UUID | None = None,
+        source: str | None = None,
     ) -> Pledge:
         """A backer pledges ``amount``, optionally for a tier; records PledgeCreated.
 
         ``existing`` is the backer's active pledge to this campaign, if any: pledging again
-        changes it to the new amount and tier (PledgeChanged) and returns it. ``currency``, if
-        given, must be the campaign's.
+        changes it to the new amount and tier (PledgeChanged) and returns it, keeping the source
+        it was made with. ``currency``, if given, must be the campaign's. ``source`` is the
+        share tag or referring host the backer came with (see :func:`~.rules.check_source`).
         """
         now = check_aware(now)
         self._require_open(now)
         if currency is not None and currency != self.currency:
             raise CurrencyMismatch(f"this campaign takes {self.currency} only", field="currency")
         amount = self._check_charge(check_amount(amount, "amount"), "amount")
+        source = check_source(source)
         if existing is not None:
             self._require_backer(existing, backer_id)
             self._change(existing, amount, tier_id, now)
@@ -293,6 +304,7 @@ class Campaign(CampaignCollection):
             tier_id=tier_id,
             created_at=now,
             updated_at=now,
+            source=source,
         )
         self.pledged_amount += amount
         self.backers_count += 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.money import MAX_AMOUNT, is_amount, is_currency
+from shared.referrals import SourceRefused, tidy_source
 from shared.text import TextRefused, clean_text
 
 from .errors import (
@@ -17,6 +18,7 @@ from .errors import (
     InvalidCurrency,
     InvalidDeadline,
     InvalidFundingModel,
+    InvalidSource,
     InvalidText,
     InvalidTier,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "check_currency",
     "check_deadline",
     "check_funding_model",
+    "check_source",
     "check_terms",
     "check_text",
     "check_tier_limit",
@@ -96,6 +99,16 @@ def check_text(
         return clean_text(value, max_length=max_length, multiline=multiline, blank=blank)
     except TextRefused as exc:
         raise InvalidText(str(exc), field=field) from None
+
+
+def check_source(value: str | None, field: str = "source") -> str | None:
+    """Where a pledge came from, tidied (:mod:`shared.referrals`): a share tag or a referring
+    site's host, lower-cased; ``None`` for none (or blank). Anything else is InvalidSource,
+    never silently dropped: the site drops what it cannot use before it asks."""
+    try:
+        return tidy_source(value)
+    except SourceRefused as exc:
+        raise InvalidSource(str(exc), field=field) from None
 
 
 def check_aware(moment: datetime, name: str = "now") -> datetime:

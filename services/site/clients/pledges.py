@@ -85,6 +85,12 @@ class PledgesClient(ServiceClient):
         found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}/pledges/unpaid", token=token)
         return found
 
+    def referrals(self, campaign_id: object, *, token: str) -> Json:
+        """Where the creator's backers came from: `{currency, sources: [{source, pledges,
+        amount}]}`, the largest amount first."""
+        found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}/referrals", token=token)
+        return found
+
     # Pledges
 
     def make_pledge(self, campaign_id: object, body: Json, *, token: str, key: str) -> Json:

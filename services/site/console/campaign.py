@@ -131,12 +131,14 @@ def _page(
     balance = None
     unpaid: dict[str, Any] | None = None
     unpaid_pledges: list[dict[str, Any]] = []
+    referrals: dict[str, Any] | None = None
     if shown.get("status") != "draft":  # a draft takes no pledges and has no ledger yet
         services = context.services()
         pledges = services.pledges.campaign_pledges(
             shown.get("id"), token=visitor.token, limit=PLEDGES_PAGE, offset=offset
         )
         balance = services.ledger.balance(shown.get("id"))
+        referrals = services.pledges.referrals(shown.get("id"), token=visitor.token)
     if shown.get("status") == "succeeded":  # only a succeeded campaign's pledges are charged
         unpaid, unpaid_pledges = _unpaid(visitor, shown)
     return flask.render_template(
@@ -148,6 +150,9 @@ def _page(
         blank_form=FormState(),
         balance=balance,
         unpaid=unpaid,
+        referrals=referrals,
+        share_url=context.settings().public_url
+        + flask.url_for("pages.campaign", campaign_id=shown.get("id")),
         failed_pledges=[p for p in unpaid_pledges if p.get("status") == "payment_failed"],
         dropped_pledges=[p for p in unpaid_pledges if p.get("status") == "dropped"],
         unpaid_shown=UNPAID_SHOWN,
