@@ -151,7 +151,8 @@ def card_facts(campaign_id: uuid.UUID, language: str, media_type: str) -> CardFa
     services = context.services()
     campaign = public_campaign(campaign_id)
     balance = services.ledger.balance(campaign_id)
-    checkpoint = tree_size(services.ledger.checkpoint(campaign_id)) if balance else None
+    # A checkpoint of no entries vouches for nothing: the card says nothing of it.
+    checkpoint = (tree_size(services.ledger.checkpoint(campaign_id)) or None) if balance else None
     currency = campaign.get("currency")
     raised = whole_money(campaign.get("pledged_amount"), currency, language)
     goal = whole_money(campaign.get("goal_amount"), currency, language)

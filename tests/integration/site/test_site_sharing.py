@@ -165,6 +165,10 @@ def test_a_draft_is_never_shared_and_the_sitemap_lists_live_and_finished_campaig
         "maxwidth": ["Must be a whole number of pixels."]
     }
 
+    # No entries yet: nothing is said about verified books.
+    unproven = stack.site.test_client().get(f"/campaigns/{live['id']}/badge.svg")
+    assert b"of \xe2\x82\xac5,000" in unproven.data and b"verified" not in unproven.data
+
     sitemap = stack.site.test_client().get("/sitemap.xml")
     urls = {
         url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod")
