@@ -1,5 +1,6 @@
 """The picture a shared campaign link unfurls into: 1200×630, drawn with Pillow from the
-campaign's figures (and its cover, when it has one). Pure: no Flask, no services.
+campaign's figures (and its cover, when it has one). Pure: no Flask, no services; its words
+come written, in the reader's language, in `CardFacts`.
 
 `layout` decides what text goes where (tested without reading pixels); `draw` paints it.
 """
@@ -41,10 +42,11 @@ class CardFacts:
     raised_of_goal: str
     #: Whole percent of the goal, for the bar.
     percent: int
-    #: "€300", or None until the ledger has heard of the campaign.
+    #: "Spent so far: €300", or None until the ledger has heard of the campaign.
     spent: str | None
-    #: The tree size of the ledger's latest signed checkpoint; None before the first.
-    checkpoint: int | None
+    #: "Books verified: checkpoint 12" (the tree size of the ledger's latest signed
+    #: checkpoint), or None before the first.
+    verified: str | None
     cover_sha256: str | None
     language: str
     #: "image/png" or "image/jpeg".
@@ -132,10 +134,10 @@ def layout(facts: CardFacts) -> list[Line]:
     # The progress bar sits between the figure and the details (see `draw`).
     y += 112
     if facts.spent is not None:
-        lines.append(Line("detail", f"Spent so far: {facts.spent}", MARGIN, y))
+        lines.append(Line("detail", facts.spent, MARGIN, y))
         y += 50
-    if facts.checkpoint is not None:
-        lines.append(Line("detail", f"Books verified: checkpoint {facts.checkpoint}", MARGIN, y))
+    if facts.verified is not None:
+        lines.append(Line("detail", facts.verified, MARGIN, y))
     return lines
 
 

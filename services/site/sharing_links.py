@@ -161,8 +161,10 @@ def card_facts(campaign_id: uuid.UUID, language: str, media_type: str) -> CardFa
         title=str(campaign.get("title", "")),
         raised_of_goal=f"{raised} pledged of {goal}",
         percent=int(campaign.get("funded_percent") or 0),
-        spent=None if balance is None else whole_money(balance.get("spent"), currency, language),
-        checkpoint=checkpoint,
+        spent=None
+        if balance is None
+        else f"Spent so far: {whole_money(balance.get('spent'), currency, language)}",
+        verified=None if checkpoint is None else f"Books verified: checkpoint {checkpoint}",
         cover_sha256=cover.get("sha256") if isinstance(cover, dict) else None,
         language=language,
         media_type=media_type,

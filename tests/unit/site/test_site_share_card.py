@@ -18,8 +18,8 @@ FACTS = CardFacts(
     title="Kopi Susu Gula Aren: sebuah album dari Yogyakarta",
     raised_of_goal="€1,234 pledged of €5,000",
     percent=24,
-    spent="€300",
-    checkpoint=12,
+    spent="Spent so far: €300",
+    verified="Books verified: checkpoint 12",
     cover_sha256=None,
     language="en",
 )
@@ -59,7 +59,7 @@ def test_the_card_shows_the_title_the_figures_and_the_checkpoint() -> None:
 
 
 def test_without_a_checkpoint_or_ledger_figures_the_card_says_nothing_of_them() -> None:
-    texts = [line.text for line in layout(dataclasses.replace(FACTS, checkpoint=None, spent=None))]
+    texts = [line.text for line in layout(dataclasses.replace(FACTS, verified=None, spent=None))]
 
     assert not any("verified" in text or "Spent" in text for text in texts)
 
@@ -70,7 +70,8 @@ def test_other_figures_draw_another_picture_under_another_name() -> None:
     assert draw(more) != draw(FACTS)
     assert draw(FACTS) == draw(FACTS)  # the same facts, the same bytes: safe to cache
     names = {dataclasses.replace(FACTS, **change).key() for change in (
-        {}, {"title": "Other"}, {"spent": "€301"}, {"checkpoint": 13}, {"language": "id"},
+        {}, {"title": "Other"}, {"spent": "Spent so far: €301"},
+        {"verified": "Books verified: checkpoint 13"}, {"language": "id"},
         {"cover_sha256": "ab" * 32}, {"media_type": "image/jpeg"},
     )}  # fmt: skip
     assert len(names) == 7
