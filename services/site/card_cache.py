@@ -36,10 +36,11 @@ class CachedCard:
 class CardCache:
     """Cards under `folder`, at most `max_renders` drawn at once."""
 
-    def __init__(self, folder: Path, max_renders: int) -> None:
+    def __init__(self, folder: Path, max_renders: int, wait: float = WAIT_FOR_SLOT) -> None:
         if max_renders < 1:
             raise ValueError("max_renders must be at least 1")
         self.folder = folder
+        self.wait = wait
         self._slots = threading.BoundedSemaphore(max_renders)
         self._guard = threading.Lock()
         self._drawing: dict[str, threading.Lock] = {}
@@ -52,19 +53,21 @@ class CardCache:
             return found
         with self._guard:
             lock = self._drawing.setdefault(key, threading.Lock())
-        with lock:
-            found = _read(path, key)  # drawn by the request this one waited for
-            if found is not None:
-                return found
-            if not self._slots.acquire(timeout=WAIT_FOR_SLOT):
-                raise CardBusy()
-            try:
-                data = draw()
-            finally:
-                self._slots.release()
-            _write(path, data)
-        with self._guard:
-            self._drawing.pop(key, None)
+        try:
+            with lock:
+                found = _read(path, key)  # drawn by the request this one waited for
+                if found is not None:
+                    return found
+                if not self._slots.acquire(timeout=self.wait):
+                    raise CardBusy()
+                try:
+                    data = draw()
+                finally:
+                    self._slots.release()
+                _write(path, data)
+        finally:
+            with self._guard:
+                self._drawing.pop(key, None)
         return CachedCard(data, key, datetime.now(UTC))
 
 

@@ -9,9 +9,10 @@ import io
 import threading
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from services.site.card_cache import CardCache
+from services.site.card_cache import CardBusy, CardCache
 from services.site.share_card import CardFacts, draw, layout, wrap
 
 FACTS = CardFacts(
@@ -117,3 +118,26 @@ def test_a_card_asked_for_by_many_at_once_is_drawn_once(tmp_path: Path) -> None:
     assert drawn == [1]
     assert (tmp_path / "abc.png").read_bytes() == b"card"
     assert CardCache(tmp_path, 1).card("abc", "png", lambda: b"other").data == b"card"
+
+
+def test_past_the_bound_of_drawings_a_request_is_told_to_come_back(tmp_path: Path) -> None:
+    cards, drawing, release = (
+        CardCache(tmp_path, max_renders=1, wait=0.05),
+        threading.Event(),
+        threading.Event(),
+    )
+
+    def slow_draw() -> bytes:
+        drawing.set()
+        release.wait(5)
+        return b"first"
+
+    first = threading.Thread(target=lambda: cards.card("one", "png", slow_draw))
+    first.start()
+    drawing.wait(5)
+    with pytest.raises(CardBusy):
+        cards.card("two", "png", lambda: b"second")
+    release.set()
+    first.join()
+
+    assert cards.card("two", "png", lambda: b"second").data == b"second"
