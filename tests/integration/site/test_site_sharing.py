@@ -56,6 +56,8 @@ def _local(url: str) -> str:
 
 
 def test_a_link_pasted_in_a_chat_unfurls_into_the_card_with_verified_figures(stack: Stack) -> None:
+    _, someone = stack.account("creator")
+    other = stack.campaign(someone, title="Another")["id"]
     campaign_id, _, creator = stack.funded_campaign(amount=12_345)
     crawler = stack.site.test_client()
     path = f"/campaigns/{campaign_id}"
@@ -130,6 +132,21 @@ def test_a_link_pasted_in_a_chat_unfurls_into_the_card_with_verified_figures(sta
     assert update["og:title"] == "Pressing day · Cider press" and update["og:type"] == "article"
     assert update["og:description"].strip() == "The apples are in."
     assert update["og:url"] == f"{PUBLIC}{update_path}" and update["og:image"] == meta["og:image"]
+
+    secret = (
+        stack.apps["updates"]
+        .test_client()
+        .post(
+            f"/api/v1/campaigns/{campaign_id}/updates",
+            json={"title": "Backstage", "body": "For backers only.", "visibility": "backers"},
+            headers=bearer(creator),
+        )
+    )
+    hidden = crawler.get(f"{path}/updates/{secret.get_json()['id']}").get_data(as_text=True)
+    assert "An update for backers" in hidden and "For backers only" not in hidden
+    assert "Backstage" not in hidden
+    elsewhere = crawler.get(f"/campaigns/{other}/updates/{secret.get_json()['id']}")
+    assert elsewhere.status_code == 404
 
     report = crawler.get(f"{path}/report", headers=CRAWLER)
     assert report.status_code == 200
