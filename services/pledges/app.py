@@ -10,6 +10,7 @@ from services.pledges.api import BLUEPRINTS
 from services.pledges.bootstrap import PledgesDependencies, bootstrap
 from services.pledges.domain.payment_provider import PaymentProviderError
 from shared.logging import get_logger
+from shared.web import pictures
 from shared.web.app import build_app
 from shared.web.problems import problem_response
 from shared.web.proxies import TrustedProxyFix
@@ -31,6 +32,7 @@ def create_app(
     dependencies = dependencies or bootstrap(settings_overrides)
     app = build_app(dependencies, __name__, blueprints=BLUEPRINTS, test_config=test_config)
     app.register_error_handler(PaymentProviderError, _provider_unavailable)
+    pictures.register(app)
     settings = dependencies.settings
     # Sign-in and sign-up limits count clients: a forwarded address counts only from the site.
     app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]

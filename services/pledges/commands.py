@@ -258,3 +258,13 @@ class PayoutAccountUpdated:
     payouts_enabled: bool
     #: When the provider said so (its event's `created`), so an older word loses to a newer.
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeCover:
+    """Make the uploaded picture the campaign's cover."""
+
+    campaign_id: uuid.UUID
+    actor_id: uuid.UUID
+    #: The upload's bytes, as sent: `shared/images.py` decides whether it is a picture.
+    image: bytes

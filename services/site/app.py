@@ -24,6 +24,8 @@ from services.site.console.money import console_money
 from services.site.console.payouts import console_payouts
 from services.site.console.updates import console_updates
 from services.site.context import sign_out, visitor
+from services.site.cover_uploads import allow_cover_uploads, too_large_message
+from services.site.covers import covers
 from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages
@@ -121,6 +123,8 @@ def create_app(
     app.register_blueprint(comments)
     app.register_blueprint(public)
     app.register_blueprint(sharing)
+    app.register_blueprint(covers)
+    app.url_value_preprocessor(allow_cover_uploads)
     _register_error_pages(app)
     return app
 
@@ -144,6 +148,8 @@ def _register_error_pages(app: flask.Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
         message = {404: "There is nothing at this address. It may have moved or never existed."}
+        if status == 413:
+            message[413] = too_large_message() or error.description or ""
         return error_page(status, message.get(status, error.description or ""))
 
     @app.errorhandler(ServiceUnavailable)

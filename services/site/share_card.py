@@ -26,7 +26,7 @@ FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/de
 COVER_MAX_PIXELS = 1200 * 1200 * 4
 MARGIN = 64
 _TEXT_WIDTH = WIDTH - 2 * MARGIN
-_BACKGROUND = (18, 52, 59)
+BACKGROUND = (18, 52, 59)
 _ACCENT = (94, 201, 160)
 _TRACK = (255, 255, 255, 70)
 _WHITE = (255, 255, 255)
@@ -172,7 +172,7 @@ def draw(facts: CardFacts, cover: bytes | None = None) -> bytes:
 def _background(cover: bytes | None) -> Image.Image:
     """The cover cropped to the card and darkened so white text reads on any photo; a plain
     colour without one (or when the bytes are no picture we can draw)."""
-    plain = Image.new("RGB", (WIDTH, HEIGHT), _BACKGROUND)
+    plain = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     if not cover:
         return plain
     try:

@@ -372,6 +372,19 @@ class CommentHidden(Event):
     hidden_at: datetime
 
 
+@event_type("campaign.cover_changed")
+@dataclass(frozen=True, kw_only=True)
+class CampaignCoverChanged(Event):
+    """The creator chose a new cover; `report_jpeg` is the rendition reports show."""
+
+    campaign_id: uuid.UUID
+    sha256: str
+    widths: list[int]
+    report_jpeg: bytes
+    report_width: int
+    report_height: int
+
+
 #: Every campaign event type: each carries the whole campaign, so a read model follows any.
 CAMPAIGN_EVENT_TYPES = tuple(
     cls.TYPE

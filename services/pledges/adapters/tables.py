@@ -43,6 +43,8 @@ campaigns = sa.Table(
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     # Whether no money moves for it (record-only gateway); see docs/payments.md.
     sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The SHA-256 naming its cover picture; the files are in the picture store (by this name).
+    sa.Column("cover_sha256", sa.String(64), nullable=True, index=True),
 )
 
 tiers = sa.Table(

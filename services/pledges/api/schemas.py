@@ -81,6 +81,15 @@ class BudgetLineOut(ma.Schema):
     amount = ma.fields.Integer()
 
 
+class CoverOut(ma.Schema):
+    """A campaign's cover picture: served at `/api/v1/covers/{sha256}/{width}.jpg`."""
+
+    sha256 = ma.fields.String(metadata={"description": "Names the picture (hex SHA-256)"})
+    sizes = ma.fields.List(
+        ma.fields.Integer(), metadata={"description": "The widths it is published at, in px"}
+    )
+
+
 class CampaignOut(ma.Schema):
     """A campaign as anyone may see it: totals, never who pledged what."""
 
@@ -116,6 +125,9 @@ class CampaignOut(ma.Schema):
     ended_at = ma.fields.AwareDateTime(allow_none=True)
     tiers = ma.fields.List(ma.fields.Nested(TierOut))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineOut))
+    cover = ma.fields.Nested(
+        CoverOut, allow_none=True, metadata={"description": "None until a cover is chosen"}
+    )
 
 
 class TierEdit(TierIn):

@@ -56,6 +56,8 @@ class CampaignRecord:
     #: True while no money moves for it: decided at drafting and again at launch from the
     #: payment gateway then in use (record-only: test mode). Older campaigns predate payments.
     test_mode: bool = True
+    #: The SHA-256 naming its cover picture (`shared/images.py`), or None before one is chosen.
+    cover_sha256: str | None = None
     events: list[ev.Event] = field(default_factory=list, init=False, repr=False)
 
     def __eq__(self, other: object) -> bool:

@@ -153,6 +153,22 @@ class Campaign(CampaignCollection):
             self.updated_at = now
             self.events.append(ev.CampaignUpdated(description=self.description, **self._terms(now)))
 
+    def change_cover(self, actor_id: uuid.UUID, cover_sha256: str, *, now: datetime) -> bool:
+        """Show the picture named `cover_sha256` as the cover, while the campaign is a draft
+        or live (an ended campaign's page is its record); False when it already is the cover.
+
+        No campaign event is recorded: the cover is no term of the campaign, and the picture
+        itself, which the ledger needs, is no domain fact (the handler announces it)."""
+        now = check_aware(now)
+        self._require_creator(actor_id)
+        if self.status not in (CampaignStatus.DRAFT, CampaignStatus.LIVE):
+            raise CampaignEnded(f"the campaign is {self.status.value}; its cover no longer changes")
+        if self.cover_sha256 == cover_sha256:
+            return False
+        self.cover_sha256 = cover_sha256
+        self.updated_at = now
+        return True
+
     def launch(self, actor_id: uuid.UUID, *, now: datetime, test_mode: bool = True) -> None:
         """``draft → live``, if the deadline is still ahead; records CampaignLaunched.
 

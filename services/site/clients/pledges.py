@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
+
+from requests_toolbelt import MultipartEncoder
 
 from services.site.clients.http import ServiceClient
 
@@ -193,6 +195,21 @@ class PledgesClient(ServiceClient):
         self.post_json(
             f"/api/v1/password-resets/{quote(link_token, safe='')}", {"password": password}
         )
+
+    def put_cover(
+        self, campaign_id: object, picture: tuple[str, IO[bytes], str], *, token: str
+    ) -> Json:
+        """Make `picture` (file name, stream, media type) the campaign's cover; the stream is
+        sent as it is read, never held whole."""
+        body = MultipartEncoder(fields={"image": picture})
+        answer: Json = self.request(
+            "PUT",
+            f"{_CAMPAIGNS}/{campaign_id}/cover",
+            token=token,
+            data=body,
+            headers={"Content-Type": body.content_type},
+        ).json()
+        return answer
 
     def cover_image(self, sha256: str, width: int) -> bytes:
         """A public campaign's cover picture at one of its widths (JPEG bytes)."""

@@ -14,6 +14,8 @@ from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.console import campaign_form
+from services.site.cover_uploads import FIELD as COVER_FIELD
+from services.site.cover_uploads import chosen_picture, upload_cover
 from services.site.display import money
 from services.site.forms import FormState, read_form, send
 from services.site.paging import requested_offset
@@ -102,10 +104,16 @@ def edit(campaign_id: uuid.UUID) -> Any:
                 raise
             campaign_form.add_api_errors(form, exc.errors, exc.detail)
         else:
-            flask.flash(f"Your draft “{saved.get('title')}” is saved.")
-            return flask.redirect(
-                flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
-            )
+            picture = chosen_picture()
+            refused = upload_cover(campaign_id, picture, visitor.token) if picture else []
+            if not refused:
+                flask.flash(f"Your draft “{saved.get('title')}” is saved.")
+                return flask.redirect(
+                    flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+                )
+            form.errors[COVER_FIELD] = refused
+            form.add("_form", "The rest of the draft is saved; its cover image was not.")
+            draft = saved
     return _edit_page(draft, form, rows), 422
 
 
@@ -115,6 +123,7 @@ def _edit_page(draft: dict[str, Any], form: FormState, rows: int) -> str:
         form=form,
         rows=range(rows),
         heading=f"Edit “{draft.get('title')}”",
+        cover=draft.get("cover"),
         action=flask.url_for("console_campaign.edit", campaign_id=draft.get("id")),
         button="Save",
     )

@@ -14,6 +14,7 @@ from services.site.access import signed_in
 from services.site.clients import ApiError
 from services.site.console import campaign_form
 from services.site.console.payout_view import payout_view
+from services.site.cover_uploads import chosen_picture, upload_cover
 from services.site.forms import FormState
 from services.site.paging import requested_offset
 
@@ -57,6 +58,17 @@ def new_campaign() -> Any:
                 raise
             campaign_form.add_api_errors(form, exc.errors, exc.detail)
         else:
+            picture = chosen_picture()
+            refused = upload_cover(made["id"], picture, visitor.token) if picture else []
+            if refused:
+                # The draft exists: the picture is chosen again on its edit form.
+                flask.flash(
+                    f"Your draft “{made.get('title')}” is saved, but its cover image was not: "
+                    + " ".join(refused)
+                )
+                return flask.redirect(
+                    flask.url_for("console_campaign.edit", campaign_id=made["id"])
+                )
             flask.flash(f"Your draft “{made.get('title')}” is saved. Launch it when it is ready.")
             return flask.redirect(flask.url_for("console.home"))
     return _new_page(form), 422
@@ -68,6 +80,7 @@ def _new_page(form: FormState) -> str:
         form=form,
         rows=range(campaign_form.ROWS),
         heading="New campaign",
+        cover=None,
         action=flask.url_for("console.new_campaign"),
         button="Create",
     )

@@ -12,10 +12,11 @@ from werkzeug.exceptions import Forbidden
 from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
-from services.site.console.previews import preview, wants_preview
+from services.site.console.previews import insert_picture, preview, wants_preview
 from services.site.display import can_log_expenses
 from services.site.forms import FormState, read_form, send
 from services.site.limits import published
+from shared.images import MAX_UPLOAD_BYTES
 
 console_money = flask.Blueprint("console_money", __name__)
 
@@ -31,7 +32,8 @@ def _allow_larger_forms(endpoint: str | None, values: dict[str, Any] | None) -> 
     if endpoint == "console_money.new_expense":
         flask.request.max_content_length = published().receipt_upload_max()
     elif endpoint == "console_money.new_update":
-        flask.request.max_content_length = published().update_form_max()
+        # The form may carry a picture to insert (the updates service judges it).
+        flask.request.max_content_length = published().update_form_max() + MAX_UPLOAD_BYTES
 
 
 @console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
@@ -77,9 +79,13 @@ def new_update(campaign_id: uuid.UUID) -> Any:
     if flask.request.method != "POST":
         form = FormState(values={"visibility": "public"})
         return flask.render_template("update_new.html", campaign=campaign, form=form)
-    form = read_form(_UPDATE_FIELDS)
+    form = read_form(_UPDATE_FIELDS | {"image_alt"})
     if form.values["visibility"] not in ("public", "backers"):
         form.add("visibility", "Choose Public or Backers.")
+    if flask.request.form.get("action") == "insert":
+        inserted = insert_picture(form, campaign_id, visitor.token)
+        page = flask.render_template("update_new.html", campaign=campaign, form=form)
+        return page, 200 if inserted else 422
     if wants_preview():
         shown = preview(form, visitor.token)
         page = flask.render_template(

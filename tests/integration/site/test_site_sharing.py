@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from PIL import Image
 
+from services.site import share_card
 from tests.factories import bearer
 from tests.integration.site.site_support import Stack
 
@@ -147,6 +148,23 @@ def test_a_link_pasted_in_a_chat_unfurls_into_the_card_with_verified_figures(sta
     assert "Backstage" not in hidden
     elsewhere = crawler.get(f"/campaigns/{other}/updates/{secret.get_json()['id']}")
     assert elsewhere.status_code == 404
+
+    # A campaign with a cover shares a JPEG card drawn over it (PNG would be 7 times larger).
+    photo = io.BytesIO()
+    Image.radial_gradient("L").resize((1600, 1000)).convert("RGB").save(photo, "JPEG")
+    covered = stack.pledges.put(
+        f"/api/v1/campaigns/{other}/cover",
+        data={"image": (io.BytesIO(photo.getvalue()), "cover.jpg")},
+        headers=bearer(someone),
+        content_type="multipart/form-data",
+    )
+    assert covered.status_code in (200, 201), covered.get_json()
+    cover_meta = _head(crawler.get(f"/campaigns/{other}").get_data(as_text=True)).meta
+    assert cover_meta["og:image"] == f"{PUBLIC}/campaigns/{other}/card.jpg"
+    assert cover_meta["og:image:type"] == "image/jpeg"
+    drawn = Image.open(io.BytesIO(crawler.get(_local(cover_meta["og:image"])).data))
+    assert (drawn.format, drawn.size) == ("JPEG", (1200, 630))
+    assert drawn.convert("RGB").getpixel((1190, 620)) != share_card.BACKGROUND  # the cover
 
     report = crawler.get(f"{path}/report", headers=CRAWLER)
     assert report.status_code == 200
