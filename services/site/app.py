@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.site import display, referrals, refusals
+from services.site import display, i18n, referrals, refusals
 from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
@@ -35,19 +37,18 @@ from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from services.site.sharing import sharing
 from shared.logging import configure_logging, get_logger
-from shared.payment_reasons import payment_failure
 from shared.web import access_log
 
 log = get_logger(__name__)
 
 _ERROR_TITLES = {
-    400: "That request could not be handled",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not allowed",
-    413: "Too large",
-    429: "Too many attempts",
-    503: "Temporarily unavailable",
+    400: lazy_gettext("That request could not be handled"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("Not allowed"),
+    413: lazy_gettext("Too large"),
+    429: lazy_gettext("Too many attempts"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
 
 
@@ -96,8 +97,8 @@ def create_app(
         time_left=display.time_left,
         when=display.when,
         in_words=display.in_words,
-        payment_failure=payment_failure,
     )
+    i18n.install(app)
     app.jinja_env.globals.update(
         percent=display.percent,
         amount_example=amount_example,
@@ -130,7 +131,7 @@ def create_app(
 
 
 def error_page(status: int, message: str = "") -> tuple[str, int]:
-    title = _ERROR_TITLES.get(status, "Something went wrong")
+    title = _ERROR_TITLES.get(status) or _("Something went wrong")
     return flask.render_template("error.html", title=title, message=message, status=status), status
 
 
@@ -147,24 +148,30 @@ def _register_error_pages(app: flask.Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
-        message = {404: "There is nothing at this address. It may have moved or never existed."}
+        if status == 404:
+            return error_page(
+                404, _("There is nothing at this address. It may have moved or never existed.")
+            )
         if status == 413:
-            message[413] = too_large_message() or error.description or ""
-        return error_page(status, message.get(status, error.description or ""))
+            return error_page(413, too_large_message() or _(error.description or "Too large"))
+        return error_page(status, _(error.description) if error.description else "")
 
     @app.errorhandler(ServiceUnavailable)
     def unavailable(error: ServiceUnavailable) -> Any:
         page, status = error_page(
             503,
-            f"Part of Fundtrail (the {error.service} service) is not answering right now. "
-            "Please try again in a minute.",
+            _(
+                "Part of Fundtrail (the %(service)s service) is not answering right now. "
+                "Please try again in a minute.",
+                service=error.service,
+            ),
         )
         return page, status, {"Retry-After": "30"}
 
     @app.errorhandler(SignInRequired)
     def sign_in_first(error: SignInRequired) -> Any:
         # accounts.login follows `next` only to a path on this site.
-        flask.flash(error.message)
+        flask.flash(_(error.message))
         return flask.redirect(flask.url_for("accounts.login", next=error.back_to))
 
     @app.errorhandler(ApiError)
@@ -174,9 +181,9 @@ def _register_error_pages(app: flask.Flask) -> None:
             # the home page from a form's POST-only address, which cannot be opened).
             sign_out()
             return sign_in_first(
-                SignInRequired("Your session has ended. Please sign in again.", this_page())
+                SignInRequired(_("Your session has ended. Please sign in again."), this_page())
             )
-        message = error.detail or refusals.for_status(error.status)
+        message = refusals.for_people(error.detail) or refusals.for_status(error.status)
         if error.status in (403, 404):
             return error_page(error.status, message)
         return error_page(400, message)
@@ -184,4 +191,4 @@ def _register_error_pages(app: flask.Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         log.exception("site.request_failed", path=access_log.loggable_path())
-        return error_page(500, "Something went wrong on our side; it has been logged.")
+        return error_page(500, _("Something went wrong on our side; it has been logged."))

@@ -45,9 +45,9 @@ class Badge:
         return "#2e8b57" if self.verified else "#007ec6"
 
 
-def badge(title: str, pledged: str, goal: str, verified: bool) -> Badge:
-    """ "€1,234 of €5,000 · books verified" (the verification said only when it is true)."""
-    message = f"{pledged} of {goal}" + (" · books verified" if verified else "")
+def badge(title: str, message: str, verified: bool) -> Badge:
+    """The badge saying `message` ("€1,234 of €5,000 · books verified", written by the caller
+    in the reader's language), green when `verified`."""
     return Badge(label="Fundtrail", message=message, title=title, verified=verified)
 
 

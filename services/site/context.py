@@ -63,12 +63,17 @@ def token() -> str | None:
 def sign_in(token: str, me: dict[str, Any], email: str, token_id: object = None) -> None:
     """Keep the token in the encrypted session cookie (sessions.py), with a new CSRF token (no
     fixation). Where the visitor came from survives signing in: people land from a share,
-    then sign in to pledge."""
+    then sign in to pledge; so does a language picked with `?lang=` (the account's own is read)."""
     referrals = flask.session.get(REFERRALS)
+    picked = flask.session.get("language")
     flask.session.clear()
     if referrals:
         flask.session[REFERRALS] = referrals
     flask.session.permanent = True
+    if picked:
+        flask.session["language"] = picked
+    if me.get("language"):
+        flask.session["account_language"] = str(me["language"])
     flask.session.update(
         token=token,
         account_id=str(me.get("account_id")),

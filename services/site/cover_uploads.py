@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from services.site import context
@@ -32,9 +33,10 @@ def too_large_message() -> str | None:
     """What a page too large for its limit says, when it is the campaign form: the picture."""
     if flask.request.endpoint in UPLOAD_ENDPOINTS:
         megabytes = MAX_UPLOAD_BYTES // (1024 * 1024)
-        return (
-            f"The cover image is too large: choose a picture of at most {megabytes} MB. "
-            "Nothing was saved."
+        return _(
+            "The cover image is too large: choose a picture of at most %(megabytes)s MB. "
+            "Nothing was saved.",
+            megabytes=megabytes,
         )
     return None
 
@@ -54,6 +56,6 @@ def upload_cover(campaign_id: uuid.UUID | str, upload: FileStorage, token: str) 
     except ApiError as exc:
         if exc.status in (401, 403, 404):
             raise
-        messages = exc.errors.get("image") or [exc.detail or "The picture could not be used."]
+        messages = exc.errors.get("image") or [exc.detail or _("The picture could not be used.")]
         return [message[:1].upper() + message[1:] for message in messages]
     return []

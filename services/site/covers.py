@@ -8,6 +8,7 @@ import re
 import uuid
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from services.site import context
@@ -24,12 +25,12 @@ PUBLIC_FOREVER = "public, max-age=31536000, immutable"
 @covers.get("/covers/<string:sha256>/<int:width>.jpg")
 def cover(sha256: str, width: int) -> flask.Response:
     if not _SHA256.fullmatch(sha256) or width not in WIDTHS:
-        raise NotFound("There is no such picture.")
+        raise NotFound(_("There is no such picture."))
     try:
         jpeg = context.services().pledges.cover_image(sha256, width)
     except ApiError as exc:
         if exc.status == 404:
-            raise NotFound("There is no such picture.") from None
+            raise NotFound(_("There is no such picture.")) from None
         raise
     return _forever(jpeg, f"{sha256}-{width}")
 
@@ -46,11 +47,11 @@ def _forever(jpeg: bytes, etag: str) -> flask.Response:
 def update_image(campaign_id: uuid.UUID, sha256: str, width: int) -> flask.Response:
     """A picture of a campaign's updates, from the updates service, cached the same way."""
     if not _SHA256.fullmatch(sha256) or width not in WIDTHS:
-        raise NotFound("There is no such picture.")
+        raise NotFound(_("There is no such picture."))
     try:
         jpeg = context.services().updates.update_image(campaign_id, sha256, width)
     except ApiError as exc:
         if exc.status == 404:
-            raise NotFound("There is no such picture.") from None
+            raise NotFound(_("There is no such picture.")) from None
         raise
     return _forever(jpeg, f"{sha256}-{width}")

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from services.site import campaign_page, context, sharing_links
@@ -34,7 +35,7 @@ def update(campaign_id: uuid.UUID, update_id: uuid.UUID) -> str:
         if str(shown.get("id")) == str(update_id)
     ]
     if not found:
-        raise NotFound("This campaign has no such update.")
+        raise NotFound(_("This campaign has no such update."))
     shown = found[0]
     public_text = shown.get("visibility") == "public" and "body_html" in shown
     path = flask.url_for("public.update", campaign_id=campaign_id, update_id=update_id)
@@ -47,7 +48,7 @@ def update(campaign_id: uuid.UUID, update_id: uuid.UUID) -> str:
         share=sharing_links.page_meta(
             title=f"{shown['title']} · {campaign['title']}"
             if public_text
-            else f"An update from {campaign['title']}",
+            else _("An update from %(campaign)s", campaign=campaign["title"]),
             description=_plain(shown.get("body_html", ""))
             if public_text
             else campaign["description"],
@@ -77,9 +78,11 @@ def report(campaign_id: uuid.UUID) -> str:
         balance=balance,
         books_moved=latest is not None and now != latest.get("tree_size"),
         share=sharing_links.page_meta(
-            title=f"Spending report · {campaign['title']}",
-            description=f"Where the money of {campaign['title']} went, entry by entry, "
-            "in books anyone can verify.",
+            title=_("Spending report · %(campaign)s", campaign=campaign["title"]),
+            description=_(
+                "Where the money of %(campaign)s went, entry by entry, in books anyone can verify.",
+                campaign=campaign["title"],
+            ),
             path=flask.url_for("public.report", campaign_id=campaign_id),
             campaign=campaign,
             kind="article",

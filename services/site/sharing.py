@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import flask
+from flask_babel import gettext as _
 from markupsafe import escape
 
 from services.site import context, share_card, sharing_links
@@ -95,12 +96,16 @@ def badge(campaign_id: uuid.UUID) -> Any:
         sharing_links.tree_size(ledger.checkpoint(campaign_id))
     )
     currency, language = campaign.get("currency"), sharing_links.card_language()
-    shown = make_badge(
-        str(campaign.get("title", "")),
-        sharing_links.whole_money(campaign.get("pledged_amount"), currency, language),
-        sharing_links.whole_money(campaign.get("goal_amount"), currency, language),
-        verified,
+    figures = {
+        "pledged": sharing_links.whole_money(campaign.get("pledged_amount"), currency, language),
+        "goal": sharing_links.whole_money(campaign.get("goal_amount"), currency, language),
+    }
+    message = (
+        _("%(pledged)s of %(goal)s · books verified", **figures)
+        if verified
+        else _("%(pledged)s of %(goal)s", **figures)
     )
+    shown = make_badge(str(campaign.get("title", "")), message, verified)
     svg = flask.render_template("badge.svg", badge=shown)
     return _public(flask.Response(svg, mimetype="image/svg+xml"))
 

@@ -17,9 +17,11 @@ from urllib.parse import quote, urlencode
 
 import flask
 from babel.numbers import format_currency
+from flask_babel import gettext as _
 
-from services.site import context
+from services.site import context, i18n
 from services.site.share_card import HEIGHT, WIDTH, CardFacts
+from shared.i18n import gettext_noop as N_
 from shared.money import UnknownCurrency, to_major_units
 
 SITE_NAME = "Fundtrail"
@@ -36,7 +38,7 @@ PLATFORMS = (
     ("facebook", "Facebook", "https://www.facebook.com/sharer/sharer.php", "u", None),
     ("telegram", "Telegram", "https://t.me/share/url", "url", "text"),
     ("linkedin", "LinkedIn", "https://www.linkedin.com/sharing/share-offsite/", "url", None),
-    ("email", "E-mail", "mailto:", "body", "subject"),
+    ("email", N_("E-mail"), "mailto:", "body", "subject"),
 )
 
 
@@ -66,8 +68,8 @@ def share_links(url: str, title: str) -> list[ShareLink]:
         if text_param:
             params[text_param] = title if url_param else f"{title} {ours}"
         query = urlencode(params, quote_via=quote)
-        links.append(ShareLink(ref, label, f"{address}?{query}"))
-    links.append(ShareLink("link", "Copy link", with_ref(url, "link")))
+        links.append(ShareLink(ref, _(label), f"{address}?{query}"))
+    links.append(ShareLink("link", _("Link to share"), with_ref(url, "link")))
     return links
 
 
@@ -75,7 +77,10 @@ def card_path(campaign: dict[str, Any]) -> str:
     """The share card's path: JPEG over a cover photo (a tenth of the PNG's size, see
     docs/benchmarks.md), PNG for flat colour and text, where PNG is smaller and sharper."""
     suffix = "jpg" if campaign.get("cover") else "png"
-    return flask.url_for("sharing.card", campaign_id=campaign["id"], suffix=suffix)
+    # An Indonesian page shares an Indonesian card; an English one, the address without `lang`.
+    language = card_language()
+    lang = None if language == "en" else language
+    return flask.url_for("sharing.card", campaign_id=campaign["id"], suffix=suffix, lang=lang)
 
 
 def page_meta(
@@ -92,10 +97,10 @@ def page_meta(
         "type": kind,
         "site_name": SITE_NAME,
         "image": absolute(image),
-        "image_type": "image/jpeg" if image.endswith(".jpg") else "image/png",
+        "image_type": "image/jpeg" if ".jpg" in image else "image/png",
         "image_width": WIDTH,
         "image_height": HEIGHT,
-        "image_alt": f"{campaign.get('title', '')}: money raised and spent",
+        "image_alt": _("%(title)s: money pledged and spent", title=campaign.get("title", "")),
         "oembed": absolute(flask.url_for("sharing.oembed", url=campaign_url, format="json")),
         "share_links": share_links(url, title),
     }
@@ -117,9 +122,10 @@ def public_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
 
 
 def card_language() -> str:
-    """The card's language: `?lang=` when it is one we draw, else English."""
-    asked = flask.request.args.get("lang", "")
-    return asked if asked in CARD_LOCALES else "en"
+    """The card's language: the page's (`?lang=`, then the visit's, the account's, the
+    browser's; a crawler asks for none and gets English), so its words and its name agree."""
+    language = i18n.current_language()
+    return language if language in CARD_LOCALES else "en"
 
 
 def whole_money(amount: object, currency: object, language: str) -> str:
@@ -159,12 +165,16 @@ def card_facts(campaign_id: uuid.UUID, language: str, media_type: str) -> CardFa
     cover = campaign.get("cover") or {}
     return CardFacts(
         title=str(campaign.get("title", "")),
-        raised_of_goal=f"{raised} pledged of {goal}",
+        raised_of_goal=_("%(pledged)s pledged of %(goal)s", pledged=raised, goal=goal),
         percent=int(campaign.get("funded_percent") or 0),
         spent=None
         if balance is None
-        else f"Spent so far: {whole_money(balance.get('spent'), currency, language)}",
-        verified=None if checkpoint is None else f"Books verified: checkpoint {checkpoint}",
+        else _(
+            "Spent so far: %(amount)s", amount=whole_money(balance.get("spent"), currency, language)
+        ),
+        verified=None
+        if checkpoint is None
+        else _("Books verified: checkpoint %(size)s", size=checkpoint),
         cover_sha256=cover.get("sha256") if isinstance(cover, dict) else None,
         language=language,
         media_type=media_type,

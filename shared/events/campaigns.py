@@ -12,6 +12,7 @@ import marshmallow as ma
 
 from shared.events import fields
 from shared.events.envelope import Payload, event_schema
+from shared.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 FUNDING_MODELS = ("all_or_nothing", "flexible")
 CAMPAIGN_STATUSES = ("draft", "live", "succeeded", "failed", "cancelled")
@@ -44,6 +45,11 @@ class CampaignSnapshot(Payload):
     #: No money moves for the campaign (record-only gateway). Added with payments (issue 15):
     #: events from before carry none and predate real money, so they read as test mode.
     test_mode = ma.fields.Boolean(load_default=True)
+    #: What its automatic updates are written in. Added with issue 16: older events read as
+    #: English, which every campaign then was.
+    language = ma.fields.String(
+        load_default=DEFAULT_LANGUAGE, validate=ma.validate.OneOf(LANGUAGES)
+    )
 
 
 @event_schema("campaign.created")

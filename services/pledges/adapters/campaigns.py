@@ -18,7 +18,7 @@ from services.pledges.domain.values import BudgetLine, CampaignStatus, FundingMo
 _CAMPAIGN_FIELDS = (
     "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
     "funding_model", "status", "pledged_amount", "backers_count", "created_at", "updated_at",
-    "launched_at", "ended_at", "test_mode", "cover_sha256",
+    "launched_at", "ended_at", "test_mode", "language", "cover_sha256",
 )  # fmt: skip
 
 #: Columns that change after drafting: status, tallies and lifecycle times.

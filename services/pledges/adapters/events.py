@@ -75,10 +75,21 @@ def account_created(account: Account) -> Envelope:
             "role": account.role.value,
             "name": account.name,
             "email": account.email,
+            "language": account.language,
         },
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=account.created_at,
+    )
+
+
+def language_changed(account: Account, at: datetime) -> Envelope:
+    return new_envelope(
+        "account.language_changed",
+        {"account_id": account.id, "language": account.language},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=at,
     )
 
 

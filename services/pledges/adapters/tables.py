@@ -21,6 +21,8 @@ accounts = sa.Table(
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    # What its mails are written in (migration 0014); see shared/languages.py.
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
 )
 
 campaigns = sa.Table(
@@ -43,6 +45,8 @@ campaigns = sa.Table(
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     # Whether no money moves for it (record-only gateway); see docs/payments.md.
     sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
+    # What its automatic updates are written in (migration 0014).
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
     # The SHA-256 naming its cover picture; the files are in the picture store (by this name).
     sa.Column("cover_sha256", sa.String(64), nullable=True, index=True),
 )

@@ -19,6 +19,7 @@ from shared.images import WIDTHS
 _RECORD_FIELDS = (
     "id",
     "test_mode",
+    "language",
     "creator_id",
     "title",
     "description",

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Final, Literal
 
+from shared.languages import DEFAULT_LANGUAGE
+
 from . import events as ev
 from .campaign_record import take_slot
 from .charge_rules import charge_rules_for
@@ -75,6 +77,7 @@ class Campaign(CampaignCollection):
         budget: Sequence[BudgetLine] = (),
         campaign_id: uuid.UUID | None = None,
         test_mode: bool = True,
+        language: str = DEFAULT_LANGUAGE,
     ) -> Campaign:
         """Draft a new campaign, validating every term; records CampaignCreated.
 
@@ -92,6 +95,7 @@ class Campaign(CampaignCollection):
             "funding_model": funding_model,
             "tiers": tiers,
             "budget": budget,
+            "language": language,
         }
         campaign = cls(
             id=campaign_id or uuid.uuid4(),
@@ -120,6 +124,7 @@ class Campaign(CampaignCollection):
         funding_model: FundingModel | str | None = None,
         tiers: Sequence[TierSpec] | None = None,
         budget: Sequence[BudgetLine] | None = None,
+        language: str | None = None,
     ) -> None:
         """Edit a draft; ``None`` leaves a term as it is. Tiers and budget are replaced whole
         (a tier spec with an existing tier's id keeps that id). Records CampaignUpdated only if
@@ -137,6 +142,7 @@ class Campaign(CampaignCollection):
             "funding_model": funding_model,
             "tiers": tiers,
             "budget": budget,
+            "language": language,
         }
         changes = check_terms(terms, now, partial=True, previous_tiers=self.tiers)
         before = (self._terms(now), self.description)

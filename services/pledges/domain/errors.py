@@ -43,6 +43,10 @@ class InvalidFundingModel(InvalidValue):
     """Neither ``all_or_nothing`` nor ``flexible``."""
 
 
+class InvalidLanguage(InvalidValue):
+    """Not one of the languages Fundtrail speaks (``en``, ``id``)."""
+
+
 class InvalidTier(InvalidValue):
     """A reward tier whose terms cannot be accepted (duplicate name, bad limit, too many)."""
 

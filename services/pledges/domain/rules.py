@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.languages import LANGUAGE_CHOICES, is_language
 from shared.money import MAX_AMOUNT, is_amount, is_currency
 from shared.referrals import SourceRefused, tidy_source
 from shared.text import TextRefused, clean_text
@@ -18,6 +19,7 @@ from .errors import (
     InvalidCurrency,
     InvalidDeadline,
     InvalidFundingModel,
+    InvalidLanguage,
     InvalidSource,
     InvalidText,
     InvalidTier,
@@ -42,6 +44,7 @@ __all__ = [
     "check_currency",
     "check_deadline",
     "check_funding_model",
+    "check_language",
     "check_source",
     "check_terms",
     "check_text",
@@ -144,6 +147,14 @@ def check_funding_model(value: object, field: str = "funding_model") -> FundingM
         raise InvalidFundingModel(f"must be {names}", field=field) from None
 
 
+def check_language(value: object, field: str = "language") -> str:
+    """``value`` if it is a language Fundtrail speaks, or :class:`InvalidLanguage`."""
+    if not is_language(value):
+        raise InvalidLanguage(f"must be {LANGUAGE_CHOICES}", field=field)
+    assert isinstance(value, str)
+    return value
+
+
 def check_tier_limit(value: object, field: str) -> int | None:
     """``value`` as a tier's quantity limit: ``None`` or 1..MAX_TIER_LIMIT."""
     if value is None:
@@ -205,8 +216,8 @@ def check_terms(
     previous_tiers: Sequence[Tier] = (),
 ) -> dict[str, Any]:
     """Validated campaign terms (title, description, goal_amount, currency, deadline,
-    funding_model, tiers, budget), keyed like ``terms``. With ``partial``, a ``None`` term is
-    left out instead of refused; an edit changes only what it names."""
+    funding_model, tiers, budget, language), keyed like ``terms``. With ``partial``, a ``None``
+    term is left out instead of refused; an edit changes only what it names."""
     checks: dict[str, Callable[[Any], object]] = {
         "title": lambda v: check_text(v, "title", max_length=TITLE_MAX),
         "description": lambda v: check_text(
@@ -218,6 +229,7 @@ def check_terms(
         "funding_model": check_funding_model,
         "tiers": lambda v: build_tiers(v, previous_tiers),
         "budget": build_budget,
+        "language": check_language,
     }
     return {
         name: checks[name](value)

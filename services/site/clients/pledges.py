@@ -184,6 +184,11 @@ class PledgesClient(ServiceClient):
         found: Json = self.get_json(_ME, token=token)
         return found
 
+    def save_language(self, language: str, *, token: str) -> Json:
+        """Saves `language` ("en" or "id") as the account's preference."""
+        saved: Json = self.patch_json(_ME, {"language": language}, token=token)
+        return saved
+
     def revoke_token(self, token_id: str, reason: str, *, token: str) -> None:
         self.post_json(f"/api/v1/tokens/{token_id}/revoke", {"reason": reason}, token=token)
 

@@ -99,7 +99,8 @@ def test_a_pledge_through_a_ref_link_shows_up_in_the_creators_referral_table(
     ]
     page = console.get(f"/console/campaigns/{campaign_id}")
     rows = re.findall(
-        r'<th scope="row">([^<]+)</th>\s*<td class="num">(\d+)</td>\s*<td class="num">([^<]+)</td>',
+        r'<th scope="row">([^<]+)</th>\s*<td class="num"[^>]*>(\d+)</td>'
+        r'\s*<td class="num"[^>]*>([^<]+)</td>',
         _referral_section(page),
     )
     assert rows == [

@@ -117,6 +117,12 @@ def test_a_link_pasted_in_a_chat_unfurls_into_the_card_with_verified_figures(sta
     words = " ".join(svg.itertext())
     assert badge.mimetype == "image/svg+xml"
     assert "€123 of €5,000 · books verified" in words, words
+    # In Indonesian, as an Indonesian page shares it: its words and its numbers.
+    reader = stack.site.test_client()  # another visit: the language a visit picks sticks
+    indonesian = reader.get(f"{path}?lang=id", headers=CRAWLER).get_data(as_text=True)
+    assert f'content="{PUBLIC}{path}/card.png?lang=id"' in indonesian
+    badge_id = " ".join(ET.fromstring(reader.get(f"{path}/badge.svg?lang=id").data).itertext())
+    assert "€\u00a0123 dari €\u00a05.000 · pembukuan terverifikasi" in badge_id, badge_id
 
     posted = (
         stack.apps["updates"]

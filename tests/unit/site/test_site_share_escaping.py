@@ -28,7 +28,9 @@ def _app(tmp_path: Path) -> flask.Flask:
 
 def test_the_badge_svg_keeps_a_hostile_title_as_text(tmp_path: Path) -> None:
     with _app(tmp_path).test_request_context():
-        svg = flask.render_template("badge.svg", badge=badge(EVIL, "€1,234", "€5,000", True))
+        svg = flask.render_template(
+            "badge.svg", badge=badge(EVIL, "€1,234 of €5,000 · books verified", True)
+        )
 
     parsed = ET.fromstring(svg)  # well-formed XML: nothing broke out of its element
     title = parsed.find("{http://www.w3.org/2000/svg}title")
