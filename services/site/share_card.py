@@ -19,13 +19,15 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 WIDTH, HEIGHT = 1200, 630
 #: Bumped whenever the drawing changes, so cached cards of the old look are not served.
-DESIGN = 1
+DESIGN = 2
 #: Where Debian's fonts-dejavu-core puts DejaVu Sans (Latin, with every letter Indonesian uses).
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 #: A cover is our own re-encoded 1200 px JPEG; anything far larger is not one, and is not drawn.
 COVER_MAX_PIXELS = 1200 * 1200 * 4
 MARGIN = 64
 _TEXT_WIDTH = WIDTH - 2 * MARGIN
+#: The figure's line, in the largest of these sizes it fits in.
+FIGURE_ROLES = ("figure", "figure-small", "figure-smaller")
 BACKGROUND = (18, 52, 59)
 _ACCENT = (94, 201, 160)
 _TRACK = (255, 255, 255, 70)
@@ -71,8 +73,15 @@ class Line:
 
 @cache
 def font(role: str) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    bold = role in ("title", "figure", "brand")
-    size = {"title": 64, "figure": 44, "detail": 34, "brand": 30}[role]
+    bold = role in ("title", "figure", "figure-small", "figure-smaller", "brand")
+    size = {
+        "title": 64,
+        "figure": 44,
+        "figure-small": 38,
+        "figure-smaller": 32,
+        "detail": 34,
+        "brand": 30,
+    }[role]
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     for folder in FONT_DIRS:
         if (folder / name).exists():
@@ -130,7 +139,12 @@ def layout(facts: CardFacts) -> list[Line]:
         lines.append(Line("title", text, MARGIN, y))
         y += 78
     y = max(y + 24, 300)
-    lines.append(Line("figure", facts.raised_of_goal, MARGIN, y))
+    # Rupiah run to many digits, and Indonesian words are longer: the figure's line shrinks to
+    # fit before it is ever cut.
+    fits = [r for r in FIGURE_ROLES if _width(facts.raised_of_goal, r) <= _TEXT_WIDTH]
+    role = fits[0] if fits else FIGURE_ROLES[-1]
+    figure = wrap(facts.raised_of_goal, role, _TEXT_WIDTH, 1)[0]
+    lines.append(Line(role, figure, MARGIN, y))
     # The progress bar sits between the figure and the details (see `draw`).
     y += 112
     if facts.spent is not None:
@@ -142,7 +156,7 @@ def layout(facts: CardFacts) -> list[Line]:
 
 
 def bar_top(lines: list[Line]) -> int:
-    figure = next(line for line in lines if line.role == "figure")
+    figure = next(line for line in lines if line.role in FIGURE_ROLES)
     return figure.y + 64
 
 

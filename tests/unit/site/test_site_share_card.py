@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from services.site.card_cache import CardBusy, CardCache
-from services.site.share_card import CardFacts, draw, layout, wrap
+from services.site.share_card import CardFacts, draw, font, layout, wrap
 
 FACTS = CardFacts(
     title="Kopi Susu Gula Aren: sebuah album dari Yogyakarta",
@@ -141,3 +141,13 @@ def test_past_the_bound_of_drawings_a_request_is_told_to_come_back(tmp_path: Pat
     first.join()
 
     assert cards.card("two", "png", lambda: b"second").data == b"second"
+
+
+def test_a_long_figure_shrinks_to_fit_the_card() -> None:
+    rupiah = dataclasses.replace(
+        FACTS, raised_of_goal="Rp 18.750.000.000 terkumpul dari Rp 25.000.000.000"
+    )
+
+    figure = next(line for line in layout(rupiah) if line.role.startswith("figure"))
+    assert figure.role != "figure" and figure.text == rupiah.raised_of_goal
+    assert font(figure.role).getlength(figure.text) <= 1200 - 2 * 64
