@@ -16,6 +16,7 @@ from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
 from services.site.backing import backing
+from services.site.card_cache import CardCache
 from services.site.clients import ApiError, Services, ServiceUnavailable
 from services.site.comments import comments
 from services.site.console.campaign import console_campaign
@@ -30,9 +31,11 @@ from services.site.covers import covers
 from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages
+from services.site.public_pages import public
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
 from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
+from services.site.sharing import sharing
 from shared.logging import configure_logging, get_logger
 from shared.web import access_log
 
@@ -86,6 +89,7 @@ def create_app(
     )
     app.extensions["site.services"] = services
     app.extensions["site.limits"] = PublishedLimits(services)
+    app.extensions["site.cards"] = CardCache(settings.card_cache_dir, settings.card_max_renders)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, visitor=visitor)
     app.jinja_env.filters.update(
         money=display.money,
@@ -118,6 +122,8 @@ def create_app(
     app.register_blueprint(console_updates)
     app.register_blueprint(backing)
     app.register_blueprint(comments)
+    app.register_blueprint(public)
+    app.register_blueprint(sharing)
     app.register_blueprint(covers)
     app.url_value_preprocessor(allow_cover_uploads)
     _register_error_pages(app)

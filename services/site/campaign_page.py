@@ -10,7 +10,7 @@ from typing import Any
 
 import flask
 
-from services.site import access, context
+from services.site import access, context, sharing_links
 from services.site.clients import ApiError
 from services.site.forms import FormState
 from services.site.limits import published
@@ -78,6 +78,12 @@ def render(
         form_for=form_for,
         idempotency_key=str(uuid.uuid4()),
         ledger_url=context.settings().ledger_public_url,
+        share=sharing_links.page_meta(
+            title=str(campaign.get("title", "")),
+            description=str(campaign.get("description", "")),
+            path=flask.url_for("pages.campaign", campaign_id=campaign_id),
+            campaign=campaign,
+        ),
     )
 
 

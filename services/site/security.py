@@ -18,21 +18,27 @@ HSTS_MAX_AGE = 365 * 24 * 3600
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def content_security_policy(payment_pages: tuple[str, ...]) -> str:
+def content_security_policy(payment_pages: tuple[str, ...], *, framed: bool = False) -> str:
     """No inline scripts or styles anywhere: one stylesheet from the site itself, no scripts at
     all. Forms post to the site only; the payment provider's pages are named too because
     browsers hold a form's redirect to `form-action` as well (Chromium stops the "Save a card"
-    and "Set up payouts" redirects to Stripe without them)."""
+    and "Set up payouts" redirects to Stripe without them). Only the embed is `framed`: any
+    site may show it in a frame, and it has no form to be clicked through one."""
     return "; ".join(
         [
             "default-src 'none'",
             "style-src 'self'",
             "img-src 'self' data:",
-            " ".join(["form-action 'self'", *payment_pages]),
-            "frame-ancestors 'none'",
+            "form-action 'none'" if framed else " ".join(["form-action 'self'", *payment_pages]),
+            "frame-ancestors *" if framed else "frame-ancestors 'none'",
             "base-uri 'none'",
         ]
     )
+
+
+def allow_framing() -> None:
+    """This answer may be shown in a frame on any site (the embed, and nothing else)."""
+    flask.g.csp_framed = True
 
 
 class CrossSiteRequest(Forbidden):
@@ -85,10 +91,13 @@ def check_request(public_url: str) -> None:
 def add_security_headers(response: flask.Response) -> flask.Response:
     headers = response.headers
     settings = context.settings()
-    headers.setdefault("Content-Security-Policy", content_security_policy(settings.payment_pages))
+    framed = bool(flask.g.get("csp_framed"))
+    policy = content_security_policy(settings.payment_pages, framed=framed)
+    headers.setdefault("Content-Security-Policy", policy)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if not framed:  # X-Frame-Options knows no "anyone": the CSP alone speaks for the embed
+        headers.setdefault("X-Frame-Options", "DENY")
     if settings.secure_cookies:
         # Served over HTTPS: browsers never try plain HTTP for a year (where a network could
         # strip TLS). Not for subdomains: the site cannot know what else runs under its domain.

@@ -56,6 +56,10 @@ class SiteSettings:
     #: Origins of the payment provider's pages that a form may lead to (`SITE_PAYMENT_PAGES`,
     #: space-separated): Stripe's own, or a custom domain for Checkout, or a mock's.
     payment_pages: tuple[str, ...] = DEFAULT_PAYMENT_PAGES
+    #: Where share cards are kept, named by what they show (`SITE_CARD_CACHE_DIR`).
+    card_cache_dir: Path = Path("var/card-cache")
+    #: Share cards a process draws at once (`SITE_CARD_MAX_RENDERS`); more wait, then get 503.
+    card_max_renders: int = 2
 
     @property
     def secure_cookies(self) -> bool:
@@ -77,6 +81,8 @@ class SiteSettings:
                 timeout=env.float("TIMEOUT", 5.0),
                 trusted_proxy_hops=env.int("TRUSTED_PROXY_HOPS", 0, validate=Range(min=0)),
                 payment_pages=env.str("PAYMENT_PAGES", " ".join(DEFAULT_PAYMENT_PAGES)),
+                card_cache_dir=env.path("CARD_CACHE_DIR", var_dir.absolute() / "card-cache"),
+                card_max_renders=env.int("CARD_MAX_RENDERS", 2, validate=Range(min=1)),
             )
             secret_file = env.path("SECRET_KEY_FILE", var_dir.absolute() / "keys" / "site.key")
         values["log_format"] = env.str("FUNDTRAIL_LOG_FORMAT", "console")

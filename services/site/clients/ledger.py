@@ -73,6 +73,17 @@ class LedgerClient(ServiceClient):
         report: Json = self.post_json(f"/api/v1/campaigns/{campaign_id}/reports", None, token=token)
         return report
 
+    def reports(self, campaign_id: object) -> list[Json]:
+        """The campaign's published reports, newest first; none until the ledger hears of it."""
+        found = self.get_json_if_found(f"/api/v1/campaigns/{campaign_id}/reports")
+        reports: list[Json] = [] if found is None else found.get("reports", [])
+        return reports
+
+    def report(self, campaign_id: object, report_id: object) -> Json:
+        """One published report: its checkpoint and `links` to its PDF and HTML."""
+        found: Json = self.get_json(f"/api/v1/campaigns/{campaign_id}/reports/{report_id}")
+        return found
+
     def limits(self) -> Json:
         """What the ledger accepts (`receipt_max_bytes`, ...)."""
         found: Json = self.get_json("/api/v1/limits")

@@ -22,9 +22,11 @@ class PledgesClient(ServiceClient):
 
     # Campaigns
 
-    def campaigns(self, *, status: str, limit: int) -> list[Json]:
-        """Campaigns in `status`, newest first, at most `limit` (the API's page)."""
-        found = self.get_json(_CAMPAIGNS, params={"status": status, "limit": limit})
+    def campaigns(self, *, status: str, limit: int, offset: int = 0) -> list[Json]:
+        """Campaigns in `status`, newest first, at most `limit` (the API's page) after
+        skipping `offset`."""
+        params = {"status": status, "limit": limit, "offset": offset}
+        found = self.get_json(_CAMPAIGNS, params=params)
         campaigns: list[Json] = found.get("campaigns", [])
         return campaigns
 

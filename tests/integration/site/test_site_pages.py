@@ -109,7 +109,7 @@ def test_a_public_update_shows_as_the_updates_service_sanitised_it(stack: Stack)
 
     text = stack.site_client().get(f"/campaigns/{campaign['id']}").get_data(as_text=True)
 
-    assert "<h3>Pressing &lt;day&gt;</h3>" in text
+    assert '">Pressing &lt;day&gt;</a></h3>' in text
     assert "<em>apples</em>" in text
     assert "<script>" not in text
 
