@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import flask
 from flask_babel import Babel, get_translations
@@ -34,6 +34,7 @@ def install(app: flask.Flask) -> None:
     app.jinja_env.filters["payment_failure"] = lambda code: payment_failure(
         code, get_translations()
     )
+    app.jinja_env.filters["in_page_language"] = in_page_language
 
 
 def current_language() -> str:
@@ -64,6 +65,15 @@ def _keep_asked_language() -> None:
     with contextlib.suppress(ApiError, ServiceUnavailable):
         context.services().pledges.save_language(asked, token=who.token)
         flask.session[SAVED] = asked
+
+
+def in_page_language(url: object) -> str:
+    """Another service's page for people (the ledger's report, PDF or HTML) in this page's
+    language: the ledger would otherwise go by the browser's Accept-Language, not by the
+    language the reader picked here."""
+    parts = urlsplit(str(url))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("lang", current_language())])))
 
 
 def language_links() -> list[dict[str, str]]:

@@ -1,6 +1,8 @@
-"""The creator's and the backer's story in Bahasa Indonesia, in Chromium set to `id-ID`: sign-up,
-a campaign in rupiah, a pledge, the console and the money trail, each page in Indonesian words
-(no main heading left in English) and without a serious axe-core finding."""
+"""The creator's and the backer's story in Bahasa Indonesia, in Chromium set to `id-ID`: sign-up
+with its mail, a campaign in rupiah, a pledge through a link shared on WhatsApp, read on a
+360 px phone, the console with where backers came from, the money trail and the spending report
+PDF; each page in Indonesian words (no main heading left in English), fitting its screen, and
+without a serious axe-core finding."""
 
 from __future__ import annotations
 
@@ -9,13 +11,21 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
 
 import services.site
-from tests.e2e.browser.conftest import LiveFundtrail, Person, accessibility_violations
+from tests.e2e.browser.conftest import (
+    PHONE,
+    LiveFundtrail,
+    Person,
+    accessibility_violations,
+    layout_problems,
+)
 from tests.e2e.conftest import eventually
+from tests.pdf_support import pdf_text
 
 pytestmark = pytest.mark.kafka
 
@@ -40,7 +50,7 @@ class Story:
 
     def check(self, person: Person, name: str, *words: str) -> None:
         """The page speaks Indonesian: `words` on it, `<html lang="id">`, no heading in
-        English, and axe-core finds nothing serious."""
+        English; it fits its screen, and axe-core finds nothing serious."""
         from playwright.sync_api import expect
 
         page = person.page
@@ -50,6 +60,7 @@ class Story:
         headings = page.locator("main h1, main h2").all_inner_texts()
         leftovers = [h for h in headings if h.strip() in self.english]
         assert leftovers == [], f"{name}: English headings {leftovers}"
+        assert layout_problems(page) == [], name
         assert accessibility_violations(page, self.axe_source) == [], name
         assert person.console_errors == [], f"{name}: {person.console_errors}"
         self.checked.append(name)
@@ -81,6 +92,8 @@ def test_the_story_in_bahasa_indonesia(
     creator = open_browser("id-ID")
     address = story.sign_up(creator, "Sari", "Kreator")
     page = creator.page
+    confirmation = live_fundtrail.mail_to(address)
+    assert confirmation["Subject"] == "Konfirmasi alamat email Anda untuk Fundtrail"
     page.goto(live_fundtrail.link_in_mail(address))
     page.get_by_role("button", name="Konfirmasi alamat saya").click()
     page.get_by_role("link", name="Dasbor kreator").click()
@@ -98,14 +111,17 @@ def test_the_story_in_bahasa_indonesia(
     page.get_by_role("row").filter(has_text=title).get_by_role("button", name="Luncurkan").click()
     story.check(creator, "dasbor", "kini berjalan", "Kampanye saya")
 
-    # A backer finds it from the home page and pledges, typing rupiah as Indonesians do.
+    # A backer, on a phone, finds it from the home page and pledges through the link a friend
+    # shared on WhatsApp, typing rupiah as Indonesians do.
     backer = open_browser("id-ID")
+    backer.page.set_viewport_size(PHONE)
     story.sign_up(backer, "Budi", "Pendukung")
     page = backer.page
     page.goto("/")
     story.check(backer, "beranda", "Kampanye yang sedang berjalan", "Rp 0 terkumpul")
     page.get_by_role("link", name=title).click()
     campaign_url = page.url
+    page.goto(f"{campaign_url}?ref=whatsapp")
     page.get_by_label("Jumlah").fill("Rp 2.000.000")
     page.get_by_role("button", name="Dukung").click()
     story.check(
@@ -133,11 +149,34 @@ def test_the_story_in_bahasa_indonesia(
         page.screenshot(path=str(Path(SCREENSHOTS) / "site-campaign-id.png"), full_page=True)
     page.get_by_role("link", name="Kelola kampanye ini").click()
     expect(page.get_by_role("table").filter(has_text="Budi")).to_contain_text("tertagih")
-    story.check(creator, "kelola kampanye", "Angka", "Dukungan")
+    expect(page.get_by_role("table").filter(has_text="whatsapp")).to_contain_text("Rp 2.000.000")
+    story.check(creator, "kelola kampanye", "Angka", "Dukungan", "Asal para pendukung")
+
+    # The report published at settlement, read from the site's report page: the PDF is in
+    # Indonesian, with the same rupiah.
+    page.goto(f"{campaign_url}/report")
+    pdf_link = page.get_by_role("link", name="Baca laporannya (PDF)")
+
+    def report_published() -> bool:
+        page.reload()
+        return pdf_link.count() > 0
+
+    eventually(report_published)
+    story.check(creator, "laporan", "Baca laporannya (PDF)")
+    # The ledger names itself by LEDGER_PUBLIC_URL, set before this test served it on a free
+    # port: the same path, asked of the served ledger.
+    href = urlsplit(pdf_link.get_attribute("href") or "")
+    assert "lang=id" in href.query, href
+    served = live_fundtrail.service_urls["ledger"]
+    report = page.request.get(f"{served}{href.path}?{href.query}")
+    assert report.headers["content-type"] == "application/pdf"
+    words = pdf_text(report.body())
+    assert f"Laporan penggunaan dana Fundtrail: {title}" in words, words
+    assert "Rp 2.000.000" in words, words
 
     # One switch back to English, kept for the visit.
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Live campaigns")
-    assert len(story.checked) == 11, story.checked
+    assert len(story.checked) == 12, story.checked

@@ -11,15 +11,9 @@ from pathlib import Path
 
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, post_expense
+from tests.pdf_support import pdf_text
 
 API = "/api/v1"
-
-
-def pdf_text(pdf: bytes, folder: Path) -> str:
-    path = folder / "report.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", path, "-"], check=True, capture_output=True, text=True)
-    return " ".join(text.stdout.split())
 
 
 def attachments(pdf: bytes, folder: Path) -> dict[str, bytes]:
@@ -64,8 +58,8 @@ def test_a_published_report_reads_in_indonesian_and_english_with_the_same_proof(
     assert by_header.data == indonesian.data
     assert client.get(f"{path}?lang=fr").data == english.data
 
-    id_text = pdf_text(indonesian.data, tmp_path)
-    en_text = pdf_text(english.data, tmp_path)
+    id_text = pdf_text(indonesian.data)
+    en_text = pdf_text(english.data)
     indonesian_words = ("Laporan penggunaan dana Fundtrail", "halaman 1 dari", "Ringkasan")
     for words in (*indonesian_words, "Penggunaan dana per kategori"):
         assert words in id_text, words

@@ -33,6 +33,7 @@ from shared.money import format_amount
 from shared.wording import words_for
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, pdf_bytes, pledge_event, post_expense
+from tests.pdf_support import pdf_text as pdf_text_of
 
 IMG = '<img src="file:///etc/passwd">'
 LINK = '<link rel=attachment href="file:///etc/passwd">'
@@ -107,8 +108,7 @@ def poppler(*args: str | Path) -> str:
 
 
 def pdf_text(pdf: Path) -> str:
-    """The PDF's text with its lines joined by single spaces."""
-    return " ".join(poppler("pdftotext", pdf, "-").split())
+    return pdf_text_of(pdf.read_bytes())
 
 
 def squash(text: str) -> str:

@@ -85,7 +85,7 @@ def test_campaign_page_shows_the_ledgers_money_trail_and_how_to_verify_it(stack:
     assert f'href="{base}/export.jsonl?tree_size=1"' in text
     assert f'href="{base}/checkpoints/1"' in text
     assert 'href="https://ledger.example.org/api/v1/log/key"' in text
-    assert f'href="https://ledger.example.org/campaigns/{campaign_id}/report.pdf"' in text
+    assert f'href="https://ledger.example.org/campaigns/{campaign_id}/report.pdf?lang=en"' in text
     assert "Verify it yourself" in text
 
 
