@@ -111,6 +111,25 @@ def topic(kafka_bootstrap: str) -> str:
     return name
 
 
+# --- passwords -------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest for every sign-up and sign-in in this process: production's
+    parameters (64 MiB, three passes) cost a second and more a hash on a loaded test machine.
+    tests/unit/pledges/test_pledges_password_hashing.py checks production's parameters."""
+    import argon2
+
+    from services.pledges.adapters.accounts import Argon2Passwords
+    from services.pledges.handlers import sign_up
+
+    cheapest = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    sign_up._passwords = Argon2Passwords(cheapest)
+    yield
+    sign_up._passwords = None
+
+
 # --- Stripe ----------------------------------------------------------------------------------
 
 
