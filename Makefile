@@ -11,9 +11,17 @@ STRIPE_MOCK_VERSION := v0.203.0
 GO_BIN := $(or $(shell go env GOBIN 2>/dev/null),$(shell go env GOPATH 2>/dev/null)/bin)
 STRIPE_MOCK := $(GO_BIN)/stripe-mock
 
-.PHONY: install run test test-unit lint bench kafka-jars clean
+# Folders with a gettext catalogue of their own (`<folder>/translations/<lang>/LC_MESSAGES`);
+# another service's words join by adding its folder here.
+CATALOGUES := services/site shared
+PO_FILES := $(foreach folder,$(CATALOGUES),$(wildcard $(folder)/translations/*/LC_MESSAGES/messages.po))
+# Compiled from the .po files by make, never committed (.gitignore).
+MO_FILES := $(PO_FILES:.po=.mo)
+PYBABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2
 
-install: $(INSTALLED)
+.PHONY: install run test test-unit lint bench kafka-jars clean translations compile-translations
+
+install: $(INSTALLED) $(MO_FILES)
 
 # Re-install whenever the dependencies change.
 $(INSTALLED): pyproject.toml
@@ -22,14 +30,14 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-run: $(INSTALLED)
+run: $(INSTALLED) $(MO_FILES)
 	$(BIN)/fundtrail run
 
 # In parallel, one worker a core (four at most): the workers share one Kafka broker. Work
 # stealing evens out the end of the run, where a few long tests (Kafka outages, the browser
 # stories) would otherwise leave one worker alone. The 25 slowest tests are listed at the end,
 # so a run that creeps towards its 15 minutes says where.
-test: $(INSTALLED) $(AXE) $(STRIPE_MOCK)
+test: $(INSTALLED) $(MO_FILES) $(AXE) $(STRIPE_MOCK)
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist worksteal --durations=25
 
 # Only when missing: `go install` builds it from the Go module proxy into Go's bin folder.
@@ -40,13 +48,29 @@ $(AXE): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
 	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund
 	touch $@
 
-test-unit: $(INSTALLED)
+test-unit: $(INSTALLED) $(MO_FILES)
 	$(BIN)/python -m pytest tests/unit
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy services shared infra
+	$(BIN)/python -m infra.translations $(CATALOGUES)
+
+# Extract each folder's messages and merge them into its catalogues; new or changed ones come
+# in empty or fuzzy, and `make lint` fails until someone translates them.
+translations: $(INSTALLED)
+	@for folder in $(CATALOGUES); do \
+	  $(BIN)/pybabel -q extract -F babel.cfg $(PYBABEL_KEYWORDS) --no-location --sort-output \
+	    --project=Fundtrail -o $$folder/translations/messages.pot $$folder && \
+	  $(BIN)/pybabel -q update -i $$folder/translations/messages.pot \
+	    -d $$folder/translations --ignore-obsolete || exit 1; \
+	done
+
+compile-translations: $(MO_FILES)
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po
+	$(BIN)/pybabel -q compile -i $< -o $@
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
@@ -56,4 +80,4 @@ kafka-jars: $(INSTALLED)
 	$(BIN)/python -c "from infra.broker import jar_dir; print(jar_dir())"
 
 clean:
-	rm -rf var $(BROWSER_TESTS)/node_modules .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf var $(MO_FILES) $(BROWSER_TESTS)/node_modules .pytest_cache .hypothesis .mypy_cache .ruff_cache

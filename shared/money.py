@@ -85,7 +85,16 @@ def to_major_units(amount: int, currency: str) -> Decimal:
 def format_amount(amount: int, currency: str, locale: str = "en") -> str:
     """``amount`` minor units written for people in ``locale``: (1500, "EUR") -> "€15.00".
 
+    In Indonesian ("id", "id_ID") as Indonesians write it: "Rp 1.500.000", the symbol apart and
+    no decimals when the fraction is zero (CLDR's "Rp1.500.000,00" is not what people write).
     Negative amounts (refunds, reversals) keep their sign. Raises :class:`UnknownCurrency` for
     an unknown code and Babel's ``UnknownLocaleError`` for an unknown locale.
     """
-    return format_currency(to_major_units(amount, currency), currency, locale=locale)
+    major = to_major_units(amount, currency)
+    if locale.replace("-", "_").split("_", 1)[0] != "id":
+        return format_currency(major, currency, locale=locale)
+    exponent = currency_exponent(currency)
+    decimals = "" if major == major.to_integral_value() else "." + "0" * exponent
+    return format_currency(
+        major, currency, format=f"¤ #,##0{decimals}", locale=locale, currency_digits=False
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import io
 import shutil
 import sqlite3
 import tempfile
@@ -201,7 +202,41 @@ __all__ = [
     "create_account",
     "issue_token",
     "make_app",
+    "phone_photo",
+    "PHOTO_SECRETS",
     "ready_payout_account",
     "service_settings",
     "service_spec",
 ]
+
+
+# --- pictures ------------------------------------------------------------------------------
+
+PHOTO_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf'
+    b'-syntax-ns#"><rdf:Description exif:GPSLatitude="6,12.5S" xmlns:exif="http://ns.adobe.com'
+    b'/exif/1.0/"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def phone_photo(width: int = 800, height: int = 600, orientation: int = 1) -> bytes:
+    """A JPEG as a phone writes it: GPS position, orientation, XMP, a comment, trailing bytes."""
+    from PIL import ExifTags, Image
+
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    image.paste((30, 30, 200), (0, 0, width // 2, height // 4))  # a blue band at the top left
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneCo"
+    exif[ExifTags.Base.Orientation] = orientation
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "S"
+    gps[ExifTags.GPS.GPSLatitude] = (6.0, 12.0, 30.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (106.0, 49.0, 0.0)
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, xmp=PHOTO_XMP, comment=b"shot at home")
+    return out.getvalue() + b"TRAILING-SECRET"
+
+
+#: What a phone photo made by `phone_photo` hides, none of which may be published.
+PHOTO_SECRETS = (b"Exif", b"PhoneCo", b"adobe:ns:meta", b"shot at home", b"TRAILING")

@@ -23,4 +23,5 @@ HANDLERS: dict[str, Callable[..., None]] = {
     "payment.dispute_opened": handlers.on_dispute_opened,
     "payment.dispute_closed": handlers.on_dispute_closed,
     "ledger.entry_appended": handlers.on_entry_appended,
+    "campaign.cover_changed": handlers.on_cover_changed,
 }

@@ -12,11 +12,13 @@ from services.ledger import checkpoint_publishing, commands
 from services.ledger.adapters.journal import StoredEntry
 from services.ledger.adapters.receipts import ReceiptStore
 from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry, report_rules
+from services.ledger.domain.cover import CoverPicture
 from services.ledger.receipt_files import accept_receipt
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.clock import Clock, utc_now
 from shared.events.catalog import (
+    CampaignCoverChanged,
     CampaignEvent,
     CampaignSettled,
     DisputeClosed,
@@ -218,3 +220,10 @@ def _journal(
 def _save(uow: LedgerUnitOfWork, journal: Journal) -> StoredEntry:
     """Store the journal's new entry; the unit of work announces it at commit."""
     return uow.journals.save(journal)[-1]
+
+
+def on_cover_changed(event: CampaignCoverChanged, uow: LedgerUnitOfWork) -> None:
+    """A new cover: its report-size rendition is kept for the reports made from now on
+    (published reports keep the picture they were made with)."""
+    cover = CoverPicture(event.sha256, event.report_jpeg, event.report_width, event.report_height)
+    uow.covers.keep(event.campaign_id, cover, event.occurred_at)

@@ -36,6 +36,9 @@ def public_campaign(uow: LedgerUnitOfWork, campaign_id: uuid.UUID) -> dict[str, 
     campaign = uow.campaigns.get(campaign_id)
     if campaign is None or campaign["status"] == "draft":
         raise UnknownCampaign(f"The ledger has no campaign {campaign_id}.")
+    cover = uow.covers.get(campaign_id)
+    # Named here, so a report kept for readers is made again when the cover changes.
+    campaign["cover_sha256"] = None if cover is None else cover.sha256
     return campaign
 
 

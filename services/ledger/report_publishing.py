@@ -224,6 +224,7 @@ class ReportPublisher:
             checkpoint_url=f"{api}/checkpoints/{size}",
             export_url=f"{api}/export.jsonl?tree_size={size}",
             lost_disputes=_lost_disputes(uow, campaign_id),
+            cover=uow.covers.get(campaign_id),
         )
 
     def _store(

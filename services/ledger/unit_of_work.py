@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from services.ledger.adapters.campaigns import CampaignReadModel
 from services.ledger.adapters.checkpoints import CheckpointRepository
+from services.ledger.adapters.covers import CoverRepository
 from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.journal import JournalRepository
 from services.ledger.adapters.reports import ReportRepository
@@ -26,12 +27,14 @@ class LedgerUnitOfWork(UnitOfWork):
     journals: JournalRepository
     checkpoints: CheckpointRepository
     reports: ReportRepository
+    covers: CoverRepository
 
     def _open(self, connection: Connection) -> None:
         self.campaigns = CampaignReadModel(connection)
         self.journals = JournalRepository(connection)
         self.checkpoints = CheckpointRepository(connection)
         self.reports = ReportRepository(connection)
+        self.covers = CoverRepository(connection)
 
     def _seen(self) -> Iterable[Journal]:
         return self.journals.seen

@@ -7,9 +7,11 @@ from typing import Any
 import flask
 
 from services.pledges.api import BLUEPRINTS
+from services.pledges.api.me import blp as me_blp
 from services.pledges.bootstrap import PledgesDependencies, bootstrap
 from services.pledges.domain.payment_provider import PaymentProviderError
 from shared.logging import get_logger
+from shared.web import pictures
 from shared.web.app import build_app
 from shared.web.problems import problem_response
 from shared.web.proxies import TrustedProxyFix
@@ -29,8 +31,15 @@ def create_app(
     test_config = dict(test_config or {})
     settings_overrides = test_config.pop("SETTINGS", None)
     dependencies = dependencies or bootstrap(settings_overrides)
-    app = build_app(dependencies, __name__, blueprints=BLUEPRINTS, test_config=test_config)
+    app = build_app(
+        dependencies,
+        __name__,
+        blueprints=BLUEPRINTS,
+        test_config=test_config,
+        me_blueprint=me_blp,
+    )
     app.register_error_handler(PaymentProviderError, _provider_unavailable)
+    pictures.register(app)
     settings = dependencies.settings
     # Sign-in and sign-up limits count clients: a forwarded address counts only from the site.
     app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]

@@ -16,11 +16,12 @@ from services.pledges.adapters.stripe_payments import StripePayments
 from services.pledges.adapters.tables import TABLES
 from services.pledges.domain import PaymentGateway, RecordOnlyGateway
 from services.pledges.domain.payment_provider import PaymentProvider
-from services.pledges.settings import PaymentSettings
+from services.pledges.settings import PaymentSettings, covers_dir
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.auth import TokenIssuer, load_or_create_signing_key
 from shared.bootstrap import Dependencies, core_dependencies
 from shared.config import Settings
+from shared.picture_store import FileSystemPictureStore, PictureStore
 from shared.sealing import LazyLinkSealer, Sealer
 from shared.service import ServiceSpec
 from shared.web.app import current_dependencies as app_dependencies
@@ -51,6 +52,8 @@ class PledgesDependencies(Dependencies):
     payment_settings: PaymentSettings = PaymentSettings()
     #: Stripe when STRIPE_SECRET_KEY is set; None when pledges are only recorded.
     payments: PaymentProvider | None = None
+    #: Campaigns' cover pictures, every published width, by the picture's SHA-256.
+    covers: PictureStore | None = None
 
 
 def bootstrap(
@@ -71,6 +74,7 @@ def bootstrap(
         link_sealer=LazyLinkSealer(settings.link_public_key, settings.link_public_key_path),
         payment_settings=payment_settings,
         payments=payments,
+        covers=FileSystemPictureStore(covers_dir(settings)),
     )
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 

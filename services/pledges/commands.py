@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.pledges.domain.values import BudgetLine, TierSpec
+from shared.languages import DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class CreateAccount:
     email: str | None = None
     #: How long its first token lives; None for the configured default.
     token_lifetime: timedelta | None = None
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class CreateCampaign:
     funding_model: str
     tiers: tuple[TierSpec, ...] = field(default_factory=tuple)
     budget: tuple[BudgetLine, ...] = field(default_factory=tuple)
+    #: What its automatic updates are written in.
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class UpdateCampaign:
     funding_model: str | None = None
     tiers: tuple[TierSpec, ...] | None = None
     budget: tuple[BudgetLine, ...] | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,8 @@ class MakePledge:
     #: If given, must be the campaign's.
     currency: str | None = None
     idempotency: IdempotencyKey | None = None
+    #: The share tag or referring host the backer came with; kept only by a new pledge.
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,16 @@ class SignUp:
     role: str = "backer"
     #: Where the request came from: sign-ups are limited per client.
     client_address: str = ""
+    #: What its mails are written in, from the first one on.
+    language: str = DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    """The account speaks another language from now on (mails, pages)."""
+
+    account_id: uuid.UUID
+    language: str
 
 
 @dataclass(frozen=True)
@@ -256,3 +273,13 @@ class PayoutAccountUpdated:
     payouts_enabled: bool
     #: When the provider said so (its event's `created`), so an older word loses to a newer.
     occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class ChangeCover:
+    """Make the uploaded picture the campaign's cover."""
+
+    campaign_id: uuid.UUID
+    actor_id: uuid.UUID
+    #: The upload's bytes, as sent: `shared/images.py` decides whether it is a picture.
+    image: bytes

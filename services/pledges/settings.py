@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from environs import Env
@@ -98,6 +99,13 @@ class PaymentSettings:
             )
         if self.stripe_webhook_secret and not self.stripe_webhook_secret.startswith("whsec_"):
             raise ValueError("STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)")
+
+
+def covers_dir(settings: Settings) -> Path:
+    """Where cover pictures are stored (`PLEDGES_COVERS_DIR`, default `<var>/covers`)."""
+    if "covers_dir" in settings.extra:
+        return Path(settings.extra["covers_dir"]).absolute()
+    return Env().path("PLEDGES_COVERS_DIR", settings.var_dir / "covers").absolute()
 
 
 def _whole_number(name: str, value: object, low: int, high: int) -> int:

@@ -11,9 +11,11 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from services.site import context
+from shared.i18n import gettext_noop as N_
 
 
 class SignInRequired(Exception):
@@ -27,11 +29,11 @@ class SignInRequired(Exception):
 
 
 class WrongRole(Forbidden):
-    description = "This page is for another kind of account."
+    description = N_("This page is for another kind of account.")
 
 
 class NotYourCampaign(Forbidden):
-    description = "Only the campaign's creator can do that."
+    description = N_("Only the campaign's creator can do that.")
 
 
 def this_page() -> str | None:
@@ -47,7 +49,7 @@ def this_page() -> str | None:
 def signed_in(
     role: str | None = None,
     *,
-    message: str = "Please sign in first.",
+    message: str = N_("Please sign in first."),
     back_to: str | None = None,
 ) -> context.Visitor:
     """The signed-in visitor, who must have `role` when one is named."""
@@ -55,7 +57,11 @@ def signed_in(
     if visitor is None:
         raise SignInRequired(message, back_to or this_page())
     if role is not None and visitor.role != role:
-        raise WrongRole(f"Only {role}s can open this page; you are signed in as a {visitor.role}.")
+        raise WrongRole(
+            _("Only creators can open this page.")
+            if role == "creator"
+            else _("Only backers can open this page.")
+        )
     return visitor
 
 
@@ -63,7 +69,7 @@ def creators_campaign(
     campaign_id: uuid.UUID,
     *,
     back_to: str | None = None,
-    message: str = "Sign in as the campaign's creator to do that.",
+    message: str = N_("Sign in as the campaign's creator to do that."),
     refusal: str | None = None,
 ) -> tuple[context.Visitor, dict[str, Any]]:
     """The signed-in creator and their campaign, read with their token: 403 (saying `refusal`

@@ -14,20 +14,22 @@ from __future__ import annotations
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context
 from services.site.access import signed_in
 from services.site.clients import ApiError
 from services.site.forms import ACCOUNT_FIELD_MAX, FormState, read_form
+from shared.i18n import gettext_noop as N_
 
 account_links = flask.Blueprint("account_links", __name__)
 
 #: What a person is told when the pledges service refuses a link (400 forged, 410 used/expired).
-_LINK_REFUSED = "This link has expired or was already used. Ask for a new one."
+_LINK_REFUSED = N_("This link has expired or was already used. Ask for a new one.")
 #: What a creator is told when no new confirmation link is sent, by the pledges service's status.
 _NOT_RESENT = {
-    404: "This account has no e-mail address to confirm.",
-    409: "Your e-mail address is already confirmed: you can launch your campaigns.",
+    404: N_("This account has no e-mail address to confirm."),
+    409: N_("Your e-mail address is already confirmed: you can launch your campaigns."),
 }
 
 
@@ -66,10 +68,10 @@ def verify() -> Any:
                 raise ApiError(400)
             context.services().pledges.confirm_email(token)
         except ApiError:
-            form.add("_form", _LINK_REFUSED)
+            form.add("_form", _(_LINK_REFUSED))
             return flask.render_template("verify.html", form=form), 400
         _spend_link_token("verify")
-        flask.flash("Thank you: your e-mail address is confirmed.")
+        flask.flash(_("Thank you: your e-mail address is confirmed."))
         return flask.redirect(flask.url_for("pages.home"))
     return _keep_link_token("verify") or flask.render_template("verify.html", form=form)
 
@@ -87,15 +89,21 @@ def send_verification_again() -> Any:
             raise  # the session ended: sign in again
         if exc.status == 429:
             # The service says how long to wait ("...; ask again in 40 minutes").
-            flask.flash(f"No new link yet: {exc.detail or 'please try again in an hour'}.")
+            flask.flash(
+                _("No new link yet: %(why)s.", why=exc.detail)
+                if exc.detail
+                else _("No new link yet: please try again in an hour.")
+            )
         else:
             flask.flash(
-                _NOT_RESENT.get(exc.status)
+                _(_NOT_RESENT.get(exc.status, ""))
                 or exc.detail
-                or "No new link could be sent. Please try again later."
+                or _("No new link could be sent. Please try again later.")
             )
     else:
-        flask.flash(f"A new link is on its way to {sent.get('email') or visitor.email}.")
+        flask.flash(
+            _("A new link is on its way to %(email)s.", email=sent.get("email") or visitor.email)
+        )
     return flask.redirect(back)
 
 
@@ -106,10 +114,10 @@ def forgot_password() -> Any:
         try:
             context.services().pledges.request_password_reset(form.values["email"])
         except ApiError as exc:
-            form.add_api_errors(exc.errors, {"email"}, exc.detail or "Please try again.")
+            form.add_api_errors(exc.errors, {"email"}, exc.detail or _("Please try again."))
             return flask.render_template("forgot_password.html", form=form), 422
         # The same words whether or not an account has that address.
-        flask.flash("If an account has that address, we sent it a link to reset the password.")
+        flask.flash(_("If an account has that address, we sent it a link to reset the password."))
         return flask.redirect(flask.url_for("accounts.login"))
     return flask.render_template("forgot_password.html", form=form)
 
@@ -126,11 +134,11 @@ def reset_password() -> Any:
             context.services().pledges.reset_password(token, password)
         except ApiError as exc:
             if exc.status in (400, 404, 410):
-                form.add("_form", _LINK_REFUSED)
+                form.add("_form", _(_LINK_REFUSED))
             else:
-                form.add_api_errors(exc.errors, {"password"}, exc.detail or "Please try again.")
+                form.add_api_errors(exc.errors, {"password"}, exc.detail or _("Please try again."))
             return flask.render_template("reset_password.html", form=form), 422
         _spend_link_token("reset")
-        flask.flash("Your password is changed: sign in with the new one.")
+        flask.flash(_("Your password is changed: sign in with the new one."))
         return flask.redirect(flask.url_for("accounts.login"))
     return _keep_link_token("reset") or flask.render_template("reset_password.html", form=form)

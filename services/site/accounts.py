@@ -9,10 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context
 from services.site.clients import ApiError, ServiceUnavailable
 from services.site.forms import ACCOUNT_FIELD_MAX, FormState, read_form
+from services.site.i18n import current_language
 
 accounts = flask.Blueprint("accounts", __name__)
 
@@ -54,25 +56,27 @@ def signup() -> Any:
     form = read_form(_SIGNUP_FIELDS, max_chars=ACCOUNT_FIELD_MAX)
     form.require(
         {
-            "name": "Enter your name.",
-            "email": "Enter your e-mail address.",
-            "password": "Choose a password of 15 to 128 characters.",
+            "name": _("Enter your name."),
+            "email": _("Enter your e-mail address."),
+            "password": _("Choose a password of 15 to 128 characters."),
         }
     )
     if form.values["role"] not in ("backer", "creator"):
-        form.add("role", "Choose Backer or Creator.")
+        form.add("role", _("Choose Backer or Creator."))
     body = {name: form.values[name] for name in ("name", "email", "password", "role")}
+    # The account speaks the language its owner signed up in (mails, and pages once signed in).
+    body["language"] = current_language()
     if form.ok:
         try:
             context.services().pledges.signup(body)
         except ApiError as exc:
-            form.add_api_errors(exc.errors, _SIGNUP_FIELDS, exc.detail or "Sign-up failed.")
+            form.add_api_errors(exc.errors, _SIGNUP_FIELDS, exc.detail or _("Sign-up failed."))
     if not form.ok:
         form.values["password"] = ""  # never echoed back into the page
         return flask.render_template("signup.html", form=form), 422
     # Signing in starts a new session, so the welcome is flashed into that one, after it.
     signed_in = _start_session(form)
-    flask.flash("Welcome! We sent you an e-mail: open its link to confirm your address.")
+    flask.flash(_("Welcome! We sent you an e-mail: open its link to confirm your address."))
     return flask.redirect(flask.url_for("pages.home" if signed_in else "accounts.login"))
 
 
@@ -96,20 +100,31 @@ def _start_session(form: FormState) -> bool:
         session = pledges.start_session(form.values["email"], form.values["password"])
         token = str(session["token"])
         me = session if "role" in session else pledges.me(token=token)
+        if "language" not in me:
+            me = {**me, **_saved_language(token)}
     except ApiError as exc:
         if exc.status == 401:
-            form.add("_form", "That e-mail and password do not match an account.")
+            form.add("_form", _("That e-mail and password do not match an account."))
         elif exc.status == 429:
             form.add("_rate", "")
-            form.add("_form", "Too many attempts. Please wait a few minutes and try again.")
+            form.add("_form", _("Too many attempts. Please wait a few minutes and try again."))
         else:
-            form.add_api_errors(exc.errors, _LOGIN_FIELDS, exc.detail or "Sign-in failed.")
+            form.add_api_errors(exc.errors, _LOGIN_FIELDS, exc.detail or _("Sign-in failed."))
         return False
     except (KeyError, ValueError):
-        form.add("_form", "Sign-in failed. Please try again.")
+        form.add("_form", _("Sign-in failed. Please try again."))
         return False
     context.sign_in(token, me, form.values["email"], session.get("token_id"))
     return True
+
+
+def _saved_language(token: str) -> dict[str, Any]:
+    """The account's saved language, or nothing (an account service without languages)."""
+    try:
+        me = context.services().pledges.me(token=token)
+    except (ApiError, ServiceUnavailable):
+        return {}
+    return {"language": me["language"]} if "language" in me else {}
 
 
 @accounts.post("/logout")
@@ -123,5 +138,5 @@ def logout() -> Any:
                 visitor.token_id, "Signed out on the site", token=visitor.token
             )
     context.sign_out()
-    flask.flash("You are signed out.")
+    flask.flash(_("You are signed out."))
     return flask.redirect(flask.url_for("pages.home"))

@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.site import display, refusals
+from services.site import display, i18n, referrals, refusals
 from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
@@ -23,6 +25,8 @@ from services.site.console.money import console_money
 from services.site.console.payouts import console_payouts
 from services.site.console.updates import console_updates
 from services.site.context import sign_out, visitor
+from services.site.cover_uploads import allow_cover_uploads, too_large_message
+from services.site.covers import covers
 from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages
@@ -30,19 +34,18 @@ from services.site.security import CSRF_FIELD, add_security_headers, check_reque
 from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from shared.logging import configure_logging, get_logger
-from shared.payment_reasons import payment_failure
 from shared.web import access_log
 
 log = get_logger(__name__)
 
 _ERROR_TITLES = {
-    400: "That request could not be handled",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not allowed",
-    413: "Too large",
-    429: "Too many attempts",
-    503: "Temporarily unavailable",
+    400: lazy_gettext("That request could not be handled"),
+    403: lazy_gettext("Not allowed"),
+    404: lazy_gettext("Page not found"),
+    405: lazy_gettext("Not allowed"),
+    413: lazy_gettext("Too large"),
+    429: lazy_gettext("Too many attempts"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
 
 
@@ -90,8 +93,8 @@ def create_app(
         time_left=display.time_left,
         when=display.when,
         in_words=display.in_words,
-        payment_failure=payment_failure,
     )
+    i18n.install(app)
     app.jinja_env.globals.update(
         percent=display.percent,
         amount_example=amount_example,
@@ -102,6 +105,7 @@ def create_app(
 
     app.before_request(lambda: check_request(settings.public_url))
     app.after_request(add_security_headers)
+    app.after_request(referrals.remember)
     app.after_request(_pass_on_retry_after)
     app.register_blueprint(pages)
     app.register_blueprint(accounts)
@@ -114,12 +118,14 @@ def create_app(
     app.register_blueprint(console_updates)
     app.register_blueprint(backing)
     app.register_blueprint(comments)
+    app.register_blueprint(covers)
+    app.url_value_preprocessor(allow_cover_uploads)
     _register_error_pages(app)
     return app
 
 
 def error_page(status: int, message: str = "") -> tuple[str, int]:
-    title = _ERROR_TITLES.get(status, "Something went wrong")
+    title = _ERROR_TITLES.get(status) or _("Something went wrong")
     return flask.render_template("error.html", title=title, message=message, status=status), status
 
 
@@ -136,22 +142,30 @@ def _register_error_pages(app: flask.Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
-        message = {404: "There is nothing at this address. It may have moved or never existed."}
-        return error_page(status, message.get(status, error.description or ""))
+        if status == 404:
+            return error_page(
+                404, _("There is nothing at this address. It may have moved or never existed.")
+            )
+        if status == 413:
+            return error_page(413, too_large_message() or _(error.description or "Too large"))
+        return error_page(status, _(error.description) if error.description else "")
 
     @app.errorhandler(ServiceUnavailable)
     def unavailable(error: ServiceUnavailable) -> Any:
         page, status = error_page(
             503,
-            f"Part of Fundtrail (the {error.service} service) is not answering right now. "
-            "Please try again in a minute.",
+            _(
+                "Part of Fundtrail (the %(service)s service) is not answering right now. "
+                "Please try again in a minute.",
+                service=error.service,
+            ),
         )
         return page, status, {"Retry-After": "30"}
 
     @app.errorhandler(SignInRequired)
     def sign_in_first(error: SignInRequired) -> Any:
         # accounts.login follows `next` only to a path on this site.
-        flask.flash(error.message)
+        flask.flash(_(error.message))
         return flask.redirect(flask.url_for("accounts.login", next=error.back_to))
 
     @app.errorhandler(ApiError)
@@ -161,9 +175,9 @@ def _register_error_pages(app: flask.Flask) -> None:
             # the home page from a form's POST-only address, which cannot be opened).
             sign_out()
             return sign_in_first(
-                SignInRequired("Your session has ended. Please sign in again.", this_page())
+                SignInRequired(_("Your session has ended. Please sign in again."), this_page())
             )
-        message = error.detail or refusals.for_status(error.status)
+        message = refusals.for_people(error.detail) or refusals.for_status(error.status)
         if error.status in (403, 404):
             return error_page(error.status, message)
         return error_page(400, message)
@@ -171,4 +185,4 @@ def _register_error_pages(app: flask.Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         log.exception("site.request_failed", path=access_log.loggable_path())
-        return error_page(500, "Something went wrong on our side; it has been logged.")
+        return error_page(500, _("Something went wrong on our side; it has been logged."))

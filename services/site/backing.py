@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response
 
@@ -49,7 +50,7 @@ def _own_pledge(
         raise NotFound()
     if str(pledge.get("backer_id")) != visitor.account_id:
         # The campaign's creator may read a pledge, but only its backer changes it.
-        raise Forbidden("Only the backer who made a pledge can change or cancel it.")
+        raise Forbidden(_("Only the backer who made a pledge can change or cancel it."))
     return pledge, pledges.campaign(campaign_id, token=visitor.token)
 
 
@@ -61,7 +62,7 @@ def _back_to_pledge(campaign_id: uuid.UUID) -> Response:
 
 @backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/change")
 def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
-    visitor = signed_in(campaign_id, "Sign in as a backer to change your pledge.")
+    visitor = signed_in(campaign_id, _("Sign in as a backer to change your pledge."))
     pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
     form = read_form(_FIELDS, max_chars=_FIELD_MAX)
     body: dict[str, Any] = {"amount": form.amount("amount", str(campaign.get("currency")))}
@@ -72,10 +73,15 @@ def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
             form,
             lambda: context.services().pledges.change_pledge(pledge_id, body, token=visitor.token),
             fields=_FIELDS,
-            fallback="The change was refused.",
+            fallback=_("The change was refused."),
         )
         if now is not None:
-            flask.flash(f"Your pledge is now {money(now.get('amount'), now.get('currency'))}.")
+            flask.flash(
+                _(
+                    "Your pledge is now %(amount)s.",
+                    amount=money(now.get("amount"), now.get("currency")),
+                )
+            )
             return _back_to_pledge(campaign_id)
     # A conflict with the campaign's state stays 409 (live no longer, tier sold out).
     retry = Retry("change", str(pledge["id"]), form)
@@ -84,20 +90,20 @@ def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
 
 @backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/cancel")
 def cancel_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
-    visitor = signed_in(campaign_id, "Sign in as a backer to cancel your pledge.")
+    visitor = signed_in(campaign_id, _("Sign in as a backer to cancel your pledge."))
     pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
     form = FormState()
     cancelled = send(
         form,
         lambda: context.services().pledges.cancel_pledge(pledge_id, token=visitor.token),
         fields=(),
-        fallback="The pledge could not be cancelled.",
+        fallback=_("The pledge could not be cancelled."),
     )
     if cancelled is None:
         retry = Retry("cancel", str(pledge["id"]), form)
         return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status
     amount = money(pledge.get("amount"), pledge.get("currency"))
-    flask.flash(f"Your pledge of {amount} is cancelled.")
+    flask.flash(_("Your pledge of %(amount)s is cancelled.", amount=amount))
     return _back_to_pledge(campaign_id)
 
 
@@ -106,20 +112,20 @@ def save_card(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     """Send the backer to the payment provider's page to save a card for the pledge; the
     provider sends them back to the campaign page. The pledges service decides whether the
     pledge takes a card (and says so in test mode)."""
-    visitor = signed_in(campaign_id, "Sign in as a backer to save a card for your pledge.")
+    visitor = signed_in(campaign_id, _("Sign in as a backer to save a card for your pledge."))
     pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
     form = FormState()
     setup = send(
         form,
         lambda: context.services().pledges.start_card_setup(pledge_id, token=visitor.token),
         fields=(),
-        fallback="No card can be saved for this pledge now.",
+        fallback=_("No card can be saved for this pledge now."),
     )
     url = None if setup is None else setup.get("checkout_url")
     if isinstance(url, str) and url.startswith(("https://", "http://")):
         return flask.redirect(url, code=303)
     if setup is not None:  # an answer without a page to go to: nothing the backer can do
         form.status = 502
-        form.add("_form", "The payment provider gave no page to save a card. Try again shortly.")
+        form.add("_form", _("The payment provider gave no page to save a card. Try again shortly."))
     retry = Retry("card", str(pledge["id"]), form)
     return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from services.site import campaign_page, context
@@ -30,10 +31,10 @@ def _check_update(campaign_id: uuid.UUID, update_id: uuid.UUID, token: str) -> N
 
 @comments.post("/campaigns/<uuid:campaign_id>/updates/<uuid:update_id>/comments")
 def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
-    visitor = signed_in(campaign_id, "Sign in to join the discussion.")
+    visitor = signed_in(campaign_id, _("Sign in to join the discussion."))
     form = read_form({"body"}, max_chars=_TEXT_MAX)
     if not form.values["body"].strip():
-        form.add("body", "Write your comment first.")
+        form.add("body", _("Write your comment first."))
     if form.ok:
         _check_update(campaign_id, update_id, visitor.token)
         posted = send(
@@ -42,10 +43,10 @@ def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
                 update_id, form.values["body"], token=visitor.token
             ),
             fields={"body"},
-            fallback="It was not posted.",
+            fallback=_("It was not posted."),
         )
         if posted is not None:
-            flask.flash("Your comment is posted.")
+            flask.flash(_("Your comment is posted."))
             anchor = f"update-{update_id}"
             return flask.redirect(
                 flask.url_for("pages.campaign", campaign_id=campaign_id, _anchor=anchor)
@@ -54,7 +55,7 @@ def post_comment(campaign_id: uuid.UUID, update_id: uuid.UUID) -> Any:
             # The service's detail says how long to wait ("try again in 42 seconds"): said
             # next to the comment, which is kept for then.
             wait = " ".join(form.errors.pop("_form", []))
-            form.add("body", f"You are commenting too often. {wait}".strip())
+            form.add("body", f"{_('You are commenting too often.')} {wait}".strip())
     retry = Retry("comment", str(update_id), form)
     return campaign_page.render(campaign_id, retry=retry), form.status
 
@@ -65,12 +66,12 @@ def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
     visitor, campaign = creators_campaign(
         campaign_id,
         back_to=flask.url_for("pages.campaign", campaign_id=campaign_id),
-        message="Sign in as the campaign's creator to hide a comment.",
-        refusal="Only the campaign's creator can hide its comments.",
+        message=_("Sign in as the campaign's creator to hide a comment."),
+        refusal=_("Only the campaign's creator can hide its comments."),
     )
     form = read_form({"reason"}, max_chars=_TEXT_MAX)
     if not form.values["reason"].strip():
-        form.add("reason", "Say why it is hidden: backers will read the reason.")
+        form.add("reason", _("Say why it is hidden: backers will read the reason."))
     if form.ok:
         hidden = send(
             form,
@@ -78,10 +79,10 @@ def hide_comment(campaign_id: uuid.UUID, comment_id: uuid.UUID) -> Any:
                 comment_id, form.values["reason"], token=visitor.token
             ),
             fields={"reason"},
-            fallback="It was not hidden.",
+            fallback=_("It was not hidden."),
         )
         if hidden is not None:
-            flask.flash("The comment is hidden; its thread shows your reason instead.")
+            flask.flash(_("The comment is hidden; its thread shows your reason instead."))
             return flask.redirect(
                 flask.url_for(
                     "pages.campaign", campaign_id=campaign_id, _anchor=f"comment-{comment_id}"

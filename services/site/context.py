@@ -27,6 +27,10 @@ class Visitor:
         return self.role == "backer"
 
 
+#: The session's key for where the visitor came from, per campaign (referrals.py).
+REFERRALS = "referrals"
+
+
 def services() -> Services:
     found: Services = flask.current_app.extensions["site.services"]
     return found
@@ -58,9 +62,18 @@ def token() -> str | None:
 
 def sign_in(token: str, me: dict[str, Any], email: str, token_id: object = None) -> None:
     """Keep the token in the encrypted session cookie (sessions.py), with a new CSRF token (no
-    fixation)."""
+    fixation). Where the visitor came from survives signing in: people land from a share,
+    then sign in to pledge; so does a language picked with `?lang=` (the account's own is read)."""
+    referrals = flask.session.get(REFERRALS)
+    picked = flask.session.get("language")
     flask.session.clear()
+    if referrals:
+        flask.session[REFERRALS] = referrals
     flask.session.permanent = True
+    if picked:
+        flask.session["language"] = picked
+    if me.get("language"):
+        flask.session["account_language"] = str(me["language"])
     flask.session.update(
         token=token,
         account_id=str(me.get("account_id")),

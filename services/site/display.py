@@ -5,10 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from babel.dates import format_datetime
 from babel.numbers import get_decimal_symbol
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from services.site.i18n import current_language
 from services.site.locales import visitor_locale
+from shared.i18n import gettext_noop as N_
 from shared.money import UnknownCurrency, format_amount, to_major_units
+
+#: The services' states and kinds as a person reads them; any other shown with spaces.
+_WORDS = {
+    "draft": N_("draft"),
+    "live": N_("live"),
+    "succeeded": N_("succeeded"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+    "pledged": N_("pledged"),
+    "collecting": N_("collecting"),
+    "collected": N_("collected"),
+    "payment_failed": N_("payment failed"),
+    "dropped": N_("dropped"),
+    "released": N_("released"),
+    "refunded": N_("refunded"),
+    "contribution": N_("contribution"),
+    "refund": N_("refund"),
+    "expense": N_("expense"),
+    "reversal": N_("reversal"),
+    "fee": N_("fee"),
+    "dispute": N_("dispute"),
+    "dispute_reversal": N_("dispute reversal"),
+}
 
 
 def money(amount: object, currency: object) -> str:
@@ -37,32 +65,33 @@ def major_units(amount: object, currency: object) -> str:
 def time_left(seconds: object) -> str:
     """A deadline countdown in words: "12 days, 3 hours left"."""
     if not isinstance(seconds, int) or seconds <= 0:
-        return "Ended"
+        return _("Ended")
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
     parts: list[str] = []
     if days:
-        parts.append(_plural(days, "day"))
+        parts.append(ngettext("%(num)d day", "%(num)d days", days))
     if hours:
-        parts.append(_plural(hours, "hour"))
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
     if not days and (minutes or not parts):
-        parts.append(_plural(minutes, "minute"))
-    return ", ".join(parts) + " left"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    return _("%(duration)s left", duration=", ".join(parts))
 
 
 def when(value: object) -> str:
-    """An RFC 3339 time from an API as "2026-11-01 12:00 UTC"."""
+    """An RFC 3339 time from an API as "2026-11-01 12:00 UTC", or in Indonesian
+    "1 Nov 2026 12.00 UTC"."""
     if not isinstance(value, str):
         return ""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
+    zone = moment.strftime("%Z")
+    if current_language() == "id":
+        written = format_datetime(moment, "d MMM y HH.mm", tzinfo=moment.tzinfo, locale="id")
+        return f"{written} {zone}".strip()
     return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
@@ -84,11 +113,19 @@ def tier_options(campaign: dict[str, Any]) -> list[tuple[str, str]]:
     currency, options = campaign.get("currency"), []
     for tier in campaign.get("tiers") or []:
         least = money(tier.get("min_amount"), currency)
-        options.append((str(tier.get("id")), f"{tier.get('name')} (from {least})"))
+        options.append(
+            (
+                str(tier.get("id")),
+                _("%(tier)s (from %(least)s)", tier=tier.get("name"), least=least),
+            )
+        )
     return options
 
 
 def in_words(value: object) -> str:
     """A state or kind as the services name it ("payment_failed", "dispute_reversal"), as a
     person reads it ("payment failed")."""
-    return "" if value is None else str(value).replace("_", " ")
+    if value is None:
+        return ""
+    words = _WORDS.get(str(value))
+    return _(words) if words else str(value).replace("_", " ")

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import flask
-from babel.numbers import NumberFormatError, get_decimal_symbol, get_group_symbol, parse_decimal
+from babel.numbers import (
+    NumberFormatError,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_decimal,
+)
+from flask_babel import gettext as _
 
 from services.site.clients import ApiError
 from services.site.locales import visitor_locale
@@ -29,7 +36,8 @@ class AmountError(ValueError):
 def amount_example(locale: str | None = None) -> str:
     """How an amount is typed in `locale` (the visitor's by default): "25 or 25.50" in
     English, "25 or 25,50" in German."""
-    return f"25 or 25{get_decimal_symbol(locale or visitor_locale())}50"
+    fraction = "25" + get_decimal_symbol(locale or visitor_locale()) + "50"
+    return _("%(whole)s or %(fraction)s", whole="25", fraction=fraction)
 
 
 def to_minor_units(text: str, currency: str, locale: str | None = None) -> int:
@@ -41,10 +49,12 @@ def to_minor_units(text: str, currency: str, locale: str | None = None) -> int:
     not exist), zero, negative and past `MAX_AMOUNT`.
     """
     locale = locale or visitor_locale()
-    cleaned = text.strip()
+    cleaned = _without_currency(text.strip(), currency, locale)
     if not cleaned:
-        raise AmountError("Enter an amount.")
-    wrong = AmountError(f"Enter the amount as a number, like {amount_example(locale)}.")
+        raise AmountError(_("Enter an amount."))
+    wrong = AmountError(
+        _("Enter the amount as a number, like %(example)s.", example=amount_example(locale))
+    )
     # Long enough for MAX_AMOUNT with separators; longer input is refused before any parsing.
     if len(cleaned) > 32 or not _AMOUNT_CHARACTERS.fullmatch(cleaned):
         raise wrong
@@ -63,14 +73,32 @@ def to_minor_units(text: str, currency: str, locale: str | None = None) -> int:
     exponent = currency_exponent(currency)
     minor = value.scaleb(exponent)
     if minor != minor.to_integral_value():
-        places = "no decimals" if exponent == 0 else f"at most {exponent} decimals"
-        raise AmountError(f"{currency} amounts have {places}.")
+        if exponent == 0:
+            raise AmountError(_("%(currency)s amounts have no decimals.", currency=currency))
+        raise AmountError(
+            _(
+                "%(currency)s amounts have at most %(places)d decimals.",
+                currency=currency,
+                places=exponent,
+            )
+        )
     amount = int(minor)
     if amount <= 0:
-        raise AmountError("Enter an amount above zero.")
+        raise AmountError(_("Enter an amount above zero."))
     if amount > MAX_AMOUNT:
-        raise AmountError("That amount is too large.")
+        raise AmountError(_("That amount is too large."))
     return amount
+
+
+def _without_currency(text: str, currency: str, locale: str) -> str:
+    """`text` without the currency's symbol or code typed before or after the number, as
+    people copy it from a page ("Rp 1.500.000", "€25", "25 EUR")."""
+    for mark in (get_currency_symbol(currency, locale), currency):
+        if text[: len(mark)].casefold() == mark.casefold():
+            return text[len(mark) :].strip()
+        if text[len(text) - len(mark) :].casefold() == mark.casefold():
+            return text[: len(text) - len(mark)].strip()
+    return text
 
 
 @dataclass

@@ -7,9 +7,10 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
-from services.site import campaign_page, context
+from services.site import campaign_page, context, referrals
 from services.site.display import money
 from services.site.forms import read_form, send
 from shared.web.fields import MAX_LOG_POSITION
@@ -46,19 +47,22 @@ def _entries_after() -> int:
     if text is None:
         return -1
     if not text.isascii() or not text.isdigit() or len(text) > 16 or int(text) > MAX_LOG_POSITION:
-        raise NotFound("There are no such entries: the link to them is broken.")
+        raise NotFound(_("There are no such entries: the link to them is broken."))
     return int(text)
 
 
 @pages.post("/campaigns/<uuid:campaign_id>/pledge")
 def pledge(campaign_id: uuid.UUID) -> Any:
-    visitor = campaign_page.signed_in(campaign_id, "Sign in as a backer to pledge.")
+    visitor = campaign_page.signed_in(campaign_id, _("Sign in as a backer to pledge."))
     pledges = context.services().pledges
     found = pledges.campaign(campaign_id, token=visitor.token)
     form = read_form(_PLEDGE_FIELDS, max_chars=64)
     body: dict[str, Any] = {"amount": form.amount("amount", str(found.get("currency")))}
     if form.values["tier_id"]:
         body["tier_id"] = form.values["tier_id"]
+    source = referrals.source_for(campaign_id)
+    if source is not None:
+        body["source"] = source
     if form.ok:
         # One key per form shown: sending the same form twice pledges once.
         key = flask.request.form.get("idempotency_key", "")[:128] or str(uuid.uuid4())
@@ -66,12 +70,12 @@ def pledge(campaign_id: uuid.UUID) -> Any:
             form,
             lambda: pledges.make_pledge(campaign_id, body, token=visitor.token, key=key),
             fields=_PLEDGE_FIELDS,
-            fallback="The pledge was not recorded.",
+            fallback=_("The pledge was not recorded."),
             error_pages={401},
         )
         if made is not None:
             amount = money(made.get("amount"), found.get("currency"))
-            flask.flash(f"Thank you! Your pledge of {amount} is recorded.")
+            flask.flash(_("Thank you! Your pledge of %(amount)s is recorded.", amount=amount))
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     return campaign_page.render(campaign_id, form=form, campaign=found), 422
 

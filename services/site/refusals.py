@@ -13,34 +13,41 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.http import HTTP_STATUS_CODES
+
+from shared.i18n import gettext_noop as N_
 
 #: Refusals the site meets, recognised by the service's words, and what a person reads instead
 #: (`\1` repeats what the pattern's first group found).
 _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(r"verify your e-mail address before launching", re.IGNORECASE),
-        "Confirm your e-mail address before launching a campaign: open the link we mailed "
-        "you, or ask for a new one on your console.",
+        N_(
+            "Confirm your e-mail address before launching a campaign: open the link we mailed "
+            "you, or ask for a new one on your console."
+        ),
     ),
     (
         # Its amount is in minor units ("needs at least 1500"), which people do not type.
         re.compile(r"^the tier (.+) needs at least -?\d+$"),
-        r"That is less than the tier \1 asks for: choose a larger amount or another tier.",
+        N_(r"That is less than the tier \1 asks for: choose a larger amount or another tier."),
     ),
     (
         # It names a field of the API that the site's form does not have.
         re.compile(r"^this receipt already backs expense (\d+), which is in force"),
-        r"This receipt already backs expense \1, which is in force: reverse that expense "
-        "first, or choose the receipt of this one.",
+        N_(
+            r"This receipt already backs expense \1, which is in force: reverse that expense "
+            "first, or choose the receipt of this one."
+        ),
     ),
     (
         re.compile(r"^no (campaign|pledge|account|update|comment|token)\b", re.IGNORECASE),
-        "That could not be found: it may have been removed.",
+        N_("That could not be found: it may have been removed."),
     ),
     (
         re.compile(r"^the ledger has no (campaign|checkpoint)", re.IGNORECASE),
-        "The ledger has not recorded anything for this campaign yet.",
+        N_("The ledger has not recorded anything for this campaign yet."),
     ),
 )
 
@@ -56,32 +63,32 @@ def needs_payout_account(problem: Mapping[str, Any]) -> bool:
 
 #: marshmallow's own messages (what a field refused), as a person would say them.
 _FIELD_WORDS = {
-    "Missing data for required field.": "This is required.",
-    "Field may not be null.": "This is required.",
-    "Shorter than minimum length 1.": "This is required.",
-    "Not a valid integer.": "Enter a whole number.",
-    "Not a valid number.": "Enter a number.",
-    "Not a valid string.": "Enter text here.",
-    "Not a valid UUID.": "Choose one of the options.",
-    "Not a valid date.": "Enter a date, like 2026-01-15.",
-    "Not a valid datetime.": "Enter a date and time, like 2027-03-31T18:00.",
-    "Not a valid email address.": "Enter an e-mail address, like ada@example.org.",
-    "Unknown field.": "This was not expected here.",
+    "Missing data for required field.": N_("This is required."),
+    "Field may not be null.": N_("This is required."),
+    "Shorter than minimum length 1.": N_("This is required."),
+    "Not a valid integer.": N_("Enter a whole number."),
+    "Not a valid number.": N_("Enter a number."),
+    "Not a valid string.": N_("Enter text here."),
+    "Not a valid UUID.": N_("Choose one of the options."),
+    "Not a valid date.": N_("Enter a date, like 2026-01-15."),
+    "Not a valid datetime.": N_("Enter a date and time, like 2027-03-31T18:00."),
+    "Not a valid email address.": N_("Enter an e-mail address, like ada@example.org."),
+    "Unknown field.": N_("This was not expected here."),
 }
 
 #: What a person reads when a service gave no reason fit to show, by status.
 _BY_STATUS = {
-    400: "That request could not be handled. Please check what you entered and try again.",
-    403: "You are not allowed to do that.",
-    404: "That could not be found: it may have been removed.",
-    409: "That cannot be done as things stand now.",
-    410: "This link has expired or was already used.",
-    413: "That is too large.",
-    422: "Some of what you entered could not be accepted. Please check it and try again.",
-    429: "Too many attempts. Please wait a little and try again.",
+    400: N_("That request could not be handled. Please check what you entered and try again."),
+    403: N_("You are not allowed to do that."),
+    404: N_("That could not be found: it may have been removed."),
+    409: N_("That cannot be done as things stand now."),
+    410: N_("This link has expired or was already used."),
+    413: N_("That is too large."),
+    422: N_("Some of what you entered could not be accepted. Please check it and try again."),
+    429: N_("Too many attempts. Please wait a little and try again."),
 }
 #: A field's message that was no sentence for people.
-_FIELD_FALLBACK = "This could not be accepted. Please check it."
+_FIELD_FALLBACK = N_("This could not be accepted. Please check it.")
 
 #: Words meant for programmers: a method and a path, an API path, a field's or a type's name,
 #: an id, a nested field (`tiers[1]`), marshmallow's "Invalid json:" preamble, code in braces.
@@ -103,9 +110,9 @@ def for_people(message: object) -> str:
     for pattern, sentence in _KNOWN:
         found = pattern.search(text)
         if found:
-            return found.expand(sentence)
+            return found.expand(_(sentence))
     if text in _FIELD_WORDS:
-        return _FIELD_WORDS[text]
+        return _(_FIELD_WORDS[text])
     return "" if _PROGRAMMERS_WORDS.search(text) else text
 
 
@@ -123,7 +130,7 @@ def sentence(status: int, problem: Mapping[str, Any]) -> str:
 
 def for_status(status: int) -> str:
     """A sentence for a refusal with no reason fit to show, by its HTTP status."""
-    return _BY_STATUS.get(status, "That could not be done. Please try again.")
+    return _(_BY_STATUS.get(status, N_("That could not be done. Please try again.")))
 
 
 def field_messages(problem: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -134,7 +141,7 @@ def field_messages(problem: Mapping[str, Any]) -> dict[str, list[str]]:
         return {}
     found: dict[str, list[str]] = {}
     for name, value in raw.items():
-        messages = [for_people(text) or _FIELD_FALLBACK for text in _flat(value)]
+        messages = [for_people(text) or _(_FIELD_FALLBACK) for text in _flat(value)]
         found[str(name)] = list(dict.fromkeys(messages))  # one of each, in order
     return found
 

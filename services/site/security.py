@@ -10,6 +10,7 @@ import flask
 from werkzeug.exceptions import BadRequest, Forbidden
 
 from services.site import context
+from shared.i18n import gettext_noop as N_
 
 CSRF_FIELD = "csrf_token"
 #: A year, in seconds: what HSTS preload lists ask for, long enough to outlast a visit's gap.
@@ -35,11 +36,11 @@ def content_security_policy(payment_pages: tuple[str, ...]) -> str:
 
 
 class CrossSiteRequest(Forbidden):
-    description = "This form was sent from another site, so it was refused."
+    description = N_("This form was sent from another site, so it was refused.")
 
 
 class MissingCsrfToken(BadRequest):
-    description = (
+    description = N_(
         "This form has expired or was not sent from this site. Go back, reload the page and try "
         "again."
     )

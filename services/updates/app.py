@@ -8,8 +8,10 @@ import flask
 
 from services.updates.api import BLUEPRINTS, PAGES
 from services.updates.api import errors as updates_errors
+from services.updates.api.images import UPLOAD_ENDPOINT
 from services.updates.bootstrap import UpdatesDependencies, bootstrap
 from services.updates.mail.pages import pages as mail_pages
+from shared.web import pictures
 from shared.web.app import build_app
 
 #: Room for a full-length body even if every character were sent as a 6-byte JSON escape.
@@ -34,4 +36,5 @@ def create_app(
     # before it is read (413), one just past it by the domain (422, naming the field).
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     updates_errors.register(app)
+    pictures.register(app, upload_endpoints=frozenset({UPLOAD_ENDPOINT}))
     return app

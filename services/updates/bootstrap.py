@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from services.updates import rendering
 from services.updates.adapters.mail import MailQueue
 from services.updates.adapters.tables import TABLES
 from services.updates.consumer import HANDLERS, TOPICS
@@ -18,6 +20,7 @@ from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
+from shared.picture_store import FileSystemPictureStore, PictureStore
 from shared.sealing import LinkOpener
 from shared.service import ServiceSpec
 from shared.web.app import current_dependencies as app_dependencies
@@ -44,6 +47,9 @@ class UpdatesDependencies(Dependencies):
     unsubscribe_tokens: UnsubscribeTokens
     #: Opens the link tokens the pledges service sealed for us (only we hold the private key).
     link_opener: LinkOpener
+    #: The pictures of one campaign's updates, each width by the picture's SHA-256 (kept per
+    #: campaign: one campaign's updates can show only its own creator's uploads).
+    update_images: Callable[[uuid.UUID], PictureStore]
 
     def background_jobs(self) -> tuple[BackgroundJob, ...]:
         """The mail sender (account links, then updates), draining both queues in a thread of
@@ -80,7 +86,12 @@ def bootstrap(
         mailer=mailer_from_settings(updates_settings.smtp_url, updates_settings.maildir),
         unsubscribe_tokens=UnsubscribeTokens.from_key_file(updates_settings.unsubscribe_key_file),
         link_opener=LinkOpener.from_key_file(settings.link_key_path, settings.link_public_key_path),
+        update_images=lambda campaign_id: FileSystemPictureStore(
+            updates_settings.images_dir / str(campaign_id)
+        ),
     )
+    # Only pictures uploaded here, at the site's address, show inline in an update's body.
+    rendering.allow_images_from(updates_settings.site_url)
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 

@@ -53,6 +53,8 @@ class UpdatesSettings:
     #: `FUNDTRAIL_PAYMENTS_LIVE`: set it to true beside the pledges service's Stripe keys once
     #: settlement charges cards. False (the default): account mail says that no money moves.
     payments_live: bool = False
+    #: Where the pictures of updates are kept (`UPDATES_IMAGES_DIR`), a folder per campaign.
+    images_dir: Path = Path("var/update-images")
 
     @classmethod
     def load(cls, settings: Settings) -> UpdatesSettings:
@@ -75,9 +77,10 @@ class UpdatesSettings:
             "comment_rate_window": env.float("UPDATES_COMMENT_RATE_WINDOW_SECONDS", 60.0),
             "site_url": env.str("SITE_PUBLIC_URL", DEFAULT_SITE_URL),
             "payments_live": env.bool("FUNDTRAIL_PAYMENTS_LIVE", False),
+            "images_dir": env.path("UPDATES_IMAGES_DIR", var_dir / "update-images"),
         }
         values.update({k: v for k, v in settings.extra.items() if k in values})
-        for name in ("maildir", "unsubscribe_key_file"):
+        for name in ("maildir", "unsubscribe_key_file", "images_dir"):
             values[name] = Path(values[name])
         # Links are built as `public_url + "/unsubscribe/..."`: one trailing slash would double.
         values["public_url"] = str(values["public_url"]).rstrip("/")

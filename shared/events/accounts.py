@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from shared.events.envelope import Payload, event_schema
+from shared.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 ROLES = ("creator", "backer", "auditor", "admin")
 
@@ -14,6 +15,18 @@ class AccountCreated(Payload):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     #: For notifications; None when the account gave no address.
     email = ma.fields.Email(required=True, allow_none=True)
+    #: What its mails are written in. Added with issue 16: accounts made before read as English.
+    language = ma.fields.String(
+        load_default=DEFAULT_LANGUAGE, validate=ma.validate.OneOf(LANGUAGES)
+    )
+
+
+@event_schema("account.language_changed")
+class AccountLanguageChanged(Payload):
+    """The account chose another language for its mails and pages."""
+
+    account_id = ma.fields.UUID(required=True)
+    language = ma.fields.String(required=True, validate=ma.validate.OneOf(LANGUAGES))
 
 
 @event_schema("account.revoked")

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from shared.events.typed import Event, event_type, upcaster
+from shared.languages import DEFAULT_LANGUAGE
 
 # --- accounts.events -----------------------------------------------------------------------
 
@@ -24,6 +25,15 @@ class AccountCreated(Event):
     name: str
     #: For notifications; None when the account gave no address.
     email: str | None
+    #: What its mails are written in; older events read as English.
+    language: str = DEFAULT_LANGUAGE
+
+
+@event_type("account.language_changed")
+@dataclass(frozen=True, kw_only=True)
+class AccountLanguageChanged(Event):
+    account_id: uuid.UUID
+    language: str
 
 
 @event_type("account.revoked")
@@ -118,6 +128,8 @@ class CampaignEvent(Event):
     budget: tuple[BudgetLine, ...]
     #: No money moves for the campaign; older events (before payments) read as True.
     test_mode: bool = True
+    #: What its automatic updates are written in; older events read as English.
+    language: str = DEFAULT_LANGUAGE
 
     @classmethod
     def from_payload(
@@ -370,6 +382,19 @@ class CommentHidden(Event):
     #: Why it was hidden; the comment's text is not repeated.
     reason: str
     hidden_at: datetime
+
+
+@event_type("campaign.cover_changed")
+@dataclass(frozen=True, kw_only=True)
+class CampaignCoverChanged(Event):
+    """The creator chose a new cover; `report_jpeg` is the rendition reports show."""
+
+    campaign_id: uuid.UUID
+    sha256: str
+    widths: list[int]
+    report_jpeg: bytes
+    report_width: int
+    report_height: int
 
 
 #: Every campaign event type: each carries the whole campaign, so a read model follows any.

@@ -14,6 +14,8 @@ import flask_swagger_ui
 from flask_smorest.utils import prepare_response
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from shared.web.auth import requires_role
 from shared.web.problems import PROBLEM_JSON, Problem, ProblemSchema, http_exception_to_problem
@@ -167,3 +169,25 @@ def make_api(app: flask.Flask) -> ProblemApi:
 
     app.register_blueprint(docs_assets)
     return api
+
+
+MULTIPART = "multipart"
+
+
+class MultipartParser(StrictJsonParser):
+    """Adds the `multipart` location: form fields and files read together by one schema."""
+
+    __location_map__ = {**StrictJsonParser.__location_map__, MULTIPART: "load_multipart"}
+
+    def load_multipart(self, req: flask.Request, schema: Any) -> Any:
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class UploadBlueprint(Blueprint):
+    """A blueprint whose routes may also read multipart bodies (receipts, pictures)."""
+
+    ARGUMENTS_PARSER = MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        MULTIPART: "multipart/form-data",
+    }

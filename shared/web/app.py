@@ -48,6 +48,7 @@ def build_app(
     *,
     blueprints: Sequence[Blueprint] = (),
     test_config: dict[str, Any] | None = None,
+    me_blueprint: Blueprint = me_blp,
 ) -> flask.Flask:
     """A Flask app for the service `dependencies` were built for: API docs, errors, health.
 
@@ -70,7 +71,8 @@ def build_app(
 
     api = make_api(app)
     api.register_converter(BoundedIntConverter, integerconverter2paramschema)
-    for blueprint in (me_blp, *blueprints):
+    # The pledges service owns accounts and answers `/me` with the whole account instead.
+    for blueprint in (me_blueprint, *blueprints):
         api.register_blueprint(blueprint)
     readiness: dict[str, ReadinessCheck] = {
         "database": database_check(dependencies.engine),

@@ -231,9 +231,25 @@ report_schedule = sa.Table(
     sa.Column("report_id", sa.Uuid, sa.ForeignKey("reports.id"), nullable=True),
 )
 
+#: The cover picture each campaign's report shows (migration 0009): the newest announced by a
+#: `campaign.cover_changed` event, replaced when a newer one comes.
+campaign_covers = sa.Table(
+    "campaign_covers",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, primary_key=True),
+    #: What names the picture at the pledges service.
+    sa.Column("sha256", sa.String(64), nullable=False),
+    #: The report's rendition: a JPEG with no metadata.
+    sa.Column("jpeg", sa.LargeBinary, nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "campaigns": campaigns,
+    "campaign_covers": campaign_covers,
     "budget_lines": budget_lines,
     "journals": journals,
     "journal_entries": journal_entries,

@@ -23,13 +23,16 @@ def main(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     try:
         # Imported after the limit on purpose: WeasyPrint and its C libraries count too.
-        from services.ledger.reports.pdf import write_pdf
+        from services.ledger.reports.pdf import PackagedAssetFetcher, write_pdf
 
         job = read_job(job_dir)
         # fontTools stamps the subset fonts' `head` table with the time, unless this is set
         # (reproducible-builds.org): pinned to the checkpoint, the same job gives the same bytes.
         os.environ["SOURCE_DATE_EPOCH"] = str(int(job.made_at.timestamp()))
-        write_pdf_result(job_dir, write_pdf(job.html, job.attachments, job.made_at))
+        write_pdf_result(
+            job_dir,
+            write_pdf(job.html, job.attachments, job.made_at, PackagedAssetFetcher(job.images)),
+        )
     except MemoryError:
         print("out of memory", file=sys.stderr)
         return OUT_OF_MEMORY

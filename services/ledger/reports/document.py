@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
+from services.ledger.domain.cover import CoverPicture
 from services.ledger.reports import charts
 from services.ledger.reports.assets import asset_url, read_asset
 from services.ledger.reports.figures import Figures, LedgerRow, MonthFigures
@@ -32,6 +33,8 @@ EXPORT_NAME = "export.jsonl"
 CHECKPOINT_NAME = "checkpoint.txt"
 KEY_NAME = "key.txt"
 TEMPLATE = "report.html.j2"
+#: The name the PDF's fetcher serves the cover picture by.
+COVER_NAME = "cover.jpg"
 
 
 @cache
@@ -63,6 +66,7 @@ def render_document(
     locale: str,
     max_table_rows: int,
     for_pdf: bool,
+    cover: CoverPicture | None = None,
 ) -> str:
     """The report as HTML; ``for_pdf`` links the stylesheet for the fetcher instead of
     inlining it."""
@@ -112,8 +116,19 @@ def render_document(
         "names": {"export": EXPORT_NAME, "checkpoint": CHECKPOINT_NAME, "key": KEY_NAME},
         "stylesheet": None if for_pdf else Markup(read_asset("report.css").decode("utf-8")),
         "stylesheet_url": asset_url("report.css"),
+        "cover": None if cover is None else cover_image(cover, for_pdf=for_pdf),
     }
     return environment().get_template(TEMPLATE).render(context)
+
+
+def cover_image(cover: CoverPicture, *, for_pdf: bool) -> dict[str, Any]:
+    """Where the template's <img> finds the cover: inline in the page (whose CSP allows only
+    `data:` images), and by name in the PDF (whose fetcher serves only the job's own files)."""
+    if for_pdf:
+        src = asset_url(COVER_NAME)
+    else:
+        src = "data:image/jpeg;base64," + base64.b64encode(cover.jpeg).decode("ascii")
+    return {"src": src, "width": cover.width, "height": cover.height}
 
 
 def describe(row: LedgerRow) -> str:

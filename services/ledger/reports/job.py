@@ -9,8 +9,8 @@ process never loads WeasyPrint and the child never loads the renderer.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,19 +35,31 @@ class Job:
     attachments: Sequence[PdfAttachment]
     #: Every date in the PDF, so the same job gives the same bytes.
     made_at: datetime
+    #: Pictures the HTML names by `fundtrail-report:<name>` (the cover), name → JPEG bytes.
+    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def write_job(folder: Path, job: Job) -> None:
     (folder / "attachments").mkdir()
     for index, attachment in enumerate(job.attachments):
         (folder / "attachments" / str(index)).write_bytes(attachment.content)
+    (folder / "images").mkdir()
+    for index, content in enumerate(job.images.values()):
+        (folder / "images" / str(index)).write_bytes(content)
     (folder / "report.html").write_text(job.html, "utf-8")
     listing = [
         {"name": a.name, "description": a.description, "file": str(i)}
         for i, a in enumerate(job.attachments)
     ]
     (folder / "job.json").write_text(
-        json.dumps({"made_at": job.made_at.isoformat(), "attachments": listing}), "utf-8"
+        json.dumps(
+            {
+                "made_at": job.made_at.isoformat(),
+                "attachments": listing,
+                "images": {name: str(i) for i, name in enumerate(job.images)},
+            }
+        ),
+        "utf-8",
     )
 
 
@@ -64,6 +76,10 @@ def read_job(folder: Path) -> Job:
             for item in listing["attachments"]
         ],
         made_at=datetime.fromisoformat(listing["made_at"]),
+        images={
+            name: (folder / "images" / file).read_bytes()
+            for name, file in listing.get("images", {}).items()
+        },
     )
 
 

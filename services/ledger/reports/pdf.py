@@ -10,7 +10,7 @@ follow either. The only attachments a report carries are the ones passed here ex
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,16 +30,22 @@ class AssetRefused(ValueError):
 
 
 class PackagedAssetFetcher(URLFetcher):
-    """Serves the allow-listed assets and refuses every other URL (recorded in ``refused``)."""
+    """Serves the allow-listed assets, and the job's own pictures (the cover, JPEG bytes made by
+    Fundtrail), and refuses every other URL (recorded in ``refused``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, images: Mapping[str, bytes] | None = None) -> None:
         # The base class's handlers (file, http, ftp, data) are never reached: fetch() below
         # answers every request itself. The arguments only restate that for a reader.
         super().__init__(allowed_protocols=(ASSET_SCHEME,), allow_redirects=False)
         self.refused: list[str] = []
+        self.images = dict(images or {})
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         scheme, _, name = url.partition(":")
+        if scheme.lower() == ASSET_SCHEME and name in self.images:
+            return URLFetcherResponse(
+                url, self.images[name], headers={"Content-Type": "image/jpeg"}, status=200
+            )
         if scheme.lower() != ASSET_SCHEME or name not in ASSETS:
             self.refused.append(url)
             logger.warning("report rendering refused to fetch %.200r", url)

@@ -27,6 +27,7 @@ from typing import Any
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.domain import merkle
 from services.ledger.domain.accounts_chart import Balance
+from services.ledger.domain.cover import CoverPicture
 from services.ledger.reports import document
 from services.ledger.reports.figures import Figures, compute_figures, parse_leaves
 from services.ledger.reports.job import OUT_OF_MEMORY, PDF_NAME, Job, PdfAttachment, write_job
@@ -84,6 +85,8 @@ class ReportSource:
     #: The provider's references of disputes it closed as lost: no money moves then, so the
     #: log holds no entry of it (see ``figures``).
     lost_disputes: frozenset[str] = frozenset()
+    #: The campaign's cover picture, shown on the first page; None before one is chosen.
+    cover: CoverPicture | None = None
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,14 @@ class ReportRenderer:
             locale=source.locale,
             max_table_rows=self.max_table_rows,
             for_pdf=for_pdf,
+            cover=source.cover,
         )
 
     def _pdf(self, html: str, source: ReportSource, figures: Figures) -> bytes:
         with tempfile.TemporaryDirectory(prefix="fundtrail-report-") as folder:
             job = Path(folder)
-            write_job(job, Job(html, report_attachments(source), figures.made_at))
+            images = {} if source.cover is None else {document.COVER_NAME: source.cover.jpeg}
+            write_job(job, Job(html, report_attachments(source), figures.made_at, images))
             self._run_child(job)
             return (job / PDF_NAME).read_bytes()
 

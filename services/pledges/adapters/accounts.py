@@ -72,6 +72,7 @@ class AccountRepository:
                 email=account.email,
                 created_at=account.created_at,
                 revoked_at=account.revoked_at,
+                language=account.language,
             )
         )
 
@@ -90,6 +91,11 @@ class AccountRepository:
             accounts.update()
             .where(accounts.c.id == account.id)
             .values(revoked_at=account.revoked_at)
+        )
+
+    def save_language(self, account: Account) -> None:
+        self._connection.execute(
+            accounts.update().where(accounts.c.id == account.id).values(language=account.language)
         )
 
     def add_token(self, token: ApiToken) -> None:

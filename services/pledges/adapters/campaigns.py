@@ -18,13 +18,13 @@ from services.pledges.domain.values import BudgetLine, CampaignStatus, FundingMo
 _CAMPAIGN_FIELDS = (
     "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
     "funding_model", "status", "pledged_amount", "backers_count", "created_at", "updated_at",
-    "launched_at", "ended_at", "test_mode",
+    "launched_at", "ended_at", "test_mode", "language", "cover_sha256",
 )  # fmt: skip
 
 #: Columns that change after drafting: status, tallies and lifecycle times.
 _STATE_FIELDS = (
     "status", "pledged_amount", "backers_count", "updated_at", "launched_at", "ended_at",
-    "test_mode",
+    "test_mode", "cover_sha256",
 )  # fmt: skip
 
 
@@ -109,6 +109,17 @@ class CampaignRepository:
         return self._connection.execute(
             sa.select(campaigns.c.creator_id).where(campaigns.c.id == campaign_id)
         ).scalar_one_or_none()
+
+    def with_cover(self, sha256: str) -> tuple[uuid.UUID, CampaignStatus] | None:
+        """(creator, status) of a campaign whose cover is the picture `sha256`, a public one
+        first; None when no campaign shows it (any more)."""
+        row = self._connection.execute(
+            sa.select(campaigns.c.creator_id, campaigns.c.status)
+            .where(campaigns.c.cover_sha256 == sha256)
+            .order_by((campaigns.c.status == CampaignStatus.DRAFT.value).asc())
+            .limit(1)
+        ).first()
+        return None if row is None else (row.creator_id, CampaignStatus(row.status))
 
     def list(
         self,

@@ -12,6 +12,7 @@ from services.pledges.domain import events as domain
 from services.pledges.domain.accounts import Account, AccountLink, ApiToken, NoticeKind
 from shared import topics
 from shared.events import Envelope, new_envelope
+from shared.images import REPORT_WIDTH, Picture
 
 PRODUCER = "pledges"
 
@@ -74,10 +75,21 @@ def account_created(account: Account) -> Envelope:
             "role": account.role.value,
             "name": account.name,
             "email": account.email,
+            "language": account.language,
         },
         producer=PRODUCER,
         campaign_id=None,
         occurred_at=account.created_at,
+    )
+
+
+def language_changed(account: Account, at: datetime) -> Envelope:
+    return new_envelope(
+        "account.language_changed",
+        {"account_id": account.id, "language": account.language},
+        producer=PRODUCER,
+        campaign_id=None,
+        occurred_at=at,
     )
 
 
@@ -148,3 +160,23 @@ def token_revoked(token: ApiToken, reason: str) -> Envelope:
 
 PLEDGE_TOPIC = topics.PLEDGES
 ACCOUNT_TOPIC = topics.ACCOUNTS
+
+
+def cover_changed(campaign_id: uuid.UUID, picture: Picture, occurred_at: datetime) -> Envelope:
+    """The new cover, with the rendition the ledger's report shows (the services share no
+    files, and the ledger asks no one)."""
+    report = picture.rendition(REPORT_WIDTH)
+    return new_envelope(
+        "campaign.cover_changed",
+        {
+            "campaign_id": campaign_id,
+            "sha256": picture.sha256,
+            "widths": picture.widths,
+            "report_jpeg": report.jpeg,
+            "report_width": report.width,
+            "report_height": report.height,
+        },
+        producer=PRODUCER,
+        campaign_id=campaign_id,
+        occurred_at=occurred_at,
+    )

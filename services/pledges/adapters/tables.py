@@ -8,6 +8,7 @@ backer holds at most one active pledge per campaign.
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, add_plumbing_tables
+from shared.referrals import SOURCE_MAX
 
 metadata = sa.MetaData()
 
@@ -20,6 +21,8 @@ accounts = sa.Table(
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    # What its mails are written in (migration 0014); see shared/languages.py.
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
 )
 
 campaigns = sa.Table(
@@ -42,6 +45,10 @@ campaigns = sa.Table(
     sa.Column("ended_at", UtcDateTime(), nullable=True),
     # Whether no money moves for it (record-only gateway); see docs/payments.md.
     sa.Column("test_mode", sa.Boolean, nullable=False, server_default=sa.true()),
+    # What its automatic updates are written in (migration 0014).
+    sa.Column("language", sa.String(8), nullable=False, server_default="en"),
+    # The SHA-256 naming its cover picture; the files are in the picture store (by this name).
+    sa.Column("cover_sha256", sa.String(64), nullable=True, index=True),
 )
 
 tiers = sa.Table(
@@ -89,6 +96,8 @@ pledges = sa.Table(
     sa.Column("card_setup_attempt", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Referrals (migration 0012): the share tag or referring host; NULL for a direct visit.
+    sa.Column("source", sa.String(SOURCE_MAX), nullable=True),
     sa.CheckConstraint(
         "refunded_amount >= 0 AND refunded_amount <= amount", name="ck_pledges_refund_within"
     ),

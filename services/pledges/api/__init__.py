@@ -3,6 +3,7 @@
 from services.pledges.api.accounts import blp as accounts_blp
 from services.pledges.api.campaigns import blp as campaigns_blp
 from services.pledges.api.cards import blp as cards_blp
+from services.pledges.api.covers import blp as covers_blp
 from services.pledges.api.email_verification import blp as email_verification_blp
 from services.pledges.api.lifecycle import blp as lifecycle_blp
 from services.pledges.api.payments import blp as payments_blp
@@ -15,6 +16,7 @@ BLUEPRINTS = (
     accounts_blp,
     campaigns_blp,
     cards_blp,
+    covers_blp,
     email_verification_blp,
     lifecycle_blp,
     payments_blp,

@@ -43,6 +43,7 @@ def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
         funding_model=body["funding_model"],
         tiers=tuple(TierSpec(**tier) for tier in body["tiers"]),
         budget=tuple(BudgetLine(**line) for line in body["budget"]),
+        language=body["language"],
     )
     return context.campaign_view(
         handlers.create_campaign(
@@ -80,6 +81,7 @@ def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
         funding_model=body.get("funding_model"),
         tiers=None if tiers is None else tuple(TierSpec(**tier) for tier in tiers),
         budget=None if budget is None else tuple(BudgetLine(**line) for line in budget),
+        language=body.get("language"),
     )
     return context.campaign_view(
         handlers.update_campaign(command, dependencies.uow_factory(), dependencies.clock)

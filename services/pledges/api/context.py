@@ -13,11 +13,13 @@ import flask
 
 from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain import Campaign, CampaignStatus
+from shared.images import WIDTHS
 
 #: CampaignOut's fields that come straight from the campaign record.
 _RECORD_FIELDS = (
     "id",
     "test_mode",
+    "language",
     "creator_id",
     "title",
     "description",
@@ -52,4 +54,9 @@ def campaign_view(campaign: Campaign, moment: datetime | None = None) -> dict[st
     view["funded_percent"] = math.floor(campaign.share_of_goal * 100)
     left = campaign.time_left(moment) if campaign.status in _OPEN else timedelta(0)
     view["seconds_left"] = left // timedelta(seconds=1)
+    view["cover"] = (
+        None
+        if campaign.cover_sha256 is None
+        else {"sha256": campaign.cover_sha256, "sizes": list(WIDTHS)}
+    )
     return view

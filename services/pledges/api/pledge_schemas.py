@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from services.pledges.domain import REASON_MAX, PledgeStatus
+from shared.referrals import SOURCE_MAX
 from shared.web.fields import MAX_OFFSET, Text, page_offset
 
 #: Longest accepted `Idempotency-Key`; a UUID (36) or a ULID (26) fits many times over.
@@ -25,6 +26,16 @@ class PledgeIn(ma.Schema):
         load_default=None,
         allow_none=True,
         metadata={"description": "Optional; if given, must be the campaign's currency"},
+    )
+    source = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Optional: where the backer came from, a share tag (`whatsapp`, "
+            "`newsletter`) or the referring site's host name (never a URL); letters, digits, "
+            f"`.`, `-`, `_`, at most {SOURCE_MAX} characters, lower-cased. Kept by a new pledge "
+            "only: pledging again keeps the first source"
+        },
     )
 
 
@@ -180,4 +191,30 @@ class MyPledgesQuery(PageQuery):
     campaign_id = ma.fields.UUID(
         load_default=None,
         metadata={"description": "Only the caller's pledges on this campaign"},
+    )
+
+
+class SourceTotalOut(ma.Schema):
+    source = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "A share tag (`whatsapp`) or a referring site's host; null for "
+            "pledges made without either (a direct visit)"
+        },
+    )
+    pledges = ma.fields.Integer(metadata={"description": "Pledges from it that still stand"})
+    amount = ma.fields.Integer(metadata={"description": "Their sum net of refunds, minor units"})
+
+
+class ReferralsOut(ma.Schema):
+    """Where a campaign's backers came from, for its creator: counts and sums, never who.
+
+    Pledges that still stand count: pledged, collecting, collected, payment_failed (still
+    fixable) and refunded (net of the refunds; wholly refunded ones not at all). Cancelled,
+    released and dropped pledges do not."""
+
+    currency = ma.fields.String()
+    sources = ma.fields.List(
+        ma.fields.Nested(SourceTotalOut),
+        metadata={"description": "The largest amount first"},
     )

@@ -20,6 +20,7 @@ from services.pledges.api.pledge_schemas import (
     PledgeIn,
     PledgeList,
     PledgeOut,
+    ReferralsOut,
     RefundIn,
     UnpaidPledgesOut,
 )
@@ -59,6 +60,7 @@ def make_pledge(
         amount=body["amount"],
         tier_id=body["tier_id"],
         currency=body["currency"],
+        source=body["source"],
         idempotency=None if key is None else commands.IdempotencyKey(key, _fingerprint(body)),
     )
     answer = handlers.make_pledge(command, dependencies.uow_factory(), dependencies.clock)
@@ -142,6 +144,24 @@ def unpaid_pledges(campaign_id: uuid.UUID) -> dict[str, Any]:
         "payment_failed": dict(zip(("pledges", "amount"), unpaid.failed, strict=True)),
         "dropped": dict(zip(("pledges", "amount"), unpaid.dropped, strict=True)),
     }
+
+
+@blp.get("/campaigns/<uuid:campaign_id>/referrals")
+@blp.authenticated()
+@blp.response(200, ReferralsOut)
+@blp.problem(403, "Neither the campaign's creator nor an admin")
+@blp.problem(404, "No such campaign (someone else's draft is not shown)")
+def referrals(campaign_id: uuid.UUID) -> handlers.Referrals:
+    """Where the campaign's backers came from: per source (the `?ref=` tag of the link they
+    followed, or the referring site's host; `null` for neither), how many pledges still stand
+    and their amount net of refunds, the largest first. Counts and sums only, never who."""
+    principal = current_principal()
+    return handlers.referrals(
+        campaign_id,
+        principal.account_id,
+        current_dependencies().uow_factory(),
+        is_admin=principal.role == "admin",
+    )
 
 
 @blp.patch("/pledges/<uuid:pledge_id>")

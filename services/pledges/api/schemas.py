@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from services.pledges.domain import (
@@ -12,10 +14,22 @@ from services.pledges.domain import (
 )
 from services.pledges.domain.accounts import NAME_MAX
 from shared.events.accounts import ROLES
+from shared.languages import DEFAULT_LANGUAGE, LANGUAGE_CHOICES, LANGUAGES
 from shared.web.fields import MAX_OFFSET, Moment, Text, page_offset
 
 #: Longest e-mail address (RFC 5321's path limit).
 EMAIL_MAX = 254
+
+
+class Language(ma.fields.String):
+    """A language Fundtrail speaks; anything else (`fr`, `ID`, `en-GB`) is a 422 naming it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            validate=ma.validate.OneOf(LANGUAGES, error=f"must be {LANGUAGE_CHOICES}"),
+            metadata={"description": f"{LANGUAGE_CHOICES} (English or Bahasa Indonesia)"},
+            **kwargs,
+        )
 
 
 class AccountIn(ma.Schema):
@@ -27,6 +41,7 @@ class AccountIn(ma.Schema):
         max_length=EMAIL_MAX,
         validate=ma.validate.Length(max=EMAIL_MAX),
     )
+    language = Language(load_default=DEFAULT_LANGUAGE)
 
 
 class AccountOut(ma.Schema):
@@ -65,6 +80,7 @@ class CampaignIn(ma.Schema):
     funding_model = ma.fields.String(required=True)
     tiers = ma.fields.List(ma.fields.Nested(TierIn), load_default=list)
     budget = ma.fields.List(ma.fields.Nested(BudgetLineIn), load_default=list)
+    language = Language(load_default=DEFAULT_LANGUAGE)
 
 
 class TierOut(ma.Schema):
@@ -79,6 +95,15 @@ class TierOut(ma.Schema):
 class BudgetLineOut(ma.Schema):
     category = ma.fields.String()
     amount = ma.fields.Integer()
+
+
+class CoverOut(ma.Schema):
+    """A campaign's cover picture: served at `/api/v1/covers/{sha256}/{width}.jpg`."""
+
+    sha256 = ma.fields.String(metadata={"description": "Names the picture (hex SHA-256)"})
+    sizes = ma.fields.List(
+        ma.fields.Integer(), metadata={"description": "The widths it is published at, in px"}
+    )
 
 
 class CampaignOut(ma.Schema):
@@ -98,6 +123,9 @@ class CampaignOut(ma.Schema):
     test_mode = ma.fields.Boolean(
         metadata={"description": "True when no money moves for this campaign (test mode)"}
     )
+    language = ma.fields.String(
+        metadata={"description": "What its automatic updates are written in: en or id"}
+    )
     funded_percent = ma.fields.Integer(
         metadata={
             "description": "Pledged total as a whole percent of the goal, rounded down "
@@ -116,6 +144,9 @@ class CampaignOut(ma.Schema):
     ended_at = ma.fields.AwareDateTime(allow_none=True)
     tiers = ma.fields.List(ma.fields.Nested(TierOut))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineOut))
+    cover = ma.fields.Nested(
+        CoverOut, allow_none=True, metadata={"description": "None until a cover is chosen"}
+    )
 
 
 class TierEdit(TierIn):
@@ -137,6 +168,7 @@ class CampaignEdit(ma.Schema):
     funding_model = ma.fields.String()
     tiers = ma.fields.List(ma.fields.Nested(TierEdit))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineIn))
+    language = Language()
 
 
 class CampaignList(ma.Schema):

@@ -10,6 +10,7 @@ import marshmallow as ma
 
 from services.pledges import commands
 from services.pledges.api import context
+from services.pledges.api.schemas import Language
 from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.accounts import (
     EMAIL_MAX,
@@ -20,6 +21,7 @@ from services.pledges.domain.accounts import (
     TooManyAttempts,
 )
 from services.pledges.handlers import sign_up as handlers
+from shared.languages import DEFAULT_LANGUAGE
 from shared.web.api import Blueprint
 from shared.web.fields import Text
 from shared.web.problems import problem_response
@@ -53,6 +55,7 @@ class SignUpIn(ma.Schema):
         "lists, common words, the name or address); no composition rules"
     )
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(handlers.SIGN_UP_ROLES))
+    language = Language(load_default=DEFAULT_LANGUAGE)
 
 
 class SignUpOut(ma.Schema):

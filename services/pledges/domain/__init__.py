@@ -17,6 +17,7 @@ from .errors import (
     InvalidDeadline,
     InvalidFundingModel,
     InvalidPaymentResult,
+    InvalidSource,
     InvalidText,
     InvalidTier,
     InvalidValue,
@@ -74,6 +75,7 @@ from .rules import (
     TITLE_MAX,
 )
 from .values import (
+    STANDING_STATUSES,
     BudgetLine,
     CampaignStatus,
     FundingModel,
@@ -94,6 +96,7 @@ __all__ = [
     "MAX_TIERS",
     "MAX_TIER_LIMIT",
     "REASON_MAX",
+    "STANDING_STATUSES",
     "TIER_NAME_MAX",
     "TITLE_MAX",
     "BelowTierMinimum",
@@ -104,6 +107,7 @@ __all__ = [
     "PaymentNotFailed",
     "PaymentGraceOver",
     "InvalidPaymentResult",
+    "InvalidSource",
     "CollectionRequest",
     "CollectionOutcome",
     "BudgetLine",

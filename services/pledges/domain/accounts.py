@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from shared.languages import DEFAULT_LANGUAGE
+
 from .errors import DomainError, InvalidValue, NotAllowed, NotFound, StateConflict
 from .passwords import guessability_problem
-from .rules import check_aware, check_text
+from .rules import check_aware, check_language, check_text
 
 NAME_MAX = 200
 EMAIL_MAX = 254
@@ -53,9 +55,19 @@ class Account:
     email: str | None
     created_at: datetime
     revoked_at: datetime | None = None
+    #: What its mails are written in and the site speaks to it (`shared/languages.py`).
+    language: str = DEFAULT_LANGUAGE
 
     @classmethod
-    def open(cls, *, role: str, name: str, email: str | None, now: datetime) -> Account:
+    def open(
+        cls,
+        *,
+        role: str,
+        name: str,
+        email: str | None,
+        now: datetime,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> Account:
         try:
             checked_role = Role(role)
         except ValueError:
@@ -68,7 +80,16 @@ class Account:
             name=check_text(name, "name", max_length=NAME_MAX),
             email=email,
             created_at=check_aware(now),
+            language=check_language(language),
         )
+
+    def choose_language(self, language: object) -> bool:
+        """Speak `language` to this account from now on; whether that changed anything."""
+        chosen = check_language(language)
+        if chosen == self.language:
+            return False
+        self.language = chosen
+        return True
 
     def revoke(self, now: datetime) -> None:
         if self.revoked_at is not None:

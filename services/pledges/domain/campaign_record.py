@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from shared.languages import DEFAULT_LANGUAGE
+
 from . import events as ev
 from .errors import (
     BelowTierMinimum,
@@ -56,6 +58,10 @@ class CampaignRecord:
     #: True while no money moves for it: decided at drafting and again at launch from the
     #: payment gateway then in use (record-only: test mode). Older campaigns predate payments.
     test_mode: bool = True
+    #: What its automatic updates and mails about it are written in (`shared/languages.py`).
+    language: str = DEFAULT_LANGUAGE
+    #: The SHA-256 naming its cover picture (`shared/images.py`), or None before one is chosen.
+    cover_sha256: str | None = None
     events: list[ev.Event] = field(default_factory=list, init=False, repr=False)
 
     def __eq__(self, other: object) -> bool:
@@ -154,6 +160,7 @@ class CampaignRecord:
             "budget": self.budget,
             "tiers": tuple(t.terms for t in self.tiers),
             "test_mode": self.test_mode,
+            "language": self.language,
         }
 
 

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Final, Literal
 
+from shared.languages import DEFAULT_LANGUAGE
+
 from . import events as ev
 from .campaign_record import take_slot
 from .charge_rules import charge_rules_for
@@ -23,7 +25,15 @@ from .errors import (
 )
 from .payments import CollectionRequest, PaymentGateway, PaymentReceipt
 from .pledges import Pledge
-from .rules import REASON_MAX, check_amount, check_aware, check_deadline, check_terms, check_text
+from .rules import (
+    REASON_MAX,
+    check_amount,
+    check_aware,
+    check_deadline,
+    check_source,
+    check_terms,
+    check_text,
+)
 from .values import BudgetLine, CampaignStatus, FundingModel, TierSpec
 
 
@@ -67,6 +77,7 @@ class Campaign(CampaignCollection):
         budget: Sequence[BudgetLine] = (),
         campaign_id: uuid.UUID | None = None,
         test_mode: bool = True,
+        language: str = DEFAULT_LANGUAGE,
     ) -> Campaign:
         """Draft a new campaign, validating every term; records CampaignCreated.
 
@@ -84,6 +95,7 @@ class Campaign(CampaignCollection):
             "funding_model": funding_model,
             "tiers": tiers,
             "budget": budget,
+            "language": language,
         }
         campaign = cls(
             id=campaign_id or uuid.uuid4(),
@@ -112,6 +124,7 @@ class Campaign(CampaignCollection):
         funding_model: FundingModel | str | None = None,
         tiers: Sequence[TierSpec] | None = None,
         budget: Sequence[BudgetLine] | None = None,
+        language: str | None = None,
     ) -> None:
         """Edit a draft; ``None`` leaves a term as it is. Tiers and budget are replaced whole
         (a tier spec with an existing tier's id keeps that id). Records CampaignUpdated only if
@@ -129,6 +142,7 @@ class Campaign(CampaignCollection):
             "funding_model": funding_model,
             "tiers": tiers,
             "budget": budget,
+            "language": language,
         }
         changes = check_terms(terms, now, partial=True, previous_tiers=self.tiers)
         before = (self._terms(now), self.description)
@@ -144,6 +158,22 @@ class Campaign(CampaignCollection):
         if (self._terms(now), self.description) != before:
             self.updated_at = now
             self.events.append(ev.CampaignUpdated(description=self.description, **self._terms(now)))
+
+    def change_cover(self, actor_id: uuid.UUID, cover_sha256: str, *, now: datetime) -> bool:
+        """Show the picture named `cover_sha256` as the cover, while the campaign is a draft
+        or live (an ended campaign's page is its record); False when it already is the cover.
+
+        No campaign event is recorded: the cover is no term of the campaign, and the picture
+        itself, which the ledger needs, is no domain fact (the handler announces it)."""
+        now = check_aware(now)
+        self._require_creator(actor_id)
+        if self.status not in (CampaignStatus.DRAFT, CampaignStatus.LIVE):
+            raise CampaignEnded(f"the campaign is {self.status.value}; its cover no longer changes")
+        if self.cover_sha256 == cover_sha256:
+            return False
+        self.cover_sha256 = cover_sha256
+        self.updated_at = now
+        return True
 
     def launch(self, actor_id: uuid.UUID, *, now: datetime, test_mode: bool = True) -> None:
         """``draft → live``, if the deadline is still ahead; records CampaignLaunched.
@@ -265,18 +295,21 @@ class Campaign(CampaignCollection):
         currency: str | None = None,
         existing: Pledge | None = None,
         pledge_id: uuid.UUID | None = None,
+        source: str | None = None,
     ) -> Pledge:
         """A backer pledges ``amount``, optionally for a tier; records PledgeCreated.
 
         ``existing`` is the backer's active pledge to this campaign, if any: pledging again
-        changes it to the new amount and tier (PledgeChanged) and returns it. ``currency``, if
-        given, must be the campaign's.
+        changes it to the new amount and tier (PledgeChanged) and returns it, keeping the source
+        it was made with. ``currency``, if given, must be the campaign's. ``source`` is the
+        share tag or referring host the backer came with (see :func:`~.rules.check_source`).
         """
         now = check_aware(now)
         self._require_open(now)
         if currency is not None and currency != self.currency:
             raise CurrencyMismatch(f"this campaign takes {self.currency} only", field="currency")
         amount = self._check_charge(check_amount(amount, "amount"), "amount")
+        source = check_source(source)
         if existing is not None:
             self._require_backer(existing, backer_id)
             self._change(existing, amount, tier_id, now)
@@ -293,6 +326,7 @@ class Campaign(CampaignCollection):
             tier_id=tier_id,
             created_at=now,
             updated_at=now,
+            source=source,
         )
         self.pledged_amount += amount
         self.backers_count += 1

@@ -35,8 +35,16 @@ class InvalidText(InvalidValue):
     """A title, description, name, category or reason that is blank, too long or not text."""
 
 
+class InvalidSource(InvalidValue):
+    """A pledge's source that is neither a short tag nor a host name (a link, a path, 10 KB)."""
+
+
 class InvalidFundingModel(InvalidValue):
     """Neither ``all_or_nothing`` nor ``flexible``."""
+
+
+class InvalidLanguage(InvalidValue):
+    """Not one of the languages Fundtrail speaks (``en``, ``id``)."""
 
 
 class InvalidTier(InvalidValue):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from shared.languages import DEFAULT_LANGUAGE
+
 from .pledges import Pledge
 from .values import BudgetLine, FundingModel, TierTerms
 
@@ -45,6 +47,8 @@ class CampaignEvent(Event):
     tiers: tuple[TierTerms, ...]
     #: No money moves for this campaign (the record-only gateway).
     test_mode: bool = True
+    #: What the campaign's automatic updates are written in.
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

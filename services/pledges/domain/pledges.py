@@ -57,6 +57,10 @@ class Pledge:
     checkout_session_id: str | None = None
     #: How many such pages were opened for this pledge (each is a new provider call).
     card_setup_attempt: int = 0
+    #: Where the backer came from: a share tag (``whatsapp``) or the referring site's host,
+    #: never a URL; ``None`` for a direct visit. Set when the pledge is made and kept through
+    #: every change, so the first share that brought the backer keeps the credit.
+    source: str | None = None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Pledge) and other.id == self.id

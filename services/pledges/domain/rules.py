@@ -7,7 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.languages import LANGUAGE_CHOICES, is_language
 from shared.money import MAX_AMOUNT, is_amount, is_currency
+from shared.referrals import SourceRefused, tidy_source
 from shared.text import TextRefused, clean_text
 
 from .errors import (
@@ -17,6 +19,8 @@ from .errors import (
     InvalidCurrency,
     InvalidDeadline,
     InvalidFundingModel,
+    InvalidLanguage,
+    InvalidSource,
     InvalidText,
     InvalidTier,
 )
@@ -40,6 +44,8 @@ __all__ = [
     "check_currency",
     "check_deadline",
     "check_funding_model",
+    "check_language",
+    "check_source",
     "check_terms",
     "check_text",
     "check_tier_limit",
@@ -98,6 +104,16 @@ def check_text(
         raise InvalidText(str(exc), field=field) from None
 
 
+def check_source(value: str | None, field: str = "source") -> str | None:
+    """Where a pledge came from, tidied (:mod:`shared.referrals`): a share tag or a referring
+    site's host, lower-cased; ``None`` for none (or blank). Anything else is InvalidSource,
+    never silently dropped: the site drops what it cannot use before it asks."""
+    try:
+        return tidy_source(value)
+    except SourceRefused as exc:
+        raise InvalidSource(str(exc), field=field) from None
+
+
 def check_aware(moment: datetime, name: str = "now") -> datetime:
     """``moment`` in UTC; a naive datetime here is a programming error, not bad input."""
     if not isinstance(moment, datetime) or moment.utcoffset() is None:
@@ -129,6 +145,14 @@ def check_funding_model(value: object, field: str = "funding_model") -> FundingM
     except ValueError:
         names = " or ".join(m.value for m in FundingModel)
         raise InvalidFundingModel(f"must be {names}", field=field) from None
+
+
+def check_language(value: object, field: str = "language") -> str:
+    """``value`` if it is a language Fundtrail speaks, or :class:`InvalidLanguage`."""
+    if not is_language(value):
+        raise InvalidLanguage(f"must be {LANGUAGE_CHOICES}", field=field)
+    assert isinstance(value, str)
+    return value
 
 
 def check_tier_limit(value: object, field: str) -> int | None:
@@ -192,8 +216,8 @@ def check_terms(
     previous_tiers: Sequence[Tier] = (),
 ) -> dict[str, Any]:
     """Validated campaign terms (title, description, goal_amount, currency, deadline,
-    funding_model, tiers, budget), keyed like ``terms``. With ``partial``, a ``None`` term is
-    left out instead of refused; an edit changes only what it names."""
+    funding_model, tiers, budget, language), keyed like ``terms``. With ``partial``, a ``None``
+    term is left out instead of refused; an edit changes only what it names."""
     checks: dict[str, Callable[[Any], object]] = {
         "title": lambda v: check_text(v, "title", max_length=TITLE_MAX),
         "description": lambda v: check_text(
@@ -205,6 +229,7 @@ def check_terms(
         "funding_model": check_funding_model,
         "tiers": lambda v: build_tiers(v, previous_tiers),
         "budget": build_budget,
+        "language": check_language,
     }
     return {
         name: checks[name](value)

@@ -48,6 +48,20 @@ class PledgeStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+#: Pledges that still stand, for counting what each share brought: promised, being paid, paid
+#: (refunded ones net of their refunds), or failed but still fixable. Cancelled, released and
+#: dropped pledges brought nothing.
+STANDING_STATUSES = frozenset(
+    {
+        PledgeStatus.PLEDGED,
+        PledgeStatus.COLLECTING,
+        PledgeStatus.COLLECTED,
+        PledgeStatus.PAYMENT_FAILED,
+        PledgeStatus.REFUNDED,
+    }
+)
+
+
 class PaymentStatus(StrEnum):
     """Where the backer's money stands, as backers and creators are shown it."""
 

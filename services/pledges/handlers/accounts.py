@@ -12,6 +12,7 @@ from services.pledges.adapters.events import (
     account_created,
     account_revoked,
     email_verified,
+    language_changed,
     token_revoked,
 )
 from services.pledges.domain.accounts import Account, ApiToken
@@ -46,7 +47,13 @@ def create_account(
     issuer: TokenIssuer,
     clock: Clock = utc_now,
 ) -> NewAccount:
-    account = Account.open(role=command.role, name=command.name, email=command.email, now=clock())
+    account = Account.open(
+        role=command.role,
+        name=command.name,
+        email=command.email,
+        now=clock(),
+        language=command.language,
+    )
     # Tokens are stamped with the wall clock, not `clock`: every verifier checks them against
     # its own wall clock, whatever time a test's clock stands at.
     issued = issuer.mint(account.id, account.role.value, lifetime=command.token_lifetime)
@@ -66,6 +73,22 @@ def prove_email(uow: PledgesUnitOfWork, account_id: uuid.UUID, now: datetime) ->
     service mails update news only to proven addresses); inside the caller's transaction."""
     uow.accounts.mark_email_verified(account_id, now)
     uow.publish(ACCOUNT_TOPIC, email_verified(account_id, now))
+
+
+def choose_language(
+    command: commands.ChooseLanguage, uow: PledgesUnitOfWork, clock: Clock = utc_now
+) -> Account:
+    """The account speaks `command.language` from now on; the other services hear of it
+    (the updates service writes its mails in it). Choosing the same language again is a no-op."""
+    with uow:
+        account = uow.accounts.get(command.account_id)
+        if account is None:
+            raise UnknownAccount(f"no account {command.account_id}", "account_id")
+        if account.choose_language(command.language):
+            uow.accounts.save_language(account)
+            uow.publish(ACCOUNT_TOPIC, language_changed(account, clock()))
+            uow.commit()
+    return account
 
 
 def issue_token(

@@ -50,6 +50,7 @@ def create_campaign(
         budget=command.budget,
         now=clock(),
         test_mode=test_mode,
+        language=command.language,
     )
     with uow:
         uow.campaigns.add(campaign)
@@ -73,6 +74,7 @@ def update_campaign(
             funding_model=command.funding_model,
             tiers=command.tiers,
             budget=command.budget,
+            language=command.language,
         )
         if campaign.events:
             uow.campaigns.save(campaign)

@@ -10,6 +10,7 @@ from services.pledges import commands
 from services.pledges.adapters.idempotency import RecordedPledge
 from services.pledges.domain import (
     KEEP_TIER,
+    STANDING_STATUSES,
     Campaign,
     CampaignStatus,
     PaymentGateway,
@@ -86,6 +87,7 @@ def make_pledge(
             tier_id=command.tier_id,
             currency=command.currency,
             existing=existing,
+            source=command.source,
         )
         if existing is None:
             uow.pledges.add(pledge)
@@ -231,6 +233,37 @@ def unpaid_pledges(
         failed=totals.get(PledgeStatus.PAYMENT_FAILED, (0, 0)),
         dropped=totals.get(PledgeStatus.DROPPED, (0, 0)),
     )
+
+
+@dataclass(frozen=True)
+class SourceTotal:
+    """What one source brought a campaign: its standing pledges and their amount."""
+
+    #: The share tag or referring host; ``None`` for pledges made without one (direct).
+    source: str | None
+    pledges: int
+    #: Minor units of the campaign's currency, net of refunds.
+    amount: int
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """Where a campaign's backers came from: counts and sums per source, never who."""
+
+    currency: str
+    #: The largest amount first.
+    sources: list[SourceTotal]
+
+
+def referrals(
+    campaign_id: uuid.UUID, viewer_id: uuid.UUID, uow: PledgesUnitOfWork, *, is_admin: bool = False
+) -> Referrals:
+    """The campaign's standing pledges per source (see STANDING_STATUSES), for its creator
+    and admins; as ``campaign_pledges``."""
+    with uow:
+        campaign = _require_creators_view(uow, campaign_id, viewer_id, is_admin)
+        totals = uow.pledges.totals_by_source(campaign_id, STANDING_STATUSES)
+    return Referrals(campaign.currency, [SourceTotal(*total) for total in totals])
 
 
 def _require_creators_view(

@@ -95,7 +95,13 @@ def sign_up(
     if command.role not in SIGN_UP_ROLES:
         raise InvalidValue(f"role must be one of {', '.join(SIGN_UP_ROLES)}", "role")
     now = clock()
-    account = Account.open(role=command.role, name=command.name, email=command.email, now=now)
+    account = Account.open(
+        role=command.role,
+        name=command.name,
+        email=command.email,
+        now=now,
+        language=command.language,
+    )
     assert account.email is not None
     password = check_password(command.password, name=account.name, email=account.email)
     key = email_key(account.email)

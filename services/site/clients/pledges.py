@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
+
+from requests_toolbelt import MultipartEncoder
 
 from services.site.clients.http import ServiceClient
 
@@ -81,6 +83,12 @@ class PledgesClient(ServiceClient):
     def unpaid_pledges(self, campaign_id: object, *, token: str) -> Json:
         """How many of the creator's pledges failed to pay or dropped, and for how much."""
         found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}/pledges/unpaid", token=token)
+        return found
+
+    def referrals(self, campaign_id: object, *, token: str) -> Json:
+        """Where the creator's backers came from: `{currency, sources: [{source, pledges,
+        amount}]}`, the largest amount first."""
+        found: Json = self.get_json(f"{_CAMPAIGNS}/{campaign_id}/referrals", token=token)
         return found
 
     # Pledges
@@ -174,6 +182,11 @@ class PledgesClient(ServiceClient):
         found: Json = self.get_json(_ME, token=token)
         return found
 
+    def save_language(self, language: str, *, token: str) -> Json:
+        """Saves `language` ("en" or "id") as the account's preference."""
+        saved: Json = self.patch_json(_ME, {"language": language}, token=token)
+        return saved
+
     def revoke_token(self, token_id: str, reason: str, *, token: str) -> None:
         self.post_json(f"/api/v1/tokens/{token_id}/revoke", {"reason": reason}, token=token)
 
@@ -185,3 +198,24 @@ class PledgesClient(ServiceClient):
         self.post_json(
             f"/api/v1/password-resets/{quote(link_token, safe='')}", {"password": password}
         )
+
+    def put_cover(
+        self, campaign_id: object, picture: tuple[str, IO[bytes], str], *, token: str
+    ) -> Json:
+        """Make `picture` (file name, stream, media type) the campaign's cover; the stream is
+        sent as it is read, never held whole."""
+        body = MultipartEncoder(fields={"image": picture})
+        answer: Json = self.request(
+            "PUT",
+            f"{_CAMPAIGNS}/{campaign_id}/cover",
+            token=token,
+            data=body,
+            headers={"Content-Type": body.content_type},
+        ).json()
+        return answer
+
+    def cover_image(self, sha256: str, width: int) -> bytes:
+        """A public campaign's cover picture at one of its widths (JPEG bytes)."""
+        return self.request(
+            "GET", f"/api/v1/covers/{quote(sha256, safe='')}/{int(width)}.jpg"
+        ).content

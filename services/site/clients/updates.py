@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
+from urllib.parse import quote
 
 from services.site.clients.http import ServiceClient
 
@@ -69,3 +70,17 @@ class UpdatesClient(ServiceClient):
         """What the updates service accepts (`max_request_bytes`, `body_max_chars`, ...)."""
         found: Json = self.get_json("/api/v1/limits")
         return found
+
+    def upload_image(
+        self, campaign_id: object, picture: tuple[str, IO[bytes], str], *, token: str
+    ) -> Json:
+        """Upload a picture for the campaign's updates: `{sha256, url, width, height}`."""
+        made: Json = self.post_multipart(
+            f"/api/v1/campaigns/{campaign_id}/images", {}, {"image": picture}, token=token
+        ).json()
+        return made
+
+    def update_image(self, campaign_id: object, sha256: str, width: int) -> bytes:
+        """A picture of the campaign's updates at one of its widths (JPEG bytes)."""
+        path = f"/api/v1/campaigns/{campaign_id}/images/{quote(sha256, safe='')}/{int(width)}.jpg"
+        return self.request("GET", path).content

@@ -8,13 +8,16 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.console import campaign_form
-from services.site.display import money
+from services.site.cover_uploads import FIELD as COVER_FIELD
+from services.site.cover_uploads import chosen_picture, upload_cover
+from services.site.display import in_words, money
 from services.site.forms import FormState, read_form, send
 from services.site.paging import requested_offset
 
@@ -44,7 +47,7 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     pledges = context.services().pledges
     pledge = pledges.pledge(pledge_id, token=visitor.token)
     if str(pledge.get("campaign_id")) != str(campaign_id):
-        raise NotFound("That pledge is not one of this campaign's.")
+        raise NotFound(_("That pledge is not one of this campaign's."))
     form = read_form(_REFUND_FIELDS, max_chars=_FIELD_MAX)
     currency = str(shown.get("currency"))
     body: dict[str, Any] = {"reason": form.values["reason"].strip()}
@@ -52,27 +55,35 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     if amount is not None:
         body["amount"] = amount
     if not body["reason"]:
-        form.add("reason", "Give the reason for this refund.")
+        form.add("reason", _("Give the reason for this refund."))
     if form.ok:
         done = send(
             form,
             lambda: pledges.refund(pledge_id, body, token=visitor.token),
             fields=_REFUND_FIELDS,
-            fallback="Not refunded.",
+            fallback=_("Not refunded."),
         )
         if done is not None:
             returned = int(done.get("refunded_amount") or 0) - int(
                 pledge.get("refunded_amount") or 0
             )
-            flask.flash(f"Refunded {money(returned, currency)}; the ledger records it shortly.")
+            flask.flash(
+                _(
+                    "Refunded %(amount)s; the ledger records it shortly.",
+                    amount=money(returned, currency),
+                )
+            )
             return flask.redirect(back)
         if form.status == 409 and "amount" in form.errors:
             # More than is left: the API counts in minor units; people read the currency's.
             amount = int(pledge.get("amount") or 0)
             left = amount - int(pledge.get("refunded_amount") or 0)
             form.errors["amount"] = [
-                f"Only {money(left, currency)} of the {money(amount, currency)} collected "
-                "is left to refund."
+                _(
+                    "Only %(left)s of the %(collected)s collected is left to refund.",
+                    left=money(left, currency),
+                    collected=money(amount, currency),
+                )
             ]
     # 409 (not collected, more than is left) and 422 land next to the fields, on a 422 page.
     return _page(visitor, shown, refund_forms={str(pledge_id): form}), 422
@@ -83,8 +94,11 @@ def edit(campaign_id: uuid.UUID) -> Any:
     visitor, draft = creators_campaign(campaign_id)
     if draft.get("status") != "draft":
         flask.flash(
-            f"“{draft.get('title')}” is {draft.get('status')}: only drafts can be edited, "
-            "so nothing was changed."
+            _(
+                "“%(title)s” is %(status)s: only drafts can be edited, so nothing was changed.",
+                title=draft.get("title"),
+                status=in_words(draft.get("status")),
+            )
         )
         return flask.redirect(flask.url_for("console_campaign.campaign", campaign_id=campaign_id))
     rows = campaign_form.rows_for(draft)
@@ -102,10 +116,16 @@ def edit(campaign_id: uuid.UUID) -> Any:
                 raise
             campaign_form.add_api_errors(form, exc.errors, exc.detail)
         else:
-            flask.flash(f"Your draft “{saved.get('title')}” is saved.")
-            return flask.redirect(
-                flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
-            )
+            picture = chosen_picture()
+            refused = upload_cover(campaign_id, picture, visitor.token) if picture else []
+            if not refused:
+                flask.flash(_("Your draft “%(title)s” is saved.", title=saved.get("title")))
+                return flask.redirect(
+                    flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+                )
+            form.errors[COVER_FIELD] = refused
+            form.add("_form", _("The rest of the draft is saved; its cover image was not."))
+            draft = saved
     return _edit_page(draft, form, rows), 422
 
 
@@ -114,9 +134,10 @@ def _edit_page(draft: dict[str, Any], form: FormState, rows: int) -> str:
         "console_new.html",
         form=form,
         rows=range(rows),
-        heading=f"Edit “{draft.get('title')}”",
+        heading=_("Edit “%(title)s”", title=draft.get("title")),
+        cover=draft.get("cover"),
         action=flask.url_for("console_campaign.edit", campaign_id=draft.get("id")),
-        button="Save",
+        button=_("Save"),
     )
 
 
@@ -131,12 +152,14 @@ def _page(
     balance = None
     unpaid: dict[str, Any] | None = None
     unpaid_pledges: list[dict[str, Any]] = []
+    referrals: dict[str, Any] | None = None
     if shown.get("status") != "draft":  # a draft takes no pledges and has no ledger yet
         services = context.services()
         pledges = services.pledges.campaign_pledges(
             shown.get("id"), token=visitor.token, limit=PLEDGES_PAGE, offset=offset
         )
         balance = services.ledger.balance(shown.get("id"))
+        referrals = services.pledges.referrals(shown.get("id"), token=visitor.token)
     if shown.get("status") == "succeeded":  # only a succeeded campaign's pledges are charged
         unpaid, unpaid_pledges = _unpaid(visitor, shown)
     return flask.render_template(
@@ -148,6 +171,9 @@ def _page(
         blank_form=FormState(),
         balance=balance,
         unpaid=unpaid,
+        referrals=referrals,
+        share_url=context.settings().public_url
+        + flask.url_for("pages.campaign", campaign_id=shown.get("id")),
         failed_pledges=[p for p in unpaid_pledges if p.get("status") == "payment_failed"],
         dropped_pledges=[p for p in unpaid_pledges if p.get("status") == "dropped"],
         unpaid_shown=UNPAID_SHOWN,

@@ -7,14 +7,27 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
 from services.site.display import major_units
 from services.site.forms import FormState, read_form
+from services.site.i18n import current_language
+from shared.i18n import gettext_noop as N_
+from shared.languages import DEFAULT_LANGUAGE, LANGUAGES
 from shared.money import is_currency
 
 #: Blank rows the form offers for tiers and for budget lines.
 ROWS = 3
 _FIELD_MAX = 10_000
-_TEXT_FIELDS = ("title", "description", "goal", "currency", "deadline", "funding_model")
+_TEXT_FIELDS = (
+    "title",
+    "description",
+    "goal",
+    "currency",
+    "deadline",
+    "funding_model",
+    "language",
+)
 #: The API's field names → the form's, so its errors land next to the right field.
 _API_FIELDS = {"goal_amount": "goal"}
 
@@ -42,12 +55,17 @@ def read_campaign_form(
     values["currency"] = currency
     body: dict[str, Any] = {"title": values["title"], "description": values["description"]}
     if not is_currency(currency):
-        form.add("currency", "Enter a currency code, like EUR or USD.")
+        form.add("currency", _("Enter a currency code, like EUR or USD."))
     body["currency"] = currency
     body["goal_amount"] = _amount(form, "goal", currency)
     if values["funding_model"] not in ("flexible", "all_or_nothing"):
-        form.add("funding_model", "Choose Flexible or All or nothing.")
+        form.add("funding_model", _("Choose Flexible or All or nothing."))
     body["funding_model"] = values["funding_model"]
+    # A form without the choice (an older page) writes in the language the creator reads.
+    values["language"] = values["language"] or current_language()
+    if values["language"] not in LANGUAGES:
+        form.add("language", _("Choose the language of the campaign's automatic updates."))
+    body["language"] = values["language"]
     body["deadline"] = _deadline(form)
     body["tiers"], body["budget"] = [], []
     for row in range(rows):
@@ -76,6 +94,7 @@ def filled_with(campaign: dict[str, Any]) -> FormState:
         "currency": str(currency or ""),
         "deadline": deadline_field(campaign.get("deadline")),
         "funding_model": str(campaign.get("funding_model") or ""),
+        "language": str(campaign.get("language") or DEFAULT_LANGUAGE),
     }
     for row, tier in enumerate(campaign.get("tiers") or []):
         values[f"tier_id_{row}"] = str(tier.get("id") or "")
@@ -154,7 +173,7 @@ def _count(form: FormState, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or len(text) > 9 or int(text) <= 0:
-        form.add(name, "Enter a whole number of backers above zero, or leave it blank.")
+        form.add(name, _("Enter a whole number of backers above zero, or leave it blank."))
         return None
     return int(text)
 
@@ -167,7 +186,7 @@ def _deadline(form: FormState) -> str | None:
     except ValueError:
         moment = None
     if moment is None:
-        form.add("deadline", "Enter the deadline as a date and time, like 2027-03-31T18:00.")
+        form.add("deadline", _("Enter the deadline as a date and time, like 2027-03-31T18:00."))
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -181,21 +200,30 @@ def refusal_in_words(errors: dict[str, list[str]], detail: str) -> str:
         for message in messages:
             label = _field_in_words(name)
             if label and message.startswith("must "):
-                return f"{label} {message}."
+                return _("%(field)s %(message)s.", field=label, message=message)
             return message if message.endswith(".") else f"{message}."
     return detail
 
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth")
-
-
 def _field_in_words(name: str) -> str | None:
-    named = {"goal_amount": "The goal", "currency": "The currency", "deadline": "The deadline"}
+    named = {"goal_amount": _("The goal"), "currency": _("The currency")}
+    if name == "deadline":
+        return _("The deadline")
     if name in named:
         return named[name]
     match = _ROW_FIELD.fullmatch(name)
     if match is None or match[1] != "tiers" or match[3] != "min_amount":
         return None
     index = int(match[2])
-    which = _ORDINALS[index] if index < len(_ORDINALS) else f"number {index + 1}"
-    return f"The {which} tier's minimum"
+    if index < len(_TIER_MINIMUMS):
+        return _(_TIER_MINIMUMS[index])
+    return _("The minimum of tier number %(number)d", number=index + 1)
+
+
+_TIER_MINIMUMS = (
+    N_("The first tier's minimum"),
+    N_("The second tier's minimum"),
+    N_("The third tier's minimum"),
+    N_("The fourth tier's minimum"),
+    N_("The fifth tier's minimum"),
+)

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context
 from services.site.access import creators_campaign
@@ -28,7 +29,7 @@ def _expenses(campaign_id: uuid.UUID) -> tuple[list[dict[str, Any]], bool]:
     ledger says it stands (`in_force`, `reversible`, `reversed_by`); and whether the list was
     cut short."""
     ledger, listed, after = context.services().ledger, [], -1
-    for _ in range(_MAX_PAGES):
+    for _page in range(_MAX_PAGES):
         page = ledger.expenses(campaign_id, after_seq=after, limit=_EXPENSES_PAGE)
         if page is None:  # the ledger has not heard of the campaign yet
             return [], False
@@ -54,7 +55,7 @@ def expense_rows(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
             rows.append({"entry": entry, "reversed_by": entry.get("reversed_by")})
             continue
         latest = entry
-        for _ in range(len(listed)):
+        for _step in range(len(listed)):
             following = by_seq.get(latest.get("reversed_by"))
             if following is None:
                 break
@@ -114,10 +115,12 @@ def reverse(campaign_id: uuid.UUID, seq: int) -> Any:
             campaign_id, seq, form.values["reason"], token=visitor.token
         ),
         fields={"reason"},
-        fallback="The ledger refused it.",
+        fallback=_("The ledger refused it."),
     )
     if reversal is None:
         # 409: not an expense, or reversed already; anything else is the reason's fault.
         return _page(campaign, {"seq": seq, "form": form}, form.status)
-    flask.flash(f"Entry {seq} is reversed by entry {reversal.get('seq')}.")
+    flask.flash(
+        _("Entry %(seq)s is reversed by entry %(reversal)s.", seq=seq, reversal=reversal.get("seq"))
+    )
     return flask.redirect(back)

@@ -8,13 +8,16 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context, refusals
 from services.site.access import signed_in
 from services.site.clients import ApiError
 from services.site.console import campaign_form
 from services.site.console.payout_view import payout_view
+from services.site.cover_uploads import chosen_picture, upload_cover
 from services.site.forms import FormState
+from services.site.i18n import current_language
 from services.site.paging import requested_offset
 
 console = flask.Blueprint("console", __name__)
@@ -46,7 +49,12 @@ def home() -> Any:
 def new_campaign() -> Any:
     visitor = signed_in("creator")
     if flask.request.method != "POST":
-        form = FormState(values={"currency": "EUR", "funding_model": "all_or_nothing"})
+        # An Indonesian page suggests rupiah and Indonesian automatic updates.
+        language = current_language()
+        currency = "IDR" if language == "id" else "EUR"
+        form = FormState(
+            values={"currency": currency, "funding_model": "all_or_nothing", "language": language}
+        )
         return _new_page(form)
     form, body = campaign_form.read_campaign_form()
     if form.ok:
@@ -57,7 +65,26 @@ def new_campaign() -> Any:
                 raise
             campaign_form.add_api_errors(form, exc.errors, exc.detail)
         else:
-            flask.flash(f"Your draft “{made.get('title')}” is saved. Launch it when it is ready.")
+            picture = chosen_picture()
+            refused = upload_cover(made["id"], picture, visitor.token) if picture else []
+            if refused:
+                # The draft exists: the picture is chosen again on its edit form.
+                flask.flash(
+                    _(
+                        "Your draft “%(title)s” is saved, but its cover image was not: %(why)s",
+                        title=made.get("title"),
+                        why=" ".join(refused),
+                    )
+                )
+                return flask.redirect(
+                    flask.url_for("console_campaign.edit", campaign_id=made["id"])
+                )
+            flask.flash(
+                _(
+                    "Your draft “%(title)s” is saved. Launch it when it is ready.",
+                    title=made.get("title"),
+                )
+            )
             return flask.redirect(flask.url_for("console.home"))
     return _new_page(form), 422
 
@@ -67,9 +94,10 @@ def _new_page(form: FormState) -> str:
         "console_new.html",
         form=form,
         rows=range(campaign_form.ROWS),
-        heading="New campaign",
+        heading=_("New campaign"),
+        cover=None,
         action=flask.url_for("console.new_campaign"),
-        button="Create",
+        button=_("Create"),
     )
 
 
@@ -92,8 +120,17 @@ def change_status(campaign_id: uuid.UUID, action: str) -> Any:
         category = "payouts" if refusals.needs_payout_account(exc.problem) else "message"
         # A term the payment provider cannot charge names its field, which the flash says.
         words = campaign_form.refusal_in_words(exc.errors, exc.detail)
-        flask.flash(words or f"That campaign could not be {action}ed.", category)
+        refused = (
+            _("That campaign could not be launched.")
+            if action == "launch"
+            else _("That campaign could not be cancelled.")
+        )
+        flask.flash(words or refused, category)
     else:
-        verb = "launched: it is live" if action == "launch" else "cancelled"
-        flask.flash(f"“{done.get('title')}” is {verb}.")
+        title = done.get("title")
+        flask.flash(
+            _("“%(title)s” is launched: it is live.", title=title)
+            if action == "launch"
+            else _("“%(title)s” is cancelled.", title=title)
+        )
     return flask.redirect(back)

@@ -7,15 +7,17 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 from werkzeug.exceptions import Forbidden
 
 from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
-from services.site.console.previews import preview, wants_preview
+from services.site.console.previews import insert_picture, preview, wants_preview
 from services.site.display import can_log_expenses
 from services.site.forms import FormState, read_form, send
 from services.site.limits import published
+from shared.images import MAX_UPLOAD_BYTES
 
 console_money = flask.Blueprint("console_money", __name__)
 
@@ -31,14 +33,15 @@ def _allow_larger_forms(endpoint: str | None, values: dict[str, Any] | None) -> 
     if endpoint == "console_money.new_expense":
         flask.request.max_content_length = published().receipt_upload_max()
     elif endpoint == "console_money.new_update":
-        flask.request.max_content_length = published().update_form_max()
+        # The form may carry a picture to insert (the updates service judges it).
+        flask.request.max_content_length = published().update_form_max() + MAX_UPLOAD_BYTES
 
 
 @console_money.route("/console/campaigns/<uuid:campaign_id>/expenses/new", methods=["GET", "POST"])
 def new_expense(campaign_id: uuid.UUID) -> Any:
     visitor, campaign = creators_campaign(campaign_id)
     if not can_log_expenses(context.services().ledger.balance(campaign_id)):
-        raise Forbidden("Expenses are logged once the campaign has money to spend.")
+        raise Forbidden(_("Expenses are logged once the campaign has money to spend."))
     if flask.request.method != "POST":
         return flask.render_template("expense_new.html", campaign=campaign, form=FormState())
     form = read_form(_EXPENSE_FIELDS - {"receipt"})
@@ -50,7 +53,7 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
         body["amount"] = str(amount)
     upload = flask.request.files.get("receipt")
     if upload is None or not upload.filename:
-        form.add("receipt", "Choose the receipt file (PDF, PNG or JPEG).")
+        form.add("receipt", _("Choose the receipt file (PDF, PNG or JPEG)."))
     if form.ok and upload is not None and upload.filename:
         # The upload's own stream (spooled to disk by Werkzeug when large) goes on to the
         # ledger as it is read: the site never holds a whole receipt in memory.
@@ -61,11 +64,11 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
                 campaign_id, body, receipt, token=visitor.token
             ),
             fields=_EXPENSE_FIELDS | {"currency"},
-            fallback="The ledger refused it.",
+            fallback=_("The ledger refused it."),
             error_pages={401},
         )
         if logged is not None:
-            flask.flash("The expense is logged in the ledger.")
+            flask.flash(_("The expense is logged in the ledger."))
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     page = flask.render_template("expense_new.html", campaign=campaign, form=form)
     return page, 422
@@ -77,9 +80,13 @@ def new_update(campaign_id: uuid.UUID) -> Any:
     if flask.request.method != "POST":
         form = FormState(values={"visibility": "public"})
         return flask.render_template("update_new.html", campaign=campaign, form=form)
-    form = read_form(_UPDATE_FIELDS)
+    form = read_form(_UPDATE_FIELDS | {"image_alt"})
     if form.values["visibility"] not in ("public", "backers"):
-        form.add("visibility", "Choose Public or Backers.")
+        form.add("visibility", _("Choose Public or Backers."))
+    if flask.request.form.get("action") == "insert":
+        inserted = insert_picture(form, campaign_id, visitor.token)
+        page = flask.render_template("update_new.html", campaign=campaign, form=form)
+        return page, 200 if inserted else 422
     if wants_preview():
         shown = preview(form, visitor.token)
         page = flask.render_template(
@@ -95,24 +102,28 @@ def new_update(campaign_id: uuid.UUID) -> Any:
                 token=visitor.token,
             ),
             fields=_UPDATE_FIELDS,
-            fallback="It was not published.",
+            fallback=_("It was not published."),
             error_pages={401},
         )
         if published_update is not None:
-            flask.flash("Your update is published.")
+            flask.flash(_("Your update is published."))
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     return flask.render_template("update_new.html", campaign=campaign, form=form), 422
 
 
 @console_money.post("/console/campaigns/<uuid:campaign_id>/reports")
 def publish_report(campaign_id: uuid.UUID) -> Any:
-    visitor, _ = creators_campaign(campaign_id)
+    visitor, _campaign = creators_campaign(campaign_id)
     try:
         report = context.services().ledger.publish_report(campaign_id, token=visitor.token)
     except ApiError as exc:
         if exc.status in (401, 403):
             raise
-        flask.flash(f"The report was not published: {exc.detail or 'the ledger refused it.'}")
+        flask.flash(
+            _("The report was not published: %(why)s", why=exc.detail)
+            if exc.detail
+            else _("The report was not published: the ledger refused it.")
+        )
     else:
-        flask.flash(f"The spending report is published: {report.get('url', '')}")
+        flask.flash(_("The spending report is published: %(url)s", url=report.get("url", "")))
     return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))

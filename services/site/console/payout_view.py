@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+
 from services.site.clients.pledges import PledgesClient
 from services.site.limits import published
 
@@ -34,8 +36,8 @@ class PayoutView:
     @property
     def button(self) -> str:
         if self.account is None:
-            return "Set up payouts"
-        return "Update payout details" if self.complete else "Finish setting up payouts"
+            return _("Set up payouts")
+        return _("Update payout details") if self.complete else _("Finish setting up payouts")
 
 
 def payout_view(pledges: PledgesClient, token: str) -> PayoutView:

@@ -7,15 +7,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context
 from services.site.access import signed_in
 from services.site.clients import ApiError
 from services.site.console.payout_view import payout_view
+from shared.i18n import gettext_noop as N_
 
 console_payouts = flask.Blueprint("console_payouts", __name__)
 
-_NOT_STARTED = "Setting up payouts could not start. Please try again in a moment."
+_NOT_STARTED = N_("Setting up payouts could not start. Please try again in a moment.")
 
 
 @console_payouts.get("/console/payouts")
@@ -34,10 +36,10 @@ def set_up() -> Any:
     except ApiError as exc:
         if exc.status == 401:
             raise
-        flask.flash(exc.detail or _NOT_STARTED)
+        flask.flash(exc.detail or _(_NOT_STARTED))
         return flask.redirect(back)
     # The provider's pages, on its own site: only ever a web address, never a script.
     if urlsplit(address).scheme not in ("https", "http"):
-        flask.flash(_NOT_STARTED)
+        flask.flash(_(_NOT_STARTED))
         return flask.redirect(back)
     return flask.redirect(address, 303)

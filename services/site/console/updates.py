@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import flask
+from flask_babel import gettext as _
 
 from services.site import context
 from services.site.access import NotYourCampaign, creators_campaign, signed_in
@@ -36,7 +37,7 @@ def _own_update(
     update_id: uuid.UUID, *, back_to: str | None = None
 ) -> tuple[context.Visitor, dict[str, Any], dict[str, Any]]:
     """The signed-in creator, their campaign and its update; 403 for anyone else."""
-    visitor = signed_in(message="Sign in as the campaign's creator to do that.", back_to=back_to)
+    visitor = signed_in(message=_("Sign in as the campaign's creator to do that."), back_to=back_to)
     update = context.services().updates.update(update_id, token=visitor.token)
     if not update.get("campaign_id"):  # a backers-only update the visitor may not even read
         raise NotYourCampaign()
@@ -46,12 +47,12 @@ def _own_update(
 
 def _not_changeable(update: dict[str, Any]) -> tuple[str, int]:
     why = (
-        "It was retracted, and a retraction is for good."
+        _("It was retracted, and a retraction is for good.")
         if update.get("retracted")
-        else "Automatic updates record what happened; they cannot be edited or retracted."
+        else _("Automatic updates record what happened; they cannot be edited or retracted.")
     )
     page = flask.render_template(
-        "error.html", title="This update cannot be changed", message=why, status=409
+        "error.html", title=_("This update cannot be changed"), message=why, status=409
     )
     return page, 409
 
@@ -73,7 +74,7 @@ def _list_page(
 
 @console_updates.get("/console/campaigns/<uuid:campaign_id>/updates")
 def updates(campaign_id: uuid.UUID) -> Any:
-    _, campaign = creators_campaign(campaign_id)
+    _visitor, campaign = creators_campaign(campaign_id)
     return _list_page(campaign)
 
 
@@ -100,13 +101,18 @@ def edit_update(update_id: uuid.UUID) -> Any:
                 token=visitor.token,
             ),
             fields=_EDIT_FIELDS,
-            fallback="It was not saved.",
+            fallback=_("It was not saved."),
         )
         if saved is not None:
             if saved.get("revision_count") == update.get("revision_count"):
-                flask.flash("Nothing was changed, so no new revision was made.")
+                flask.flash(_("Nothing was changed, so no new revision was made."))
             else:
-                flask.flash(f"Your changes are saved as revision {saved.get('revision_count')}.")
+                flask.flash(
+                    _(
+                        "Your changes are saved as revision %(number)s.",
+                        number=saved.get("revision_count"),
+                    )
+                )
             return flask.redirect(
                 flask.url_for("console_updates.updates", campaign_id=campaign["id"])
             )
@@ -120,7 +126,7 @@ def edit_update(update_id: uuid.UUID) -> Any:
 def retract_update(update_id: uuid.UUID) -> Any:
     # Its form is on the campaign's updates page, but which campaign is known only once the
     # update is read with a creator's token: the console's home stands in before signing in.
-    visitor, campaign, _ = _own_update(update_id, back_to=flask.url_for("console.home"))
+    visitor, campaign, _update = _own_update(update_id, back_to=flask.url_for("console.home"))
     form = read_form({"reason"})
     retracted = send(
         form,
@@ -128,12 +134,12 @@ def retract_update(update_id: uuid.UUID) -> Any:
             update_id, form.values["reason"], token=visitor.token
         ),
         fields={"reason"},
-        fallback="It was not retracted.",
+        fallback=_("It was not retracted."),
     )
     if retracted is None:
         # 409: automatic, or retracted already; anything else is the reason's fault.
         return _list_page(campaign, {"id": str(update_id), "form": form}, form.status)
-    flask.flash("The update is retracted: a notice with your reason stands in its place.")
+    flask.flash(_("The update is retracted: a notice with your reason stands in its place."))
     return flask.redirect(flask.url_for("console_updates.updates", campaign_id=campaign["id"]))
 
 

@@ -254,12 +254,13 @@ class Person:
 
 
 @pytest.fixture
-def open_browser(chromium: Any, live_fundtrail: LiveFundtrail) -> Iterator[Callable[[], Person]]:
-    """Opens a new, separate browser window (a person) on the site; closed after the test."""
+def open_browser(chromium: Any, live_fundtrail: LiveFundtrail) -> Iterator[Callable[..., Person]]:
+    """Opens a new, separate browser window (a person) on the site, in `locale` (which sets
+    Accept-Language); closed after the test."""
     contexts: list[Any] = []
 
-    def open_one() -> Person:
-        context = chromium.new_context(base_url=live_fundtrail.url, locale="en-GB")
+    def open_one(locale: str = "en-GB") -> Person:
+        context = chromium.new_context(base_url=live_fundtrail.url, locale=locale)
         context.set_default_timeout(20_000)
         contexts.append(context)
         person = Person(context.new_page())
@@ -307,3 +308,22 @@ def accessibility_violations(page: Any, axe_source: str) -> list[str]:
         for violation in results["violations"]
         if violation["impact"] in BLOCKING_IMPACTS
     ]
+
+
+#: A phone's screen as WCAG and the issue measure it (CSS pixels), and a laptop's.
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+#: WCAG 2.2's minimum target size (2.5.8, AA), in CSS pixels each way.
+MIN_TARGET = 24
+
+#: Run in the page by `layout_problems`.
+LAYOUT_PROBE = Path(__file__).with_name("layout_probe.js")
+
+
+def layout_problems(page: Any) -> list[str]:
+    """What keeps the page from working on the screen it is shown on, one line each: scrolling
+    sideways (a wide table or word pushing the page past the viewport; a box that scrolls on
+    its own is fine), and tap targets smaller than WCAG 2.2's 24×24 CSS pixels outside a
+    sentence. Empty when the page fits."""
+    found: list[str] = page.evaluate(LAYOUT_PROBE.read_text(encoding="utf-8"), MIN_TARGET)
+    return found

@@ -73,9 +73,12 @@ class Journey:
         person.page.get_by_role("button", name="Confirm my address").click()
         expect_text(person.page, "your e-mail address is confirmed")
 
-    def create_campaign(self, person: Person, title: str) -> None:
-        """A creator drafts an all-or-nothing campaign for €500 ending in a day, from the
-        console; it is left as a draft in the console's list."""
+    def create_campaign(
+        self, person: Person, title: str, tier: str | None = None, cover: bytes | None = None
+    ) -> None:
+        """A creator drafts an all-or-nothing campaign for €500 ending in a day (with a €10
+        tier named `tier` and the JPEG `cover`, if given), from the console; it is left as a
+        draft in the console's list."""
         page = person.page
         page.get_by_role("link", name="Creator console").click()
         page.get_by_role("link", name="New campaign").click()
@@ -89,6 +92,13 @@ class Journey:
         page.get_by_label("All or nothing").check()
         page.get_by_label("Budget category").first.fill("Bricks")
         page.locator("#budget_amount_0").fill("400")
+        if tier:
+            page.get_by_label("Tier name").first.fill(tier)
+            page.locator("#tier_min_0").fill("10")
+        if cover:
+            page.get_by_label("Cover image").set_input_files(
+                {"name": "cover.jpg", "mimeType": "image/jpeg", "buffer": cover}
+            )
         page.get_by_role("button", name="Create").click()
         expect_text(page, "is saved")
 

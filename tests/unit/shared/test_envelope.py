@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from shared.events import InvalidEvent, decode, encode, new_envelope, registered_types
+from shared.events.envelope import payload_schema
 
 
 def account_created(**payload_overrides: object) -> dict[str, object]:
@@ -17,6 +18,7 @@ def account_created(**payload_overrides: object) -> dict[str, object]:
         "role": "backer",
         "name": "Bea",
         "email": None,
+        "language": "id",
     }
     payload.update(payload_overrides)
     return payload
@@ -139,3 +141,11 @@ def test_every_contract_event_type_has_a_schema() -> None:
         "pledge.released",
         "pledge.refunded",
     } <= types
+
+
+def test_accounts_and_campaigns_announced_before_languages_read_as_english() -> None:
+    older = new_envelope("account.created", account_created(), producer="pledges", campaign_id=None)
+    document = json.loads(encode(older))
+    del document["payload"]["language"]
+    assert decode(json.dumps(document).encode()).payload["language"] == "en"
+    assert payload_schema("campaign.launched").fields["language"].load_default == "en"

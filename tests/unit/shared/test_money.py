@@ -103,6 +103,13 @@ def test_to_major_units_takes_only_integers(amount: object) -> None:
         (1500, "USD", "en_US", "$15.00"),
         # A float would print ...000.00 here: 10^17 + 1 has more digits than a double keeps.
         (10**17 + 1, "EUR", "en", "€1,000,000,000,000,000.01"),
+        # Indonesian: the symbol apart, no decimals when the fraction is zero.
+        (1_500_000, "IDR", "id_ID", "Rp 1.500.000"),
+        (1_500_000, "IDR", "id", "Rp 1.500.000"),
+        (-1_500_000, "IDR", "id_ID", "-Rp 1.500.000"),
+        (1500, "EUR", "id_ID", "€ 15"),
+        (1550, "EUR", "id_ID", "€ 15,50"),
+        (1_500_000, "IDR", "en", "IDR1,500,000"),
     ],
 )
 def test_format_amount(amount: int, currency: str, locale: str, text: str) -> None:

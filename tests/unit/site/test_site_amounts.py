@@ -61,6 +61,29 @@ def test_amounts_are_read_in_the_visitors_notation(typed: str, locale: str, mino
 
 
 @pytest.mark.parametrize(
+    ("typed", "currency", "minor"),
+    [
+        ("1.500.000", "IDR", 1_500_000),
+        ("1500000", "IDR", 1_500_000),
+        ("Rp 1.500.000", "IDR", 1_500_000),
+        ("rp1.500.000", "IDR", 1_500_000),
+        ("IDR 1.500.000", "IDR", 1_500_000),
+        ("Rp 1.500.000,00", "IDR", 1_500_000),
+        ("€ 15,50", "EUR", 1_550),
+        ("25 EUR", "EUR", 2_500),
+    ],
+)
+def test_amounts_are_read_as_indonesians_type_them(typed: str, currency: str, minor: int) -> None:
+    assert to_minor_units(typed, currency, "id_ID") == minor
+
+
+def test_an_english_grouping_is_not_guessed_on_an_indonesian_page() -> None:
+    with pytest.raises(AmountError) as refused:
+        to_minor_units("1,500,000", "IDR", "id_ID")
+    assert str(refused.value) == "Enter the amount as a number, like 25 or 25,50."
+
+
+@pytest.mark.parametrize(
     ("typed", "locale", "example"),
     [
         # A German "25,50" typed into an English page must not become 2550.
@@ -80,13 +103,16 @@ def test_separators_of_another_notation_are_refused_not_guessed(
 
 def test_a_shown_amount_types_back_to_the_same_minor_units() -> None:
     import flask
+    from flask_babel import Babel
 
     from services.site.display import major_units, money
 
     app = flask.Flask(__name__)
+    Babel(app)
     for language, shown, typed in (
         ("de-DE", "1.234,50\xa0€", "1234,50"),
         ("en", "€1,234.50", "1234.50"),
+        ("id-ID", "€ 1.234,50", "1234,50"),
     ):
         with app.test_request_context(headers={"Accept-Language": language}):
             assert money(123_450, "EUR") == shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
+from services.updates import rendering
 from services.updates.rendering import render_markdown, sanitise
 
 
@@ -48,3 +49,22 @@ def test_an_image_without_words_is_a_link_named_by_its_address() -> None:
 
 def test_the_sanitiser_alone_drops_an_image_that_got_past_a_renderer() -> None:
     assert sanitise('<p>a<img src="https://tracker.example/p.gif" alt="x">b</p>') == "<p>ab</p>"
+
+
+def test_only_the_creators_uploads_at_the_sites_address_show_as_pictures() -> None:
+    upload = (
+        "http://127.0.0.1:8000/campaigns/1b4e28ba-2fa1-11d2-883f-0016d3cca427/images/"
+        + "ab" * 32
+        + "/1200.jpg"
+    )
+    rendering.allow_images_from("http://127.0.0.1:8000/")
+
+    shown = render_markdown(f"![The press in the barn]({upload})")
+    remote = render_markdown("![pixel](https://tracker.example/p.gif)")
+    elsewhere = render_markdown(f"![copy]({upload.replace('127.0.0.1:8000', 'evil.example')})")
+    smuggled = sanitise(f'<img src="https://tracker.example/p.gif" alt="x"><img src="{upload}">')
+
+    assert shown == f'<p><img src="{upload}" alt="The press in the barn" loading="lazy"></p>\n'
+    assert "<img" not in remote and 'href="https://tracker.example/p.gif"' in remote
+    assert "<img" not in elsewhere and ">copy</a>" in elsewhere
+    assert smuggled == f'<img src="{upload}">'
