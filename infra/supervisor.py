@@ -147,7 +147,11 @@ def stop_on_signals() -> threading.Event:
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+        # Not stop.set() here: Python runs the handler on the main thread between two bytecodes,
+        # which may be inside stop.wait() holding the event's lock; set() would then wait for
+        # that lock forever (the signal module's docs warn of it). Under load the supervisor
+        # hung so on Ctrl-C. A thread of its own waits for the lock while the main thread goes on.
+        threading.Thread(target=stop.set, name="stop-on-signal", daemon=True).start()
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)

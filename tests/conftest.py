@@ -111,6 +111,25 @@ def topic(kafka_bootstrap: str) -> str:
     return name
 
 
+# --- passwords -------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest for every sign-up and sign-in in this process: production's
+    parameters (64 MiB, three passes) cost a second and more a hash on a loaded test machine.
+    tests/unit/pledges/test_pledges_password_hashing.py checks production's parameters."""
+    import argon2
+
+    from services.pledges.adapters.accounts import Argon2Passwords
+    from services.pledges.handlers import sign_up
+
+    cheapest = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    sign_up._passwords = Argon2Passwords(cheapest)
+    yield
+    sign_up._passwords = None
+
+
 # --- Stripe ----------------------------------------------------------------------------------
 
 
@@ -137,6 +156,8 @@ def stripe_mock() -> Iterator[str]:
 
 
 # --- databases -------------------------------------------------------------------------------
+
+DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
@@ -197,9 +218,35 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """Each database test runs twice: on SQLite (the embedded default) and on PostgreSQL."""
-    if request.param == "sqlite":
+@pytest.fixture(params=DATABASES)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """`sqlite` or `postgresql`: see `pytest_generate_tests` for which tests get both."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test on a database runs on SQLite (the embedded default) alone, unless it is marked
+    `both_databases`, when it runs on SQLite and on PostgreSQL. Ask for both where the database
+    is what is tested: repositories, migrations, the unit of work, concurrency and locking, the
+    outbox and inbox, idempotency records, constraints, SQL aggregates, and anything that once
+    had a bug on one database only. Pages, mail wording, rendering, HTTP validation refused
+    before any query, and argument parsing do not depend on the database: one is enough.
+
+    (Added as a parametrize mark, before pytest reads the marks, so it takes the place of the
+    fixture's own two parameters and the test keeps its [sqlite] id.)"""
+    if "database_kind" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("both_databases") is None:
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)
+        )
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, database_kind: str) -> str:
+    """A new, empty database of the test's kind (see `pytest_generate_tests`)."""
+    if database_kind == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
 import io
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import flask
+import sqlalchemy as sa
 
 from services.pledges.domain.payouts import PayoutAccountState
 from services.registry import service_spec
@@ -63,12 +69,40 @@ def make_app(service: str, database_url: str, var_dir: Path, **settings: Any) ->
     """A migrated service app on `database_url`."""
     import importlib
 
-    upgrade(service, database_url)
+    migrate(service, database_url)
     create_app = importlib.import_module(f"services.{service}.app").create_app
     app: flask.Flask = create_app(
         {"TESTING": True, "SETTINGS": service_settings(service, database_url, var_dir, **settings)}
     )
     return app
+
+
+#: Per test process, a SQLite database of each service migrated to head, copied for new ones.
+_MIGRATED: dict[str, Path] = {}
+
+
+def migrate(service: str, database_url: str) -> None:
+    """`upgrade(service, database_url)`, but a new SQLite database is a copy of one migrated
+    once in this process: alembic takes half a second and more a service, and most tests make
+    two or three apps. The copy is the same schema, data and alembic revision, page for page.
+    An existing file (a test of migrations) and PostgreSQL are upgraded as they are."""
+    url = sa.make_url(database_url)
+    target = url.database if url.get_backend_name() == "sqlite" else None
+    if not target or target == ":memory:" or Path(target).exists():
+        upgrade(service, database_url)
+        return
+    template = _MIGRATED.get(service)
+    if template is None:
+        folder = tempfile.mkdtemp(prefix=f"fundtrail-test-migrated-{service}-")
+        atexit.register(shutil.rmtree, folder, True)
+        template = Path(folder) / f"{service}.db"
+        upgrade(service, f"sqlite:///{template}")
+        _MIGRATED[service] = template
+    with (
+        contextlib.closing(sqlite3.connect(template)) as source,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
 
 
 def issue_token(var_dir: Path, role: str, account_id: uuid.UUID | None = None) -> str:

@@ -102,12 +102,12 @@ def build_fundtrail(database_urls: dict[str, str], var_dir: Path, kafka: str) ->
     return Fundtrail(apps=apps, settings=settings, kafka=kafka)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture
 def fundtrail(
-    request: pytest.FixtureRequest, tmp_path: Path, kafka_bootstrap: str
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path, kafka_bootstrap: str
 ) -> Iterator[Fundtrail]:
     """Three services, each on its own database of one kind, with their workers running."""
-    if request.param == "sqlite":
+    if database_kind == "sqlite":
         urls = {name: f"sqlite:///{tmp_path / name}.db" for name in NAMES}
     else:
         urls = {name: request.getfixturevalue("postgres_url") for name in ("pledges",)}

@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.conftest import Fundtrail, eventually
 from tests.factories import bearer, campaign_body, create_account
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.both_databases]
 
 
 def test_a_campaign_travels_to_the_ledger_and_the_updates_service_and_they_follow_it(

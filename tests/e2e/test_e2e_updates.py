@@ -72,15 +72,16 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture
 def system(
     request: pytest.FixtureRequest,
+    database_kind: str,
     tmp_path: Path,
     kafka_bootstrap: str,
     inbox: tuple[Inbox, int],
 ) -> Iterator[Fundtrail]:
     """The three services and their workers, the updates service mailing through `inbox`."""
-    if request.param == "sqlite":
+    if database_kind == "sqlite":
         urls = {name: f"sqlite:///{tmp_path / name}.db" for name in NAMES}
     else:
         make = request.getfixturevalue("postgres_database_factory")

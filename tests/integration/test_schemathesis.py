@@ -17,6 +17,8 @@ from schemathesis.checks import not_a_server_error
 
 from tests.factories import issue_token, make_app
 
+pytestmark = pytest.mark.both_databases
+
 SPEC = "/api/v1/openapi.json"
 PROBLEM_JSON = "application/problem+json"
 SERVICES = ["pledges", "ledger", "updates"]

@@ -172,22 +172,45 @@ def test_ctrl_c_or_sigterm_stops_the_supervisor_and_every_child(
         "    supervisor.stop(timeout=5)\n"
         "print('stopped', flush=True)\n"
     )
-    process = subprocess.Popen(
+    # As a context, the process is reaped and its pipe closed even when the test fails: left to
+    # the garbage collector, they warned in whichever test of this worker came next.
+    with subprocess.Popen(
         [sys.executable, "-c", script],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],
-    )
-    try:
-        assert process.stdout is not None
-        pids = json.loads(process.stdout.readline())
-        wait_for(lambda: grandchild_file.exists() and grandchild_file.read_text() != "")
-        pids.append(int(grandchild_file.read_text()))
+    ) as process:
+        try:
+            assert process.stdout is not None
+            pids = json.loads(process.stdout.readline())
+            wait_for(lambda: grandchild_file.exists() and grandchild_file.read_text() != "")
+            pids.append(int(grandchild_file.read_text()))
 
-        process.send_signal(signum)
-        out, _ = process.communicate(timeout=15)
-    finally:
-        process.kill()
+            process.send_signal(signum)
+            out, _ = process.communicate(timeout=15)
+        finally:
+            process.kill()
     assert process.returncode == 0
     assert out == "stopped\n"
     wait_for(lambda: not any(alive(pid) for pid in pids), timeout=5)
+
+
+def test_a_signal_landing_while_the_stop_event_is_locked_still_stops() -> None:
+    """The handler runs between two bytecodes of the main thread, here while it holds the lock
+    that `stop.wait()` holds most of the time it runs Python code: it must not wait for it."""
+    script = (
+        "import os, signal\n"
+        "from infra.supervisor import stop_on_signals\n"
+        "stop = stop_on_signals()\n"
+        "with stop._cond:\n"  # the lock Event.wait() and Event.set() take
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "print(stop.wait(5), flush=True)\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        cwd=Path(__file__).parents[2],
+    )
+    assert (finished.returncode, finished.stdout) == (0, "True\n")

@@ -1,4 +1,4 @@
-"""Fixtures for the ledger's integration tests: a migrated ledger app on SQLite and PostgreSQL."""
+"""Fixtures for the ledger's integration tests: a migrated ledger app."""
 
 from __future__ import annotations
 

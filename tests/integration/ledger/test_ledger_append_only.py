@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from services.ledger.adapters.tables import APPEND_ONLY
 from tests.integration.ledger.ledger_support import Ledger, post_expense
 
+pytestmark = pytest.mark.both_databases
+
 REFUSALS = (sa.exc.IntegrityError, sa.exc.InternalError, sa.exc.OperationalError)
 
 

@@ -1,4 +1,4 @@
-"""Bad input on SQLite and PostgreSQL: each refusal is problem+json naming the field, and writes
+"""Bad input: each refusal is problem+json naming the field, and writes
 nothing at all (every ledger table, the outbox, and the receipt folder are counted)."""
 
 from __future__ import annotations

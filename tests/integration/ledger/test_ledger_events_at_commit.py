@@ -11,12 +11,16 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.consumer import EventConsumer
 from shared.events import encode
 from shared.events.catalog import PledgeCollected
 from tests.factories import DeadLetters
 from tests.integration.ledger.ledger_support import Ledger, pledge_event
+
+pytestmark = pytest.mark.both_databases
 
 FAILS_AFTER_APPENDING = 666
 

@@ -1,4 +1,4 @@
-"""`fundtrail export` on SQLite and PostgreSQL: the same bytes as the HTTP exports, and refusals."""
+"""`fundtrail export`: the same bytes as the HTTP exports, and refusals."""
 
 from __future__ import annotations
 

@@ -22,6 +22,8 @@ from services.ledger.exports.csv_format import AUDITOR_COLUMNS, COLUMNS
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, pledge_event, post_expense
 
+pytestmark = pytest.mark.both_databases
+
 HYPERLINK = '=HYPERLINK("http://x")'
 
 

@@ -101,7 +101,7 @@ def test_fundtrail_log_key_prints_the_verifier_key_making_the_key_once(
     assert CliRunner().invoke(main, ["log", "key"]).output == first.output
 
 
-# --- receipts over HTTP, on SQLite and PostgreSQL ----------------------------------------------
+# --- receipts over HTTP ---------------------------------------------------------------------
 
 
 def test_a_receipt_is_served_as_an_attachment_a_browser_never_runs(ledger: Ledger) -> None:

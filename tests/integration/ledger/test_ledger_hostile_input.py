@@ -1,4 +1,4 @@
-"""Hostile input to the ledger API, on SQLite and PostgreSQL: log positions past 64 bits,
+"""Hostile input to the ledger API: log positions past 64 bits,
 surrogates and invisible characters in public text, dates outside the calendar window, and a
 draft's books kept private. Never a 500; each refusal writes nothing."""
 

@@ -7,6 +7,8 @@ import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from services.ledger.domain import merkle
 from services.ledger.domain.entries import format_time
 from tests.factories import bearer
@@ -19,6 +21,8 @@ from tests.integration.ledger.ledger_support import (
     png_bytes,
     post_expense,
 )
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_collected_pledges_become_contributions_and_a_redelivery_changes_nothing(

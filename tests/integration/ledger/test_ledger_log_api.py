@@ -15,6 +15,8 @@ from services.ledger.domain import merkle
 from services.ledger.domain.signed_note import Checkpoint, Signer, Verifier, open_note
 from tests.integration.ledger.ledger_support import ORIGIN, Ledger, post_expense
 
+pytestmark = pytest.mark.both_databases
+
 
 def checkpoint_of(ledger: Ledger, path: str) -> Checkpoint:
     """GET a checkpoint and open it with the key the API serves."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from services.ledger.adapters.tables import campaigns, journals
 from shared.db import make_engine
 from shared.migrations import upgrade
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_campaigns_known_before_the_journal_get_one(database_url: str) -> None:

@@ -11,6 +11,8 @@ import pytest
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, pledge_event, png_bytes, post_expense
 
+pytestmark = pytest.mark.both_databases
+
 
 def refund(ledger: Ledger, campaign_id: uuid.UUID, pledge: uuid.UUID, amount: int) -> Any:
     """Deliver a `pledge.refunded` event through the worker's consumer; returns the envelope."""

@@ -20,6 +20,8 @@ from services.ledger.adapters.tables import disputes
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import Ledger, payment_event
 
+pytestmark = pytest.mark.both_databases
+
 API = "/api/v1"
 
 

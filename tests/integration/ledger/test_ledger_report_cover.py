@@ -8,7 +8,6 @@ import base64
 import io
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from PIL import Image
 from pypdf import PdfReader
 
@@ -18,7 +17,6 @@ from tests.factories import phone_photo
 from tests.integration.ledger.ledger_support import Ledger
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_report_shows_the_cover_the_event_carried(ledger: Ledger) -> None:
     campaign_id, _, _ = ledger.open_campaign()
     ledger.collect(campaign_id, 5_000)

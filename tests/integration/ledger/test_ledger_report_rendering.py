@@ -1,4 +1,4 @@
-"""The public spending report rendered from a real ledger (SQLite and PostgreSQL), read back with
+"""The public spending report rendered from a real ledger, read back with
 poppler: its totals are the balance endpoint's, it declares PDF/A-3B, its attachments verify
 with `fundtrail verify`, creator text stays inert, and its bounds hold."""
 

@@ -1,4 +1,4 @@
-"""`fundtrail verify` on files the API wrote (SQLite and PostgreSQL), through click's runner and as
+"""`fundtrail verify` on files the API wrote, through click's runner and as
 a real process: a true export verifies, and each kind of tampering is caught and named."""
 
 from __future__ import annotations

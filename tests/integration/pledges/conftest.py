@@ -1,4 +1,4 @@
-"""Fixtures for the pledges API tests: an app on each database, its clock, a creator, a backer."""
+"""Fixtures for the pledges API tests: an app on a database, its clock, a creator, a backer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pledges API on SQLite and PostgreSQL: accounts, drafting campaigns, and bad input."""
+"""The pledges API: accounts, drafting campaigns, and bad input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A campaign's life over HTTP on SQLite and PostgreSQL: edit a draft, launch, cancel, and the
+"""A campaign's life over HTTP: edit a draft, launch, cancel, and the
 public view; who may do each, and what a refusal leaves behind (nothing)."""
 
 from __future__ import annotations

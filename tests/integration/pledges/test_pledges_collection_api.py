@@ -32,6 +32,8 @@ from tests.integration.pledges.helpers import (
 from tests.integration.pledges.test_pledges_settlement_api import _cli_env
 from tests.payment_gateways import PendingGateway
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def gateway(app: flask.Flask) -> PendingGateway:

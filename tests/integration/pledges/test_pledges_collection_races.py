@@ -25,6 +25,8 @@ from tests.integration.pledges.helpers import (
 from tests.integration.pledges.test_pledges_races import all_at_once
 from tests.payment_gateways import PendingGateway
 
+pytestmark = pytest.mark.both_databases
+
 DELIVERIES = 12
 
 

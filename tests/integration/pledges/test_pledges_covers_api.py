@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 
 import flask
-import pytest
 from flask.testing import FlaskClient
 from PIL import Image
 
@@ -32,8 +31,6 @@ def upload(client: FlaskClient, campaign_id: str, account: Account, content: byt
     )
 
 
-# The database is not what is tested (every pledges test migrates both): SQLite alone.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_creator_gives_a_campaign_a_cover_and_it_is_served_clean(
     app: flask.Flask, client: FlaskClient, creator: Account
 ) -> None:
@@ -73,7 +70,6 @@ def test_a_creator_gives_a_campaign_a_cover_and_it_is_served_clean(
     assert [e.type for e in outbox_events(app, campaign["id"])].count("campaign.cover_changed") == 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_cover_is_refused_for_others_and_for_what_is_no_picture(
     app: flask.Flask, client: FlaskClient, creator: Account
 ) -> None:

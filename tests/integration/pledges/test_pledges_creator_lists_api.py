@@ -1,4 +1,4 @@
-"""What a creator lists on SQLite and PostgreSQL: their own campaigns (drafts included) and every
+"""What a creator lists: their own campaigns (drafts included) and every
 pledge of a campaign of theirs, with the backer's name and never the e-mail."""
 
 from __future__ import annotations

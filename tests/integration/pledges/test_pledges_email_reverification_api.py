@@ -1,5 +1,5 @@
 """A signed-in account's own e-mail confirmation: its state, and a new link when the first was
-lost or expired, with its hourly limit, on SQLite and PostgreSQL."""
+lost or expired, with its hourly limit."""
 
 from __future__ import annotations
 

@@ -4,11 +4,14 @@ service mails update news only to proven addresses), and never before."""
 from __future__ import annotations
 
 import flask
+import pytest
 from flask.testing import FlaskClient
 
 from services.pledges import commands, handlers
 from tests.integration.pledges.helpers import API
 from tests.integration.pledges.test_pledges_sign_up_api import account_events, link_token, sign_up
+
+pytestmark = pytest.mark.both_databases
 
 
 def created_id(app: flask.Flask) -> str:

@@ -1,4 +1,4 @@
-"""Hostile input to the pledges API, on SQLite and PostgreSQL: huge numbers, deep or unreadable
+"""Hostile input to the pledges API: huge numbers, deep or unreadable
 JSON, surrogates, invisible and bidi characters, absurd deadlines. Each is a problem naming
 what is wrong, never a 500, and writes nothing."""
 

@@ -17,6 +17,8 @@ from tests.integration.pledges.helpers import (
     snapshot,
 )
 
+pytestmark = pytest.mark.both_databases
+
 
 def post_pledge(
     client: FlaskClient, campaign_id: str, backer: Account, key: str | None, body: object

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 
 import flask
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from services.pledges.adapters.tables import idempotency_keys
 from tests.integration.pledges.helpers import API, Account, live_campaign
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_a_key_kept_as_an_answer_s_body_still_replays_that_answer(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from services.pledges.adapters.tables import TABLES
 from shared.db import make_engine
 from shared.events import decode, encode, new_envelope
 from shared.migrations import upgrade
+
+pytestmark = pytest.mark.both_databases
 
 SECRET = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ"
 

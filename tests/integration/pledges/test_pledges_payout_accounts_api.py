@@ -1,4 +1,4 @@
-"""Creators' payout accounts over HTTP, on SQLite and PostgreSQL, against stripe-mock: set-up
+"""Creators' payout accounts over HTTP, against stripe-mock: set-up
 once per creator, the state read back, test mode, who may ask, and the launch rule."""
 
 from __future__ import annotations

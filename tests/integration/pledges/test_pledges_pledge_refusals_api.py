@@ -1,4 +1,4 @@
-"""Pledges refused on SQLite and PostgreSQL: every kind of bad input, someone else's pledge, a
+"""Pledges refused: every kind of bad input, someone else's pledge, a
 campaign that is not live, a sold-out tier; each answered with a problem naming the field, and
 nothing written."""
 

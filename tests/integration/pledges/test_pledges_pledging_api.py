@@ -1,4 +1,4 @@
-"""Pledging over HTTP on SQLite and PostgreSQL: pledge, pledge again, change, cancel, read."""
+"""Pledging over HTTP: pledge, pledge again, change, cancel, read."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask
+import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
@@ -27,6 +28,8 @@ from tests.integration.pledges.helpers import (
     pledge,
     settle,
 )
+
+pytestmark = pytest.mark.both_databases
 
 T = TypeVar("T")
 

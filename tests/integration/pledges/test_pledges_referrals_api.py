@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import flask
+import pytest
 from flask.testing import FlaskClient
 
 from tests.integration.pledges.helpers import (
@@ -20,6 +21,8 @@ from tests.integration.pledges.helpers import (
     settle,
     snapshot,
 )
+
+pytestmark = pytest.mark.both_databases
 
 
 def _pledge(

@@ -1,4 +1,4 @@
-"""Refunds on SQLite and PostgreSQL: the creator returns some or all of a collected pledge, with a
+"""Refunds: the creator returns some or all of a collected pledge, with a
 reason, never more than was collected."""
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ from tests.integration.pledges.helpers import (
     snapshot,
 )
 
+pytestmark = pytest.mark.both_databases
+
 UNKNOWN = "7f7f7f7f-0000-4000-8000-000000000000"
 
 

@@ -1,5 +1,5 @@
 """Accounts people make themselves: sign-up, sign-in with its limits, verification links, and
-"forgot password", on SQLite and PostgreSQL."""
+"forgot password"."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
+import pytest
 from click.testing import CliRunner
 
 from services.cli import main as fundtrail_cli
@@ -23,6 +24,8 @@ from tests.integration.pledges.test_pledges_stripe_webhooks_api import (
     seen,
 )
 from tests.stripe_support import TEST_SECRET_KEY, TEST_WEBHOOK_SECRET, Canned, RecordingProxy
+
+pytestmark = pytest.mark.both_databases
 
 # The webhook tests' fixtures: Stripe configured, reached through the proxy; a pledge collecting.
 proxy = webhooks.proxy

@@ -42,6 +42,8 @@ from tests.stripe_support import (
     stripe_event,
 )
 
+pytestmark = pytest.mark.both_databases
+
 WEBHOOK = f"{API}/payments/stripe/webhook"
 AMOUNT = 5_000
 FEE_BPS = 250  # 2.5 %: 125 of 5,000

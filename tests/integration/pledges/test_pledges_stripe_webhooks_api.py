@@ -42,6 +42,8 @@ from tests.stripe_support import (
     stripe_event,
 )
 
+pytestmark = pytest.mark.both_databases
+
 WEBHOOK = f"{API}/payments/stripe/webhook"
 
 

@@ -35,28 +35,32 @@ def served_site(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         "FUNDTRAIL_VAR_DIR": str(tmp_path),
         "PYTHONPATH": str(Path(__file__).parents[3]),
     }
-    server = subprocess.Popen(
+    # As a context, the process's pipe is closed even when the fixture fails: left to the
+    # garbage collector, it warned in whichever test of this worker came next.
+    with subprocess.Popen(
         [sys.executable, "-m", "services", "serve", "site", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(f"{url}/login", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None and time.monotonic() < deadline, "no site"
-                time.sleep(0.1)
-        yield url, server
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-        server.wait(timeout=20)
+    ) as server:
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    requests.get(f"{url}/login", timeout=1)
+                    break
+                # gunicorn's master listens before its worker has loaded the app: on a loaded
+                # machine the first request waits in the backlog longer than its read timeout.
+                except (requests.ConnectionError, requests.Timeout):
+                    assert server.poll() is None and time.monotonic() < deadline, "no site"
+                    time.sleep(0.1)
+            yield url, server
+        finally:
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+            server.wait(timeout=20)
 
 
 def test_the_served_sites_log_names_each_request_without_its_link_token(

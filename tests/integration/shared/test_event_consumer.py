@@ -18,7 +18,7 @@ from shared.events.catalog import AccountCreated, AccountRevoked
 from shared.kafka import make_consumer, make_producer
 from shared.topics import dead_letter_topic
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.both_databases]
 
 metadata = sa.MetaData()
 TABLES = add_plumbing_tables(metadata)

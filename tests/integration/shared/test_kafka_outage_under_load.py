@@ -29,7 +29,7 @@ from shared.worker import run_worker
 from tests.conftest import unavailable
 from tests.factories import bearer, campaign_body, create_account, make_app, service_settings
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.both_databases]
 
 PLEDGES_AT_ONCE = 120
 

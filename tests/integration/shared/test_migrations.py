@@ -10,6 +10,8 @@ from services.registry import NAMES, service_spec
 from shared.db import make_engine
 from shared.migrations import alembic_config, upgrade
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.mark.parametrize("service", NAMES)
 def test_migrations_create_exactly_the_tables_the_code_uses(

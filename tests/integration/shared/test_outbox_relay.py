@@ -14,7 +14,7 @@ from shared.events import decode, new_envelope
 from shared.kafka import make_producer
 from shared.outbox import OutboxRelay
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.both_databases]
 
 
 @pytest.fixture

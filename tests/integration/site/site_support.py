@@ -166,10 +166,12 @@ def serve(app: flask.Flask) -> tuple[BaseWSGIServer, str]:
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
+@pytest.fixture
+def database_urls(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path
+) -> Callable[[str], str]:
     """One new database per service: SQLite files, or PostgreSQL databases."""
-    if request.param == "sqlite":
+    if database_kind == "sqlite":
         return lambda name: f"sqlite:///{tmp_path / name}.db"
     factory: Callable[[], str] = request.getfixturevalue("postgres_database_factory")
     return lambda name: factory()

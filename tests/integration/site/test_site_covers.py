@@ -9,7 +9,6 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -37,7 +36,6 @@ def campaign_form(csrf: str, cover: bytes | None = None) -> dict[str, object]:
     return form
 
 
-@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 def test_a_cover_from_the_form_is_shown_and_served_without_its_gps_position_or_refused(
     stack: Stack,
 ) -> None:
@@ -109,7 +107,6 @@ def test_a_cover_from_the_form_is_shown_and_served_without_its_gps_position_or_r
     assert shown["cover"] is None
 
 
-@pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 def test_a_picture_inserted_in_an_update_is_shown_and_served_by_the_site(stack: Stack) -> None:
     _, token = stack.account("creator")
     client = stack.site_client(token, role="creator")

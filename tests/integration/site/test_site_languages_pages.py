@@ -7,16 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.factories import bearer
 from tests.integration.site.site_support import Stack, csrf_of
 
 INDONESIAN = {"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"}
 PASSWORD = "a long and unusual passphrase for tests"
-
-# The database is not what is tested here: SQLite only.
-pytestmark = pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 
 
 def _main_heading(page: str) -> str:

@@ -6,16 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import bearer
 from tests.integration.site.site_support import Stack, csrf_of
 
 PASSWORD = "a sentence only I would write"
-
-# The GROUP BY is tested on both databases in the pledges service; here the wiring is.
-pytestmark = pytest.mark.parametrize("database_urls", ["sqlite"], indirect=True)
 
 
 def _pledge(client: FlaskClient, campaign_id: str, amount: str) -> str:

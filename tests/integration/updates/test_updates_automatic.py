@@ -6,6 +6,8 @@ import dataclasses
 import uuid
 from typing import Any
 
+import pytest
+
 from shared.events import new_envelope
 from tests.integration.ledger.ledger_support import campaign_event
 from tests.integration.updates.updates_support import (
@@ -15,6 +17,8 @@ from tests.integration.updates.updates_support import (
     later,
     published,
 )
+
+pytestmark = pytest.mark.both_databases
 
 
 def automatic(world: World) -> list[dict[str, Any]]:

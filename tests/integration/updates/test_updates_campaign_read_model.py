@@ -15,6 +15,8 @@ from shared.events import Envelope, encode
 from tests.factories import consume, make_app
 from tests.integration.ledger.ledger_support import campaign_event
 
+pytestmark = pytest.mark.both_databases
+
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
 from tests.factories import PHOTO_SECRETS, phone_photo
@@ -22,7 +21,6 @@ def upload(world: World, who: str, content: bytes) -> object:
     )
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_uploaded_picture_shows_in_an_update_and_a_remote_one_stays_a_link(
     world: World,
 ) -> None:

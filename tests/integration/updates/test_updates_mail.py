@@ -1,5 +1,5 @@
 """E-mail notifications over a real SMTP server: who gets what, one-click unsubscribe, retries,
-and addresses kept out of events and logs. On SQLite and PostgreSQL."""
+and addresses kept out of events and logs."""
 
 from __future__ import annotations
 
