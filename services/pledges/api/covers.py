@@ -51,6 +51,7 @@ def put_cover(form: dict[str, Any], campaign_id: uuid.UUID) -> Any:
 @blp.get("/covers/<string:sha256>/<int:width>.jpg")
 @blp.response(200, description="The cover at that width", content_type="image/jpeg")
 @blp.doc(security=PUBLIC_OR_BEARER)
+@blp.problem(401, "A token was given but is not valid")
 @blp.problem(404, "No campaign shows this picture, or not at that width")
 def get_cover(sha256: str, width: int) -> flask.Response:
     """A cover picture, immutable under its name. A draft's cover is shown only to its

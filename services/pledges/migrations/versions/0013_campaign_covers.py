@@ -14,13 +14,13 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not a batch: SQLite's batch mode recreates the table and would drop its
+# unnamed CHECK constraints (a campaign's status, funding model...).
 def upgrade() -> None:
-    with op.batch_alter_table("campaigns") as batch:
-        batch.add_column(sa.Column("cover_sha256", sa.String(64), nullable=True))
-        batch.create_index("ix_campaigns_cover_sha256", ["cover_sha256"])
+    op.add_column("campaigns", sa.Column("cover_sha256", sa.String(64), nullable=True))
+    op.create_index("ix_campaigns_cover_sha256", "campaigns", ["cover_sha256"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("campaigns") as batch:
-        batch.drop_index("ix_campaigns_cover_sha256")
-        batch.drop_column("cover_sha256")
+    op.drop_index("ix_campaigns_cover_sha256", table_name="campaigns")
+    op.drop_column("campaigns", "cover_sha256")
