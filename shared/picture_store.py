@@ -6,12 +6,11 @@ written atomically, so the same upload twice is one file and a reader never sees
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from pathlib import Path
 from typing import Protocol
 
+from shared.files import write_atomically
 from shared.images import Picture
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -41,7 +40,7 @@ class FileSystemPictureStore:
         for rendition in picture.renditions:
             target = folder / f"{rendition.width}.jpg"
             if not target.exists():
-                _write_atomically(target, rendition.jpeg)
+                write_atomically(target, rendition.jpeg)
         return picture.sha256
 
     def get(self, sha256: str, width: int) -> bytes | None:
@@ -66,17 +65,3 @@ class MemoryPictureStore:
 
     def get(self, sha256: str, width: int) -> bytes | None:
         return self.files.get((sha256, width))
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        # Same bytes under the same name: whichever of two racing writers lands last wins.
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)

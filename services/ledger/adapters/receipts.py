@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import uuid
 from pathlib import Path
 from typing import Protocol
+
+from shared.files import write_atomically
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -36,17 +36,7 @@ class FileSystemReceiptStore:
         if target.exists():
             return sha256
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{sha256}.{uuid.uuid4().hex}")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
-            # Same bytes under the same name: whichever of two racing writers lands last wins.
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_atomically(target, content)
         return sha256
 
     def get(self, sha256: str) -> bytes | None:
