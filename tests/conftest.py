@@ -6,9 +6,12 @@ they fail instead, so a green CI run really ran them.
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,6 +32,29 @@ def unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: needed services must be present)", pytrace=False)
     pytest.skip(reason)
+
+
+# --- CPython 3.11's AST constructor -----------------------------------------------------------
+
+
+def _one_ast_parse_at_a_time() -> None:
+    """CPython 3.11 counts the AST constructor's recursion in one interpreter-wide counter, so
+    two threads in `ast.parse` at once can fail with "SystemError: AST constructor recursion
+    depth mismatch" (python/cpython#106905, fixed in 3.12). Werkzeug parses each URL rule as it
+    is added, and the tests build apps while other tests' servers and workers run in threads:
+    it failed a full run once. The services build their apps once, before serving."""
+    if sys.version_info >= (3, 12):
+        return
+    lock, parse = threading.RLock(), ast.parse
+
+    def parse_alone(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return parse(*args, **kwargs)
+
+    ast.parse = parse_alone
+
+
+_one_ast_parse_at_a_time()
 
 
 # --- Kafka -----------------------------------------------------------------------------------
