@@ -66,6 +66,12 @@ def scenarios(bench: Bench, databases: list[Database], large_batch: int) -> list
         Scenario(RAW_PRODUCE, bench.raw_produce, every, "ceiling"),
         Scenario(RAW_CONSUME, bench.raw_consume, every, "ceiling"),
         Scenario("decode only (no Kafka, no DB)", bench.decode_only, some, "breakdown"),
+        Scenario(
+            "compiled decode + typed event (no Kafka, no DB)",
+            bench.compiled_decode_only,
+            some,
+            "breakdown",
+        ),
     ]
     for db in databases:
         for batch in dict.fromkeys((DEFAULT_BATCH, large_batch)):

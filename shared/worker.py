@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import TypeVar
@@ -19,6 +20,9 @@ from shared.outbox import OutboxRelay
 T = TypeVar("T")
 
 log = get_logger(__name__)
+
+#: How long a stopping worker waits for its threads to finish what they are doing.
+STOP_GRACE_SECONDS = 2.0
 
 
 def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) -> None:
@@ -61,9 +65,18 @@ def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) 
     for thread in threads:
         thread.start()
     log.info("worker.started", service=spec.name, topics=list(spec.topics))
+    while not stop.is_set() and any(thread.is_alive() for thread in threads):
+        stop.wait(0.5)
+    # kafka-python can block far longer than a poll's timeout, without looking at `stop` (a
+    # group re-join after a restart took 10 s). Leaving a thread then is safe: offsets are
+    # committed only after the database, so what it was doing is redelivered and deduplicated,
+    # exactly as after a kill -9.
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for thread in threads:
-        while thread.is_alive():
-            thread.join(0.5)
+        thread.join(max(0.0, deadline - time.monotonic()))
+    busy = [thread.name for thread in threads if thread.is_alive()]
+    if busy:
+        log.warning("worker.left_busy_threads", threads=busy, grace_seconds=STOP_GRACE_SECONDS)
     engine.dispose()
     log.info("worker.stopped", service=settings.service)
 
