@@ -63,8 +63,11 @@ class ServiceClient:
         headers: dict[str, str] | None = None,
         data: dict[str, str] | MultipartEncoder | None = None,
         files: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> requests.Response:
-        """The service's answer; raises ApiError on 4xx and ServiceUnavailable when it fails."""
+        """The service's answer; raises ApiError on 4xx and ServiceUnavailable when it fails.
+        `timeout` replaces the usual one for the few calls that do real work while the
+        person waits (printing a report)."""
         sent = {"Accept": "application/json, text/plain", **(headers or {})}
         if flask.has_request_context() and flask.request.remote_addr:
             # The services rate-limit sign-ins per client: name the person, not this site.
@@ -80,7 +83,7 @@ class ServiceClient:
                 headers=sent,
                 data=data,
                 files=files,
-                timeout=self._timeout,
+                timeout=timeout or self._timeout,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:

@@ -9,6 +9,11 @@ from services.site.clients.http import ApiError, ServiceClient
 Json = dict[str, Any]
 
 
+#: Seconds the site waits for a report to be printed and published (the ledger's own limit per
+#: rendering is LEDGER_REPORT_TIMEOUT).
+PUBLISHING_TIMEOUT = 60.0
+
+
 class LedgerClient(ServiceClient):
     """The ledger API (`/api/v1`). A campaign the ledger has not heard of yet (its events are
     on their way) reads as None, which pages show as "nothing yet"."""
@@ -70,7 +75,14 @@ class LedgerClient(ServiceClient):
         return reversal
 
     def publish_report(self, campaign_id: object, *, token: str) -> Json:
-        report: Json = self.post_json(f"/api/v1/campaigns/{campaign_id}/reports", None, token=token)
+        """Publish a report now: the ledger prints it (a PDF in each language) before it
+        answers, which takes longer than a read."""
+        report: Json = self.post_json(
+            f"/api/v1/campaigns/{campaign_id}/reports",
+            None,
+            token=token,
+            timeout=max(self._timeout, PUBLISHING_TIMEOUT),
+        )
         return report
 
     def reports(self, campaign_id: object) -> list[Json]:
