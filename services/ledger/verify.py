@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import msgspec
+
 from services.ledger.domain import merkle
 from services.ledger.domain.canonical import NotCanonicalisable, canonical_json
 from services.ledger.domain.signed_note import Checkpoint, NoteError, Verifier, open_note
@@ -272,48 +274,46 @@ def _open_checkpoint(audit: _Audit, note: str, vkey: str, which: str) -> Checkpo
         return None
 
 
-def _jcs_int(text: str) -> int:
-    """Parse an integer the fast path may vouch for; JCS refuses those beyond ±(2**53 - 1)."""
-    value = int(text)
-    if len(text) < 16 or -_JCS_INT_LIMIT < value < _JCS_INT_LIMIT:
-        return value
-    raise ValueError("integer outside JCS's range: let the exact path report it")
+def _no_floats(text: str) -> Any:
+    raise ValueError("a float: let the exact path report it")
 
 
-_JCS_INT_LIMIT = 2**53
-#: Refuses floats and NaN/Infinity as `_read_entry` does, and integers JCS can't encode; it is
-#: built once, where `json.loads(..., parse_float=...)` builds a decoder for every line.
-_DECODER = json.JSONDecoder(parse_float=lambda text: _refuse_float(text),
-                            parse_constant=lambda text: _refuse_float(text),
-                            parse_int=_jcs_int)  # fmt: skip
-#: The C encoder. For JSON of ints, strings, lists, dicts, bools and nulls its output equals
-#: RFC 8785's except for (a) key order, which JCS takes by UTF-16 code units and Python by code
-#: points (they differ only between U+E000..U+FFFF and astral characters), and (b) integers
-#: beyond ±(2**53 - 1), which JCS refuses and `_jcs_int` keeps off this path. Its string
-#: escapes are JCS's: \b \f \n \r \t \" \\ and \u00xx (lowercase) for other control
-#: characters, everything else as raw UTF-8; a lone surrogate fails to encode, as in rfc8785.
-_FAST_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                                   check_circular=False).encode  # fmt: skip
+#: msgspec (C) parses and writes a line in about a fifth of the time of the standard library,
+#: and an order of magnitude faster than rfc8785. Its float hook refuses floats (and it refuses
+#: NaN and Infinity, BOMs, invalid UTF-8 and lone surrogates outright), as the exact path does.
+_FAST_DECODE = msgspec.json.Decoder(float_hook=_no_floats).decode
+#: For JSON of ints, strings, lists, dicts, bools and nulls, msgspec's sorted compact output
+#: equals RFC 8785's except for (a) key order, which JCS takes by UTF-16 code units and msgspec
+#: by code points (they differ only between U+E000..U+FFFF and astral characters), and (b)
+#: integers beyond ±(2**53 - 1), which JCS refuses. Its string escapes are JCS's (\b \f \n
+#: \r \t \" \\ and lowercase \u00xx for other control characters, all else raw UTF-8);
+#: tests/unit/ledger/test_ledger_verify_fast_path.py checks all of this against rfc8785.
+_FAST_CANONICAL = msgspec.json.Encoder(order="sorted").encode
 #: Where (a) could matter: a UTF-8 lead byte of U+E000 and above (0xEE, 0xEF, 0xF0-0xF4; the
-#: rest can't occur in UTF-8). It also catches a byte-order mark, which `json.loads` refuses
-#: with its own message. Such lines take the exact path; in ledger exports they are rare.
+#: rest can't occur in UTF-8).
 _FAST_UNSAFE = re.compile(rb"[\xee-\xff]")
+#: Where (b) could: 16 digits in a row (2**53 has 16), found with two C calls, not a regex.
+_DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
+_SIXTEEN_DIGITS = b"0" * 16
 
 
 def _read_entry_fast(audit: _Audit, data: bytes, number: int) -> dict[str, Any] | None:
     """`_read_entry` for the common case, with the same verdict; anything unusual goes there.
 
-    A line is accepted here only when it parses to an object and the C encoder's output is
-    byte-identical to it with neither exception above possible, which is exactly when
-    rfc8785 would reproduce the line too. Every failure, and every line this can't vouch for,
-    is handed to `_read_entry`, so problems and their messages are the exact path's.
+    A line is accepted here only when it parses to an object and msgspec writes it back
+    byte-identical with neither exception above possible, which is exactly when rfc8785 would
+    reproduce the line too (and `json.loads` read the same object). Every failure, and every
+    line this can't vouch for, is handed to `_read_entry`, so problems and their messages are
+    the exact path's. Lines in ledger exports that this can't vouch for are rare.
     """
-    if data.isascii() or _FAST_UNSAFE.search(data) is None:
+    if (data.isascii() or _FAST_UNSAFE.search(data) is None) and _SIXTEEN_DIGITS not in (
+        data.translate(_DIGITS_AS_ZEROS)
+    ):
         try:
-            entry = _DECODER.decode(data.decode("utf-8"))
-            if type(entry) is dict and _FAST_CANONICAL(entry).encode("utf-8") == data:
+            entry = _FAST_DECODE(data)
+            if type(entry) is dict and _FAST_CANONICAL(entry) == data:
                 return entry
-        except (ValueError, RecursionError):  # UnicodeError is a ValueError
+        except (ValueError, RecursionError):  # msgspec's DecodeError is a ValueError
             pass
     return _read_entry(audit, data, number)
 

@@ -1,5 +1,5 @@
-"""The verifier's fast path (C JSON encoder, quick postings sum) must judge every line exactly as
-the exact path (rfc8785, `_postings_problems`) does: same entry, same problems, same messages."""
+"""The verifier's fast path (msgspec, a quick postings sum) must judge every line exactly as the
+exact path (json, rfc8785, `_postings_problems`) does: same entry, same problems, same messages."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,3 +100,10 @@ def test_the_quick_postings_sum_passes_only_what_the_full_check_passes(
 ) -> None:
     entry = {"postings": postings, "currency": currency}
     assert verify._postings_balance(entry) == (not verify._postings_problems(entry))
+
+
+def test_msgspec_escapes_strings_as_jcs_does() -> None:
+    # Every character JCS treats specially (controls, quote, backslash) and a sample of the rest.
+    characters = [*map(chr, range(0x800)), "\u2028", "\u2029", "\ufeff", "\ud7ff", "\U0001f600"]
+    for character in characters:
+        assert verify._FAST_CANONICAL(character) == rfc8785.dumps(character), repr(character)
