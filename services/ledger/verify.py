@@ -136,7 +136,7 @@ def verify_export(
 
     compact = merkle.CompactRange()
     peaks = compact.peaks
-    sha256, node_hash = hashlib.sha256, merkle.node_hash
+    sha256 = hashlib.sha256
     expected_seq = 0
     number = 0
     for number, raw in enumerate(jsonl_lines, start=1):
@@ -146,14 +146,21 @@ def verify_export(
         current = sha256(b"\x00" + data).digest()
         size = number - 1
         while size & 1:
-            current = node_hash(peaks.pop(), current)
+            current = sha256(b"\x01" + peaks.pop() + current).digest()  # merkle.node_hash
             size >>= 1
         peaks.append(current)
         entry = _read_entry_fast(audit, data, number)
         if entry is None:
             expected_seq += 1
-            continue
-        expected_seq = _check_entry(audit, entry, number, expected_seq)
+        elif (
+            type(entry.get("seq")) is int
+            and entry["seq"] == expected_seq
+            and LEAF_HASH not in entry
+            and _postings_balance(entry)
+        ):
+            expected_seq += 1  # what `_check_entry` concludes for a good entry, without the call
+        else:
+            expected_seq = _check_entry(audit, entry, number, expected_seq)
     compact.size = number
 
     audit.start(TREE_SIZE, "the number of entries equals the checkpoint's tree size")
