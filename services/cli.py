@@ -8,18 +8,17 @@ import sys
 
 import click
 
-from infra.broker import kafka_cli
 from services.registry import NAMES, service_spec
-from shared.config import Settings
 
 SERVICE = click.Choice(NAMES)
 #: `serve` also serves the site for people, which is no service of its own (it owns no data).
 SERVABLE = click.Choice((*NAMES, "site"))
 
 
-#: Each service's own commands, imported when run or listed: `fundtrail verify` must not spend
-#: seconds importing Flask, WeasyPrint and every service before checking a single line.
+#: The services' own commands and the broker's, imported when run or listed: `fundtrail verify`
+#: must not spend seconds importing Flask, WeasyPrint and every service before checking a line.
 _SERVICE_COMMANDS = {
+    "kafka": "infra.broker:kafka_cli",
     "accounts": "services.pledges.cli:accounts",
     "settle": "services.pledges.cli:settle",
     "payments": "services.pledges.payments_cli:payments",
@@ -47,13 +46,11 @@ def main() -> None:
     """Fundtrail: crowdfunding that can prove where the money went."""
 
 
-main.add_command(kafka_cli)
-
-
 @main.command()
 @click.argument("services", nargs=-1, type=SERVICE)
 def migrate(services: tuple[str, ...]) -> None:
     """Bring the databases of SERVICES (default: all) to the latest schema."""
+    from shared.config import Settings
     from shared.migrations import upgrade
 
     for name in services or NAMES:
