@@ -1,6 +1,12 @@
-"""`fundtrail verify` entries per second against hashlib's raw SHA-256 rate over the same bytes:
+"""`fundtrail verify` entries per second against the physical floor of a full check and against
+hashlib's raw SHA-256 rate over the same bytes:
 
     python -m bench ledger_verify --entries 100000
+
+The floor is what any full check in Python must at least do: hash every line and parse it with
+the fastest JSON parser the project uses (msgspec when it is installed, else the standard
+library's C-accelerated `json`). Verify is compared with the floor (issue 17 asks ≥ 0.5×) and,
+in `ratios_to_hashlib`, with plain hashlib.
 
 The export is a realistic journal (contributions, refunds, expenses, reversals) built with the
 domain's own Journal, so every line is real leaf data. Verification is timed in-process (the code
@@ -10,6 +16,7 @@ domain's own Journal, so every line is real leaf data. Verification is timed in-
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 import tempfile
@@ -29,6 +36,18 @@ from services.ledger.verify import verify_export
 
 NAME = "ledger_verify"
 RAW_PER_LINE = "hashlib SHA-256 of each 0x00 ‖ line"
+
+
+def _fastest_json_parser() -> tuple[str, Callable[[bytes], Any]]:
+    try:
+        import msgspec
+    except ImportError:
+        return "json", json.loads
+    return "msgspec", msgspec.json.decode
+
+
+PARSER_NAME, PARSE = _fastest_json_parser()
+FLOOR = f"floor: SHA-256 + {PARSER_NAME} parse of each line"
 
 
 def export_lines(count: int) -> list[bytes]:
@@ -90,6 +109,17 @@ def hash_lines(export: Path, *_: Path) -> Timing:
     return timing
 
 
+def hash_and_parse_lines(export: Path, *_: Path) -> Timing:
+    """The floor of a full check: every leaf hashed and every line parsed, nothing checked."""
+    sha256, parse = hashlib.sha256, PARSE
+    with timed() as timing, export.open("rb") as lines:
+        for line in lines:
+            data = line[:-1]
+            sha256(b"\x00" + data).digest()
+            parse(data)
+    return timing
+
+
 def run(entries: int, repeats: int) -> dict[str, Any]:
     started = time.perf_counter()
     lines = export_lines(entries)
@@ -99,15 +129,21 @@ def run(entries: int, repeats: int) -> dict[str, Any]:
         size = files[0].stat().st_size
         plans: list[tuple[str, Callable[[Path, Path, Path], Timing], str, str | None]] = [
             (RAW_PER_LINE, hash_lines, "ceiling", None),
-            ("verify (in-process)", verify_in_process, "plumbing", RAW_PER_LINE),
-            ("fundtrail verify (child process)", verify_command, "plumbing", RAW_PER_LINE),
+            (FLOOR, hash_and_parse_lines, "ceiling", RAW_PER_LINE),
+            ("verify (in-process)", verify_in_process, "plumbing", FLOOR),
+            ("fundtrail verify (child process)", verify_command, "plumbing", FLOOR),
         ]
         measurements = []
         for name, measure, group, baseline in plans:
             timings = [measure(*files) for _ in range(repeats)]
             measurements.append(Measurement(name, entries, tuple(timings), group, baseline))
+    hashlib_rate = measurements[0].median_rate
     return {
         "benchmark": NAME,
+        "json_parser": PARSER_NAME,
+        "ratios_to_hashlib": {
+            m.name: round(m.median_rate / hashlib_rate, 3) for m in measurements[1:]
+        },
         "entries": entries,
         "export_bytes": size,
         "repeats": repeats,
@@ -124,6 +160,8 @@ def command(entries: int, repeats: int) -> None:
     document = run(entries, repeats)
     click.echo(f"export: {document['entries']:,} entries, {document['export_bytes']:,} bytes")
     click.echo(results_table(document["results"]))
+    for name, ratio in document["ratios_to_hashlib"].items():
+        click.echo(f"{name}: {ratio}x {RAW_PER_LINE}")
     click.echo(f"results: {write_results(NAME, document)}")
 
 

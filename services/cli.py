@@ -2,32 +2,55 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
 import click
 
-from infra.broker import kafka_cli
 from services.registry import NAMES, service_spec
-from shared.config import Settings
 
 SERVICE = click.Choice(NAMES)
 #: `serve` also serves the site for people, which is no service of its own (it owns no data).
 SERVABLE = click.Choice((*NAMES, "site"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The services' own commands and the broker's, imported when run or listed: `fundtrail verify`
+#: must not spend seconds importing Flask, WeasyPrint and every service before checking a line.
+_SERVICE_COMMANDS = {
+    "kafka": "infra.broker:kafka_cli",
+    "accounts": "services.pledges.cli:accounts",
+    "settle": "services.pledges.cli:settle",
+    "payments": "services.pledges.payments_cli:payments",
+    "verify": "services.ledger.cli:verify",
+    "log": "services.ledger.cli:log",
+    "export": "services.ledger.cli:export",
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose service commands are imported on first use (click's documented pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_SERVICE_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in _SERVICE_COMMANDS and cmd_name not in self.commands:
+            module, name = _SERVICE_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Fundtrail: crowdfunding that can prove where the money went."""
-
-
-main.add_command(kafka_cli)
 
 
 @main.command()
 @click.argument("services", nargs=-1, type=SERVICE)
 def migrate(services: tuple[str, ...]) -> None:
     """Bring the databases of SERVICES (default: all) to the latest schema."""
+    from shared.config import Settings
     from shared.migrations import upgrade
 
     for name in services or NAMES:
@@ -98,17 +121,3 @@ def run() -> None:
     from infra.local import run_everything
 
     sys.exit(run_everything())
-
-
-def _add_service_commands() -> None:
-    from services.ledger.cli import add_ledger_commands
-    from services.pledges.cli import accounts, settle
-    from services.pledges.payments_cli import payments
-
-    main.add_command(accounts)
-    main.add_command(settle)
-    main.add_command(payments)
-    add_ledger_commands(main)
-
-
-_add_service_commands()

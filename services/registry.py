@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.bootstrap import Dependencies
-from shared.service import ServiceSpec
+if TYPE_CHECKING:  # shared.bootstrap imports Flask and more; `fundtrail verify` needs none of it
+    from shared.bootstrap import Dependencies
+    from shared.service import ServiceSpec
 
 NAMES = ("pledges", "ledger", "updates")
 

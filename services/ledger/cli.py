@@ -251,10 +251,3 @@ def _progress(
         bar.update(task, completed=done)
 
     return advance
-
-
-def add_ledger_commands(group: click.Group) -> None:
-    """Mount `verify`, `log` and `export` on the `fundtrail` command."""
-    group.add_command(verify)
-    group.add_command(log)
-    group.add_command(export)
