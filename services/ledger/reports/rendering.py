@@ -1,4 +1,4 @@
-"""The public spending report, rendered: HTML in process, PDF/A-3b in a bounded child process.
+"""The public spending report, rendered: HTML in process, PDF/A-3b in a bounded worker process.
 
 :class:`ReportRenderer` (built once by the ledger's composition root) takes a
 :class:`ReportSource`, the campaign's log at one signed checkpoint, and gives a
@@ -6,11 +6,15 @@
 The PDF embeds the export of exactly the checkpoint's leaves, the signed checkpoint and the
 verifier key, so ``pdfdetach -saveall`` and ``fundtrail verify`` check it with nothing else.
 
-The PDF is made by ``python -m services.ledger.reports.child`` with an address-space limit
-(``RLIMIT_AS``), killed when it outlives the timeout: a huge or hostile document costs a child,
-never the web or worker process. Both failures are refusals in the ``StateConflict`` family.
-At most ``max_renders`` children run at once per process; one more is refused at once with
-:class:`RenderingBusy` (503 with ``Retry-After``) rather than queued behind the others.
+The PDF is made by a warm render worker (``python -m services.ledger.reports.child --serve``,
+:class:`RenderWorker`) with an address-space limit (``RLIMIT_AS``): it loads WeasyPrint and the
+fonts once and then takes one report at a time over a pipe, so a report no longer pays an
+interpreter start and WeasyPrint's import (about 1.5 s). It is killed when a report outlives the
+timeout, and replaced after that, after it ran out of memory, crashed or died from outside, and
+after ``worker_max_jobs`` reports: a huge or hostile document costs a worker, never the web or
+worker process. Both failures are refusals in the ``StateConflict`` family. At most
+``max_renders`` workers exist and render at once per process; one more report is refused at once
+with :class:`RenderingBusy` (503 with ``Retry-After``) rather than queued behind the others.
 """
 
 from __future__ import annotations
@@ -228,6 +232,10 @@ class ReportRenderer:
 
     def _take_worker(self) -> RenderWorker:
         with self._pool_lock:
+            if self._idle and self._idle[0].owner != os.getpid():
+                # A forked copy of this renderer (a preloading gunicorn): those workers answer
+                # the parent's pipes; this process starts its own.
+                self._idle.clear()
             while self._idle:
                 worker = self._idle.pop()
                 if worker.process.poll() is None:
@@ -289,6 +297,7 @@ class RenderWorker:
             stderr=None,
             bufsize=0,
         )
+        self.owner = os.getpid()
         self.jobs = 0
         self.ready = False
         self.broken = False
@@ -366,7 +375,9 @@ class RenderWorker:
 
 def _kill_all(workers: list[RenderWorker]) -> None:
     while workers:
-        workers.pop().stop()
+        worker = workers.pop()
+        if worker.owner == os.getpid():
+            worker.stop()
 
 
 def check_source(source: ReportSource) -> None:
