@@ -1,4 +1,4 @@
-"""The public spending report, rendered: HTML in process, PDF/A-3b in a bounded child process.
+"""The public spending report, rendered: HTML in process, PDF/A-3b in a bounded worker process.
 
 :class:`ReportRenderer` (built once by the ledger's composition root) takes a
 :class:`ReportSource`, the campaign's log at one signed checkpoint, and gives a
@@ -6,19 +6,28 @@
 The PDF embeds the export of exactly the checkpoint's leaves, the signed checkpoint and the
 verifier key, so ``pdfdetach -saveall`` and ``fundtrail verify`` check it with nothing else.
 
-The PDF is made by ``python -m services.ledger.reports.child`` with an address-space limit
-(``RLIMIT_AS``), killed when it outlives the timeout: a huge or hostile document costs a child,
-never the web or worker process. Both failures are refusals in the ``StateConflict`` family.
-At most ``max_renders`` children run at once per process; one more is refused at once with
-:class:`RenderingBusy` (503 with ``Retry-After``) rather than queued behind the others.
+The PDF is made by a warm render worker (``python -m services.ledger.reports.child --serve``,
+:class:`RenderWorker`) with an address-space limit (``RLIMIT_AS``): it loads WeasyPrint and the
+fonts once and then takes one report at a time over a pipe, so a report no longer pays an
+interpreter start and WeasyPrint's import (about 1.5 s). It is killed when a report outlives the
+timeout, and replaced after that, after it ran out of memory, crashed or died from outside, and
+after ``worker_max_jobs`` reports: a huge or hostile document costs a worker, never the web or
+worker process. Both failures are refusals in the ``StateConflict`` family. At most
+``max_renders`` workers exist and render at once per process; one more report is refused at once
+with :class:`RenderingBusy` (503 with ``Retry-After``) rather than queued behind the others.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import select
 import subprocess
 import sys
 import tempfile
 import threading
+import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,13 +39,18 @@ from services.ledger.domain.accounts_chart import Balance
 from services.ledger.domain.cover import CoverPicture
 from services.ledger.reports import document
 from services.ledger.reports.figures import Figures, compute_figures, parse_leaves
-from services.ledger.reports.job import OUT_OF_MEMORY, PDF_NAME, Job, PdfAttachment, write_job
+from services.ledger.reports.job import PDF_NAME, Job, PdfAttachment, write_job
 from shared.errors import StateConflict
 
 #: Seconds a reader told to come back is asked to wait: about one small report's rendering.
 RETRY_AFTER = 5
 #: PDF renderings a process runs at once by default (LEDGER_REPORT_MAX_RENDERS).
 DEFAULT_MAX_RENDERS = 2
+#: Seconds a new render worker may take to load WeasyPrint and its fonts.
+WORKER_START_TIMEOUT = 120.0
+#: Reports a worker renders before it is replaced: a long-lived heap fragments, and the
+#: address-space limit is the worker's, not one report's.
+DEFAULT_WORKER_MAX_JOBS = 50
 
 
 class RenderingBusy(Exception):
@@ -112,6 +126,7 @@ class ReportRenderer:
         memory_limit: int,
         max_table_rows: int,
         max_renders: int = DEFAULT_MAX_RENDERS,
+        worker_max_jobs: int = DEFAULT_WORKER_MAX_JOBS,
     ) -> None:
         if timeout <= 0 or memory_limit <= 0 or max_table_rows < 1 or max_renders < 1:
             raise ValueError("report bounds must be positive")
@@ -120,6 +135,13 @@ class ReportRenderer:
         self.max_table_rows = max_table_rows
         self.max_renders = max_renders
         self._renders = threading.BoundedSemaphore(max_renders)
+        self.worker_max_jobs = worker_max_jobs
+        # Idle warm workers; at most max_renders exist, since each render holds one.
+        self._idle: list[RenderWorker] = []
+        self._pool_lock = threading.Lock()
+        # A renderer dropped without close() (a test's, an app's at exit) takes its idle
+        # workers with it instead of leaving them to the garbage collector's warnings.
+        weakref.finalize(self, _kill_all, self._idle)
 
     def render(self, source: ReportSource) -> RenderedReport:
         """The HTML, the PDF (made in a child process) and the totals of one report."""
@@ -192,39 +214,170 @@ class ReportRenderer:
             self._run_child(jobs)
             return [(job / PDF_NAME).read_bytes() for job in jobs]
 
-    def _run_child(self, jobs: Sequence[Path]) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "services.ledger.reports.child",
-            *map(str, jobs),
-            str(self.memory_limit),
-        ]
-        child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        limit = self.timeout * len(jobs)
+    def warm(self) -> None:
+        """Start the render workers now and wait until they are ready, rather than on the first
+        report (the benchmark, or a ledger that wants its first report fast)."""
+        workers = [self._take_worker() for _ in range(self.max_renders)]
         try:
-            _, errors = child.communicate(timeout=limit)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
+            for worker in workers:
+                worker.wait_ready(WORKER_START_TIMEOUT)
+        finally:
+            for worker in workers:
+                self._give_back(worker)
+
+    def close(self) -> None:
+        """Stop the idle render workers (and wait for them)."""
+        with self._pool_lock:
+            _kill_all(self._idle)
+
+    def _take_worker(self) -> RenderWorker:
+        with self._pool_lock:
+            if self._idle and self._idle[0].owner != os.getpid():
+                # A forked copy of this renderer (a preloading gunicorn): those workers answer
+                # the parent's pipes; this process starts its own.
+                self._idle.clear()
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.poll() is None:
+                    return worker
+                # Died while idle (killed from outside, say): replaced, never handed a report.
+                worker.stop()
+        return RenderWorker(self.memory_limit)
+
+    def _give_back(self, worker: RenderWorker) -> None:
+        if not worker.reusable(self.worker_max_jobs):
+            worker.stop()
+            # Started now, warming up while nobody waits, so the next report finds it ready.
+            worker = RenderWorker(self.memory_limit)
+        with self._pool_lock:
+            self._idle.append(worker)
+
+    def _run_child(self, jobs: Sequence[Path]) -> None:
+        worker = self._take_worker()
+        try:
+            worker.wait_ready(WORKER_START_TIMEOUT)
+            limit = self.timeout * len(jobs)
+            answer = worker.run(jobs, limit)
+        except WorkerDied as died:
+            raise ReportNotRendered(
+                f"The report's PDF could not be rendered ({died}).") from None  # fmt: skip
+        finally:
+            self._give_back(worker)
+        if answer is None:
             raise ReportTimedOut(
                 f"The report took longer than {limit:g} s to render and was stopped; "
                 "the complete export stays available."
-            ) from None
-        if child.returncode == OUT_OF_MEMORY:
+            )
+        if answer == "oom":
             raise ReportTooLarge(
                 f"The report needed more than {self.memory_limit} bytes to render; "
                 "the complete export stays available."
             )
-        if child.returncode != 0 or not all((job / PDF_NAME).exists() for job in jobs):
-            detail = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            # A C library failing its allocation under the limit dies by a signal or aborts,
-            # rather than raising MemoryError: say what is known.
-            raise ReportNotRendered(
-                f"The report's PDF could not be rendered (exit {child.returncode}: {detail[0]})."
-            )
+        if answer != "ok" or not all((job / PDF_NAME).exists() for job in jobs):
+            raise ReportNotRendered(f"The report's PDF could not be rendered ({answer}).")
+
+
+class WorkerDied(Exception):
+    """The render worker exited or broke the protocol (a crash, a C library's abort)."""
+
+
+class RenderWorker:
+    """One warm ``python -m services.ledger.reports.child --serve`` process: WeasyPrint and the
+    fonts are loaded once, then it renders one request at a time over its stdin and stdout,
+    under the same ``RLIMIT_AS`` as the one-shot child. Killed when a request outlives its time
+    bound; after that, after an error or an ``oom``, it is not used again."""
+
+    def __init__(self, memory_limit: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "services.ledger.reports.child", "--serve", str(memory_limit)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # Inherited: the worker's warnings (refused fetches, tracebacks) land in the
+            # ledger's own log, and a pipe nobody reads could never fill up and block it.
+            stderr=None,
+            bufsize=0,
+        )
+        self.owner = os.getpid()
+        self.jobs = 0
+        self.ready = False
+        self.broken = False
+        self._buffer = b""
+
+    def wait_ready(self, timeout: float) -> None:
+        if self.ready:
+            return
+        line = self._read_line(timeout)
+        if line != "ready":
+            self.broken = True
+            self.kill()
+            raise WorkerDied(self._death(line, "did not start"))
+        self.ready = True
+
+    def run(self, jobs: Sequence[Path], timeout: float) -> str | None:
+        """The worker's answer to one request, or None when it ran out of time (then killed)."""
+        self.jobs += 1
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write((json.dumps([str(job) for job in jobs]) + "\n").encode())
+        except BrokenPipeError:
+            self.broken = True
+            raise WorkerDied(self._death(None, "had exited")) from None
+        line = self._read_line(timeout)
+        if line is None and self.process.poll() is None:
+            self.broken = True
+            self.kill()
+            return None
+        if line is None:
+            self.broken = True
+            raise WorkerDied(self._death(None, "exited"))
+        if line != "ok":
+            self.broken = True
+        return line
+
+    def reusable(self, max_jobs: int) -> bool:
+        return not self.broken and self.jobs < max_jobs and self.process.poll() is None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        """Ended at once (it is idle, or its request has failed) and waited for."""
+        self.kill()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+    def _death(self, line: str | None, what: str) -> str:
+        if line:
+            return f"the render worker {what}: {line}"
+        self.process.wait()
+        return f"the render worker {what} (exit {self.process.returncode})"
+
+    def _read_line(self, timeout: float) -> str | None:
+        """One line from the worker, or None at the deadline or at end of file."""
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([self.process.stdout], [], [], remaining)
+            if not readable:
+                return None
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode("utf-8", "replace")
+
+
+def _kill_all(workers: list[RenderWorker]) -> None:
+    while workers:
+        worker = workers.pop()
+        if worker.owner == os.getpid():
+            worker.stop()
 
 
 def check_source(source: ReportSource) -> None:

@@ -5,7 +5,9 @@ with `fundtrail verify`, creator text stays inert, and its bounds hold."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import uuid
@@ -231,6 +233,32 @@ def test_a_bounded_table_says_so_and_still_attaches_every_leaf(
 def test_a_render_past_its_timeout_fails_cleanly(built: Built) -> None:
     with pytest.raises(ReportTimedOut, match=r"longer than 0.2 s"):
         renderer(timeout=0.2).render(built.source)
+
+
+def test_the_warm_render_worker_is_replaced_when_killed_or_out_of_time(built: Built) -> None:
+    """One worker is kept warm and reused; killed from outside, or stopped at its time bound,
+    it is replaced, and the next report renders the same bytes."""
+    bounded = renderer(max_renders=1)
+    try:
+        first = bounded.render(built.source)
+        (worker,) = bounded._idle
+        assert bounded.render(built.source).pdf == first.pdf
+        assert bounded._idle == [worker] and worker.jobs == 2
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.wait()
+        assert bounded.render(built.source).pdf == first.pdf
+        (replacement,) = bounded._idle
+        assert replacement is not worker and replacement.process.returncode is None
+        bounded.timeout = 0.05
+        with pytest.raises(ReportTimedOut):
+            bounded.render(built.source)
+        assert replacement.process.returncode == -signal.SIGKILL
+        bounded.timeout = 120.0
+        assert bounded.render(built.source).pdf == first.pdf
+        assert bounded._idle[0] is not replacement
+    finally:
+        bounded.close()
+    assert bounded._idle == []
 
 
 def test_a_source_whose_leaves_are_not_the_checkpoints_is_refused(built: Built) -> None:
