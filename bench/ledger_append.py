@@ -96,8 +96,11 @@ def plain_table(db: LedgerDatabase) -> sa.Table:
     return table
 
 
-def plain_inserts(db: LedgerDatabase, campaign_id: uuid.UUID, per_transaction: int) -> Timing:
-    """INSERT the rows the journal wrote for `campaign_id`, in transactions of that many rows."""
+def plain_inserts(
+    db: LedgerDatabase, campaign_id: uuid.UUID, per_transaction: int, expected: int
+) -> Timing:
+    """INSERT the `expected` rows the journal wrote for `campaign_id`, in transactions of
+    `per_transaction` rows."""
     with db.engine.connect() as connection:
         rows = [
             dict(row)
@@ -107,6 +110,11 @@ def plain_inserts(db: LedgerDatabase, campaign_id: uuid.UUID, per_transaction: i
                 .order_by(journal_entries.c.seq)
             ).mappings()
         ]
+    if len(rows) != expected:
+        # A figure for entries that were not all appended would mean nothing.
+        raise RuntimeError(
+            f"the journal of {campaign_id} holds {len(rows)} entries, not {expected}"
+        )
     table = plain_table(db)
     with timed() as timing:
         for start in range(0, len(rows), per_transaction):
@@ -128,7 +136,7 @@ def run(entries: int, repeats: int, with_postgres: bool = True) -> dict[str, Any
                 for _ in range(repeats):
                     timing, campaign_id = append(db, entries)
                     appended.append(timing)
-                    plain.append(plain_inserts(db, campaign_id, per_transaction))
+                    plain.append(plain_inserts(db, campaign_id, per_transaction, entries))
                 baseline = f"plain INSERT, {db.name}, {label}"
                 measurements.append(Measurement(baseline, entries, tuple(plain), "ceiling"))
                 measurements.append(
