@@ -106,8 +106,10 @@ class Setup:
         # The key file is named outright: Settings derives its default from $FUNDTRAIL_VAR_DIR
         # before overrides apply, so `var_dir` alone would sign with ./var's key while the
         # servers (FUNDTRAIL_VAR_DIR=scratch) check with scratch's, and refuse every token.
-        pledges = bootstrap({"database_url": url, "var_dir": scratch,
-                             "token_signing_key_file": scratch / "keys" / "token-signing.key"})  # fmt: skip
+        key_file = scratch / "keys" / "token-signing.key"
+        pledges = bootstrap(
+            {"database_url": url, "var_dir": scratch, "token_signing_key_file": key_file}
+        )
         self.engine = pledges.engine
         _plain_metadata.create_all(self.engine)
         self.uow = pledges.uow_factory
