@@ -155,25 +155,28 @@ class Setup:
 
 
 def serve(app_factory: str, env: dict[str, str], workers: int, threads: int) -> tuple[Any, str]:
-    """gunicorn as `fundtrail serve` runs it; returns the process and its base URL once up."""
+    """gunicorn as `fundtrail serve` runs it; returns the process and its base URL at once (see
+    `wait_until_up`)."""
     port = find_free_port()
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
             "--access-logfile", "-", "--graceful-timeout", "10", app_factory]  # fmt: skip
     process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_until_up(url: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
-            return process, url
+            return
         except urllib.error.HTTPError:  # the plain app has no /healthz: it answered all the same
-            return process, url
+            return
         except OSError:
             time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"{app_factory} did not start")
+    raise RuntimeError(f"{url} did not start")
 
 
 def drive(url: str, lines: list[str], seconds: int, threads: int, connections: int,
@@ -217,6 +220,7 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
         setup = Setup(url, scratch, campaigns)
         env = {"PLEDGES_DATABASE_URL": url, "FUNDTRAIL_VAR_DIR": str(scratch),
                "FUNDTRAIL_LOG_FORMAT": "json", PLAIN_URL_ENV: url}  # fmt: skip
+        # Both start at once, then each is waited for: starting one after the other only adds.
         servers = {
             "pledges API": serve("services.pledges.app:create_app()", env, workers, threads),
             "plain INSERT": serve("bench.pledges_api:plain_app()", env, workers, threads),
@@ -225,6 +229,8 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
         # Plain lines cost nothing to make; each pledge line costs an account.
         pool = {"pledges API": pool_size, "plain INSERT": 10 * pool_size}
         try:
+            for _, base_url in servers.values():
+                wait_until_up(base_url)
             for repeat in range(-1, repeats):  # repeat -1 warms both up, unrecorded
                 order = ["plain INSERT", "pledges API"]
                 for name in order if repeat % 2 else reversed(order):  # alternate who goes first
@@ -247,8 +253,10 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
                               flush=True)  # fmt: skip
             outbox = setup.count("outbox")
         finally:
+            # All told to stop before any is waited for: their shutdowns overlap.
             for process, _ in servers.values():
                 process.terminate()
+            for process, _ in servers.values():
                 process.wait(30)
             setup.engine.dispose()
         machine = machine_description(url, scratch)
