@@ -8,6 +8,7 @@ that each benchmark completes and that its result counts the work asked of it, n
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import click
 import pytest
 
 from bench.__main__ import Benchmarks, main, module_names
+from tests.conftest import unavailable
 
 Check = Callable[[dict[str, Any]], None]
 
@@ -138,7 +140,13 @@ def test_every_benchmark_has_a_smoke_run() -> None:
     assert set(benchmarks()) <= set(module_names())
 
 
-@pytest.mark.parametrize("name", sorted(SMOKE))
+#: Which benchmarks need which real service (the markers say so to `-m` selections).
+NEEDS = {"kafka_plumbing": pytest.mark.kafka, "pledges_api": pytest.mark.postgres}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=NEEDS.get(name, ())) for name in sorted(SMOKE)]
+)
 def test_benchmark_runs_at_a_tiny_size(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
@@ -147,6 +155,8 @@ def test_benchmark_runs_at_a_tiny_size(
         monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", request.getfixturevalue("kafka_bootstrap"))
     if name == "pledges_api":
         request.getfixturevalue("postgres_admin_url")  # skips, or in CI fails, without one
+        if shutil.which("wrk") is None:
+            unavailable("the pledges_api benchmark needs wrk (apt-get install wrk)")
     monkeypatch.setenv("FUNDTRAIL_BENCH_RESULTS_DIR", str(tmp_path))
     options, check = SMOKE[name]
     main.main([name, *options.split()], prog_name="python -m bench", standalone_mode=False)
