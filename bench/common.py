@@ -232,8 +232,11 @@ def _ratio(ratio: float) -> str:
 
 
 def write_results(name: str, document: dict[str, Any], path: Path | None = None) -> Path:
-    """Write `document` as `bench/results/<name>.json` (git-ignored) unless `path` is given."""
-    target = path or RESULTS_DIR / f"{name}.json"
+    """Write `document` as `<name>.json` in $FUNDTRAIL_BENCH_RESULTS_DIR (default: the
+    git-ignored bench/results/) unless `path` is given. Smoke runs write elsewhere, so they never
+    replace a real run's figures."""
+    folder = Path(os.environ.get("FUNDTRAIL_BENCH_RESULTS_DIR") or RESULTS_DIR)
+    target = path or folder / f"{name}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(document, indent=2, default=str) + "\n")
     return target

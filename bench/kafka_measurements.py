@@ -23,6 +23,7 @@ from bench.events import CAMPAIGN_CREATED, Message
 from shared.consumer import EventConsumer
 from shared.db import UnitOfWork, add_plumbing_tables, make_engine
 from shared.events import Envelope, decode, to_event
+from shared.events.catalog import CampaignCreated
 from shared.events.compiled import fast_decode
 from shared.kafka import make_consumer, make_producer
 from shared.outbox import OutboxRelay
@@ -48,12 +49,13 @@ class BenchmarkError(RuntimeError):
     """A measurement did not do what it measures (lost or extra events): its time means nothing."""
 
 
-def record_campaign(envelope: Envelope, uow: UnitOfWork) -> None:
-    """The trivial handler: one insert, so the figure is the plumbing's, not a service's logic."""
+def record_campaign(event: CampaignCreated, uow: UnitOfWork) -> None:
+    """The trivial handler: one insert, so the figure is the plumbing's, not a service's logic.
+
+    It takes the typed event, as every service handler does since EventConsumer decodes into them.
+    """
     uow.conn.execute(
-        campaigns_seen.insert().values(
-            campaign_id=envelope.campaign_id, title=envelope.payload["title"]
-        )
+        campaigns_seen.insert().values(campaign_id=event.campaign_id, title=event.title)
     )
 
 
@@ -261,13 +263,18 @@ class Bench:
         """Per event, the unit of work that records the event id and runs the handler;
         no Kafka, no decoding."""
 
+        # Typed before the clock starts: this row leaves decoding out.
+        events = [
+            (envelope, to_event(envelope)) for envelope in self.envelopes[: self.breakdown_count]
+        ]
+
         def measure(repeat: int) -> Timing:
             with fresh_schema(database.url(), flush_each_commit=flush_each_commit) as engine:
                 with timed() as timing:
-                    for envelope in self.envelopes[: self.breakdown_count]:
+                    for envelope, event in events:
                         with UnitOfWork(engine, TABLES, producer="bench") as uow:
                             if uow.first_time(envelope):
-                                record_campaign(envelope, uow)
+                                record_campaign(event, uow)
                                 uow.commit()
                 self._check_handled_once(engine, self.breakdown_count, "handler transactions")
             return timing

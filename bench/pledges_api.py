@@ -103,7 +103,13 @@ class Setup:
 
         self.url, self.scratch = url, scratch
         upgrade("pledges", url)
-        pledges = bootstrap({"database_url": url, "var_dir": scratch})
+        # The key file is named outright: Settings derives its default from $FUNDTRAIL_VAR_DIR
+        # before overrides apply, so `var_dir` alone would sign with ./var's key while the
+        # servers (FUNDTRAIL_VAR_DIR=scratch) check with scratch's, and refuse every token.
+        key_file = scratch / "keys" / "token-signing.key"
+        pledges = bootstrap(
+            {"database_url": url, "var_dir": scratch, "token_signing_key_file": key_file}
+        )
         self.engine = pledges.engine
         _plain_metadata.create_all(self.engine)
         self.uow = pledges.uow_factory
@@ -149,25 +155,28 @@ class Setup:
 
 
 def serve(app_factory: str, env: dict[str, str], workers: int, threads: int) -> tuple[Any, str]:
-    """gunicorn as `fundtrail serve` runs it; returns the process and its base URL once up."""
+    """gunicorn as `fundtrail serve` runs it; returns the process and its base URL at once (see
+    `wait_until_up`)."""
     port = find_free_port()
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
             "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
             "--access-logfile", "-", "--graceful-timeout", "10", app_factory]  # fmt: skip
     process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_until_up(url: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=1).close()
-            return process, url
+            return
         except urllib.error.HTTPError:  # the plain app has no /healthz: it answered all the same
-            return process, url
+            return
         except OSError:
             time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError(f"{app_factory} did not start")
+    raise RuntimeError(f"{url} did not start")
 
 
 def drive(url: str, lines: list[str], seconds: int, threads: int, connections: int,
@@ -196,7 +205,8 @@ def drive(url: str, lines: list[str], seconds: int, threads: int, connections: i
 
 
 def run(seconds: int, repeats: int, workers: int, threads: int, connections: int,
-        wrk_threads: int, campaigns: int) -> dict[str, Any]:  # fmt: skip
+        wrk_threads: int, campaigns: int, warm_up: int = 3,
+        pool_size: int = 4_000) -> dict[str, Any]:  # fmt: skip
     if shutil.which("wrk") is None:
         raise click.ClickException("this benchmark needs wrk: apt-get install wrk")
     started_at, began = datetime.now(UTC), time.perf_counter()
@@ -210,20 +220,23 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
         setup = Setup(url, scratch, campaigns)
         env = {"PLEDGES_DATABASE_URL": url, "FUNDTRAIL_VAR_DIR": str(scratch),
                "FUNDTRAIL_LOG_FORMAT": "json", PLAIN_URL_ENV: url}  # fmt: skip
+        # Both start at once, then each is waited for: starting one after the other only adds.
         servers = {
             "pledges API": serve("services.pledges.app:create_app()", env, workers, threads),
             "plain INSERT": serve("bench.pledges_api:plain_app()", env, workers, threads),
         }
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
         # Plain lines cost nothing to make; each pledge line costs an account.
-        pool = {"pledges API": 4_000, "plain INSERT": 40_000}
+        pool = {"pledges API": pool_size, "plain INSERT": 10 * pool_size}
         try:
+            for _, base_url in servers.values():
+                wait_until_up(base_url)
             for repeat in range(-1, repeats):  # repeat -1 warms both up, unrecorded
                 order = ["plain INSERT", "pledges API"]
                 for name in order if repeat % 2 else reversed(order):  # alternate who goes first
                     lines, table = requests_for(setup, name, pool[name])
                     before = setup.count(table)
-                    figures = drive(servers[name][1], lines, seconds if repeat >= 0 else 3,
+                    figures = drive(servers[name][1], lines, seconds if repeat >= 0 else warm_up,
                                     wrk_threads, connections, scratch)  # fmt: skip
                     figures["rows_written"] = setup.count(table) - before
                     figures["lines"] = len(lines)
@@ -240,8 +253,10 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
                               flush=True)  # fmt: skip
             outbox = setup.count("outbox")
         finally:
+            # All told to stop before any is waited for: their shutdowns overlap.
             for process, _ in servers.values():
                 process.terminate()
+            for process, _ in servers.values():
                 process.wait(30)
             setup.engine.dispose()
         machine = machine_description(url, scratch)
@@ -257,6 +272,7 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
         "machine": machine,
         "settings": {
             "seconds_per_run": seconds,
+            "warm_up_seconds": warm_up,
             "repeats": repeats,
             "statistic": "median",
             "gunicorn": {
@@ -323,15 +339,33 @@ def requests_for(setup: Setup, name: str, count: int) -> tuple[list[str], str]:
     help="Live campaigns the pledges are spread over, round robin.",
 )
 @click.option(
+    "--warm-up",
+    default=3,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Length of the unrecorded first run of each server.",
+)
+@click.option(
+    "--pool",
+    "pool_size",
+    default=4_000,
+    type=click.IntRange(min=1),
+    show_default=True,
+    help="Pledge requests (each a new backer) made ready before the warm-up; the plain "
+    "endpoint gets ten times as many. Later runs get three times what the warm-up needed.",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="The JSON file to write [default: bench/results/pledges_api.json].",
 )
 def command(seconds: int, repeats: int, workers: int, threads: int, connections: int,
-            wrk_threads: int, campaigns: int, output: Path | None) -> None:  # fmt: skip
+            wrk_threads: int, campaigns: int, warm_up: int, pool_size: int,
+            output: Path | None) -> None:  # fmt: skip
     """Pledges/s through the pledges API (with its outbox write) against a plain INSERT endpoint,
     both under gunicorn on one scratch PostgreSQL database ($FUNDTRAIL_TEST_POSTGRES_URL)."""
-    document = run(seconds, repeats, workers, threads, connections, wrk_threads, campaigns)
+    document = run(seconds, repeats, workers, threads, connections, wrk_threads, campaigns,
+                   warm_up, pool_size)  # fmt: skip
     rates = document["median_requests_per_s"]
     print(
         f"\nmedian of {repeats}: pledges API {rates['pledges API']:,} req/s, plain INSERT "

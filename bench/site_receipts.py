@@ -46,13 +46,15 @@ server.serve_forever()
 
 @contextmanager
 def sink() -> Iterator[str]:
-    process = subprocess.Popen([sys.executable, "-c", SINK], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        yield f"http://127.0.0.1:{process.stdout.readline().strip()}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    # Popen as a context closes the pipe too; the sink is stopped first, or leaving would wait.
+    argv = [sys.executable, "-c", SINK]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            yield f"http://127.0.0.1:{process.stdout.readline().strip()}"
+        finally:
+            process.terminate()
+            process.wait(10)
 
 
 def measure(send: Callable[[io.BytesIO], object], receipt: bytes, repeats: int) -> dict[str, float]:
@@ -76,8 +78,8 @@ def measure(send: Callable[[io.BytesIO], object], receipt: bytes, repeats: int) 
 def command(sizes: tuple[int, ...], repeats: int) -> None:
     """Receipt uploads through the site: streamed against buffered."""
     rows = []
-    with sink() as url:
-        client = ServiceClient("ledger", url, requests.Session(), timeout=60)
+    with sink() as url, requests.Session() as session:
+        client = ServiceClient("ledger", url, session, timeout=60)
         fields = {"amount": "12345", "currency": "EUR", "category": "Bricks"}
 
         def buffered(file: io.BytesIO) -> object:
