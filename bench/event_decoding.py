@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import click
 
+from bench.common import write_results
 from bench.events import campaign_events
 from shared.events import decode, encode, new_envelope, to_event
 from shared.events.compiled import fast_decode
@@ -71,7 +72,9 @@ def command(events: int, repeats: int) -> None:
         "campaign.created": [m.value for m in campaign_events(events)[1]],
         "pledge.collected": pledge_collected_messages(events),
     }
-    click.echo(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, {events} events")
+    load = os.getloadavg()[0]
+    click.echo(f"{os.cpu_count()} CPUs, load average {load:.2f}, {events} events")
+    results = []
     for shape, values in shapes.items():
         # The decoders must agree before their speed means anything (the smoke test's count).
         assert all(to_event(fast_decode(v)) == to_event(decode(v)) for v in values)
@@ -83,3 +86,14 @@ def command(events: int, repeats: int) -> None:
             f" ({floor / before:.3f}× the floor) | compiled + to_event {after:.1f} µs"
             f" ({floor / after:.3f}× the floor) | {before / after:.1f}× faster"
         )
+        results.append(
+            {
+                "name": shape,
+                "events": len(values),
+                "json_loads_us": floor,
+                "marshmallow_us": before,
+                "compiled_us": after,
+            }
+        )
+    settings = {"events": events, "repeats": repeats, "load_average": load}
+    write_results(NAME, {"settings": settings, "results": results})

@@ -17,6 +17,7 @@ import click
 import pytest
 
 from bench.__main__ import Benchmarks, main, module_names
+from bench.ledger_verify import FLOOR, RAW_PER_LINE
 from tests.conftest import unavailable
 
 Check = Callable[[dict[str, Any]], None]
@@ -72,6 +73,26 @@ def check_ledger_proofs(document: dict[str, Any]) -> None:
     assert result["inclusion_proof_hashes"] > 0
 
 
+def check_event_decoding(document: dict[str, Any]) -> None:
+    results = {result["name"]: result for result in document["results"]}
+    assert set(results) == {"campaign.created", "pledge.collected"}
+    assert {result["events"] for result in results.values()} == {20}
+    assert all(result["compiled_us"] > 0 for result in results.values())
+
+
+def check_ledger_verify(document: dict[str, Any]) -> None:
+    results = {result["name"]: result for result in document["results"]}
+    assert list(results) == [
+        RAW_PER_LINE,
+        FLOOR,
+        "verify (in-process)",
+        "fundtrail verify (child process)",
+    ]
+    assert {result["events"] for result in results.values()} == {20}
+    assert results["verify (in-process)"]["ratio_to_baseline"] > 0
+    assert set(document["ratios_to_hashlib"]) == set(results) - {RAW_PER_LINE}
+
+
 def check_ledger_report(document: dict[str, Any]) -> None:
     (result,) = document["results"]
     assert (result["entries"], result["variant"]) == (10, "report")
@@ -105,6 +126,7 @@ def check_updates_mail(document: dict[str, Any]) -> None:
 
 #: Per benchmark: the options of a tiny run, and what its JSON result must show.
 SMOKE: dict[str, tuple[str, Check]] = {
+    "event_decoding": ("--events 20 --repeats 1", check_event_decoding),
     "kafka_plumbing": (
         "--events 12 --breakdown-events 4 --repeats 1 --large-batch 5 --no-postgres",
         check_kafka_plumbing,
@@ -116,7 +138,7 @@ SMOKE: dict[str, tuple[str, Check]] = {
         check_ledger_proofs,
     ),
     "ledger_report": ("--entries 10 --unbounded-up-to 0", check_ledger_report),
-    "ledger_verify": ("--entries 20 --repeats 1", counted({"verify (in-process)": 20})),
+    "ledger_verify": ("--entries 20 --repeats 1", check_ledger_verify),
     "pledges_api": (
         "--seconds 1 --warm-up 1 --pool 300 --repeats 1 --workers 1 --threads 2"
         " --connections 2 --wrk-threads 1 --campaigns 1",
