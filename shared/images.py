@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
@@ -123,41 +125,60 @@ def accept_picture(
     return Picture(tuple(_rendition(pixels, target) for target in widths))
 
 
+class TooManyPixels(Exception):
+    """An image claims more pixels than accepted, found before any of them was decoded."""
+
+    def __init__(self, width: int, height: int) -> None:
+        super().__init__(f"{width} × {height} pixels")
+        self.width, self.height = width, height
+
+
+@contextmanager
+def opened_within(content: bytes, formats: Sequence[str], max_pixels: int) -> Iterator[Image.Image]:
+    """Untrusted image bytes opened, not yet decoded, for the caller to `load()`: refused with
+    TooManyPixels over `max_pixels` before any decoding, and with Pillow's DecompressionBombError
+    rather than its warning. Pillow's other refusals (UnidentifiedImageError, and whatever a
+    decoder raises on damaged bytes) pass through for the caller to word."""
+    with warnings.catch_warnings():
+        # Pillow's own bomb guard only warns below twice its limit, and a warning under
+        # `-W error` would be a 500: refuse on our own bound first, before decoding.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(content), formats=list(formats)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise TooManyPixels(width, height)
+            # WeasyPrint, once imported, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; an
+            # upload must decode whole whatever else this process has loaded.
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+            yield image
+
+
 def _decode(content: bytes, max_pixels: int) -> Image.Image:
     """The upload's pixels as an upright sRGB image with no metadata attached."""
     try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb guard only warns below twice its limit, and a warning under
-            # `-W error` would be a 500: refuse on our own bound first, before decoding.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content), formats=list(FORMATS)) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ImageRejected(
-                        f"the picture claims {width} × {height} pixels, more than the "
-                        f"{max_pixels} accepted (a decompression bomb?)",
-                        FIELD,
-                    )
-                if getattr(image, "n_frames", 1) > 1:
-                    raise ImageRejected(
-                        "the picture is animated; upload a still image (JPEG, PNG or WebP)",
-                        FIELD,
-                    )
-                # A JPEG can be decoded straight at 1/2, 1/4 or 1/8 of its size: at the smallest
-                # scale that still leaves both sides at least the widest rendition (either side
-                # may become the width once turned upright), a 12 MP photo decodes a quarter of
-                # its pixels, in well under half the time (measured: 2.6 s → 1.0 s).
-                side = max(WIDTHS)
-                image.draft("RGB", (side, side))
-                # WeasyPrint, once imported, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES;
-                # an upload must decode whole whatever else this process has loaded.
-                ImageFile.LOAD_TRUNCATED_IMAGES = False
-                image.load()
-                icc = image.info.get("icc_profile")
-                upright = ImageOps.exif_transpose(image)
-                return _pixels_only(_to_srgb(upright, icc))
+        with opened_within(content, FORMATS, max_pixels) as image:
+            if getattr(image, "n_frames", 1) > 1:
+                raise ImageRejected(
+                    "the picture is animated; upload a still image (JPEG, PNG or WebP)", FIELD
+                )
+            # A JPEG can be decoded straight at 1/2, 1/4 or 1/8 of its size: at the smallest
+            # scale that still leaves both sides at least the widest rendition (either side
+            # may become the width once turned upright), a 12 MP photo decodes a quarter of
+            # its pixels, in well under half the time (measured: 2.6 s → 1.0 s).
+            side = max(WIDTHS)
+            image.draft("RGB", (side, side))
+            image.load()
+            icc = image.info.get("icc_profile")
+            upright = ImageOps.exif_transpose(image)
+            return _pixels_only(_to_srgb(upright, icc))
     except ImageRejected:
         raise
+    except TooManyPixels as error:
+        raise ImageRejected(
+            f"the picture claims {error.width} × {error.height} pixels, more than the "
+            f"{max_pixels} accepted (a decompression bomb?)",
+            FIELD,
+        ) from None
     except UnidentifiedImageError:
         raise ImageRejected("the file is not a JPEG, PNG or WebP picture", FIELD) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -168,7 +189,7 @@ def _decode(content: bytes, max_pixels: int) -> Image.Image:
         # Decoders of untrusted bytes raise OSError (truncated), SyntaxError, ValueError,
         # EOFError and more: whichever it is, the picture does not decode.
         raise ImageRejected(
-            f"the picture is damaged or cut short ({_summary(error)})", FIELD
+            f"the picture is damaged or cut short ({error_summary(error)})", FIELD
         ) from None
 
 
@@ -205,6 +226,7 @@ def _rendition(pixels: Image.Image, width: int) -> Rendition:
     return Rendition(width, height, out.getvalue())
 
 
-def _summary(error: Exception) -> str:
+def error_summary(error: Exception) -> str:
+    """A decoder's error in at most 200 characters, for a refusal's words."""
     text = str(error).strip() or type(error).__name__
     return text if len(text) <= 200 else text[:197] + "…"

@@ -18,11 +18,12 @@ import warnings
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
 from services.ledger.domain.errors import InvalidValue
+from shared.images import TooManyPixels, error_summary, opened_within
 
 FIELD = "receipt"
 
@@ -147,7 +148,7 @@ def _check_pdf(content: bytes) -> str | None:
     except Exception as error:  # noqa: BLE001
         # A parser of untrusted bytes may fail in any way (pypdf's own errors, but also
         # KeyError, RecursionError, …): whichever it is, the file is not a readable PDF.
-        return f"does not parse as a PDF ({_summary(error)})"
+        return f"does not parse as a PDF ({error_summary(error)})"
     if pages < 1:
         return "has no pages"
     return None
@@ -165,21 +166,13 @@ def _check_image(content: bytes, media_type: str, max_pixels: int) -> str | None
         marker = "IEND chunk" if media_type == PNG else "EOI marker"
         return f"has {len(content) - end} bytes of data after its {marker}"
     try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb guard only warns below twice its (larger) limit: refuse, don't
-            # warn, and never let the warning escape (it would be a 500 under `-W error`).
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content), formats=[expected]) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    return (
-                        f"is {width} × {height} pixels, more pixels than a receipt needs "
-                        f"(at most {max_pixels} are accepted; a decompression bomb?)"
-                    )
-                # WeasyPrint, once imported, sets Pillow's process-wide LOAD_TRUNCATED_IMAGES;
-                # a receipt must decode whole whatever else this process has loaded.
-                ImageFile.LOAD_TRUNCATED_IMAGES = False
-                image.load()
+        with opened_within(content, [expected], max_pixels) as image:
+            image.load()
+    except TooManyPixels as error:
+        return (
+            f"is {error.width} × {error.height} pixels, more pixels than a receipt needs "
+            f"(at most {max_pixels} are accepted; a decompression bomb?)"
+        )
     except UnidentifiedImageError:
         return f"does not parse as a {expected} image"
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -187,7 +180,7 @@ def _check_image(content: bytes, media_type: str, max_pixels: int) -> str | None
     except Exception as error:  # noqa: BLE001
         # Decoders of untrusted bytes raise OSError, SyntaxError, ValueError, EOFError and
         # more; whichever it is, the image does not decode.
-        return f"is damaged ({_summary(error)})"
+        return f"is damaged ({error_summary(error)})"
     return None
 
 
@@ -255,8 +248,3 @@ def _scan_end(content: bytes, position: int) -> int:
             position += 1 if following == 0xFF else 2
             continue
         return position
-
-
-def _summary(error: Exception) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text if len(text) <= 200 else text[:197] + "…"
