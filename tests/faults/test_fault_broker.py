@@ -94,6 +94,8 @@ def tally_topic(expected: Iterable[str], seen: list[tuple[str, uuid.UUID]]) -> d
     """Lost: never on the topic. Duplicated: announced by two different events (which no
     consumer could tell apart). A copy of one event (the relay may send a row again when the
     broker died before its ack) is `redelivered`: consumers drop it by its event id."""
+    expected = set(expected)
+    seen = [(picked, event_id) for picked, event_id in seen if picked in expected]  # not others'
     distinct = set(seen)
     lost, duplicated = lost_and_duplicated(expected, [picked for picked, _ in distinct])
     return {"lost": lost, "duplicated": duplicated, "redelivered": len(seen) - len(distinct)}
