@@ -32,7 +32,7 @@ from tests.integration.updates.mail_support import (
 ADDRESSES = [f"backer{i}@example.test" for i in range(3)]
 #: The sender's patience in this test (production's is 30 s): a stall longer than it is a
 #: server too slow to use; a shorter one is merely slow.
-TIMEOUT = 1.0
+TIMEOUT = 2.0
 
 
 class SlowInbox(SmtpInbox):
