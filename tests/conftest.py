@@ -57,6 +57,33 @@ def _one_ast_parse_at_a_time() -> None:
 _one_ast_parse_at_a_time()
 
 
+# --- the fault suite's tallies --------------------------------------------------------------
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Every fault test's line (`R3 kill -9 …: produced=… lost=0 duplicated=0`) in one list at
+    the end of the run, in fault order: under pytest-xdist the lines come from the workers as
+    user properties (tests/faults/fault_support.py records them)."""
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == "fault"
+    ]
+    if not lines:
+        return
+
+    def fault_order(line: str) -> tuple[int, str]:
+        number = line.split(" ", 1)[0].removeprefix("R")
+        return (int(number) if number.isdigit() else 0, line)
+
+    terminalreporter.section("fault suite")
+    for line in sorted(lines, key=fault_order):
+        terminalreporter.write_line(line)
+
+
 # --- Kafka -----------------------------------------------------------------------------------
 
 _SHARED_BROKER_KEY = pytest.StashKey[Any]()

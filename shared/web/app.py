@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from shared.errors import FAMILY_STATUSES, DomainError
+from shared.files import StorageFull
 from shared.logging import configure_logging, get_logger
 from shared.web import access_log
 from shared.web.api import Blueprint, api_config, make_api
@@ -25,7 +26,14 @@ from shared.web.ops import (
     kafka_check,
     make_ops_blueprint,
 )
-from shared.web.problems import http_exception_to_problem, problem_response, refusal_handler
+from shared.web.problems import (
+    DATABASE_UNAVAILABLE,
+    database_unavailable,
+    http_exception_to_problem,
+    problem_response,
+    refusal_handler,
+    storage_full,
+)
 
 if TYPE_CHECKING:
     from shared.bootstrap import Dependencies
@@ -86,6 +94,9 @@ def build_app(
     # Errors raised outside smorest's reach (unknown routes, 405s, aborts in plain blueprints).
     app.register_error_handler(HTTPException, http_exception_to_problem)
     app.register_error_handler(DomainError, refusal_handler(FAMILY_STATUSES))
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable)
+    app.register_error_handler(StorageFull, storage_full)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> flask.Response:

@@ -6,10 +6,27 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import Response, current_app, json
 from werkzeug.exceptions import HTTPException
 
+from shared.logging import get_logger
+
 PROBLEM_JSON = "application/problem+json"
+
+log = get_logger(__name__)
+
+#: The database is away rather than the request wrong: restarting (connections cut, new ones
+#: refused), unreachable, the pool waiting too long for a connection, or SQLite's write lock
+#: held past its busy timeout. Asking again shortly is the answer, so the client gets a 503
+#: with Retry-After instead of a 500 that reads as a bug.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.TimeoutError,
+)
+#: Seconds: about what a PostgreSQL restart or failover takes.
+DATABASE_RETRY_AFTER = 5
 
 
 class ProblemSchema(ma.Schema):
@@ -81,6 +98,37 @@ def refusal_handler(
         return problem_response(status, message, errors={field: [message]} if field else None)
 
     return answer
+
+
+def database_unavailable(error: Exception) -> Response:
+    """503 problem with Retry-After. What the request was writing is in a transaction the
+    database did not commit (or, should the cut come during the commit itself, a retry with
+    the same Idempotency-Key answers what happened)."""
+    log.warning("request.database_unavailable", error=type(error).__name__, detail=str(error)[:300])
+    return problem_response(
+        503,
+        "The service's database is unavailable for a moment, so the request was not "
+        f"completed. Try again in {DATABASE_RETRY_AFTER} seconds.",
+        title="Database unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
+#: Seconds: a full disk waits for an operator, not for a restart.
+STORAGE_RETRY_AFTER = 60
+
+
+def storage_full(error: Exception) -> Response:
+    """503 problem with Retry-After when an upload found no room on the disk: the file was not
+    kept, and the transaction that would have named it rolled back with the error."""
+    log.error("request.storage_full", error=str(error))
+    return problem_response(
+        503,
+        "There is no room to store the file on the server just now, so nothing was recorded. "
+        "Try again later.",
+        title="Storage full",
+        headers={"Retry-After": str(STORAGE_RETRY_AFTER)},
+    )
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

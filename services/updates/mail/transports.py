@@ -71,10 +71,16 @@ class SmtpMailer:
 
     def send(self, message: EmailMessage | Outgoing) -> None:
         with self._lock:
+            kept = self._connection is not None
             try:
                 self._send_once(message)
-            except smtplib.SMTPServerDisconnected:
-                # A kept connection the server closed while idle: one fresh try.
+            except smtplib.SMTPServerDisconnected as exc:
+                # A kept connection the server closed while idle: one fresh try. Not after a
+                # timeout (smtplib words it as a disconnection too): the server is slow, not
+                # gone, and may even have taken the message before its late reply; trying again
+                # at once would double the wait and could send it twice. The queue retries later.
+                if not kept or _timed_out(exc):
+                    raise
                 self._send_once(message)
 
     def _send_once(self, message: EmailMessage | Outgoing) -> None:
@@ -128,6 +134,12 @@ class SmtpMailer:
                 self._connection.close()
             finally:
                 self._connection = None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether smtplib's error came from the socket's timeout."""
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError)
 
 
 def _send_outgoing(connection: smtplib.SMTP, message: Outgoing) -> None:
