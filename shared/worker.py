@@ -10,6 +10,7 @@ from types import FrameType
 from typing import TypeVar
 
 import sqlalchemy as sa
+from kafka.errors import CommitFailedError, RebalanceInProgressError
 
 from shared.bootstrap import BackgroundJob, Dependencies
 from shared.consumer import EventConsumer
@@ -114,7 +115,16 @@ def _consume(dependencies: Dependencies, stop: threading.Event) -> None:
         max_attempts=settings.consumer_max_attempts,
     )
     try:
-        consumer.run(stop)
+        while not stop.is_set():
+            try:
+                consumer.run(stop)
+            except (CommitFailedError, RebalanceInProgressError) as exc:
+                # The group rebalanced while this batch was being handled (a worker joined, or
+                # one died): its partitions may be another member's by now, so its offsets were
+                # refused. The database has the batch; whoever reads those partitions next gets
+                # it again and skips it by its event ids. The next poll re-joins the group;
+                # letting the error end the thread would leave a worker that consumes nothing.
+                log.warning("worker.offsets_refused_in_rebalance", error=str(exc))
     finally:
         consumer.close()
         dead_letters.close(timeout=5)
