@@ -1,9 +1,11 @@
 """Scale-out on PostgreSQL and a real broker (issue 17): three ledger worker processes share the
 consumer group's partitions while campaigns settle at once; one is killed with -9 mid-burst and
-another is added; nothing is lost or duplicated, each campaign's log is in order and verifies."""
+another is added; nothing is lost or duplicated, each campaign's log is in order and verifies.
+Two updates workers share theirs and their mail queue: every reader gets each update once."""
 
 from __future__ import annotations
 
+import mailbox
 import signal
 import subprocess
 import sys
@@ -21,11 +23,12 @@ from kafka.partitioner.default import murmur2
 from services.ledger.adapters.tables import journal_entries
 from services.ledger.verify import verify_export
 from shared import topics
-from shared.events import Envelope, encode
+from shared.events import Envelope, encode, new_envelope
 from shared.kafka import make_producer
 from tests.e2e.conftest import start_at_the_end
 from tests.factories import make_app
 from tests.integration.ledger.ledger_support import campaign_event, pledge_event
+from tests.integration.updates.mail_support import T0, Campaign
 from tests.scale_support import group_assignment, wait_for, worker_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -35,19 +38,20 @@ API = "/api/v1"
 CAMPAIGNS = 8
 PLEDGES = 40  # per campaign, half before the kill and half after
 LEDGER_TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER)
+UPDATES_TOPICS = (topics.ACCOUNTS, topics.PLEDGES, topics.LEDGER, topics.UPDATES)
 
 
 class Workers:
-    """`fundtrail worker ledger` processes, as the supervisor or a deployment starts them."""
+    """`fundtrail worker SERVICE` processes, as the supervisor or a deployment starts them."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env, self.log_dir = env, log_dir
+    def __init__(self, service: str, env: dict[str, str], log_dir: Path) -> None:
+        self.service, self.env, self.log_dir = service, env, log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:
         log = (self.log_dir / f"{name}.log").open("wb")
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "services", "worker", "ledger"],
+            [sys.executable, "-m", "services", "worker", self.service],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -88,9 +92,16 @@ def workers(ledger: flask.Flask, tmp_path: Path, kafka_bootstrap: str) -> Iterat
         "ledger", settings.database_url, tmp_path, kafka_bootstrap, settings.consumer_group_prefix
     )
     env["LEDGER_CHECKPOINT_INTERVAL"] = "0.5"
-    started = Workers(env, tmp_path)
+    started = Workers("ledger", env, tmp_path)
     yield started
     started.stop_all()
+
+
+def shared_by(kafka: str, group: str, topic: str, members: int) -> bool:
+    """Whether the group is stable with `members` members, each given a partition of `topic`."""
+    assignment = group_assignment(kafka, group)
+    mine = [[p for name, p in parts if name == topic] for parts in assignment.values()]
+    return len(assignment) == members and all(mine)
 
 
 def partition_count(kafka: str, topic: str) -> int:
@@ -144,15 +155,7 @@ def test_three_ledger_workers_share_the_partitions_and_lose_nothing_when_one_is_
 
     for name in ("worker-1", "worker-2", "worker-3"):
         workers.start(name)
-
-    def shared_by_three() -> bool:
-        assignment = group_assignment(kafka_bootstrap, group)
-        pledge_partitions = [
-            [p for topic, p in parts if topic == topics.PLEDGES] for parts in assignment.values()
-        ]
-        return len(assignment) == 3 and all(pledge_partitions)
-
-    wait_for(shared_by_three, timeout=60, every=0.3)
+    wait_for(lambda: shared_by(kafka_bootstrap, group, topics.PLEDGES, 3), timeout=60, every=0.3)
 
     campaigns = campaigns_on_every_partition(partitions, CAMPAIGNS)
     produced: dict[uuid.UUID, list[uuid.UUID]] = {campaign: [] for campaign in campaigns}
@@ -219,3 +222,104 @@ def test_three_ledger_workers_share_the_partitions_and_lose_nothing_when_one_is_
         report = verify_export(export.splitlines(keepends=True), note, key)
         assert report.ok, report.render()
         assert report.entries == PLEDGES
+
+
+def test_two_updates_workers_share_the_partitions_and_mail_each_reader_once(
+    postgres_url: str, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    readers_each, updates_each, campaigns_count = 8, 2, 6
+    app = make_app(
+        "updates",
+        postgres_url,
+        tmp_path,
+        kafka=kafka_bootstrap,
+        consumer_group_prefix=f"scale-{uuid.uuid4().hex[:8]}",
+    )
+    settings = app.extensions["fundtrail"].settings
+    start_at_the_end(kafka_bootstrap, settings.consumer_group, UPDATES_TOPICS)
+    env = worker_env(
+        "updates", postgres_url, tmp_path, kafka_bootstrap, settings.consumer_group_prefix
+    )
+    # Small batches, claimed often: the two senders take turns at one queue.
+    env.update(UPDATES_MAIL_BATCH_SIZE="5", UPDATES_MAIL_POLL_SECONDS="0.2")
+    workers = Workers("updates", env, tmp_path)
+    try:
+        # The campaigns and their readers, as the worker would have heard of them.
+        partitions = partition_count(kafka_bootstrap, topics.UPDATES)
+        campaigns = [
+            Campaign(app, id=campaign_id)
+            for campaign_id in campaigns_on_every_partition(partitions, campaigns_count)
+        ]
+        readers = {
+            campaign.id: [campaign.backer(f"reader{n}@example.org") for n in range(readers_each)]
+            for campaign in campaigns
+        }
+        for name in ("updates-1", "updates-2"):
+            workers.start(name)
+        group = settings.consumer_group
+        wait_for(
+            lambda: shared_by(kafka_bootstrap, group, topics.UPDATES, 2), timeout=60, every=0.3
+        )
+
+        producer = make_producer(kafka_bootstrap)
+        published: list[uuid.UUID] = []
+        try:
+            for _ in range(updates_each):
+                for campaign in campaigns:
+                    update_id = uuid.uuid4()
+                    published.append(update_id)
+                    envelope = new_envelope(
+                        "update.published",
+                        {
+                            "campaign_id": campaign.id,
+                            "update_id": update_id,
+                            "url": f"http://127.0.0.1:8003/api/v1/updates/{update_id}",
+                            "kind": "manual",
+                            "visibility": "public",
+                            "title": "News",
+                            "body_html": "<p>Boxes are out.</p>",
+                            "published_at": T0,
+                        },
+                        producer="updates",
+                        campaign_id=campaign.id,
+                    )
+                    producer.send(topics.UPDATES, key=envelope.key.encode(), value=encode(envelope))
+            producer.flush(30)
+        finally:
+            producer.close(timeout=10)
+
+        # Besides ours, the automatic "The campaign is live" updates the launches made here,
+        # which the workers' relay sends and their consumers hear back: every one is mailed.
+        with app.extensions["fundtrail"].engine.connect() as connection:
+            automatic = list(connection.execute(sa.text("SELECT id, campaign_id FROM updates")))
+        assert len(automatic) == campaigns_count
+        of_campaign = {
+            update_id: campaigns[i % campaigns_count].id for i, update_id in enumerate(published)
+        }
+        of_campaign.update({row.id: row.campaign_id for row in automatic})
+        wanted = {
+            f"{update_id}.{reader}"
+            for update_id, campaign_id in of_campaign.items()
+            for reader in readers[campaign_id]
+        }
+        expected = len(wanted)
+        maildir = tmp_path / "mail"
+
+        def message_ids() -> list[str]:
+            if not maildir.exists():
+                return []
+            return [str(message["Message-ID"]) for message in mailbox.Maildir(maildir)]
+
+        wait_for(lambda: len(message_ids()) >= expected, timeout=60, every=0.3)
+        time.sleep(1.0)  # a second sending of any of them would have landed by now
+    finally:
+        workers.stop_all()
+        app.extensions["fundtrail"].engine.dispose()
+
+    sent = message_ids()
+    got = {message_id.strip("<>").partition("@")[0] for message_id in sent}
+    missed, duplicated = len(wanted - got), len(sent) - len(set(sent))
+    print(
+        f"updates workers=2 mails={len(sent)} expected={expected} missed={missed} dup={duplicated}"
+    )
+    assert (missed, duplicated, len(sent)) == (0, 0, expected)
