@@ -109,13 +109,21 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         send_timeout: float = 30.0,
+        lock_name: str | None = None,
     ) -> None:
+        """`lock_name` names what the relays elect a holder for (default: the outbox table's
+        name); give each service its own, so services sharing one database, in schemas of
+        their own, never wait for each other's relay."""
         self._engine = engine
         self._outbox = outbox
         self._producer = producer
         self._batch_size = batch_size
         self._send_timeout = send_timeout
-        self._lock = RelayLock(engine, outbox.name) if engine.dialect.name == "postgresql" else None
+        self._lock = (
+            RelayLock(engine, lock_name or outbox.name)
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     @property
     def relaying(self) -> bool:

@@ -47,7 +47,10 @@ def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) 
     servers = settings.kafka_bootstrap_servers
     threads = [
         threading.Thread(
-            target=_relay, args=(engine, spec.tables, servers, stop), name="relay", daemon=True
+            target=_relay,
+            args=(spec.name, engine, spec.tables, servers, stop),
+            name="relay",
+            daemon=True,
         )
     ]
     if spec.topics:
@@ -83,13 +86,18 @@ def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) 
 
 
 def _relay(
-    engine: sa.Engine, tables: dict[str, sa.Table], servers: str, stop: threading.Event
+    service: str,
+    engine: sa.Engine,
+    tables: dict[str, sa.Table],
+    servers: str,
+    stop: threading.Event,
 ) -> None:
     producer = _retrying(lambda: make_producer(servers, max_block_ms=10_000), stop)
     if producer is None:
         return
     try:
-        OutboxRelay(engine, tables["outbox"], producer).run(stop)
+        relay = OutboxRelay(engine, tables["outbox"], producer, lock_name=f"{service}.outbox")
+        relay.run(stop)
     finally:
         producer.close(timeout=5)
 
