@@ -10,6 +10,7 @@ election switched off (what every worker did before issue 17: each sends every u
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 import uuid
@@ -161,7 +162,8 @@ def command(events: int, relays: int, batch: int, repeats: int) -> None:
             copies = sent[result["name"]]
             result["messages_sent"] = copies
             result["duplicates_per_event"] = round((sum(copies) / len(copies) - events) / events, 3)
-        machine = machine_description(url, Path("."))
+        with tempfile.TemporaryDirectory() as scratch:  # SQLite's settings are probed there
+            machine = machine_description(url, Path(scratch))
     document = {
         "benchmark": NAME,
         "settings": {"events": events, "relays": relays, "batch": batch, "repeats": repeats},
