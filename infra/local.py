@@ -36,6 +36,22 @@ def processes() -> dict[str, list[str]]:
     return commands
 
 
+#: Partitions per topic when `make run` creates them: at most this many workers of a service
+#: share its consumption (a campaign's events stay in one partition, so in order); extra ones idle.
+DEFAULT_PARTITIONS = 3
+
+
+def topic_partitions() -> int:
+    """How many partitions new topics get: $FUNDTRAIL_KAFKA_PARTITIONS, default 3. Topics that
+    exist keep theirs (adding partitions moves campaigns between them: see docs/operations.md)."""
+    from environs import Env
+
+    partitions = Env().int("FUNDTRAIL_KAFKA_PARTITIONS", DEFAULT_PARTITIONS)
+    if partitions < 1:
+        raise ValueError("FUNDTRAIL_KAFKA_PARTITIONS must be 1 or more")
+    return partitions
+
+
 def run_everything() -> int:
     # Until the supervisor takes over, SIGTERM unwinds like Ctrl-C through the `finally` below,
     # so a stop during the broker's start-up does not leave the broker running.
@@ -51,7 +67,7 @@ def run_everything() -> int:
             click.echo("Starting a local Kafka broker (the first run fetches its jars)...")
             broker.start()
             servers = broker.bootstrap_servers
-        ensure_topics(servers, ALL_TOPICS)
+        ensure_topics(servers, ALL_TOPICS, partitions=topic_partitions())
         for name in NAMES:
             upgrade(name, Settings.load(name).database_url)
         # Made once here so that the services, starting together, do not race to create it.
@@ -100,4 +116,4 @@ def run_everything() -> int:
             broker.stop()
 
 
-__all__ = ["processes", "run_everything"]
+__all__ = ["processes", "run_everything", "topic_partitions"]

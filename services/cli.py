@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import tempfile
 
 import click
 
@@ -79,6 +80,11 @@ def serve(service: str, host: str, port: int | None, workers: int, threads: int)
     else:
         spec = service_spec(service)
         default_port, app_factory = spec.port, spec.app_factory
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # prometheus-client's multiprocess mode: each process writes its figures to files in
+        # this (new, empty) folder and /metrics sums them (shared/web/ops.py). Read by
+        # prometheus-client when gunicorn's processes import it, so set before exec.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"fundtrail-{service}-")
     argv = [
         sys.executable,
         "-m",

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import TypeVar
 
 import sqlalchemy as sa
+from kafka.errors import CommitFailedError, RebalanceInProgressError
 
 from shared.bootstrap import BackgroundJob, Dependencies
 from shared.consumer import EventConsumer
@@ -46,7 +47,10 @@ def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) 
     servers = settings.kafka_bootstrap_servers
     threads = [
         threading.Thread(
-            target=_relay, args=(engine, spec.tables, servers, stop), name="relay", daemon=True
+            target=_relay,
+            args=(spec.name, engine, spec.tables, servers, stop),
+            name="relay",
+            daemon=True,
         )
     ]
     if spec.topics:
@@ -82,13 +86,18 @@ def run_worker(dependencies: Dependencies, stop: threading.Event | None = None) 
 
 
 def _relay(
-    engine: sa.Engine, tables: dict[str, sa.Table], servers: str, stop: threading.Event
+    service: str,
+    engine: sa.Engine,
+    tables: dict[str, sa.Table],
+    servers: str,
+    stop: threading.Event,
 ) -> None:
     producer = _retrying(lambda: make_producer(servers, max_block_ms=10_000), stop)
     if producer is None:
         return
     try:
-        OutboxRelay(engine, tables["outbox"], producer).run(stop)
+        relay = OutboxRelay(engine, tables["outbox"], producer, lock_name=f"{service}.outbox")
+        relay.run(stop)
     finally:
         producer.close(timeout=5)
 
@@ -114,7 +123,16 @@ def _consume(dependencies: Dependencies, stop: threading.Event) -> None:
         max_attempts=settings.consumer_max_attempts,
     )
     try:
-        consumer.run(stop)
+        while not stop.is_set():
+            try:
+                consumer.run(stop)
+            except (CommitFailedError, RebalanceInProgressError) as exc:
+                # The group rebalanced while this batch was being handled (a worker joined, or
+                # one died): its partitions may be another member's by now, so its offsets were
+                # refused. The database has the batch; whoever reads those partitions next gets
+                # it again and skips it by its event ids. The next poll re-joins the group;
+                # letting the error end the thread would leave a worker that consumes nothing.
+                log.warning("worker.offsets_refused_in_rebalance", error=str(exc))
     finally:
         consumer.close()
         dead_letters.close(timeout=5)

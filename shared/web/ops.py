@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import time
@@ -18,6 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.engine import Engine
 
 from shared.web.problems import problem_response
@@ -79,9 +81,21 @@ def make_ops_blueprint(
 
     @blueprint.get("/metrics")
     def metrics() -> flask.Response:
-        return flask.Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return flask.Response(generate_latest(_scraped(registry)), mimetype=CONTENT_TYPE_LATEST)
 
     return blueprint
+
+
+def _scraped(registry: CollectorRegistry) -> CollectorRegistry:
+    """What a scrape reads: this process's registry; or, when several gunicorn processes serve
+    the app (`fundtrail serve --workers N` sets PROMETHEUS_MULTIPROC_DIR), the sum of all of
+    them, which prometheus-client keeps in files there: otherwise each scrape would read only
+    whichever process happened to answer it."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return registry
+    every_process = CollectorRegistry()
+    MultiProcessCollector(every_process)
+    return every_process
 
 
 def instrument(app: flask.Flask, registry: CollectorRegistry) -> None:

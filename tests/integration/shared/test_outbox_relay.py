@@ -78,6 +78,7 @@ def test_relay_publishes_each_committed_event_once_in_order(
         published += batch
     assert published == 20
     assert relay.relay_once() == 0  # marked sent: nothing goes twice
+    relay.close()
     producer.close()
 
     messages = read_all(kafka_bootstrap, topic, expected=20)
@@ -96,18 +97,28 @@ def test_relay_publishes_each_committed_event_once_in_order(
 
 
 class WatchedProducer:
-    """A real producer that notes, at each flush, how many database connections are out."""
+    """A real producer that notes, at each flush, how many database connections are out and
+    (PostgreSQL) how many sessions are inside a transaction: the relay's own session, which
+    holds its lock there, must be idle."""
 
     def __init__(self, producer: KafkaProducer, engine: sa.Engine) -> None:
         self._producer = producer
         self._engine = engine
         self.connections_out_at_flush: list[int] = []
+        self.transactions_open_at_flush: list[int] = []
 
     def send(self, *args: object, **kwargs: object) -> object:
         return self._producer.send(*args, **kwargs)
 
     def flush(self, timeout: float | None = None) -> None:
         self.connections_out_at_flush.append(self._engine.pool.checkedout())  # type: ignore[attr-defined]
+        if self._engine.dialect.name == "postgresql":
+            query = sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+            with self._engine.connect() as connection:
+                self.transactions_open_at_flush.append(connection.execute(query).scalar_one())
         self._producer.flush(timeout=timeout)
 
 
@@ -127,7 +138,10 @@ def test_relay_holds_no_connection_while_it_waits_for_kafka(
         assert relay.relay_once() == 1
         assert relay.relay_once() == 0
     finally:
+        relay.close()
         producer.close()
-    # No transaction (no connection at all) is open while the relay waits for the acks.
+    # No transaction (no pooled connection at all) is open while the relay waits for the acks.
     assert watched.connections_out_at_flush == [0, 0]
+    if engine.dialect.name == "postgresql":
+        assert watched.transactions_open_at_flush == [0, 0]
     assert len(read_all(kafka_bootstrap, topic, expected=3)) == 3
