@@ -16,6 +16,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.schema import SchemaItem
 
 from shared.events import Envelope, encode
+from shared.revocations import revocations_recorded
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -158,8 +159,10 @@ class UnitOfWork:
         self._tables = tables
         self._producer = producer
         self.connection: Connection | None = None
+        self._revokes = False
 
     def __enter__(self) -> Self:
+        self._revokes = False
         self.connection = self._engine.connect()
         self._transaction = self.connection.begin()
         self._open(self.connection)
@@ -205,6 +208,9 @@ class UnitOfWork:
     def commit(self) -> None:
         self.publish_new_events()
         self._transaction.commit()
+        if self._revokes:
+            # Only once committed: a cache reading before this would miss the row for good.
+            revocations_recorded()
 
     def rollback(self) -> None:
         self._transaction.rollback()
@@ -248,6 +254,7 @@ class UnitOfWork:
     def revoke_account(self, account_id: Any, revoked_at: Any) -> None:
         table = self._tables["revoked_accounts"]
         values = {"account_id": account_id, "revoked_at": revoked_at}
+        self._revokes = True
         self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
 
     def revoke_token(
@@ -261,6 +268,7 @@ class UnitOfWork:
             "revoked_at": revoked_at,
             "expires_at": expires_at,
         }
+        self._revokes = True
         self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
 
 
