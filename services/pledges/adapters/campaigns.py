@@ -33,6 +33,9 @@ class CampaignRepository:
         self._connection = connection
         # Each loaded tier's `taken`, so `save_state` writes only the tiers that changed.
         self._loaded_taken: dict[uuid.UUID, int] = {}
+        # Campaigns got without their budget: `save` would write that empty budget back.
+        # (By object: the same campaign got whole in this unit of work may be saved.)
+        self._without_budget: set[int] = set()
         #: Every campaign added or got: the unit of work publishes their events at commit.
         self.seen: builtins.list[Campaign] = []
 
@@ -43,6 +46,8 @@ class CampaignRepository:
 
     def save(self, campaign: Campaign) -> None:
         """Write back a campaign loaded with `get(..., for_update=True)` and changed."""
+        if id(campaign) in self._without_budget:
+            raise RuntimeError("a campaign got without its budget cannot be saved whole")
         self._connection.execute(
             campaigns.update()
             .where(campaigns.c.id == campaign.id)
@@ -93,15 +98,26 @@ class CampaignRepository:
         )
         return list(self._connection.execute(query).scalars())
 
-    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
-        """The campaign with its tiers and budget; `for_update` locks it until commit."""
+    def get(
+        self, campaign_id: uuid.UUID, *, for_update: bool = False, with_budget: bool = True
+    ) -> Campaign | None:
+        """The campaign with its tiers and budget; `for_update` locks it until commit.
+
+        Pledging never reads the budget, and runs this under the campaign's lock on every
+        pledge: `with_budget=False` saves that read, and such a campaign can be written back
+        with `save_state` only. (The tiers cannot come in the locking statement: under READ
+        COMMITTED a row lock waited for refreshes the locked row, not the rows joined to it, so
+        a tier's `taken` would be read as it was before the previous pledge; the race tests
+        catch that.)"""
         query = sa.select(campaigns).where(campaigns.c.id == campaign_id)
         if for_update:
             query = query.with_for_update()
         row = self._connection.execute(query).mappings().first()
         if row is None:
             return None
-        campaign = self._load([row])[0]
+        campaign = self._load([row], with_budget=with_budget)[0]
+        if not with_budget:
+            self._without_budget.add(id(campaign))
         self.seen.append(campaign)
         return campaign
 
@@ -145,7 +161,7 @@ class CampaignRepository:
         rows = self._connection.execute(query.limit(limit).offset(offset)).mappings().all()
         return self._load(rows)
 
-    def _load(self, rows: Sequence[Any]) -> builtins.list[Campaign]:
+    def _load(self, rows: Sequence[Any], with_budget: bool = True) -> builtins.list[Campaign]:
         ids = [row["id"] for row in rows]
         tier_rows = (
             self._connection.execute(
@@ -154,41 +170,26 @@ class CampaignRepository:
             .mappings()
             .all()
         )
-        budget_rows = (
-            self._connection.execute(
-                sa.select(budget_lines)
-                .where(budget_lines.c.campaign_id.in_(ids))
-                .order_by(budget_lines.c.position)
+        budget_rows: Sequence[Any] = []
+        if with_budget:
+            budget_rows = (
+                self._connection.execute(
+                    sa.select(budget_lines)
+                    .where(budget_lines.c.campaign_id.in_(ids))
+                    .order_by(budget_lines.c.position)
+                )
+                .mappings()
+                .all()
             )
-            .mappings()
-            .all()
-        )
         self._loaded_taken.update({t["id"]: t["taken"] for t in tier_rows})
-        loaded = []
-        for row in rows:
-            campaign = Campaign(
-                **{name: row[name] for name in _CAMPAIGN_FIELDS},
-                tiers=[
-                    Tier(
-                        id=t["id"],
-                        name=t["name"],
-                        min_amount=t["min_amount"],
-                        limit=t["limit"],
-                        taken=t["taken"],
-                    )
-                    for t in tier_rows
-                    if t["campaign_id"] == row["id"]
-                ],
-                budget=tuple(
-                    BudgetLine(category=b["category"], amount=b["amount"])
-                    for b in budget_rows
-                    if b["campaign_id"] == row["id"]
-                ),
+        return [
+            _campaign(
+                row,
+                [t for t in tier_rows if t["campaign_id"] == row["id"]],
+                [b for b in budget_rows if b["campaign_id"] == row["id"]],
             )
-            campaign.funding_model = FundingModel(row["funding_model"])
-            campaign.status = CampaignStatus(row["status"])
-            loaded.append(campaign)
-        return loaded
+            for row in rows
+        ]
 
     def _write_children(self, campaign: Campaign) -> None:
         if campaign.tiers:
@@ -215,6 +216,26 @@ class CampaignRepository:
                     for position, line in enumerate(campaign.budget)
                 ],
             )
+
+
+def _campaign(row: Any, tier_rows: Sequence[Any], budget_rows: Sequence[Any]) -> Campaign:
+    campaign = Campaign(
+        **{name: row[name] for name in _CAMPAIGN_FIELDS},
+        tiers=[
+            Tier(
+                id=t["id"],
+                name=t["name"],
+                min_amount=t["min_amount"],
+                limit=t["limit"],
+                taken=t["taken"],
+            )
+            for t in tier_rows
+        ],
+        budget=tuple(BudgetLine(category=b["category"], amount=b["amount"]) for b in budget_rows),
+    )
+    campaign.funding_model = FundingModel(row["funding_model"])
+    campaign.status = CampaignStatus(row["status"])
+    return campaign
 
 
 def _campaign_row(campaign: Campaign) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def make_pledge(
     key = command.idempotency
     with uow:
         # The campaign's lock comes first: it also serialises two uses of one key here.
-        campaign = locked_campaign(uow, command.campaign_id)
+        campaign = locked_campaign(uow, command.campaign_id, with_budget=False)
         if key is not None:
             recorded = uow.idempotency_keys.find(command.backer_id, key.key)
             if recorded is not None:

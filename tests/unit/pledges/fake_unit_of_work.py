@@ -28,7 +28,10 @@ class FakeCampaigns:
         self.seen.append(campaign)
         self._keep(campaign)
 
-    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
+    def get(
+        self, campaign_id: uuid.UUID, *, for_update: bool = False, with_budget: bool = True
+    ) -> Campaign | None:
+        # Always whole: without the budget is only fewer reads for the real repository.
         stored = self._store.get(campaign_id)
         if stored is None:
             return None
