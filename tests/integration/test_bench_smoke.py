@@ -85,11 +85,13 @@ def check_ledger_verify(document: dict[str, Any]) -> None:
     assert list(results) == [
         RAW_PER_LINE,
         FLOOR,
-        "verify (in-process)",
+        "verify (in-process, one process)",
+        "verify (in-process, every core)",
         "fundtrail verify (child process)",
     ]
     assert {result["events"] for result in results.values()} == {20}
-    assert results["verify (in-process)"]["ratio_to_baseline"] > 0
+    assert results["verify (in-process, one process)"]["ratio_to_baseline"] > 0
+    assert results["verify (in-process, every core)"]["ratio_to_baseline"] > 0
     assert set(document["ratios_to_hashlib"]) == set(results) - {RAW_PER_LINE}
 
 
