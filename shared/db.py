@@ -227,16 +227,17 @@ class UnitOfWork:
 
         For what no aggregate records (an account's announcements, a signed checkpoint):
         aggregates' events are published by `commit()`."""
+        # `insert()` with the values as parameters, not `.values(...)`: SQLAlchemy then keys
+        # its compiled-statement cache by table alone, not by the values' names every time.
         self.conn.execute(
-            self._tables["outbox"]
-            .insert()
-            .values(
-                event_id=envelope.event_id,
-                topic=topic,
-                key=envelope.key,
-                value=encode(envelope),
-                created_at=envelope.occurred_at,
-            )
+            self._tables["outbox"].insert(),
+            {
+                "event_id": envelope.event_id,
+                "topic": topic,
+                "key": envelope.key,
+                "value": encode(envelope),
+                "created_at": envelope.occurred_at,
+            },
         )
 
     def first_time(self, envelope: Envelope) -> bool:
