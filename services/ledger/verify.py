@@ -149,8 +149,8 @@ def verify_export_file(
     processes: int | None = None,
     parallel_from_bytes: int = PARALLEL_FROM_BYTES,
 ) -> Report:
-    """`verify_export` of the file at `path`, on every core this process may use when the file
-    is large (`processes` overrides how many; 1 checks it in this process alone).
+    """`verify_export` of the file at `path`, on the cores the machine has free when the file is
+    large (`idle_cores`; `processes` overrides how many; 1 checks it in this process alone).
 
     The file is cut at line ends into parts (at least four per process, at most
     `PART_BYTES` each, so memory stays bounded). Worker processes hash each part's lines and
@@ -161,7 +161,7 @@ def verify_export_file(
     verdict and message is the one a single pass gives.
     """
     if processes is None:
-        processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        processes = idle_cores()
     size = path.stat().st_size
     # Four parts a process, not one: this process folds each part's hashes as it comes back,
     # while the workers go on with the next, so only the last (small) part's fold is waited for.
@@ -202,6 +202,19 @@ def verify_export_file(
             expected += count
     compact.size = number
     return _finish_export_audit(audit, compact, checkpoint)
+
+
+def idle_cores() -> int:
+    """How many processes to check an export with: this one, plus one for each core the
+    machine is not busy with (by the 1-minute load average). On a busy machine a second
+    process only queues for a core and adds its start and the fold: measured under load 5-10
+    on 2 cores, two processes were 0.8x the speed of one (docs/benchmarks.md)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return cores
+    return max(1, min(cores, int(cores - load + 1)))
 
 
 def _start_export_audit(

@@ -153,3 +153,15 @@ def test_a_good_export_is_checked_by_the_workers_alone(
     )
     assert report.ok and report.entries == ENTRIES
     assert checked_here == []
+
+
+@pytest.mark.parametrize(
+    ("load", "processes"), [(0.0, 4), (0.6, 4), (1.2, 3), (2.5, 2), (3.5, 1), (9.0, 1)]
+)
+def test_a_busy_machine_gets_fewer_processes(
+    load: float, processes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process always, and one more per core the load average leaves idle."""
+    monkeypatch.setattr(verify.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    monkeypatch.setattr(verify.os, "getloadavg", lambda: (load, 0.0, 0.0))
+    assert verify.idle_cores() == processes
