@@ -166,6 +166,24 @@ def serve(app_factory: str, env: dict[str, str], workers: int, threads: int) -> 
     return process, f"http://127.0.0.1:{port}"
 
 
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's worker processes: the master's children (Linux /proc; none elsewhere)."""
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used so far (those gone count nothing)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (after pid, comm)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_up(url: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -236,8 +254,15 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
                 for name in order if repeat % 2 else reversed(order):  # alternate who goes first
                     lines, table = requests_for(setup, name, pool[name])
                     before = setup.count(table)
+                    workers = worker_pids(servers[name][0].pid)
+                    cpu_before = cpu_seconds(workers)
                     figures = drive(servers[name][1], lines, seconds if repeat >= 0 else warm_up,
                                     wrk_threads, connections, scratch)  # fmt: skip
+                    # CPU the app's gunicorn workers spent per answer: steadier than the rate
+                    # on a shared machine, whose load moves the rates by up to 2x.
+                    figures["worker_cpu_ms_per_request"] = round(
+                        (cpu_seconds(workers) - cpu_before) * 1000 / max(figures["requests"], 1), 3
+                    )
                     figures["rows_written"] = setup.count(table) - before
                     figures["lines"] = len(lines)
                     if (figures["non_2xx"] or figures["requests"] > len(lines)
@@ -249,6 +274,7 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
                         runs[name].append(figures)
                         print(f"[{repeat + 1}/{repeats}] {name}: {figures['rate']:,.0f} req/s "
                               f"({figures['requests']} in {figures['seconds']:.1f}s, "
+                              f"{figures['worker_cpu_ms_per_request']:.2f} ms worker CPU each, "
                               f"p50 {figures['latency_p50']}, p99 {figures['latency_p99']})",
                               flush=True)  # fmt: skip
             outbox = setup.count("outbox")
@@ -265,6 +291,8 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
         "after": [round(load, 2) for load in os.getloadavg()],
     }
     medians = {name: statistics.median(r["rate"] for r in found) for name, found in runs.items()}
+    cpu = {name: statistics.median(r["worker_cpu_ms_per_request"] for r in found)
+           for name, found in runs.items()}  # fmt: skip
     return {
         "benchmark": NAME,
         "started_at": started_at.isoformat(),
@@ -294,6 +322,11 @@ def run(seconds: int, repeats: int, workers: int, threads: int, connections: int
         "runs": runs,
         "median_requests_per_s": {name: round(rate) for name, rate in medians.items()},
         "ratio_pledges_to_plain": round(medians["pledges API"] / medians["plain INSERT"], 3),
+        "median_worker_cpu_ms_per_request": cpu,
+        # The rate ratio the workers' CPU alone would allow: plain's CPU over a pledge's.
+        "cpu_ratio_plain_to_pledges": round(cpu["plain INSERT"] / cpu["pledges API"], 3)
+        if cpu["pledges API"]
+        else None,
     }
 
 
@@ -369,7 +402,9 @@ def command(seconds: int, repeats: int, workers: int, threads: int, connections:
     rates = document["median_requests_per_s"]
     print(
         f"\nmedian of {repeats}: pledges API {rates['pledges API']:,} req/s, plain INSERT "
-        f"{rates['plain INSERT']:,} req/s, ratio {document['ratio_pledges_to_plain']:.3f}"
+        f"{rates['plain INSERT']:,} req/s, ratio {document['ratio_pledges_to_plain']:.3f}; "
+        f"worker CPU per request {document['median_worker_cpu_ms_per_request']} ms, "
+        f"plain/pledge {document['cpu_ratio_plain_to_pledges']}"
     )
     path = write_results(NAME, document, output)
     print(f"results written to {path} ({document['duration_s']}s in all)")

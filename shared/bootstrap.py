@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +18,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from shared.auth import TokenVerifier, load_or_create_signing_key, load_public_key
+from shared.auth import (
+    CLOCK_LEEWAY,
+    TokenVerifier,
+    load_or_create_signing_key,
+    load_public_key,
+)
 from shared.clock import Clock, utc_now
 from shared.config import Settings
 from shared.db import UnitOfWork, make_engine
+from shared.revocations import RevocationCache
 from shared.service import ServiceSpec
 
 #: A consumed event's handler once its dependencies are bound: `(event, uow)`.
@@ -105,21 +110,16 @@ def token_verifier(settings: Settings, engine: Engine, revoked: sa.Table) -> Tok
     else:
         public_key = load_public_key(settings.token_public_key, settings.public_key_file)
     # The revoked-tokens table sits beside `revoked` in the same metadata (shared/db.py).
-    revoked_tokens = revoked.metadata.tables["revoked_tokens"]
-
-    def is_revoked(account_id: uuid.UUID) -> bool:
-        with engine.connect() as connection:
-            query = sa.select(revoked.c.account_id).where(revoked.c.account_id == account_id)
-            return connection.execute(query).first() is not None
-
-    def is_token_revoked(token_id: uuid.UUID) -> bool:
-        with engine.connect() as connection:
-            query = sa.select(revoked_tokens.c.token_id).where(
-                revoked_tokens.c.token_id == token_id
-            )
-            return connection.execute(query).first() is not None
-
-    return TokenVerifier(public_key, is_revoked, is_token_revoked)
+    revocations = RevocationCache(
+        engine,
+        revoked,
+        revoked.metadata.tables["revoked_tokens"],
+        refresh=settings.revocation_refresh,
+        leeway=CLOCK_LEEWAY,
+    )
+    return TokenVerifier(
+        public_key, revocations.is_account_revoked, revocations.is_token_revoked, CLOCK_LEEWAY
+    )
 
 
 def core_dependencies(spec: ServiceSpec, settings: Settings) -> dict[str, Any]:

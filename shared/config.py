@@ -59,6 +59,10 @@ class Settings:
     link_key_file: Path | None = None
     #: Where the updates service writes, and the pledges service reads, its public link key.
     link_public_key_file: Path | None = None
+    #: Seconds a process may go on trusting its in-memory list of revoked accounts and tokens
+    #: before reading it again: how late a revocation made in another process is honoured here
+    #: (FUNDTRAIL_REVOCATION_REFRESH_SECONDS; 0 reads the database on every request).
+    revocation_refresh: float = 1.0
     #: Anything a single service adds (ledger: log origin, key file ...).
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -90,6 +94,7 @@ class Settings:
             link_public_key=env.str("FUNDTRAIL_LINK_PUBLIC_KEY", ""),
             link_key_file=env.path("FUNDTRAIL_LINK_KEY_FILE", None),
             link_public_key_file=env.path("FUNDTRAIL_LINK_PUBLIC_KEY_FILE", None),
+            revocation_refresh=env.float("FUNDTRAIL_REVOCATION_REFRESH_SECONDS", 1.0),
         )
         values.update(overrides or {})
         return cls(**values)

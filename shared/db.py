@@ -16,6 +16,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.schema import SchemaItem
 
 from shared.events import Envelope, encode
+from shared.revocations import revocations_recorded
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -158,8 +159,10 @@ class UnitOfWork:
         self._tables = tables
         self._producer = producer
         self.connection: Connection | None = None
+        self._revokes = False
 
     def __enter__(self) -> Self:
+        self._revokes = False
         self.connection = self._engine.connect()
         self._transaction = self.connection.begin()
         self._open(self.connection)
@@ -205,6 +208,9 @@ class UnitOfWork:
     def commit(self) -> None:
         self.publish_new_events()
         self._transaction.commit()
+        if self._revokes:
+            # Only once committed: a cache reading before this would miss the row for good.
+            revocations_recorded()
 
     def rollback(self) -> None:
         self._transaction.rollback()
@@ -221,16 +227,17 @@ class UnitOfWork:
 
         For what no aggregate records (an account's announcements, a signed checkpoint):
         aggregates' events are published by `commit()`."""
+        # `insert()` with the values as parameters, not `.values(...)`: SQLAlchemy then keys
+        # its compiled-statement cache by table alone, not by the values' names every time.
         self.conn.execute(
-            self._tables["outbox"]
-            .insert()
-            .values(
-                event_id=envelope.event_id,
-                topic=topic,
-                key=envelope.key,
-                value=encode(envelope),
-                created_at=envelope.occurred_at,
-            )
+            self._tables["outbox"].insert(),
+            {
+                "event_id": envelope.event_id,
+                "topic": topic,
+                "key": envelope.key,
+                "value": encode(envelope),
+                "created_at": envelope.occurred_at,
+            },
         )
 
     def first_time(self, envelope: Envelope) -> bool:
@@ -248,6 +255,7 @@ class UnitOfWork:
     def revoke_account(self, account_id: Any, revoked_at: Any) -> None:
         table = self._tables["revoked_accounts"]
         values = {"account_id": account_id, "revoked_at": revoked_at}
+        self._revokes = True
         self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
 
     def revoke_token(
@@ -261,6 +269,7 @@ class UnitOfWork:
             "revoked_at": revoked_at,
             "expires_at": expires_at,
         }
+        self._revokes = True
         self.conn.execute(_insert_ignoring_duplicates(self.conn, table, values))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from services.ledger.verify import Report, verify_consistency, verify_export
+from services.ledger.verify import Report, verify_consistency, verify_export_file
 
 #: Exit status when a check fails (2 is click's, for wrong usage).
 NOT_VERIFIED = 1
@@ -85,8 +85,7 @@ def verify(
             raise click.UsageError("give EXPORT and --checkpoint FILE, or --consistency OLD NEW")
         if proof_file is not None:
             raise click.UsageError("--proof goes with --consistency")
-        with export.open("rb") as lines:
-            report = verify_export(lines, _text(checkpoint), vkey, origin=origin)
+        report = verify_export_file(export, _text(checkpoint), vkey, origin=origin)
     _finish(report)
 
 

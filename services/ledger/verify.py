@@ -11,12 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
 
 import msgspec
 
@@ -120,6 +125,101 @@ def verify_export(
     `jsonl_lines` are the raw lines (a file opened in binary mode will do); a trailing newline
     on each is allowed. When `origin` is given, the checkpoint must name that log.
     """
+    audit, checkpoint = _start_export_audit(checkpoint_note, vkey, origin, max_problems)
+    compact = merkle.CompactRange()
+    compact.size, _ = _check_lines(audit, jsonl_lines, compact, 0, 0)
+    return _finish_export_audit(audit, compact, checkpoint)
+
+
+#: Below this size an export is checked in this process alone: starting a second one costs
+#: more than it saves, and `fundtrail verify` of a small export should answer at once.
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024
+#: The largest part of an export one worker checks at a time: its leaf hashes (32 bytes a
+#: line, about 7% of the part) are held until folded.
+PART_BYTES = 64 * 1024 * 1024
+
+
+def verify_export_file(
+    path: Path,
+    checkpoint_note: str,
+    vkey: str,
+    *,
+    origin: str | None = None,
+    max_problems: int = 100,
+    processes: int | None = None,
+    parallel_from_bytes: int = PARALLEL_FROM_BYTES,
+) -> Report:
+    """`verify_export` of the file at `path`, on the cores the machine has free when the file is
+    large (`idle_cores`; `processes` overrides how many; 1 checks it in this process alone).
+
+    The file is cut at line ends into parts (at least four per process, at most
+    `PART_BYTES` each, so memory stays bounded). Worker processes hash each part's lines and
+    check them the fast way; a part whose every line is plainly good (canonical, balanced, no
+    `leaf_hash`, seq running on from the part before) contributes just its leaf hashes, which
+    this process folds into the tree in order. From the first part that is not, this process
+    checks the rest of the file itself, from the same state, as `verify_export` does: every
+    verdict and message is the one a single pass gives.
+    """
+    if processes is None:
+        processes = idle_cores()
+    size = path.stat().st_size
+    # Four parts a process, not one: this process folds each part's hashes as it comes back,
+    # while the workers go on with the next, so only the last (small) part's fold is waited for.
+    parts = _parts(path, size, max(4 * processes, -(-size // PART_BYTES)))
+    if processes < 2 or size < parallel_from_bytes or len(parts) < 2:
+        with path.open("rb") as lines:
+            return verify_export(lines, checkpoint_note, vkey, origin=origin,
+                                 max_problems=max_problems)  # fmt: skip
+    audit, checkpoint = _start_export_audit(checkpoint_note, vkey, origin, max_problems)
+    compact = merkle.CompactRange()
+    number = expected = 0
+    # fork: the workers start in milliseconds with this module already imported (the CLI has
+    # no threads to be copied half-way); elsewhere the platform's default.
+    context = (
+        multiprocessing.get_context("fork")
+        if "fork" in multiprocessing.get_all_start_methods()
+        else None
+    )
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        # A few parts in flight, not all: their results wait here until folded.
+        scans: deque[Future[tuple[bytes, int, int | None, bool]]] = deque()
+        queued = iter(parts)
+        for start, end in itertools.islice(queued, 2 * processes):
+            scans.append(pool.submit(_scan_part, str(path), start, end))
+        for start, _end in parts:
+            hashes, count, first_seq, plainly_good = scans.popleft().result()
+            if not plainly_good or first_seq != expected:
+                for scan in scans:
+                    scan.cancel()
+                with path.open("rb") as file:
+                    file.seek(start)
+                    number, expected = _check_lines(audit, file, compact, number, expected)
+                break
+            for next_start, next_end in itertools.islice(queued, 1):
+                scans.append(pool.submit(_scan_part, str(path), next_start, next_end))
+            _fold(compact, hashes, number)
+            number += count
+            expected += count
+    compact.size = number
+    return _finish_export_audit(audit, compact, checkpoint)
+
+
+def idle_cores() -> int:
+    """How many processes to check an export with: this one, plus one for each core the
+    machine is not busy with (by the 1-minute load average). On a busy machine a second
+    process only queues for a core and adds its start and the fold: measured under load 5-10
+    on 2 cores, two processes were 0.8x the speed of one (docs/benchmarks.md)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return cores
+    return max(1, min(cores, int(cores - load + 1)))
+
+
+def _start_export_audit(
+    checkpoint_note: str, vkey: str, origin: str | None, max_problems: int
+) -> tuple[_Audit, Checkpoint | None]:
     audit = _Audit(max_problems)
     checkpoint = _open_checkpoint(audit, checkpoint_note, vkey, "checkpoint")
     if origin is not None:
@@ -133,13 +233,21 @@ def verify_export(
     audit.start(SEQ, "seq runs 0, 1, 2, … with no gap or reordering")
     audit.start(POSTINGS, "each entry's postings sum to zero per currency")
     audit.start(LEAF_HASH, "no entry carries a leaf_hash field (it is computed from the line)")
+    return audit, checkpoint
 
-    compact = merkle.CompactRange()
+
+def _check_lines(
+    audit: _Audit,
+    jsonl_lines: Iterable[bytes],
+    compact: merkle.CompactRange,
+    number: int,
+    expected_seq: int,
+) -> tuple[int, int]:
+    """Hash and check lines following `number` lines already read (whose leaves `compact`
+    holds) and the seq `expected_seq`; return both as they stand after the last line."""
     peaks = compact.peaks
     sha256 = hashlib.sha256
-    expected_seq = 0
-    number = 0
-    for number, raw in enumerate(jsonl_lines, start=1):
+    for number, raw in enumerate(jsonl_lines, start=number + 1):  # noqa: B020
         data = raw[:-1] if raw.endswith(b"\n") else raw
         # CompactRange.append inlined (it is the hot loop): the leaf hash, then one merge per
         # trailing one-bit of the count so far; the hash is always 32 bytes, so no length check.
@@ -152,7 +260,7 @@ def verify_export(
         entry = _read_entry_fast(audit, data, number)
         if entry is None:
             expected_seq += 1
-        elif (
+        elif (  # `_plainly_good`, inlined: this is the hot loop
             type(entry.get("seq")) is int
             and entry["seq"] == expected_seq
             and LEAF_HASH not in entry
@@ -161,8 +269,22 @@ def verify_export(
             expected_seq += 1  # what `_check_entry` concludes for a good entry, without the call
         else:
             expected_seq = _check_entry(audit, entry, number, expected_seq)
-    compact.size = number
+    return number, expected_seq
 
+
+def _plainly_good(entry: dict[str, Any], expected_seq: int) -> bool:
+    """True when `_check_entry` would find nothing wrong (and only then)."""
+    return (
+        type(entry.get("seq")) is int
+        and entry["seq"] == expected_seq
+        and LEAF_HASH not in entry
+        and _postings_balance(entry)
+    )
+
+
+def _finish_export_audit(
+    audit: _Audit, compact: merkle.CompactRange, checkpoint: Checkpoint | None
+) -> Report:
     audit.start(TREE_SIZE, "the number of entries equals the checkpoint's tree size")
     audit.start(ROOT, "the Merkle root of the lines equals the checkpoint's root hash")
     if checkpoint is None:
@@ -182,6 +304,76 @@ def verify_export(
                 f"{_b64(checkpoint.root_hash)}",
             )
     return audit.report(entries=compact.size, checkpoint=checkpoint)
+
+
+def _parts(path: Path, size: int, count: int) -> list[tuple[int, int]]:
+    """`count` byte ranges of the file (fewer if it has few lines), each ending after a
+    newline or at the end of the file, so that each holds whole lines."""
+    bounds = [0]
+    with path.open("rb") as file:
+        for cut in range(1, count):
+            file.seek(max(size * cut // count - 1, bounds[-1]))
+            file.readline()  # on to just after the next newline
+            position = file.tell()
+            if position >= size:
+                break
+            if position > bounds[-1]:
+                bounds.append(position)
+    bounds.append(size)
+    return list(itertools.pairwise(bounds))
+
+
+def _lines_of(file: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+    """The lines of `file` between the byte offsets `start` and `end` (a line end)."""
+    file.seek(start)
+    left = end - start
+    for raw in file:
+        yield raw
+        left -= len(raw)
+        if left <= 0:
+            return
+
+
+def _scan_part(path: str, start: int, end: int) -> tuple[bytes, int, int | None, bool]:
+    """In a worker process: the leaf hashes of one part's lines (concatenated), how many lines,
+    the first line's seq, and whether every line is plainly good with seqs running on from
+    the first. It stops at the first line that is not: the parent checks from there itself."""
+    sha256 = hashlib.sha256
+    hashes: list[bytes] = []
+    first_seq: int | None = None
+    with open(path, "rb") as file:
+        for raw in _lines_of(file, start, end):
+            data = raw[:-1] if raw.endswith(b"\n") else raw
+            hashes.append(sha256(b"\x00" + data).digest())
+            entry = _fast_entry(data)
+            if entry is None:  # the exact path, as `_read_entry_fast` would take
+                scratch = _Audit(max_problems=1)
+                entry = _read_entry(scratch, data, len(hashes))
+                if scratch.failures:
+                    return b"", 0, first_seq, False
+            if first_seq is None and entry is not None and type(entry.get("seq")) is int:
+                first_seq = entry["seq"]
+            if (
+                entry is None
+                or first_seq is None
+                or not _plainly_good(entry, first_seq + len(hashes) - 1)
+            ):
+                return b"", 0, first_seq, False
+    return b"".join(hashes), len(hashes), first_seq, True
+
+
+def _fold(compact: merkle.CompactRange, hashes: bytes, size: int) -> None:
+    """Append the concatenated 32-byte leaf hashes to `compact`, which holds `size` leaves."""
+    peaks = compact.peaks
+    sha256 = hashlib.sha256
+    for offset in range(0, len(hashes), 32):
+        current = hashes[offset : offset + 32]
+        count = size
+        while count & 1:
+            current = sha256(b"\x01" + peaks.pop() + current).digest()  # merkle.node_hash
+            count >>= 1
+        peaks.append(current)
+        size += 1
 
 
 def verify_consistency(
@@ -313,6 +505,12 @@ def _read_entry_fast(audit: _Audit, data: bytes, number: int) -> dict[str, Any] 
     line this can't vouch for, is handed to `_read_entry`, so problems and their messages are
     the exact path's. Lines in ledger exports that this can't vouch for are rare.
     """
+    entry = _fast_entry(data)
+    return entry if entry is not None else _read_entry(audit, data, number)
+
+
+def _fast_entry(data: bytes) -> dict[str, Any] | None:
+    """The line's object when the fast path can vouch for it (see `_read_entry_fast`)."""
     if (data.isascii() or _FAST_UNSAFE.search(data) is None) and _SIXTEEN_DIGITS not in (
         data.translate(_DIGITS_AS_ZEROS)
     ):
@@ -322,7 +520,7 @@ def _read_entry_fast(audit: _Audit, data: bytes, number: int) -> dict[str, Any] 
                 return entry
         except (ValueError, RecursionError):  # msgspec's DecodeError is a ValueError
             pass
-    return _read_entry(audit, data, number)
+    return None
 
 
 def _read_entry(audit: _Audit, data: bytes, number: int) -> dict[str, Any] | None:

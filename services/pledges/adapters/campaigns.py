@@ -27,12 +27,33 @@ _STATE_FIELDS = (
     "test_mode", "cover_sha256",
 )  # fmt: skip
 
+# Built once: constructing a statement and its cache key costs more CPU than running it, and a
+# pledge runs these under the campaign's lock on every request (docs/benchmarks.md).
+_GET = sa.select(campaigns).where(campaigns.c.id == sa.bindparam("campaign_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+_TIERS_OF = (
+    sa.select(tiers)
+    .where(tiers.c.campaign_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(tiers.c.position)
+)
+_BUDGETS_OF = (
+    sa.select(budget_lines)
+    .where(budget_lines.c.campaign_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(budget_lines.c.position)
+)
+_SAVE_STATE = campaigns.update().where(campaigns.c.id == sa.bindparam("campaign_id"))
+_SAVE_TAKEN = tiers.update().where(tiers.c.id == sa.bindparam("tier_id"))
+
 
 class CampaignRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         # Each loaded tier's `taken`, so `save_state` writes only the tiers that changed.
         self._loaded_taken: dict[uuid.UUID, int] = {}
+        # Campaigns got without their budget or tiers: `save` would write those empty lists
+        # back. (By object: the same campaign got whole in this unit of work may be saved.)
+        self._partial: set[int] = set()
+        self._without_tiers: set[int] = set()
         #: Every campaign added or got: the unit of work publishes their events at commit.
         self.seen: builtins.list[Campaign] = []
 
@@ -43,6 +64,8 @@ class CampaignRepository:
 
     def save(self, campaign: Campaign) -> None:
         """Write back a campaign loaded with `get(..., for_update=True)` and changed."""
+        if id(campaign) in self._partial:
+            raise RuntimeError("a campaign got without its budget or tiers cannot be saved whole")
         self._connection.execute(
             campaigns.update()
             .where(campaigns.c.id == campaign.id)
@@ -73,15 +96,12 @@ class CampaignRepository:
         edited draft goes through `save`."""
         state = _campaign_row(campaign)
         self._connection.execute(
-            campaigns.update()
-            .where(campaigns.c.id == campaign.id)
-            .values(**{name: state[name] for name in _STATE_FIELDS})
+            _SAVE_STATE,
+            {"campaign_id": campaign.id, **{name: state[name] for name in _STATE_FIELDS}},
         )
         for tier in campaign.tiers:
             if self._loaded_taken.get(tier.id) != tier.taken:
-                self._connection.execute(
-                    tiers.update().where(tiers.c.id == tier.id).values(taken=tier.taken)
-                )
+                self._connection.execute(_SAVE_TAKEN, {"tier_id": tier.id, "taken": tier.taken})
                 self._loaded_taken[tier.id] = tier.taken
 
     def due_ids(self, now: datetime) -> list[uuid.UUID]:
@@ -93,17 +113,44 @@ class CampaignRepository:
         )
         return list(self._connection.execute(query).scalars())
 
-    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
-        """The campaign with its tiers and budget; `for_update` locks it until commit."""
-        query = sa.select(campaigns).where(campaigns.c.id == campaign_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self._connection.execute(query).mappings().first()
+    def get(
+        self,
+        campaign_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+        with_budget: bool = True,
+        with_tiers: bool = True,
+    ) -> Campaign | None:
+        """The campaign with its tiers and budget; `for_update` locks it until commit.
+
+        Pledging runs this under the campaign's lock on every pledge, and never reads the
+        budget, nor the tiers unless a tier is chosen or left: `with_budget=False` and
+        `with_tiers=False` save those reads (`load_tiers` reads the tiers when they turn out to
+        be needed). Such a campaign can be written back with `save_state` only. (The tiers
+        cannot come in the locking statement: under READ COMMITTED a row lock waited for
+        refreshes the locked row, not the rows joined to it, so a tier's `taken` would be read
+        as it was before the previous pledge; the race tests catch that.)"""
+        query = _GET_FOR_UPDATE if for_update else _GET
+        row = self._connection.execute(query, {"campaign_id": campaign_id}).mappings().first()
         if row is None:
             return None
-        campaign = self._load([row])[0]
+        campaign = self._load([row], with_budget=with_budget, with_tiers=with_tiers)[0]
+        if not (with_budget and with_tiers):
+            self._partial.add(id(campaign))
+        if not with_tiers:
+            self._without_tiers.add(id(campaign))
         self.seen.append(campaign)
         return campaign
+
+    def load_tiers(self, campaign: Campaign) -> None:
+        """Give a campaign got `with_tiers=False` its tiers, read now (after its lock, so their
+        counts are current)."""
+        if id(campaign) not in self._without_tiers:
+            return
+        tier_rows = self._connection.execute(_TIERS_OF, {"ids": [campaign.id]}).mappings().all()
+        self._loaded_taken.update({t["id"]: t["taken"] for t in tier_rows})
+        campaign.tiers = [_tier(t) for t in tier_rows]
+        self._without_tiers.discard(id(campaign))
 
     def creator_of(self, campaign_id: uuid.UUID) -> uuid.UUID | None:
         return self._connection.execute(
@@ -145,50 +192,25 @@ class CampaignRepository:
         rows = self._connection.execute(query.limit(limit).offset(offset)).mappings().all()
         return self._load(rows)
 
-    def _load(self, rows: Sequence[Any]) -> builtins.list[Campaign]:
-        ids = [row["id"] for row in rows]
-        tier_rows = (
-            self._connection.execute(
-                sa.select(tiers).where(tiers.c.campaign_id.in_(ids)).order_by(tiers.c.position)
-            )
-            .mappings()
-            .all()
-        )
-        budget_rows = (
-            self._connection.execute(
-                sa.select(budget_lines)
-                .where(budget_lines.c.campaign_id.in_(ids))
-                .order_by(budget_lines.c.position)
-            )
-            .mappings()
-            .all()
-        )
+    def _load(
+        self, rows: Sequence[Any], with_budget: bool = True, with_tiers: bool = True
+    ) -> builtins.list[Campaign]:
+        ids = {"ids": [row["id"] for row in rows]}
+        tier_rows: Sequence[Any] = []
+        if with_tiers:
+            tier_rows = self._connection.execute(_TIERS_OF, ids).mappings().all()
+        budget_rows: Sequence[Any] = []
+        if with_budget:
+            budget_rows = self._connection.execute(_BUDGETS_OF, ids).mappings().all()
         self._loaded_taken.update({t["id"]: t["taken"] for t in tier_rows})
-        loaded = []
-        for row in rows:
-            campaign = Campaign(
-                **{name: row[name] for name in _CAMPAIGN_FIELDS},
-                tiers=[
-                    Tier(
-                        id=t["id"],
-                        name=t["name"],
-                        min_amount=t["min_amount"],
-                        limit=t["limit"],
-                        taken=t["taken"],
-                    )
-                    for t in tier_rows
-                    if t["campaign_id"] == row["id"]
-                ],
-                budget=tuple(
-                    BudgetLine(category=b["category"], amount=b["amount"])
-                    for b in budget_rows
-                    if b["campaign_id"] == row["id"]
-                ),
+        return [
+            _campaign(
+                row,
+                [t for t in tier_rows if t["campaign_id"] == row["id"]],
+                [b for b in budget_rows if b["campaign_id"] == row["id"]],
             )
-            campaign.funding_model = FundingModel(row["funding_model"])
-            campaign.status = CampaignStatus(row["status"])
-            loaded.append(campaign)
-        return loaded
+            for row in rows
+        ]
 
     def _write_children(self, campaign: Campaign) -> None:
         if campaign.tiers:
@@ -215,6 +237,27 @@ class CampaignRepository:
                     for position, line in enumerate(campaign.budget)
                 ],
             )
+
+
+def _campaign(row: Any, tier_rows: Sequence[Any], budget_rows: Sequence[Any]) -> Campaign:
+    campaign = Campaign(
+        **{name: row[name] for name in _CAMPAIGN_FIELDS},
+        tiers=[_tier(t) for t in tier_rows],
+        budget=tuple(BudgetLine(category=b["category"], amount=b["amount"]) for b in budget_rows),
+    )
+    campaign.funding_model = FundingModel(row["funding_model"])
+    campaign.status = CampaignStatus(row["status"])
+    return campaign
+
+
+def _tier(row: Any) -> Tier:
+    return Tier(
+        id=row["id"],
+        name=row["name"],
+        min_amount=row["min_amount"],
+        limit=row["limit"],
+        taken=row["taken"],
+    )
 
 
 def _campaign_row(campaign: Campaign) -> dict[str, Any]:

@@ -24,13 +24,22 @@ _SETTLED = (
     "updated_at",
 )
 
+# Built once: constructing a statement and its cache key costs more CPU than running it, and a
+# pledge runs these on every request (see docs/benchmarks.md, pledges API).
+_INSERT = pledges.insert()
+_ACTIVE_OF = sa.select(pledges).where(
+    pledges.c.campaign_id == sa.bindparam("campaign_id"),
+    pledges.c.backer_id == sa.bindparam("backer_id"),
+    pledges.c.status == _ACTIVE,
+)
+
 
 class PledgeRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
     def add(self, pledge: Pledge) -> None:
-        self._connection.execute(pledges.insert().values(**_row(pledge)))
+        self._connection.execute(_INSERT, _row(pledge))
 
     def save(self, pledge: Pledge) -> None:
         """Write back a pledge changed under its campaign's lock."""
@@ -71,17 +80,10 @@ class PledgeRepository:
 
     def active_of(self, campaign_id: uuid.UUID, backer_id: uuid.UUID) -> Pledge | None:
         """The backer's one active pledge to the campaign, if any."""
-        row = (
-            self._connection.execute(
-                sa.select(pledges).where(
-                    pledges.c.campaign_id == campaign_id,
-                    pledges.c.backer_id == backer_id,
-                    pledges.c.status == _ACTIVE,
-                )
-            )
-            .mappings()
-            .first()
+        found = self._connection.execute(
+            _ACTIVE_OF, {"campaign_id": campaign_id, "backer_id": backer_id}
         )
+        row = found.mappings().first()
         return None if row is None else _pledge(row)
 
     def active_for(self, campaign_id: uuid.UUID) -> list[Pledge]:

@@ -27,10 +27,19 @@ class UnknownPledge(NotFound):
     """No pledge has that id."""
 
 
-def locked_campaign(uow: PledgesUnitOfWork, campaign_id: uuid.UUID) -> Campaign:
+def locked_campaign(
+    uow: PledgesUnitOfWork,
+    campaign_id: uuid.UUID,
+    *,
+    with_budget: bool = True,
+    with_tiers: bool = True,
+) -> Campaign:
     """The campaign, locked until commit: every write to a campaign or its pledges takes this
-    lock first, so its tallies and tier counts are decided one writer at a time."""
-    campaign = uow.campaigns.get(campaign_id, for_update=True)
+    lock first, so its tallies and tier counts are decided one writer at a time. Without its
+    budget or tiers it can only be written back with `save_state` (`CampaignRepository.get`)."""
+    campaign = uow.campaigns.get(
+        campaign_id, for_update=True, with_budget=with_budget, with_tiers=with_tiers
+    )
     if campaign is None:
         raise UnknownCampaign(f"No campaign {campaign_id}.")
     return campaign

@@ -74,12 +74,15 @@ def make_pledge(
     key = command.idempotency
     with uow:
         # The campaign's lock comes first: it also serialises two uses of one key here.
-        campaign = locked_campaign(uow, command.campaign_id)
+        # Under the lock, read no more than this pledge needs: most pledges name no tier.
+        campaign = locked_campaign(uow, command.campaign_id, with_budget=False, with_tiers=False)
         if key is not None:
             recorded = uow.idempotency_keys.find(command.backer_id, key.key)
             if recorded is not None:
                 return _replay(recorded, key)
         existing = uow.pledges.active_of(campaign.id, command.backer_id)
+        if command.tier_id is not None or (existing is not None and existing.tier_id is not None):
+            uow.campaigns.load_tiers(campaign)
         pledge = campaign.pledge(
             command.backer_id,
             command.amount,

@@ -28,13 +28,25 @@ class FakeCampaigns:
         self.seen.append(campaign)
         self._keep(campaign)
 
-    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
+    def get(
+        self,
+        campaign_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+        with_budget: bool = True,
+        with_tiers: bool = True,
+    ) -> Campaign | None:
+        # Always whole: without the budget or tiers is only fewer reads for the real repository.
         stored = self._store.get(campaign_id)
         if stored is None:
             return None
         campaign = copy.deepcopy(stored)
         self.seen.append(campaign)
         return campaign
+
+    def load_tiers(self, campaign: Campaign) -> None:
+        """Nothing to do: this fake's campaigns always come whole (the integration tests,
+        on real databases, are where the tiers read late is checked)."""
 
     def save(self, campaign: Campaign) -> None:
         self._keep(campaign)
