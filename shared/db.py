@@ -5,7 +5,7 @@ Each service owns its own database; these tables exist once in each of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -169,12 +169,18 @@ class UnitOfWork:
         assert self.connection is not None
         if self._transaction.is_active:
             self._transaction.rollback()
-        self.drop_new_events()
+        self.forget()
         self.connection.close()
         self.connection = None
 
     def _open(self, connection: Connection) -> None:
         """Subclasses create their repositories here."""
+
+    def _flush(self) -> None:
+        """Subclasses write here what their repositories held back for the batch."""
+
+    def _forget(self) -> None:
+        """Subclasses drop here what their repositories keep in memory for the batch."""
 
     def _seen(self) -> Iterable[HasEvents]:
         """The aggregates this unit of work's repositories loaded or added, oldest first."""
@@ -193,8 +199,20 @@ class UnitOfWork:
     def publish_new_events(self) -> None:
         """Write the seen aggregates' events to the outbox now: before releasing a savepoint,
         so they stand or fall with it (`commit()` does it anyway)."""
-        for event in self.collect_new_events():
-            self.publish(*self._wire(event))
+        self.publish_all([self._wire(event) for event in self.collect_new_events()])
+
+    def flush(self) -> None:
+        """Write everything held back so far (repositories' batched rows, then the outbox
+        rows of the seen aggregates' events): before releasing a savepoint, so they stand or
+        fall with it, and at `commit()`."""
+        self._flush()
+        self.publish_new_events()
+
+    def forget(self) -> None:
+        """After a rollback (to a savepoint, or wholly): forget the seen aggregates' events
+        and whatever the repositories kept in memory, which no longer matches the database."""
+        self.drop_new_events()
+        self._forget()
 
     def drop_new_events(self) -> None:
         """Forget the seen aggregates' events: their changes were rolled back (to a savepoint,
@@ -203,12 +221,12 @@ class UnitOfWork:
             aggregate.events.clear()
 
     def commit(self) -> None:
-        self.publish_new_events()
+        self.flush()
         self._transaction.commit()
 
     def rollback(self) -> None:
         self._transaction.rollback()
-        self.drop_new_events()
+        self.forget()
 
     @property
     def conn(self) -> Connection:
@@ -221,16 +239,24 @@ class UnitOfWork:
 
         For what no aggregate records (an account's announcements, a signed checkpoint):
         aggregates' events are published by `commit()`."""
+        self.publish_all([(topic, envelope)])
+
+    def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
+        """Queue several (topic, envelope) in this transaction, in order, in one statement."""
+        if not messages:
+            return
         self.conn.execute(
-            self._tables["outbox"]
-            .insert()
-            .values(
-                event_id=envelope.event_id,
-                topic=topic,
-                key=envelope.key,
-                value=encode(envelope),
-                created_at=envelope.occurred_at,
-            )
+            self._tables["outbox"].insert(),
+            [
+                {
+                    "event_id": envelope.event_id,
+                    "topic": topic,
+                    "key": envelope.key,
+                    "value": encode(envelope),
+                    "created_at": envelope.occurred_at,
+                }
+                for topic, envelope in messages
+            ],
         )
 
     def first_time(self, envelope: Envelope) -> bool:
@@ -244,6 +270,26 @@ class UnitOfWork:
         insert = _insert_ignoring_duplicates(self.conn, table, values)
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
         return self.conn.execute(insert.returning(table.c.event_id)).first() is not None
+
+    def first_times(self, envelopes: Sequence[Envelope]) -> set[Any]:
+        """Record that this service handled all of `envelopes`, in one statement; the ids of
+        those it had not handled before (an id repeated within `envelopes` is returned once:
+        the caller handles its first copy only)."""
+        if not envelopes:
+            return set()
+        table = self._tables["processed_events"]
+        now = datetime.now(UTC)
+        rows = {
+            envelope.event_id: {
+                "event_id": envelope.event_id,
+                "event_type": envelope.type,
+                "processed_at": now,
+            }
+            for envelope in envelopes
+        }
+        dialect = _dialect(self.conn)
+        insert = dialect.insert(table).values(list(rows.values())).on_conflict_do_nothing()
+        return set(self.conn.execute(insert.returning(table.c.event_id)).scalars())
 
     def revoke_account(self, account_id: Any, revoked_at: Any) -> None:
         table = self._tables["revoked_accounts"]
@@ -267,7 +313,11 @@ class UnitOfWork:
 def _insert_ignoring_duplicates(
     connection: Connection, table: sa.Table, values: dict[str, Any]
 ) -> Any:
+    return _dialect(connection).insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _dialect(connection: Connection) -> Any:
+    """The module of the dialect's INSERT with ON CONFLICT (PostgreSQL's or SQLite's)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if is_postgresql(connection) else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return postgresql if is_postgresql(connection) else sqlite

@@ -36,6 +36,12 @@ class LedgerUnitOfWork(UnitOfWork):
         self.reports = ReportRepository(connection)
         self.covers = CoverRepository(connection)
 
+    def _flush(self) -> None:
+        self.journals.flush()
+
+    def _forget(self) -> None:
+        self.journals.forget()
+
     def _seen(self) -> Iterable[Journal]:
         return self.journals.seen
 

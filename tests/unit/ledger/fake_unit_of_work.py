@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -124,8 +124,8 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         self._pending = []
         self._open_state = None
 
-    def publish(self, topic: str, envelope: Envelope) -> None:
-        self._pending.append((topic, envelope))
+    def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
+        self._pending.extend(messages)
 
     def entries(self, campaign_id: uuid.UUID) -> list[Entry]:
         return self.books[campaign_id].entries
