@@ -142,6 +142,7 @@ class EventConsumer:
         with self._uow_factory() as uow:
             # Every event id recorded in one statement; a redelivered one is skipped.
             new = uow.first_times([envelope for _, envelope, _ in todo])
+            uow.prepare([event for _, envelope, event in todo if envelope.event_id in new])
             for index, envelope, event in todo:
                 if envelope.event_id not in new:
                     outcomes[index] = Outcome("duplicate")

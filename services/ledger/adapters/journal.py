@@ -24,8 +24,8 @@ from services.ledger.adapters.tables import (
     pledge_backers,
     pledge_balances,
 )
-from services.ledger.domain import Dispute, Entry, EntryKind, Journal, merkle
-from shared.db import is_postgresql
+from services.ledger.domain import Dispute, Entry, EntryAppended, EntryKind, Journal, merkle
+from shared.db import insert_rows, is_postgresql
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ class JournalRepository:
         #: Per campaign, the saved entries not written yet, in seq order.
         self._unwritten: dict[uuid.UUID, list[StoredEntry]] = {}
         self._unwritten_backers: dict[tuple[uuid.UUID, uuid.UUID], dict[str, object]] = {}
+        #: Per campaign, the pledges loaded (held or not): asked again, they need no query.
+        self._known_pledges: dict[uuid.UUID, set[uuid.UUID]] = {}
+        #: The leaves saved in this unit of work, by (campaign, seq), for their announcements.
+        self._leaves: dict[tuple[uuid.UUID, int], StoredEntry] = {}
 
     # --- the write side -----------------------------------------------------------------------
 
@@ -79,7 +83,7 @@ class JournalRepository:
                 self._locked[campaign_id] = journal
             return journal
         # Those it knows already it holds newer than the database (they may be unwritten).
-        self.load_pledges(journal, [p for p in pledge_ids if p not in journal.pledge_balances])
+        self.load_pledges(journal, pledge_ids)
         return journal
 
     def read(self, campaign_id: uuid.UUID) -> Journal | None:
@@ -93,6 +97,7 @@ class JournalRepository:
         (its campaign changed: a new budget)."""
         self.flush()
         self._locked.pop(campaign_id, None)
+        self._known_pledges.pop(campaign_id, None)
 
     def _load(
         self, campaign_id: uuid.UUID, pledge_ids: Collection[uuid.UUID], *, for_update: bool
@@ -134,16 +139,21 @@ class JournalRepository:
         return journal
 
     def load_pledges(self, journal: Journal, pledge_ids: Collection[uuid.UUID]) -> None:
-        """Add what these pledges contributed, net of refunds, to a journal loaded by `lock`."""
-        if not pledge_ids:
+        """Add what these pledges contributed, net of refunds, to a journal loaded by `lock`;
+        those loaded before in this unit of work are skipped (the journal holds them newer than
+        the database may)."""
+        known = self._known_pledges.setdefault(journal.campaign_id, set())
+        wanted = [pledge_id for pledge_id in pledge_ids if pledge_id not in known]
+        if not wanted:
             return
         rows = self._connection.execute(
             sa.select(pledge_balances.c.pledge_id, pledge_balances.c.balance).where(
                 pledge_balances.c.campaign_id == journal.campaign_id,
-                pledge_balances.c.pledge_id.in_(list(pledge_ids)),
+                pledge_balances.c.pledge_id.in_(wanted),
             )
         )
         journal.pledge_balances.update({row.pledge_id: row.balance for row in rows})
+        known.update(wanted)
 
     def load_receipt_uses(self, journal: Journal, receipt_sha256: str) -> None:
         """Add the expenses naming this receipt to a journal loaded by `lock` (the journal then
@@ -217,6 +227,7 @@ class JournalRepository:
             for data in [entry.leaf_data()]
         ]
         self._unwritten.setdefault(campaign_id, []).extend(stored)
+        self._leaves.update(((campaign_id, s.entry.seq), s) for s in stored)
         self._saved_size[campaign_id] = new[-1].seq + 1
         self._locked.setdefault(campaign_id, journal)
         return stored
@@ -229,8 +240,8 @@ class JournalRepository:
             self._write(self._locked[campaign_id], stored)
         backers, self._unwritten_backers = self._unwritten_backers, {}
         if backers:
-            statement = dialect_insert(self._connection, pledge_backers)
-            self._connection.execute(statement.on_conflict_do_nothing(), list(backers.values()))
+            statement = dialect_insert(self._connection, pledge_backers).on_conflict_do_nothing()
+            insert_rows(self._connection, statement, list(backers.values()))
 
     def forget(self) -> None:
         """Drop the kept journals and what was held back: a rollback undid them."""
@@ -238,7 +249,14 @@ class JournalRepository:
         self._saved_size.clear()
         self._unwritten.clear()
         self._unwritten_backers.clear()
+        self._known_pledges.clear()
+        self._leaves.clear()
         self.seen.clear()
+
+    def stored_leaf(self, event: EntryAppended) -> tuple[bytes, bytes] | None:
+        """The leaf data and hash `save` made for the event's entry, if it saved it."""
+        stored = self._leaves.get((event.campaign_id, event.entry.seq))
+        return None if stored is None else (stored.leaf_data, stored.leaf_hash)
 
     def _write(self, journal: Journal, stored: list[StoredEntry]) -> None:
         campaign_id = journal.campaign_id
@@ -247,7 +265,8 @@ class JournalRepository:
             # Its balances would then include an entry that is not written.
             raise RuntimeError(f"journal of {campaign_id} has entries appended but not saved")
         # Postings first: inserting the entry checks, in the database, that they net out.
-        self._connection.execute(
+        insert_rows(
+            self._connection,
             journal_postings.insert(),
             [
                 {
@@ -261,8 +280,8 @@ class JournalRepository:
                 for position, posting in enumerate(entry.postings)
             ],
         )
-        self._connection.execute(
-            journal_entries.insert(), [_entry_row(campaign_id, s) for s in stored]
+        insert_rows(
+            self._connection, journal_entries.insert(), [_entry_row(campaign_id, s) for s in stored]
         )
         nodes = SqlNodeStore(self._connection, campaign_id)
         first = new[0].seq
@@ -320,7 +339,7 @@ class JournalRepository:
             return
         statement = _balance_upsert(self._connection.dialect.name, table, key)
         rows = [{"campaign_id": campaign_id, key: k, "balance": v} for k, v in values.items()]
-        self._connection.execute(statement, rows)
+        insert_rows(self._connection, statement, rows)
 
     # --- the read side ------------------------------------------------------------------------
 

@@ -77,6 +77,10 @@ class FakeJournals:
         entries.extend(new)
         return [StoredEntry(e, e.leaf_data(), merkle.leaf_hash(e.leaf_data())) for e in new]
 
+    def stored_leaf(self, event: Any) -> tuple[bytes, bytes] | None:
+        """None: the announcement makes its leaf afresh, as the real one does when it must."""
+        return None
+
     def entry(self, campaign_id: uuid.UUID, seq: int) -> Entry | None:
         entries = self._books[campaign_id].entries
         return entries[seq] if 0 <= seq < len(entries) else None
