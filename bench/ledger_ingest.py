@@ -50,7 +50,9 @@ from shared.db import make_engine
 from shared.migrations import upgrade
 
 NAME = "ledger_ingest"
-ROOT = Path(__file__).resolve().parent.parent
+#: Where the workers' code comes from: this checkout, or $BENCH_SERVICES_ROOT (another
+#: checkout, to measure its workers before → after with the same driver).
+ROOT = Path(os.environ.get("BENCH_SERVICES_ROOT") or Path(__file__).resolve().parent.parent)
 #: How long the services may take to bring every event to the ledger before the run is refused.
 GIVE_UP_SECONDS = 300.0
 
@@ -63,27 +65,25 @@ class BenchmarkError(RuntimeError):
 def workers(env: dict[str, str], log_dir: Path) -> Iterator[None]:
     """The pledges and ledger workers, as `make run` starts them; stopped (SIGTERM) after."""
     processes = []
-    try:
-        for service in ("pledges", "ledger"):
-            log = (log_dir / f"{service}-worker.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, *profiled(service), "-m", "services", "worker", service],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )  # fmt: skip
-            )
-        yield
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with contextlib.ExitStack() as logs:
+        try:
+            for service in ("pledges", "ledger"):
+                log = logs.enter_context((log_dir / f"{service}-worker.log").open("wb"))
+                command = [sys.executable, *profiled(service), "-m", "services", "worker", service]
+                processes.append(
+                    subprocess.Popen(
+                        command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                    )
+                )
+            yield
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
 
 def profiled(service: str) -> list[str]:

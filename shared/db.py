@@ -92,6 +92,27 @@ def insert_rows(connection: Connection, statement: Any, rows: Sequence[dict[str,
         connection.execute(statement, rows)
 
 
+def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) into `table`, in this transaction.
+
+    On PostgreSQL with COPY: no SQL text to build or for psycopg to parse per row, which is
+    most of what a multi-row INSERT of a few hundred rows costs the client. Row triggers and
+    constraints apply to COPY as to INSERT. The values go to psycopg as they are: aware
+    datetimes, UUIDs, bytes, ints and strings, which it writes the way the columns' types read
+    them. Elsewhere, an executemany."""
+    if not rows:
+        return
+    if not is_postgresql(connection):
+        connection.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
+
+
 # The plumbing tables' columns are built by functions so that each service's metadata and its
 # first migration create exactly the same table from one definition.
 
@@ -263,9 +284,9 @@ class UnitOfWork:
 
     def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
         """Queue several (topic, envelope) in this transaction, in order, in one statement."""
-        insert_rows(
+        copy_rows(
             self.conn,
-            self._tables["outbox"].insert(),
+            self._tables["outbox"],
             [
                 {
                     "event_id": envelope.event_id,
@@ -298,6 +319,20 @@ class UnitOfWork:
             return set()
         table = self._tables["processed_events"]
         now = datetime.now(UTC)
+        if is_postgresql(self.conn):
+            # One short statement whatever the count, so psycopg parses it once per process.
+            unique = {envelope.event_id: envelope.type for envelope in envelopes}
+            inserted = self.conn.execute(
+                sa.text(
+                    "INSERT INTO processed_events (event_id, event_type, processed_at)"
+                    " SELECT event_id, event_type, :now"
+                    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]))"
+                    " AS batch (event_id, event_type)"
+                    " ON CONFLICT DO NOTHING RETURNING event_id"
+                ),
+                {"ids": list(unique), "types": list(unique.values()), "now": now},
+            )
+            return set(inserted.scalars())
         rows = {
             envelope.event_id: {
                 "event_id": envelope.event_id,

@@ -25,7 +25,7 @@ from services.ledger.adapters.tables import (
     pledge_balances,
 )
 from services.ledger.domain import Dispute, Entry, EntryAppended, EntryKind, Journal, merkle
-from shared.db import insert_rows, is_postgresql
+from shared.db import copy_rows, insert_rows, is_postgresql
 
 
 @dataclass(frozen=True)
@@ -265,9 +265,9 @@ class JournalRepository:
             # Its balances would then include an entry that is not written.
             raise RuntimeError(f"journal of {campaign_id} has entries appended but not saved")
         # Postings first: inserting the entry checks, in the database, that they net out.
-        insert_rows(
+        copy_rows(
             self._connection,
-            journal_postings.insert(),
+            journal_postings,
             [
                 {
                     "campaign_id": campaign_id,
@@ -280,9 +280,7 @@ class JournalRepository:
                 for position, posting in enumerate(entry.postings)
             ],
         )
-        insert_rows(
-            self._connection, journal_entries.insert(), [_entry_row(campaign_id, s) for s in stored]
-        )
+        copy_rows(self._connection, journal_entries, [_entry_row(campaign_id, s) for s in stored])
         nodes = SqlNodeStore(self._connection, campaign_id)
         first = new[0].seq
         nodes.add(merkle.nodes_for_appends(nodes, first, [s.leaf_hash for s in stored]))
