@@ -271,8 +271,13 @@ def offered_latency(
     if len(rows) != count:
         raise BenchmarkError(f"{len(rows)} of {count} paced events reached the ledger")
     latencies = [(recorded - occurred).total_seconds() for _, occurred, recorded in rows]
+    tenth = max(1, count // 10)
     return {"events": count, "offered_per_s": offered, "message_bytes": statistics.median(sizes),
-            **percentiles(latencies)}  # fmt: skip
+            **percentiles(latencies),
+            # Growing from the first tenth to the last: a queue (the ledger slower than the
+            # load); flat: a fixed delay.
+            "first_tenth_p50_ms": statistics.median(latencies[:tenth]) * 1000,
+            "last_tenth_p50_ms": statistics.median(latencies[-tenth:]) * 1000}  # fmt: skip
 
 
 def echo_latency(broker: Broker, count: int, rate: int, size: int) -> dict[str, Any]:
@@ -382,6 +387,9 @@ def run(pledges: int, rate: int, latency_events: int) -> dict[str, Any]:
         echo = echo_latency(broker, latency_events, rate, int(latency["message_bytes"]))
         load_after = os.getloadavg()
         machine = machine_description(pledges_url, scratch)
+        # Before the scratch databases are dropped, which needs them unused.
+        pledges_side.engine.dispose()
+        ledger.engine.dispose()
     return {
         "benchmark": NAME,
         "pledges": pledges,
@@ -418,9 +426,15 @@ def command(pledges: int, rate: int, latency_events: int) -> None:
         f"settle start → last entry {ingest['settle_start_to_last_entry_s']:.2f} s)"
     )
     for name, figures in document["latency"].items():
+        trend = (
+            f", first tenth p50 {figures['first_tenth_p50_ms']:.0f} ms → last tenth "
+            f"{figures['last_tenth_p50_ms']:.0f} ms"
+            if "first_tenth_p50_ms" in figures
+            else ""
+        )
         click.echo(
             f"{name}: p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
-            f"({figures['events']} at {figures['offered_per_s']:,.0f}/s offered)"
+            f"({figures['events']} at {figures['offered_per_s']:,.0f}/s offered{trend})"
         )
     click.echo(f"results: {write_results(NAME, document)}")
 
