@@ -39,16 +39,17 @@ class LedgerUnitOfWork(UnitOfWork):
         self.covers = CoverRepository(connection)
 
     def prepare(self, events: Sequence[Event]) -> None:
-        """Lock the journals of the campaigns a batch of events names, in one order (two
-        workers' batches then never wait for each other in a circle), and load the pledges
-        they name in one query per campaign."""
+        """Lock the journals the batch's pledge events append to, in one order (two workers'
+        batches then never wait for each other in a circle), and load the pledges they name
+        in one query per campaign."""
         pledges: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
         for event in events:
-            campaign_id = getattr(event, "campaign_id", None)
-            if campaign_id is None:
-                continue
+            # Pledge and payment events append; campaign events and the ledger's own
+            # announcements need no journal locked.
             pledge_id = getattr(event, "pledge_id", None)
-            pledges[campaign_id].update(() if pledge_id is None else (pledge_id,))
+            campaign_id = getattr(event, "campaign_id", None)
+            if pledge_id is not None and campaign_id is not None:
+                pledges[campaign_id].add(pledge_id)
         for campaign_id in sorted(pledges):
             self.journals.lock(campaign_id, pledges[campaign_id])
 
