@@ -7,7 +7,6 @@ INSERTs of the very same entry rows into a table with no triggers, on SQLite and
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -66,21 +65,18 @@ def append_one_per_transaction(db: LedgerDatabase, count: int) -> tuple[Timing, 
 
 
 def append_batched(db: LedgerDatabase, count: int) -> tuple[Timing, uuid.UUID]:
+    """`BATCH` events per unit of work, each through the handler, as the worker's consumer runs
+    a poll batch: the journal and the batch's pledges are loaded once (`prepare`), and the
+    batch's rows written at the commit."""
     campaign_id, _ = db.open_campaign()
-    events = collected(campaign_id, count)
-    now = datetime.now(UTC)
+    events = [to_event(envelope) for envelope in collected(campaign_id, count)]
     with timed() as timing:
         for start in range(0, count, BATCH):
             with db.uow() as uow:
-                journal = uow.journals.lock(campaign_id)
-                assert journal is not None
-                for envelope in events[start : start + BATCH]:
-                    payload = envelope.payload
-                    journal.record_contribution(
-                        payload["pledge_id"], payload["amount"], "EUR", envelope.event_id,
-                        occurred_at=envelope.occurred_at, recorded_at=now,
-                    )  # fmt: skip
-                uow.journals.save(journal)
+                batch = events[start : start + BATCH]
+                uow.prepare(batch)
+                for event in batch:
+                    on_pledge_collected(event, uow, utc_now)
                 uow.commit()
     return timing, campaign_id
 

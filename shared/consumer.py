@@ -1,7 +1,8 @@
 """Idempotent event consumption: decode to a typed event, handle it once, then commit offsets.
 
-Each poll batch is handled in one unit of work, each event in a savepoint that also records its
-event id; a redelivered event finds its id and is skipped. Kafka offsets are committed only after
+Each poll batch is handled in one unit of work that also records its events' ids; a redelivered
+event finds its id and is skipped. The batch runs straight through first; only if an event fails
+is it redone with each event in a savepoint of its own. Kafka offsets are committed only after
 the database commit, so a crash in between means a redelivery, never a loss. A message that is
 not a valid event, or whose handler keeps failing, goes to `<topic>.dlq` with its original bytes
 and the error in headers, and the consumer moves on.
@@ -24,7 +25,7 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from shared.db import UnitOfWork
-from shared.events import Event, InvalidEvent, to_event
+from shared.events import Envelope, Event, InvalidEvent, to_event
 from shared.events.compiled import fast_decode
 from shared.logging import get_logger
 from shared.topics import dead_letter_topic
@@ -92,19 +93,26 @@ class EventConsumer:
     def handle_batch(
         self, records: list[ConsumerRecord], stop: threading.Event | None = None
     ) -> list[Outcome]:
-        """Handle `records` in one database transaction, each event in a savepoint of its own.
+        """Handle `records` in one database transaction.
 
         One commit per batch rather than per event: the commit (and its flush to disk) is most
-        of an event's cost. A failing event rolls back to its savepoint only; the others keep
-        their effects. Poison messages are sent to the dead-letter topic after the commit, so
-        a batch that has to be redone never parks a message twice.
+        of an event's cost. The batch is first run straight through, with no savepoint, so
+        repositories may keep what they loaded for the rest of the batch and write it once at
+        the commit. If any event fails there, that transaction is rolled back whole and the
+        batch is redone carefully, each event in a savepoint of its own: a failing event then
+        rolls back to its savepoint only and the others keep their effects. Poison messages are
+        sent to the dead-letter topic after the commit, so a batch that has to be redone never
+        parks a message twice.
         """
         while True:
             dead: list[tuple[ConsumerRecord, str, int]] = []
             try:
-                with self._uow_factory() as uow:
-                    outcomes = [self._handle_in(uow, record, dead) for record in records]
-                    uow.commit()
+                outcomes = self._straight_through(records, dead)
+                if outcomes is None:
+                    dead = []
+                    with self._uow_factory() as uow:
+                        outcomes = [self._handle_in(uow, record, dead) for record in records]
+                        uow.commit()
                 break
             except TRANSIENT_ERRORS as exc:
                 log.warning("consumer.database_unavailable", error=str(exc))
@@ -118,20 +126,73 @@ class EventConsumer:
         """Handle one message in a transaction of its own."""
         return self.handle_batch([record], stop)[0]
 
-    def _handle_in(
-        self, uow: UnitOfWork, record: ConsumerRecord, dead: list[tuple[ConsumerRecord, str, int]]
-    ) -> Outcome:
+    def _straight_through(
+        self, records: list[ConsumerRecord], dead: list[tuple[ConsumerRecord, str, int]]
+    ) -> list[Outcome] | None:
+        """The batch in one transaction with no savepoints; None (and nothing kept) if any
+        handler or the commit failed, for the careful way to find out which one."""
+        outcomes: list[Outcome | None] = [None] * len(records)
+        todo: list[tuple[int, Envelope, Event]] = []
+        for index, record in enumerate(records):
+            decoded = self._decode(record, dead)
+            if isinstance(decoded, Outcome):
+                outcomes[index] = decoded
+            else:
+                todo.append((index, *decoded))
+        with self._uow_factory() as uow:
+            # Every event id recorded in one statement; a redelivered one is skipped.
+            new = uow.first_times([envelope for _, envelope, _ in todo])
+            uow.prepare([event for _, envelope, event in todo if envelope.event_id in new])
+            for index, envelope, event in todo:
+                if envelope.event_id not in new:
+                    outcomes[index] = Outcome("duplicate")
+                    continue
+                new.discard(envelope.event_id)  # a second copy in this very batch
+                structlog.contextvars.bind_contextvars(
+                    event_id=str(envelope.event_id), type=envelope.type
+                )
+                try:
+                    self._handlers[envelope.type](event, uow)
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:  # noqa: BLE001  (the careful way will tell which one)
+                    log.info(
+                        "consumer.batch_redone", event_id=str(envelope.event_id), error=repr(exc)
+                    )
+                    return None
+            try:
+                uow.commit()
+            except TRANSIENT_ERRORS:
+                raise
+            except Exception as exc:  # noqa: BLE001  (a refusal at the batch's writes)
+                log.info("consumer.batch_redone", error=repr(exc))
+                return None
+        return [outcome or Outcome("handled") for outcome in outcomes]
+
+    def _decode(
+        self, record: ConsumerRecord, dead: list[tuple[ConsumerRecord, str, int]]
+    ) -> Outcome | tuple[Envelope, Event]:
+        """The message's envelope and typed event; or what became of it if it has no handler
+        or is no valid event (then it is on its way to the dead-letter topic)."""
         structlog.contextvars.unbind_contextvars("event_id", "type")
         try:
             # Compiled; anything it refuses gets marshmallow's verdict and error, as before.
             envelope = fast_decode(record.value)
-            handler = self._handlers.get(envelope.type)
-            if handler is None:
+            if envelope.type not in self._handlers:
                 return Outcome("ignored")
-            event = to_event(envelope)
+            return envelope, to_event(envelope)
         except InvalidEvent as exc:
             dead.append((record, f"invalid event: {exc}", 0))
             return Outcome("dead-lettered", str(exc))
+
+    def _handle_in(
+        self, uow: UnitOfWork, record: ConsumerRecord, dead: list[tuple[ConsumerRecord, str, int]]
+    ) -> Outcome:
+        decoded = self._decode(record, dead)
+        if isinstance(decoded, Outcome):
+            return decoded
+        envelope, event = decoded
+        handler = self._handlers[envelope.type]
         structlog.contextvars.bind_contextvars(event_id=str(envelope.event_id), type=envelope.type)
 
         error = "never attempted"
@@ -142,15 +203,17 @@ class EventConsumer:
                     savepoint.commit()
                     return Outcome("duplicate")
                 handler(event, uow)
-                # The events of what the handler changed go out with the savepoint, or not at all.
-                uow.publish_new_events()
+                # What the handler changed, and its events, go out with the savepoint, or not
+                # at all.
+                uow.flush()
                 savepoint.commit()
                 return Outcome("handled")
             except TRANSIENT_ERRORS:
                 raise
             except Exception as exc:  # noqa: BLE001  (any handler failure counts as an attempt)
                 savepoint.rollback()
-                uow.drop_new_events()
+                # What repositories kept in memory was rolled back too.
+                uow.forget()
                 log.warning(
                     "consumer.handler_failed",
                     event_id=str(envelope.event_id),

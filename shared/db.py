@@ -5,7 +5,7 @@ Each service owns its own database; these tables exist once in each of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -75,6 +75,45 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def is_postgresql(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "postgresql"
+
+
+def insert_rows(connection: Connection, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Execute the INSERT `statement` (ON CONFLICT clauses included) for all of `rows`.
+
+    On PostgreSQL with a RETURNING clause: that makes SQLAlchemy batch the rows into multi-row
+    INSERTs from one cached template ("insertmanyvalues"), where psycopg's plain executemany
+    sends one INSERT a row, which costs the client as much CPU per row as a statement of its
+    own. SQLite's executemany is already one prepared statement stepped per row."""
+    if not rows:
+        return
+    if is_postgresql(connection):
+        key = next(iter(statement.table.primary_key.columns))
+        connection.execute(statement.returning(key), rows).close()
+    else:
+        connection.execute(statement, rows)
+
+
+def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT `rows` (dicts with the same keys) into `table`, in this transaction.
+
+    On PostgreSQL with COPY: no SQL text to build or for psycopg to parse per row, which is
+    most of what a multi-row INSERT of a few hundred rows costs the client. Row triggers and
+    constraints apply to COPY as to INSERT. The values go to psycopg as they are: aware
+    datetimes, UUIDs, bytes, ints and strings, which it writes the way the columns' types read
+    them. Elsewhere, and for a single row (COPY takes a round trip more than an INSERT: a
+    request's one outbox row), a plain INSERT or executemany. `insert()` with the values as
+    parameters, not `.values(...)`: SQLAlchemy then caches the compiled statement by table."""
+    if not rows:
+        return
+    if len(rows) == 1 or not is_postgresql(connection):
+        connection.execute(table.insert(), rows[0] if len(rows) == 1 else rows)
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{name}"' for name in columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in columns])
 
 
 # The plumbing tables' columns are built by functions so that each service's metadata and its
@@ -172,12 +211,22 @@ class UnitOfWork:
         assert self.connection is not None
         if self._transaction.is_active:
             self._transaction.rollback()
-        self.drop_new_events()
+        self.forget()
         self.connection.close()
         self.connection = None
 
     def _open(self, connection: Connection) -> None:
         """Subclasses create their repositories here."""
+
+    def prepare(self, events: Sequence[Any]) -> None:
+        """Before a batch of events is handled: subclasses may load at once what the handlers
+        will ask for one by one."""
+
+    def _flush(self) -> None:
+        """Subclasses write here what their repositories held back for the batch."""
+
+    def _forget(self) -> None:
+        """Subclasses drop here what their repositories keep in memory for the batch."""
 
     def _seen(self) -> Iterable[HasEvents]:
         """The aggregates this unit of work's repositories loaded or added, oldest first."""
@@ -196,8 +245,20 @@ class UnitOfWork:
     def publish_new_events(self) -> None:
         """Write the seen aggregates' events to the outbox now: before releasing a savepoint,
         so they stand or fall with it (`commit()` does it anyway)."""
-        for event in self.collect_new_events():
-            self.publish(*self._wire(event))
+        self.publish_all([self._wire(event) for event in self.collect_new_events()])
+
+    def flush(self) -> None:
+        """Write everything held back so far (repositories' batched rows, then the outbox
+        rows of the seen aggregates' events): before releasing a savepoint, so they stand or
+        fall with it, and at `commit()`."""
+        self._flush()
+        self.publish_new_events()
+
+    def forget(self) -> None:
+        """After a rollback (to a savepoint, or wholly): forget the seen aggregates' events
+        and whatever the repositories kept in memory, which no longer matches the database."""
+        self.drop_new_events()
+        self._forget()
 
     def drop_new_events(self) -> None:
         """Forget the seen aggregates' events: their changes were rolled back (to a savepoint,
@@ -206,7 +267,7 @@ class UnitOfWork:
             aggregate.events.clear()
 
     def commit(self) -> None:
-        self.publish_new_events()
+        self.flush()
         self._transaction.commit()
         if self._revokes:
             # Only once committed: a cache reading before this would miss the row for good.
@@ -214,7 +275,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self._transaction.rollback()
-        self.drop_new_events()
+        self.forget()
 
     @property
     def conn(self) -> Connection:
@@ -227,17 +288,23 @@ class UnitOfWork:
 
         For what no aggregate records (an account's announcements, a signed checkpoint):
         aggregates' events are published by `commit()`."""
-        # `insert()` with the values as parameters, not `.values(...)`: SQLAlchemy then keys
-        # its compiled-statement cache by table alone, not by the values' names every time.
-        self.conn.execute(
-            self._tables["outbox"].insert(),
-            {
-                "event_id": envelope.event_id,
-                "topic": topic,
-                "key": envelope.key,
-                "value": encode(envelope),
-                "created_at": envelope.occurred_at,
-            },
+        self.publish_all([(topic, envelope)])
+
+    def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
+        """Queue several (topic, envelope) in this transaction, in order, in one statement."""
+        copy_rows(
+            self.conn,
+            self._tables["outbox"],
+            [
+                {
+                    "event_id": envelope.event_id,
+                    "topic": topic,
+                    "key": envelope.key,
+                    "value": encode(envelope),
+                    "created_at": envelope.occurred_at,
+                }
+                for topic, envelope in messages
+            ],
         )
 
     def first_time(self, envelope: Envelope) -> bool:
@@ -251,6 +318,40 @@ class UnitOfWork:
         insert = _insert_ignoring_duplicates(self.conn, table, values)
         # RETURNING, not rowcount: drivers disagree on rowcount for ON CONFLICT DO NOTHING.
         return self.conn.execute(insert.returning(table.c.event_id)).first() is not None
+
+    def first_times(self, envelopes: Sequence[Envelope]) -> set[Any]:
+        """Record that this service handled all of `envelopes`, in one statement; the ids of
+        those it had not handled before (an id repeated within `envelopes` is returned once:
+        the caller handles its first copy only)."""
+        if not envelopes:
+            return set()
+        table = self._tables["processed_events"]
+        now = datetime.now(UTC)
+        if is_postgresql(self.conn):
+            # One short statement whatever the count, so psycopg parses it once per process.
+            unique = {envelope.event_id: envelope.type for envelope in envelopes}
+            inserted = self.conn.execute(
+                sa.text(
+                    "INSERT INTO processed_events (event_id, event_type, processed_at)"
+                    " SELECT event_id, event_type, :now"
+                    " FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]))"
+                    " AS batch (event_id, event_type)"
+                    " ON CONFLICT DO NOTHING RETURNING event_id"
+                ),
+                {"ids": list(unique), "types": list(unique.values()), "now": now},
+            )
+            return set(inserted.scalars())
+        rows = {
+            envelope.event_id: {
+                "event_id": envelope.event_id,
+                "event_type": envelope.type,
+                "processed_at": now,
+            }
+            for envelope in envelopes
+        }
+        dialect = _dialect(self.conn)
+        insert = dialect.insert(table).values(list(rows.values())).on_conflict_do_nothing()
+        return set(self.conn.execute(insert.returning(table.c.event_id)).scalars())
 
     def revoke_account(self, account_id: Any, revoked_at: Any) -> None:
         table = self._tables["revoked_accounts"]
@@ -276,7 +377,11 @@ class UnitOfWork:
 def _insert_ignoring_duplicates(
     connection: Connection, table: sa.Table, values: dict[str, Any]
 ) -> Any:
+    return _dialect(connection).insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _dialect(connection: Connection) -> Any:
+    """The module of the dialect's INSERT with ON CONFLICT (PostgreSQL's or SQLite's)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect = postgresql if is_postgresql(connection) else sqlite
-    return dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return postgresql if is_postgresql(connection) else sqlite

@@ -52,12 +52,14 @@ def checkpoint_if_due(
     now: datetime,
 ) -> PublishedCheckpoint | None:
     """The worker's rule, run for each appended entry it hears of (see the module's doc)."""
-    size = uow.journals.size(campaign_id)
-    if size is None:
-        return None
+    # Asked first: in a batch of announcements, all but the first of a campaign's are covered
+    # by the checkpoint the first one brought, and the answer is kept for the batch.
     latest = uow.checkpoints.latest(campaign_id)
     if latest is not None and latest.tree_size > appended_seq:
         return None  # that entry is covered already
+    size = uow.journals.size(campaign_id)
+    if size is None:
+        return None
     caught_up = appended_seq + 1 >= size
     waited = (
         latest is None or (now - latest.published_at).total_seconds() >= signing.checkpoint_interval

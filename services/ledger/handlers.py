@@ -43,7 +43,9 @@ def on_campaign_event(
     """Any `campaign.*` event: keep the read model current; a new campaign gets its journal,
     and its log begins with a signed checkpoint of the empty tree, so every known campaign has
     a checkpoint to serve."""
-    uow.campaigns.record(event)
+    if uow.campaigns.record(event):
+        # A journal kept from earlier in the batch holds the campaign's old budget.
+        uow.journals.evict(event.campaign_id)
     now = clock()
     if uow.campaigns.open_journal(event.campaign_id, now=now):
         checkpoint_publishing.publish_checkpoint(uow, log_signing, event.campaign_id, 0, now)

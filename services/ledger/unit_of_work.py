@@ -7,7 +7,9 @@ repository locked. A signed checkpoint (`ledger.checkpoint_published`) and a pub
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -19,7 +21,7 @@ from services.ledger.adapters.journal import JournalRepository
 from services.ledger.adapters.reports import ReportRepository
 from services.ledger.domain import EntryAppended, Journal
 from shared.db import UnitOfWork
-from shared.events import Envelope
+from shared.events import Envelope, Event
 
 
 class LedgerUnitOfWork(UnitOfWork):
@@ -36,8 +38,31 @@ class LedgerUnitOfWork(UnitOfWork):
         self.reports = ReportRepository(connection)
         self.covers = CoverRepository(connection)
 
+    def prepare(self, events: Sequence[Event]) -> None:
+        """Lock the journals the batch's pledge events append to, in one order (two workers'
+        batches then never wait for each other in a circle), and load the pledges they name
+        in one query per campaign."""
+        pledges: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        for event in events:
+            # Pledge and payment events append; campaign events and the ledger's own
+            # announcements need no journal locked.
+            pledge_id = getattr(event, "pledge_id", None)
+            campaign_id = getattr(event, "campaign_id", None)
+            if pledge_id is not None and campaign_id is not None:
+                pledges[campaign_id].add(pledge_id)
+        for campaign_id in sorted(pledges):
+            self.journals.lock(campaign_id, pledges[campaign_id])
+
+    def _flush(self) -> None:
+        self.journals.flush()
+
+    def _forget(self) -> None:
+        self.journals.forget()
+        self.checkpoints.forget()
+        self.reports.forget()
+
     def _seen(self) -> Iterable[Journal]:
         return self.journals.seen
 
     def _wire(self, event: EntryAppended) -> tuple[str, Envelope]:
-        return LEDGER_TOPIC, entry_appended(event)
+        return LEDGER_TOPIC, entry_appended(event, self.journals.stored_leaf(event))

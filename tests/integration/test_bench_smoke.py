@@ -61,6 +61,17 @@ def check_ledger_append(document: dict[str, Any]) -> None:
     )(document)
 
 
+def check_ledger_ingest(document: dict[str, Any]) -> None:
+    # The benchmark itself refuses a run whose entries or relayed rows fall short.
+    found = {result["name"]: result["events"] for result in document["results"]}
+    assert found == {
+        "settlement ingest": 4,
+        "latency, pledge.collected -> entry": 6,
+        "latency, raw echo": 6,
+    }
+    assert document["ingest"]["entries_per_s"] > 0
+
+
 def check_ledger_export(document: dict[str, Any]) -> None:
     (size,) = document["sizes"]
     assert size["entries"] == 20
@@ -151,6 +162,7 @@ SMOKE: dict[str, tuple[str, Check]] = {
     ),
     "ledger_append": ("--entries 100 --repeats 1 --no-postgres", check_ledger_append),
     "ledger_export": ("--entries 20 --repeats 1", check_ledger_export),
+    "ledger_ingest": ("--pledges 4 --rate 100 --latency-events 6", check_ledger_ingest),
     "ledger_proofs": (
         "--sizes 16 --proofs 3 --checkpoints 2 --no-postgres",
         check_ledger_proofs,
@@ -182,23 +194,24 @@ def test_every_benchmark_has_a_smoke_run() -> None:
 
 
 #: Which benchmarks need which real service (the markers say so to `-m` selections).
-NEEDS = {
-    "kafka_plumbing": pytest.mark.kafka,
+NEEDS: dict[str, list[pytest.MarkDecorator]] = {
+    "kafka_plumbing": [pytest.mark.kafka],
+    "ledger_ingest": [pytest.mark.kafka, pytest.mark.postgres],
     "outbox_relays": [pytest.mark.kafka, pytest.mark.postgres],
-    "pledges_api": pytest.mark.postgres,
+    "pledges_api": [pytest.mark.postgres],
 }
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(name, marks=NEEDS.get(name, ())) for name in sorted(SMOKE)]
+    "name", [pytest.param(name, marks=NEEDS.get(name, [])) for name in sorted(SMOKE)]
 )
 def test_benchmark_runs_at_a_tiny_size(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    if name in ("kafka_plumbing", "outbox_relays"):
+    if name in ("kafka_plumbing", "ledger_ingest", "outbox_relays"):
         # The session's broker: starting one per benchmark would cost seconds.
         monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", request.getfixturevalue("kafka_bootstrap"))
-    if name in ("pledges_api", "outbox_relays"):
+    if name in ("pledges_api", "ledger_ingest", "outbox_relays"):
         request.getfixturevalue("postgres_admin_url")  # skips, or in CI fails, without one
     if name == "pledges_api" and shutil.which("wrk") is None:
         unavailable("the pledges_api benchmark needs wrk (apt-get install wrk)")

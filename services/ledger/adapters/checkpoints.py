@@ -28,14 +28,23 @@ class PublishedCheckpoint:
 class CheckpointRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        #: The latest checkpoint of each campaign asked about in this unit of work: the worker
+        #: asks once per announcement it hears, a poll batch holding hundreds of one campaign.
+        self._latest: dict[uuid.UUID, PublishedCheckpoint | None] = {}
 
     def latest(self, campaign_id: uuid.UUID) -> PublishedCheckpoint | None:
-        return self._one(
-            sa.select(checkpoints)
-            .where(checkpoints.c.campaign_id == campaign_id)
-            .order_by(checkpoints.c.tree_size.desc())
-            .limit(1)
-        )
+        if campaign_id not in self._latest:
+            self._latest[campaign_id] = self._one(
+                sa.select(checkpoints)
+                .where(checkpoints.c.campaign_id == campaign_id)
+                .order_by(checkpoints.c.tree_size.desc())
+                .limit(1)
+            )
+        return self._latest[campaign_id]
+
+    def forget(self) -> None:
+        """A rollback undid what this unit of work stored."""
+        self._latest.clear()
 
     def at(self, campaign_id: uuid.UUID, tree_size: int) -> PublishedCheckpoint | None:
         return self._one(
@@ -62,7 +71,13 @@ class CheckpointRepository:
             .on_conflict_do_nothing()
             .returning(checkpoints.c.tree_size)
         )
-        return self._connection.execute(statement).first() is not None
+        added = self._connection.execute(statement).first() is not None
+        latest = self._latest.get(checkpoint.campaign_id)
+        if added and (latest is None or latest.tree_size < checkpoint.tree_size):
+            self._latest[checkpoint.campaign_id] = checkpoint
+        elif not added:
+            self._latest.pop(checkpoint.campaign_id, None)  # another publisher got there
+        return added
 
     def _one(self, query: sa.Select[tuple[object, ...]]) -> PublishedCheckpoint | None:
         row = self._connection.execute(query).mappings().first()

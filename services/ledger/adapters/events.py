@@ -13,10 +13,11 @@ PRODUCER = "ledger"
 LEDGER_TOPIC = topics.LEDGER
 
 
-def entry_appended(event: EntryAppended) -> Envelope:
-    """The journal's event on the wire: the entry's leaf data, exactly as stored, and its hash."""
+def entry_appended(event: EntryAppended, leaf: tuple[bytes, bytes] | None = None) -> Envelope:
+    """The journal's event on the wire: the entry's leaf data, exactly as stored, and its hash
+    (`leaf`: both as the repository stored them, which spares making them again)."""
     entry, campaign_id = event.entry, event.campaign_id
-    leaf_data = entry.leaf_data()
+    leaf_data, leaf_hash = leaf or (data := entry.leaf_data(), merkle.leaf_hash(data))
     return new_envelope(
         "ledger.entry_appended",
         {
@@ -29,7 +30,7 @@ def entry_appended(event: EntryAppended) -> Envelope:
             "reverses_seq": entry.reverses_seq,
             "occurred_at": entry.occurred_at,
             "recorded_at": entry.recorded_at,
-            "leaf_hash": base64.b64encode(merkle.leaf_hash(leaf_data)).decode(),
+            "leaf_hash": base64.b64encode(leaf_hash).decode(),
             "leaf_data": leaf_data.decode(),
         },
         producer=PRODUCER,

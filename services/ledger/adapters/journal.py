@@ -24,8 +24,8 @@ from services.ledger.adapters.tables import (
     pledge_backers,
     pledge_balances,
 )
-from services.ledger.domain import Dispute, Entry, EntryKind, Journal, merkle
-from shared.db import is_postgresql
+from services.ledger.domain import Dispute, Entry, EntryAppended, EntryKind, Journal, merkle
+from shared.db import copy_rows, insert_rows, is_postgresql
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,32 @@ class StoredEntry:
 
 
 class JournalRepository:
+    """Journals for one unit of work (a request, or a consumer's poll batch).
+
+    A journal locked once is kept for the rest of the unit of work: a batch of a campaign's
+    pledge events loads it once. `save` holds the new entries back, and `flush` (the unit of
+    work's, at commit or before a savepoint is released) writes all of them at once: entries,
+    postings, tree nodes and balances, each in one statement. Every read of the journal tables
+    flushes first, so it sees what was saved. After a rollback the unit of work calls `forget`:
+    the kept journals no longer match the database.
+    """
+
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         #: Every journal locked: the unit of work publishes their events at commit.
         self.seen: list[Journal] = []
-        #: Per campaign, how many entries the database holds: `save` writes only the others.
-        self._stored_size: dict[uuid.UUID, int] = {}
+        #: The journals locked in this unit of work, by campaign.
+        self._locked: dict[uuid.UUID, Journal] = {}
+        #: Per campaign, how many entries were saved (stored or held back): `save` takes only
+        #: the others.
+        self._saved_size: dict[uuid.UUID, int] = {}
+        #: Per campaign, the saved entries not written yet, in seq order.
+        self._unwritten: dict[uuid.UUID, list[StoredEntry]] = {}
+        self._unwritten_backers: dict[tuple[uuid.UUID, uuid.UUID], dict[str, object]] = {}
+        #: Per campaign, the pledges loaded (held or not): asked again, they need no query.
+        self._known_pledges: dict[uuid.UUID, set[uuid.UUID]] = {}
+        #: The leaves saved in this unit of work, by (campaign, seq), for their announcements.
+        self._leaves: dict[tuple[uuid.UUID, int], StoredEntry] = {}
 
     # --- the write side -----------------------------------------------------------------------
 
@@ -56,12 +76,28 @@ class JournalRepository:
         for the last funds) wait for each other; SQLite's write lock, taken at BEGIN, does the
         same. `pledge_ids` are the pledges whose net contribution the operation needs.
         """
-        return self._load(campaign_id, pledge_ids, for_update=True)
+        journal = self._locked.get(campaign_id)
+        if journal is None:
+            journal = self._load(campaign_id, pledge_ids, for_update=True)
+            if journal is not None:
+                self._locked[campaign_id] = journal
+            return journal
+        # Those it knows already it holds newer than the database (they may be unwritten).
+        self.load_pledges(journal, pledge_ids)
+        return journal
 
     def read(self, campaign_id: uuid.UUID) -> Journal | None:
         """The campaign's journal as it stands, for asking its rules (nothing locked, nothing
         to save); None if unknown."""
+        self.flush()
         return self._load(campaign_id, (), for_update=False)
+
+    def evict(self, campaign_id: uuid.UUID) -> None:
+        """Write what is held back and load the campaign's journal afresh when next locked
+        (its campaign changed: a new budget)."""
+        self.flush()
+        self._locked.pop(campaign_id, None)
+        self._known_pledges.pop(campaign_id, None)
 
     def _load(
         self, campaign_id: uuid.UUID, pledge_ids: Collection[uuid.UUID], *, for_update: bool
@@ -98,25 +134,31 @@ class JournalRepository:
             reversed_by=dict(reversals),
         )
         self.load_pledges(journal, pledge_ids)
-        self._stored_size[campaign_id] = row.size
+        self._saved_size[campaign_id] = row.size
         self.seen.append(journal)
         return journal
 
     def load_pledges(self, journal: Journal, pledge_ids: Collection[uuid.UUID]) -> None:
-        """Add what these pledges contributed, net of refunds, to a journal loaded by `lock`."""
-        if not pledge_ids:
+        """Add what these pledges contributed, net of refunds, to a journal loaded by `lock`;
+        those loaded before in this unit of work are skipped (the journal holds them newer than
+        the database may)."""
+        known = self._known_pledges.setdefault(journal.campaign_id, set())
+        wanted = [pledge_id for pledge_id in pledge_ids if pledge_id not in known]
+        if not wanted:
             return
         rows = self._connection.execute(
             sa.select(pledge_balances.c.pledge_id, pledge_balances.c.balance).where(
                 pledge_balances.c.campaign_id == journal.campaign_id,
-                pledge_balances.c.pledge_id.in_(list(pledge_ids)),
+                pledge_balances.c.pledge_id.in_(wanted),
             )
         )
         journal.pledge_balances.update({row.pledge_id: row.balance for row in rows})
+        known.update(wanted)
 
     def load_receipt_uses(self, journal: Journal, receipt_sha256: str) -> None:
         """Add the expenses naming this receipt to a journal loaded by `lock` (the journal then
         tells whether one of them is still in force)."""
+        self.flush()
         seqs = self._connection.execute(
             sa.select(journal_entries.c.seq)
             .where(
@@ -130,6 +172,7 @@ class JournalRepository:
 
     def load_fee(self, journal: Journal, fee_kind: str, reference: str) -> None:
         """Add the fee of this kind recorded under the provider's `reference`, if any."""
+        self.flush()
         amount = self._connection.execute(
             sa.select(journal_entries.c.amount).where(
                 journal_entries.c.campaign_id == journal.campaign_id,
@@ -143,6 +186,7 @@ class JournalRepository:
 
     def load_dispute(self, journal: Journal, reference: str) -> None:
         """Add where the dispute with the provider's `reference` stands, if it was opened."""
+        self.flush()
         row = self._connection.execute(
             sa.select(disputes).where(
                 disputes.c.campaign_id == journal.campaign_id, disputes.c.reference == reference
@@ -155,6 +199,7 @@ class JournalRepository:
 
     def dispute_states(self, campaign_id: uuid.UUID) -> dict[str, Dispute]:
         """Every dispute of the campaign by the provider's reference, in the order opened."""
+        self.flush()
         rows = self._connection.execute(
             sa.select(disputes)
             .where(disputes.c.campaign_id == campaign_id)
@@ -166,13 +211,14 @@ class JournalRepository:
         }
 
     def save(self, journal: Journal) -> list[StoredEntry]:
-        """Append the journal's entries not yet stored, their tree nodes and its new state.
+        """Take the journal's entries not yet saved, to be written with their tree nodes and
+        the journal's new state at the next `flush`; returns them as they will be stored.
 
         Its `events` stay for the unit of work to publish at commit."""
         self._save_disputes(journal)
         campaign_id = journal.campaign_id
-        stored_size = self._stored_size.get(campaign_id, 0)
-        new = [event.entry for event in journal.events if event.entry.seq >= stored_size]
+        saved_size = self._saved_size.get(campaign_id, 0)
+        new = [event.entry for event in journal.events if event.entry.seq >= saved_size]
         if not new:
             return []
         stored = [
@@ -180,9 +226,48 @@ class JournalRepository:
             for entry in new
             for data in [entry.leaf_data()]
         ]
+        self._unwritten.setdefault(campaign_id, []).extend(stored)
+        self._leaves.update(((campaign_id, s.entry.seq), s) for s in stored)
+        self._saved_size[campaign_id] = new[-1].seq + 1
+        self._locked.setdefault(campaign_id, journal)
+        return stored
+
+    def flush(self) -> None:
+        """Write every saved entry not written yet: per campaign, its postings, entries, tree
+        nodes and balances, each in one statement; then the backers noted."""
+        unwritten, self._unwritten = self._unwritten, {}
+        for campaign_id, stored in unwritten.items():
+            self._write(self._locked[campaign_id], stored)
+        backers, self._unwritten_backers = self._unwritten_backers, {}
+        if backers:
+            statement = dialect_insert(self._connection, pledge_backers).on_conflict_do_nothing()
+            insert_rows(self._connection, statement, list(backers.values()))
+
+    def forget(self) -> None:
+        """Drop the kept journals and what was held back: a rollback undid them."""
+        self._locked.clear()
+        self._saved_size.clear()
+        self._unwritten.clear()
+        self._unwritten_backers.clear()
+        self._known_pledges.clear()
+        self._leaves.clear()
+        self.seen.clear()
+
+    def stored_leaf(self, event: EntryAppended) -> tuple[bytes, bytes] | None:
+        """The leaf data and hash `save` made for the event's entry, if it saved it."""
+        stored = self._leaves.get((event.campaign_id, event.entry.seq))
+        return None if stored is None else (stored.leaf_data, stored.leaf_hash)
+
+    def _write(self, journal: Journal, stored: list[StoredEntry]) -> None:
+        campaign_id = journal.campaign_id
+        new = [s.entry for s in stored]
+        if journal.next_seq != new[-1].seq + 1:
+            # Its balances would then include an entry that is not written.
+            raise RuntimeError(f"journal of {campaign_id} has entries appended but not saved")
         # Postings first: inserting the entry checks, in the database, that they net out.
-        self._connection.execute(
-            journal_postings.insert(),
+        copy_rows(
+            self._connection,
+            journal_postings,
             [
                 {
                     "campaign_id": campaign_id,
@@ -195,12 +280,12 @@ class JournalRepository:
                 for position, posting in enumerate(entry.postings)
             ],
         )
-        self._connection.execute(
-            journal_entries.insert(), [_entry_row(campaign_id, s) for s in stored]
-        )
+        copy_rows(self._connection, journal_entries, [_entry_row(campaign_id, s) for s in stored])
         nodes = SqlNodeStore(self._connection, campaign_id)
         first = new[0].seq
         nodes.add(merkle.nodes_for_appends(nodes, first, [s.leaf_hash for s in stored]))
+        # Balances as they stand after the last entry written: the journal holds no entry
+        # beyond those (a later `save` would have taken it).
         touched_accounts = {p.account for entry in new for p in entry.postings}
         self._upsert(
             account_balances,
@@ -218,10 +303,8 @@ class JournalRepository:
         self._connection.execute(
             journals.update()
             .where(journals.c.campaign_id == campaign_id)
-            .values(size=journal.next_seq)
+            .values(size=new[-1].seq + 1)
         )
-        self._stored_size[campaign_id] = journal.next_seq
-        return stored
 
     def _save_disputes(self, journal: Journal) -> None:
         """Write where the disputes the journal holds stand (few: those an operation named)."""
@@ -254,17 +337,19 @@ class JournalRepository:
             return
         statement = _balance_upsert(self._connection.dialect.name, table, key)
         rows = [{"campaign_id": campaign_id, key: k, "balance": v} for k, v in values.items()]
-        self._connection.execute(statement, rows)
+        insert_rows(self._connection, statement, rows)
 
     # --- the read side ------------------------------------------------------------------------
 
     def size(self, campaign_id: uuid.UUID) -> int | None:
         """How many entries the journal holds (the log's tree size); None if there is none."""
+        self.flush()
         return self._connection.execute(
             sa.select(journals.c.size).where(journals.c.campaign_id == campaign_id)
         ).scalar_one_or_none()
 
     def entry(self, campaign_id: uuid.UUID, seq: int) -> Entry | None:
+        self.flush()
         data = self._connection.execute(
             sa.select(journal_entries.c.leaf_data).where(
                 journal_entries.c.campaign_id == campaign_id, journal_entries.c.seq == seq
@@ -281,6 +366,7 @@ class JournalRepository:
     ) -> list[tuple[bytes, bytes]]:
         """(leaf data, leaf hash) of up to `limit` entries after `after_seq`, in seq order; only
         entries of `kinds` when given."""
+        self.flush()
         query = sa.select(journal_entries.c.leaf_data, journal_entries.c.leaf_hash).where(
             journal_entries.c.campaign_id == campaign_id, journal_entries.c.seq > after_seq
         )
@@ -290,6 +376,7 @@ class JournalRepository:
         return [(row.leaf_data, row.leaf_hash) for row in rows]
 
     def balances(self, campaign_id: uuid.UUID) -> dict[str, int]:
+        self.flush()
         rows = self._connection.execute(
             sa.select(account_balances.c.account, account_balances.c.balance).where(
                 account_balances.c.campaign_id == campaign_id
@@ -299,6 +386,7 @@ class JournalRepository:
 
     def holds_receipt(self, campaign_id: uuid.UUID, sha256: str) -> bool:
         """Whether an expense of this campaign names a receipt with that SHA-256."""
+        self.flush()
         return (
             self._connection.execute(
                 sa.select(journal_entries.c.seq)
@@ -312,16 +400,23 @@ class JournalRepository:
         )
 
     def node_store(self, campaign_id: uuid.UUID) -> SqlNodeStore:
+        self.flush()
         return SqlNodeStore(self._connection, campaign_id)
 
     def record_backer(
         self, campaign_id: uuid.UUID, pledge_id: uuid.UUID, backer_id: uuid.UUID, now: datetime
     ) -> None:
-        """Note the backer account behind a pledge (for auditors' exports); the first one stays."""
-        statement = dialect_insert(self._connection, pledge_backers).values(
-            campaign_id=campaign_id, pledge_id=pledge_id, backer_id=backer_id, recorded_at=now
+        """Note the backer account behind a pledge (for auditors' exports); the first one stays.
+        Written at the next `flush`."""
+        self._unwritten_backers.setdefault(
+            (campaign_id, pledge_id),
+            {
+                "campaign_id": campaign_id,
+                "pledge_id": pledge_id,
+                "backer_id": backer_id,
+                "recorded_at": now,
+            },
         )
-        self._connection.execute(statement.on_conflict_do_nothing())
 
 
 def stream_leaves(

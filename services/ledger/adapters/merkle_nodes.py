@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from services.ledger.adapters.tables import merkle_nodes
 from services.ledger.domain.merkle import Node, NodeKey
+from shared.db import copy_rows
 
 
 class SqlNodeStore:
@@ -46,5 +47,4 @@ class SqlNodeStore:
             {"campaign_id": self._campaign_id, "level": level, "idx": index, "hash": value}
             for level, index, value in nodes
         ]
-        if rows:
-            self._connection.execute(merkle_nodes.insert(), rows)
+        copy_rows(self._connection, merkle_nodes, rows)

@@ -68,6 +68,9 @@ class OwedReport:
 class ReportRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        #: The reports noted as owed in this unit of work: the worker notes the month's report
+        #: once per announcement it hears, hundreds in one poll batch.
+        self._owed: set[tuple[uuid.UUID, str, str]] = set()
 
     # --- published reports ----------------------------------------------------------------------
 
@@ -211,6 +214,10 @@ class ReportRepository:
 
     def owe(self, campaign_id: uuid.UUID, due: Due) -> None:
         """Remember a report owed; a second notice of the same one changes nothing."""
+        key = (campaign_id, due.occasion, due.period)
+        if key in self._owed:
+            return
+        self._owed.add(key)
         self._connection.execute(
             dialect_insert(self._connection, report_schedule)
             .values(
@@ -222,6 +229,10 @@ class ReportRepository:
             )
             .on_conflict_do_nothing()
         )
+
+    def forget(self) -> None:
+        """A rollback undid what this unit of work stored."""
+        self._owed.clear()
 
     def owed(self, now: datetime) -> list[OwedReport]:
         """Owed reports whose time has come, oldest first."""

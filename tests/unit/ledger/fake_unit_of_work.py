@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -77,6 +77,10 @@ class FakeJournals:
         entries.extend(new)
         return [StoredEntry(e, e.leaf_data(), merkle.leaf_hash(e.leaf_data())) for e in new]
 
+    def stored_leaf(self, event: Any) -> tuple[bytes, bytes] | None:
+        """None: the announcement makes its leaf afresh, as the real one does when it must."""
+        return None
+
     def entry(self, campaign_id: uuid.UUID, seq: int) -> Entry | None:
         entries = self._books[campaign_id].entries
         return entries[seq] if 0 <= seq < len(entries) else None
@@ -124,8 +128,8 @@ class FakeLedgerUnitOfWork(LedgerUnitOfWork):
         self._pending = []
         self._open_state = None
 
-    def publish(self, topic: str, envelope: Envelope) -> None:
-        self._pending.append((topic, envelope))
+    def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
+        self._pending.extend(messages)
 
     def entries(self, campaign_id: uuid.UUID) -> list[Entry]:
         return self.books[campaign_id].entries

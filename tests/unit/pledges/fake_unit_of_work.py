@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -250,8 +251,8 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
     def rollback(self) -> None:
         self.__exit__()
 
-    def publish(self, topic: str, envelope: Envelope) -> None:
-        self._pending.append((topic, envelope))
+    def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
+        self._pending.extend(messages)
 
     # --- what tests look at -------------------------------------------------------------------
 
