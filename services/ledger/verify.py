@@ -3,13 +3,15 @@
 An export line is exactly one entry's leaf data (its RFC 8785 canonical JSON). Entries in an
 export therefore do NOT carry a `leaf_hash` field: the leaf data cannot contain its own hash.
 The verifier recomputes each leaf hash from the line's bytes instead, and refuses a line that
-holds a `leaf_hash` field. Lines are checked one at a time, so memory stays O(log n).
+holds a `leaf_hash` field. Lines are checked a batch at a time (`BATCH_LINES`), so memory stays
+bounded: one batch and O(log n) hashes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import itertools
 import json
 import multiprocessing
@@ -127,7 +129,7 @@ def verify_export(
     """
     audit, checkpoint = _start_export_audit(checkpoint_note, vkey, origin, max_problems)
     compact = merkle.CompactRange()
-    _check_lines(audit, jsonl_lines, compact, 0, 0)
+    _check_lines(audit, _batches(jsonl_lines), compact, 0, 0)
     return _finish_export_audit(audit, compact, checkpoint)
 
 
@@ -193,7 +195,8 @@ def verify_export_file(
                     scan.cancel()
                 with path.open("rb") as file:
                     file.seek(start)
-                    number, expected = _check_lines(audit, file, compact, number, expected)
+                    batches = _file_batches(file)
+                    number, expected = _check_lines(audit, batches, compact, number, expected)
                 break
             for next_start, next_end in itertools.islice(queued, 1):
                 scans.append(pool.submit(_scan_part, str(path), next_start, next_end))
@@ -241,9 +244,45 @@ def _start_export_audit(
 BATCH_LINES = 1024
 
 
+#: How much of a file is read at once: its lines are split out by one C call per block.
+BLOCK_BYTES = 1024 * 1024
+
+
+def _batches(jsonl_lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The lines without their newlines, `BATCH_LINES` at a time (a file opened in binary mode
+    is read in blocks: the lines are the same, split at each newline as iterating it splits)."""
+    if isinstance(jsonl_lines, io.BufferedIOBase | io.RawIOBase):
+        yield from _file_batches(jsonl_lines)
+        return
+    lines = iter(jsonl_lines)
+    while batch := list(itertools.islice(lines, BATCH_LINES)):
+        yield list(map(bytes.removesuffix, batch, itertools.repeat(b"\n")))
+
+
+def _file_batches(
+    file: BinaryIO | io.BufferedIOBase | io.RawIOBase, limit: int | None = None
+) -> Iterator[list[bytes]]:
+    """The lines of `file` from where it stands (up to `limit` bytes, which end at a line's
+    end), without their newlines, `BATCH_LINES` at a time."""
+    left = -1 if limit is None else limit
+    lines: list[bytes] = []
+    tail = b""
+    while left and (block := file.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))):
+        left -= len(block) if left > 0 else 0
+        lines += (tail + block).split(b"\n")
+        tail = lines.pop()  # the start of a line the next block ends ("" after a newline)
+        while len(lines) >= BATCH_LINES:
+            yield lines[:BATCH_LINES]
+            del lines[:BATCH_LINES]
+    if tail:  # a last line without a newline
+        lines.append(tail)
+    for start in range(0, len(lines), BATCH_LINES):
+        yield lines[start : start + BATCH_LINES]
+
+
 def _check_lines(
     audit: _Audit,
-    jsonl_lines: Iterable[bytes],
+    batches: Iterable[list[bytes]],
     compact: merkle.CompactRange,
     number: int,
     expected_seq: int,
@@ -253,9 +292,7 @@ def _check_lines(
 
     A batch of lines that the fast path finds plainly good is taken whole (nothing to report,
     each seq the one expected); any other batch is checked line by line for its messages."""
-    lines = iter(jsonl_lines)
-    while batch := list(itertools.islice(lines, BATCH_LINES)):
-        data = list(map(bytes.removesuffix, batch, itertools.repeat(b"\n")))
+    for data in batches:
         leaves = merkle.leaf_hashes(data)
         if verify_batch.plainly_good(data, expected_seq):
             compact.extend(leaves)
@@ -338,17 +375,6 @@ def _parts(path: Path, size: int, count: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(bounds))
 
 
-def _lines_of(file: BinaryIO, start: int, end: int) -> Iterator[bytes]:
-    """The lines of `file` between the byte offsets `start` and `end` (a line end)."""
-    file.seek(start)
-    left = end - start
-    for raw in file:
-        yield raw
-        left -= len(raw)
-        if left <= 0:
-            return
-
-
 def _scan_part(path: str, start: int, end: int) -> tuple[bytes, int, int | None, bool]:
     """In a worker process: the leaf hashes of one part's lines (concatenated), how many lines,
     the first line's seq, and whether every line is plainly good with seqs running on from
@@ -356,9 +382,8 @@ def _scan_part(path: str, start: int, end: int) -> tuple[bytes, int, int | None,
     hashes: list[bytes] = []
     first_seq: int | None = None
     with open(path, "rb") as file:
-        lines = _lines_of(file, start, end)
-        while batch := list(itertools.islice(lines, BATCH_LINES)):
-            data = list(map(bytes.removesuffix, batch, itertools.repeat(b"\n")))
+        file.seek(start)
+        for data in _file_batches(file, end - start):
             if first_seq is None and (first_seq := _seq_of(data[0])) is None:
                 return b"", 0, None, False
             expected = first_seq + len(hashes)

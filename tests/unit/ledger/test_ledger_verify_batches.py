@@ -3,6 +3,7 @@ a verification in batches of any size gives their report word for word."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -184,3 +185,27 @@ def test_the_leaf_writer_escapes_strings_as_jcs_does() -> None:
     characters = [*map(chr, range(0x800)), "\u2028", "\u2029", "\ufeff", "\ud7ff", "\U0001f600"]
     for character in characters:
         assert verify_batch._encode(character) == rfc8785.dumps(character), repr(character)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"a", b"a\n", b"\n", b"\n\n", b"a\nbc\n\nd", b"ab\r\ncd\n", b"x" * 40 + b"\n" + b"y" * 3],
+)
+def test_a_file_read_in_blocks_gives_the_lines_iterating_it_gives(
+    content: bytes, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(content)
+    with path.open("rb") as file:
+        expected = [line.removesuffix(b"\n") for line in file]
+    monkeypatch.setattr(verify, "BATCH_LINES", 2)
+    for block in (1, 3, 64):
+        monkeypatch.setattr(verify, "BLOCK_BYTES", block)
+        with path.open("rb") as file:
+            batches = list(verify._batches(file))
+        assert [line for batch in batches for line in batch] == expected
+        assert all(0 < len(batch) <= 2 for batch in batches)
+        with path.open("rb") as file:  # a part of the file, as a worker reads one
+            file.seek(2)
+            part = [line for batch in verify._file_batches(file, 4) for line in batch]
+        assert part == [line.removesuffix(b"\n") for line in io.BytesIO(content[2:6])]
