@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
 
 import click
 
@@ -84,6 +83,8 @@ def serve(service: str, host: str, port: int | None, workers: int, threads: int)
         # prometheus-client's multiprocess mode: each process writes its figures to files in
         # this (new, empty) folder and /metrics sums them (shared/web/ops.py). Read by
         # prometheus-client when gunicorn's processes import it, so set before exec.
+        import tempfile  # here: every command, `fundtrail verify` too, would pay for it at start
+
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"fundtrail-{service}-")
     argv = [
         sys.executable,

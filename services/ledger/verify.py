@@ -3,31 +3,34 @@
 An export line is exactly one entry's leaf data (its RFC 8785 canonical JSON). Entries in an
 export therefore do NOT carry a `leaf_hash` field: the leaf data cannot contain its own hash.
 The verifier recomputes each leaf hash from the line's bytes instead, and refuses a line that
-holds a `leaf_hash` field. Lines are checked one at a time, so memory stays O(log n).
+holds a `leaf_hash` field. Lines are checked a batch at a time (`BATCH_LINES`), so memory stays
+bounded: one batch and O(log n) hashes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
+import io
 import itertools
 import json
-import multiprocessing
 import os
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import msgspec
 
+from services.ledger import verify_batch
 from services.ledger.domain import merkle
 from services.ledger.domain.canonical import NotCanonicalisable, canonical_json
 from services.ledger.domain.signed_note import Checkpoint, NoteError, Verifier, open_note
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 KEY = "key"
 SIGNATURE = "signature"
@@ -127,7 +130,7 @@ def verify_export(
     """
     audit, checkpoint = _start_export_audit(checkpoint_note, vkey, origin, max_problems)
     compact = merkle.CompactRange()
-    compact.size, _ = _check_lines(audit, jsonl_lines, compact, 0, 0)
+    _check_lines(audit, _batches(jsonl_lines), compact, 0, 0)
     return _finish_export_audit(audit, compact, checkpoint)
 
 
@@ -170,6 +173,10 @@ def verify_export_file(
         with path.open("rb") as lines:
             return verify_export(lines, checkpoint_note, vkey, origin=origin,
                                  max_problems=max_problems)  # fmt: skip
+    # Imported only for a large export: they are a sixth of the command's start-up otherwise.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     audit, checkpoint = _start_export_audit(checkpoint_note, vkey, origin, max_problems)
     compact = merkle.CompactRange()
     number = expected = 0
@@ -193,14 +200,14 @@ def verify_export_file(
                     scan.cancel()
                 with path.open("rb") as file:
                     file.seek(start)
-                    number, expected = _check_lines(audit, file, compact, number, expected)
+                    batches = _file_batches(file)
+                    number, expected = _check_lines(audit, batches, compact, number, expected)
                 break
             for next_start, next_end in itertools.islice(queued, 1):
                 scans.append(pool.submit(_scan_part, str(path), next_start, next_end))
-            _fold(compact, hashes, number)
+            _fold(compact, hashes)
             number += count
             expected += count
-    compact.size = number
     return _finish_export_audit(audit, compact, checkpoint)
 
 
@@ -236,36 +243,86 @@ def _start_export_audit(
     return audit, checkpoint
 
 
+#: Lines judged together by the fast path (about half a megabyte of a typical export): enough
+#: that its per-batch calls vanish, few enough that memory stays small. A power of two, so that
+#: each full batch of a single pass is one perfect subtree of the log.
+BATCH_LINES = 1024
+
+
+#: How much of a file is read at once: its lines are split out by one C call per block.
+BLOCK_BYTES = 1024 * 1024
+
+
+def _batches(jsonl_lines: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The lines without their newlines, `BATCH_LINES` at a time (a file opened in binary mode
+    is read in blocks: the lines are the same, split at each newline as iterating it splits)."""
+    if isinstance(jsonl_lines, io.BufferedIOBase | io.RawIOBase):
+        yield from _file_batches(jsonl_lines)
+        return
+    lines = iter(jsonl_lines)
+    while batch := list(itertools.islice(lines, BATCH_LINES)):
+        yield list(map(bytes.removesuffix, batch, itertools.repeat(b"\n")))
+
+
+def _file_batches(
+    file: BinaryIO | io.BufferedIOBase | io.RawIOBase, limit: int | None = None
+) -> Iterator[list[bytes]]:
+    """The lines of `file` from where it stands (up to `limit` bytes, which end at a line's
+    end), without their newlines, `BATCH_LINES` at a time."""
+    left = -1 if limit is None else limit
+    lines: list[bytes] = []
+    tail = b""
+    while left and (block := file.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))):
+        left -= len(block) if left > 0 else 0
+        lines += (tail + block).split(b"\n")
+        tail = lines.pop()  # the start of a line the next block ends ("" after a newline)
+        while len(lines) >= BATCH_LINES:
+            yield lines[:BATCH_LINES]
+            del lines[:BATCH_LINES]
+    if tail:  # a last line without a newline
+        lines.append(tail)
+    for start in range(0, len(lines), BATCH_LINES):
+        yield lines[start : start + BATCH_LINES]
+
+
 def _check_lines(
     audit: _Audit,
-    jsonl_lines: Iterable[bytes],
+    batches: Iterable[list[bytes]],
     compact: merkle.CompactRange,
     number: int,
     expected_seq: int,
 ) -> tuple[int, int]:
     """Hash and check lines following `number` lines already read (whose leaves `compact`
-    holds) and the seq `expected_seq`; return both as they stand after the last line."""
-    peaks = compact.peaks
-    sha256 = hashlib.sha256
-    for number, raw in enumerate(jsonl_lines, start=number + 1):  # noqa: B020
-        data = raw[:-1] if raw.endswith(b"\n") else raw
-        # CompactRange.append inlined (it is the hot loop): the leaf hash, then one merge per
-        # trailing one-bit of the count so far; the hash is always 32 bytes, so no length check.
-        current = sha256(b"\x00" + data).digest()
-        size = number - 1
-        while size & 1:
-            current = sha256(b"\x01" + peaks.pop() + current).digest()  # merkle.node_hash
-            size >>= 1
-        peaks.append(current)
+    holds) and the seq `expected_seq`; return both as they stand after the last line.
+
+    A batch of lines that the fast path finds plainly good is taken whole (nothing to report,
+    each seq the one expected); any other batch is checked line by line for its messages."""
+    for data in batches:
+        leaves = merkle.leaf_hashes(data)
+        if verify_batch.plainly_good(data, expected_seq):
+            compact.extend(leaves)
+            number += len(data)
+            expected_seq += len(data)
+        else:
+            number, expected_seq = _check_each(audit, data, leaves, compact, number, expected_seq)
+    return number, expected_seq
+
+
+def _check_each(
+    audit: _Audit,
+    lines: list[bytes],
+    leaves: list[bytes],
+    compact: merkle.CompactRange,
+    number: int,
+    expected_seq: int,
+) -> tuple[int, int]:
+    """`_check_lines` one line at a time, given the lines (without newlines) and their leaves."""
+    for number, (data, leaf) in enumerate(zip(lines, leaves, strict=True), start=number + 1):  # noqa: B020
+        compact.append(leaf)
         entry = _read_entry_fast(audit, data, number)
         if entry is None:
             expected_seq += 1
-        elif (  # `_plainly_good`, inlined: this is the hot loop
-            type(entry.get("seq")) is int
-            and entry["seq"] == expected_seq
-            and LEAF_HASH not in entry
-            and _postings_balance(entry)
-        ):
+        elif _plainly_good(entry, expected_seq):
             expected_seq += 1  # what `_check_entry` concludes for a good entry, without the call
         else:
             expected_seq = _check_entry(audit, entry, number, expected_seq)
@@ -323,57 +380,55 @@ def _parts(path: Path, size: int, count: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(bounds))
 
 
-def _lines_of(file: BinaryIO, start: int, end: int) -> Iterator[bytes]:
-    """The lines of `file` between the byte offsets `start` and `end` (a line end)."""
-    file.seek(start)
-    left = end - start
-    for raw in file:
-        yield raw
-        left -= len(raw)
-        if left <= 0:
-            return
-
-
 def _scan_part(path: str, start: int, end: int) -> tuple[bytes, int, int | None, bool]:
     """In a worker process: the leaf hashes of one part's lines (concatenated), how many lines,
     the first line's seq, and whether every line is plainly good with seqs running on from
-    the first. It stops at the first line that is not: the parent checks from there itself."""
-    sha256 = hashlib.sha256
+    the first. It stops at the first batch that is not: the parent checks from there itself."""
     hashes: list[bytes] = []
     first_seq: int | None = None
     with open(path, "rb") as file:
-        for raw in _lines_of(file, start, end):
-            data = raw[:-1] if raw.endswith(b"\n") else raw
-            hashes.append(sha256(b"\x00" + data).digest())
-            entry = _fast_entry(data)
-            if entry is None:  # the exact path, as `_read_entry_fast` would take
-                scratch = _Audit(max_problems=1)
-                entry = _read_entry(scratch, data, len(hashes))
-                if scratch.failures:
-                    return b"", 0, first_seq, False
-            if first_seq is None and entry is not None and type(entry.get("seq")) is int:
-                first_seq = entry["seq"]
-            if (
-                entry is None
-                or first_seq is None
-                or not _plainly_good(entry, first_seq + len(hashes) - 1)
+        file.seek(start)
+        for data in _file_batches(file, end - start):
+            if first_seq is None and (first_seq := _seq_of(data[0])) is None:
+                return b"", 0, None, False
+            expected = first_seq + len(hashes)
+            if not (
+                verify_batch.plainly_good(data, expected) or _each_plainly_good(data, expected)
             ):
                 return b"", 0, first_seq, False
+            hashes += merkle.leaf_hashes(data)
     return b"".join(hashes), len(hashes), first_seq, True
 
 
-def _fold(compact: merkle.CompactRange, hashes: bytes, size: int) -> None:
-    """Append the concatenated 32-byte leaf hashes to `compact`, which holds `size` leaves."""
-    peaks = compact.peaks
-    sha256 = hashlib.sha256
-    for offset in range(0, len(hashes), 32):
-        current = hashes[offset : offset + 32]
-        count = size
-        while count & 1:
-            current = sha256(b"\x01" + peaks.pop() + current).digest()  # merkle.node_hash
-            count >>= 1
-        peaks.append(current)
-        size += 1
+def _seq_of(data: bytes) -> int | None:
+    """The line's seq, if it is a JSON object with an integer one (problems aside)."""
+    entry = _fast_entry(data)
+    if entry is None:
+        entry = _read_entry(_Audit(max_problems=1), data, 1)
+    seq = None if entry is None else entry.get("seq")
+    return seq if type(seq) is int else None
+
+
+def _each_plainly_good(lines: list[bytes], expected_seq: int) -> bool:
+    """True when `_check_each` would report nothing for these lines, seqs from `expected_seq`:
+    the batch check's verdict for lines only the exact path can vouch for."""
+    for offset, data in enumerate(lines):
+        entry = _fast_entry(data)
+        if entry is None:  # the exact path, as `_read_entry_fast` would take
+            scratch = _Audit(max_problems=1)
+            entry = _read_entry(scratch, data, offset + 1)
+            if scratch.failures or entry is None:
+                return False
+        if not _plainly_good(entry, expected_seq + offset):
+            return False
+    return True
+
+
+def _fold(compact: merkle.CompactRange, hashes: bytes) -> None:
+    """Append the concatenated 32-byte leaf hashes to `compact`."""
+    size = merkle.HASH_SIZE
+    ends = range(size, len(hashes) + size, size)
+    compact.extend(list(map(hashes.__getitem__, map(slice, range(0, len(hashes), size), ends))))
 
 
 def verify_consistency(

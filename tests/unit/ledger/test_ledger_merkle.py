@@ -153,6 +153,36 @@ def test_batched_appends_equal_one_by_one_appends() -> None:
     assert batched.nodes == one_by_one.nodes
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=6))
+def test_a_compact_range_extended_in_batches_equals_leaf_by_leaf(batches: list[int]) -> None:
+    """`extend` cuts a batch into perfect subtrees wherever the range allows, aligned or not:
+    its peaks, size and root are those of appending each leaf hash in turn."""
+    leaves = _leaves(sum(batches))
+    one_by_one, batched = merkle.CompactRange(), merkle.CompactRange()
+    start = 0
+    for count in batches:
+        batched.extend(leaves[start : start + count])
+        for leaf in leaves[start : start + count]:
+            one_by_one.append(leaf)
+        start += count
+        assert (batched.size, batched.peaks) == (one_by_one.size, one_by_one.peaks)
+    assert batched.root() == _mth(leaves)
+
+
+def test_a_compact_range_refuses_what_is_not_a_leaf_hash() -> None:
+    compact = merkle.CompactRange()
+    for bad in ([b"short"], [bytearray(32)], [*_leaves(3), b"x" * 33]):
+        with pytest.raises(ValueError, match="32 bytes"):
+            compact.extend(bad)  # type: ignore[arg-type]
+    assert (compact.size, compact.peaks) == (0, [])
+
+
+def test_leaf_hashes_are_each_lines_leaf_hash() -> None:
+    lines = [b"", b"a", b"{}" * 300]
+    assert merkle.leaf_hashes(lines) == [merkle.leaf_hash(line) for line in lines]
+
+
 def test_roots_and_proofs_read_logarithmically_many_nodes_in_one_batch() -> None:
     size = 1000
     store = CountingStore(_store_with(_leaves(size)))

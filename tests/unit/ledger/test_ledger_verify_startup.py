@@ -15,7 +15,8 @@ def test_the_verify_command_loads_without_flask_or_weasyprint() -> None:
     probe = (
         "import sys; from services.cli import main; "
         "main.get_command(None, 'verify'); "
-        "print(sorted(m for m in ('flask', 'weasyprint', 'kafka') if m in sys.modules))"
+        "print(sorted(m for m in ('flask', 'weasyprint', 'kafka', 'multiprocessing', "
+        "'concurrent.futures', 'tempfile') if m in sys.modules))"
     )
     finished = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
