@@ -6,6 +6,7 @@ Each service owns its own database; these tables exist once in each of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -105,8 +106,8 @@ def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, 
     parameters, not `.values(...)`: SQLAlchemy then caches the compiled statement by table."""
     if not rows:
         return
-    if len(rows) == 1 or not is_postgresql(connection):
-        connection.execute(table.insert(), rows[0] if len(rows) == 1 else rows)
+    if len(rows) == 1 or not is_postgresql(connection) or in_pipeline(connection):
+        connection.execute(_plain_insert(table), rows[0] if len(rows) == 1 else list(rows))
         return
     columns = list(rows[0])
     names = ", ".join(f'"{name}"' for name in columns)
@@ -114,6 +115,28 @@ def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, 
     with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row[name] for name in columns])
+
+
+_PLAIN_INSERTS: dict[sa.Table, Any] = {}
+
+
+def _plain_insert(table: sa.Table) -> Any:
+    """`table`'s INSERT without the `RETURNING id` SQLAlchemy adds to a single row's INSERT to
+    learn its generated key: nobody here reads it, and inside a pipeline (`UnitOfWork.pipelined`)
+    a result to read would make the client wait for the server there and then. Built once per
+    table, like the other hot statements."""
+    statement = _PLAIN_INSERTS.get(table)
+    if statement is None:
+        statement = _PLAIN_INSERTS[table] = table.insert().inline()
+    return statement
+
+
+def in_pipeline(connection: Connection) -> bool:
+    """Whether the PostgreSQL connection is in psycopg's pipeline mode (`UnitOfWork.pipelined`)."""
+    if not is_postgresql(connection):
+        return False
+    driver = connection.connection.driver_connection
+    return bool(driver.pgconn.pipeline_status)  # type: ignore[union-attr]
 
 
 # The plumbing tables' columns are built by functions so that each service's metadata and its
@@ -265,6 +288,25 @@ class UnitOfWork:
         or wholly), so they never happened."""
         for aggregate in self._seen():
             aggregate.events.clear()
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """Send the writes made in this block, and the commit that ends it, together.
+
+        On PostgreSQL psycopg's pipeline mode queues each statement and sends them all at the
+        commit (or the end of the block), so a request pays one round trip, and its client-side
+        wait, for all of them instead of one each. Only for writes nobody reads a result of
+        (an INSERT without RETURNING, an UPDATE whose row count is not checked): a statement
+        whose rows are read would make SQLAlchemy look for them before they come. An error in
+        any of them is raised at the commit, as SQLAlchemy's usual exception, and the unit of
+        work rolls back as it would otherwise. Elsewhere (SQLite) the block runs as it is."""
+        connection = self.conn
+        if not is_postgresql(connection):
+            yield
+            return
+        driver = connection.connection.driver_connection
+        with driver.pipeline():  # type: ignore[union-attr]
+            yield
 
     def commit(self) -> None:
         self.flush()

@@ -92,16 +92,19 @@ def make_pledge(
             existing=existing,
             source=command.source,
         )
-        if existing is None:
-            uow.pledges.add(pledge)
-        else:
-            uow.pledges.save(pledge)
-        uow.campaigns.save_state(campaign)
         created = existing is None
+        # The key first: it is the one write whose answer is read (did this request win it?).
         if key is None or uow.idempotency_keys.remember(
             command.backer_id, key.key, RecordedPledge(key.request_hash, pledge, created), clock()
         ):
-            uow.commit()
+            # The pledge, the tallies, the outbox row and the commit go in one round trip.
+            with uow.pipelined():
+                if created:
+                    uow.pledges.add(pledge)
+                else:
+                    uow.pledges.save(pledge)
+                uow.campaigns.save_state(campaign)
+                uow.commit()
             return PledgeAnswer(pledge, created, replayed=False)
     # The same key won a race on another campaign (another lock): this pledge rolled back,
     # and the key now answers with what it recorded.

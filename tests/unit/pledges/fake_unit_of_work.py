@@ -7,9 +7,10 @@ campaigns it loaded or added are published at commit, through the real wire form
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -250,6 +251,11 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
 
     def rollback(self) -> None:
         self.__exit__()
+
+    @contextlib.contextmanager
+    def pipelined(self) -> Iterator[None]:
+        # Nothing to send together: writes here are already in memory.
+        yield
 
     def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
         self._pending.extend(messages)
