@@ -305,8 +305,17 @@ class UnitOfWork:
             yield
             return
         driver = connection.connection.driver_connection
-        with driver.pipeline():  # type: ignore[union-attr]
-            yield
+        try:
+            with driver.pipeline():  # type: ignore[union-attr]
+                yield
+        except BaseException:
+            # A COMMIT that failed in the pipeline leaves SQLAlchemy taking the transaction for
+            # ended, so neither this unit of work nor the pool would roll it back: the
+            # connection would go back to the pool inside a failed transaction. It is dropped
+            # instead (a new one costs a connect, after a failure only).
+            if not self._transaction.is_active:
+                connection.invalidate()
+            raise
 
     def commit(self) -> None:
         self.flush()
