@@ -117,6 +117,75 @@ def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, 
             copy.write_row([row[name] for name in columns])
 
 
+def read_together(
+    connection: Connection, queries: Sequence[tuple[sa.Select[Any], dict[str, Any]]]
+) -> list[list[dict[str, Any]]]:
+    """Run the SELECTs `queries` in order, in this transaction, and return each one's rows as
+    dicts of column name to value (as SQLAlchemy's types read them).
+
+    On PostgreSQL they go in one round trip with psycopg's pipeline mode (and the transaction's
+    BEGIN with them, when they are its first statements): the server still runs each after the
+    one before, each with its own snapshot under READ COMMITTED, so a read that follows a
+    `FOR UPDATE` sees what the lock's previous holder committed. Only for SELECTs of plain
+    columns with simple bind parameters (no expanding IN). Elsewhere, one after the other."""
+    if not is_postgresql(connection):
+        return [
+            [dict(row) for row in connection.execute(query, params).mappings()]
+            for query, params in queries
+        ]
+    import psycopg
+
+    driver: Any = connection.connection.driver_connection
+    prepared = [_prepared_select(connection, query) for query, _ in queries]
+    cursors = [driver.cursor() for _ in queries]
+    try:
+        with driver.pipeline():
+            for cursor, (compiled, _), (_, params) in zip(cursors, prepared, queries, strict=True):
+                # With the statement's own bound values (`status = 'pledged'`) added.
+                cursor.execute(compiled.string, compiled.construct_params(params))
+        return [
+            [
+                {
+                    name: value if read is None else read(value)
+                    for (name, read), value in zip(columns, row, strict=True)
+                }  # fmt: skip
+                for row in cursor.fetchall()
+            ]
+            for cursor, (_, columns) in zip(cursors, prepared, strict=True)
+        ]
+    except psycopg.Error as exc:
+        # As SQLAlchemy would raise it (OperationalError and the rest), for the handlers that
+        # tell a database gone away (503) from a bug.
+        raise sa.exc.DBAPIError.instance(prepared[0][0].string, None, exc, psycopg.Error) from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+_PREPARED_SELECTS: dict[tuple[int, str], tuple[Any, list[tuple[str, Any]]]] = {}
+
+
+def _prepared_select(
+    connection: Connection, query: sa.Select[Any]
+) -> tuple[Any, list[tuple[str, Any]]]:
+    """A module-constant SELECT compiled for the driver, and each column's name and result
+    reader, built once (compiling costs more than running it)."""
+    key = (id(query), connection.dialect.name)
+    found = _PREPARED_SELECTS.get(key)
+    if found is None:
+        dialect = connection.dialect
+        sql = query.compile(dialect=dialect)
+        # Parameters go to psycopg as they are: a type that changes a value on the way in
+        # (UtcDateTime) would be skipped here, so such statements are refused outright.
+        if any(sql._bind_processors.values()):
+            raise ValueError("read_together takes only parameters the driver takes as they are")
+        columns = [(column.name, column.type.result_processor(dialect, None))
+                   for column in query.selected_columns]  # fmt: skip
+        # Keyed by id(): the statements are module constants, alive as long as the process.
+        found = _PREPARED_SELECTS[key] = (sql, columns)
+    return found
+
+
 _PLAIN_INSERTS: dict[sa.Table, Any] = {}
 
 
