@@ -6,7 +6,6 @@ Each service owns its own database; these tables exist once in each of them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, Self
@@ -106,8 +105,8 @@ def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, 
     parameters, not `.values(...)`: SQLAlchemy then caches the compiled statement by table."""
     if not rows:
         return
-    if len(rows) == 1 or not is_postgresql(connection) or in_pipeline(connection):
-        connection.execute(_plain_insert(table), rows[0] if len(rows) == 1 else list(rows))
+    if len(rows) == 1 or not is_postgresql(connection):
+        connection.execute(table.insert(), rows[0] if len(rows) == 1 else rows)
         return
     columns = list(rows[0])
     names = ", ".join(f'"{name}"' for name in columns)
@@ -115,97 +114,6 @@ def copy_rows(connection: Connection, table: sa.Table, rows: Sequence[dict[str, 
     with cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([row[name] for name in columns])
-
-
-def read_together(
-    connection: Connection, queries: Sequence[tuple[sa.Select[Any], dict[str, Any]]]
-) -> list[list[dict[str, Any]]]:
-    """Run the SELECTs `queries` in order, in this transaction, and return each one's rows as
-    dicts of column name to value (as SQLAlchemy's types read them).
-
-    On PostgreSQL they go in one round trip with psycopg's pipeline mode (and the transaction's
-    BEGIN with them, when they are its first statements): the server still runs each after the
-    one before, each with its own snapshot under READ COMMITTED, so a read that follows a
-    `FOR UPDATE` sees what the lock's previous holder committed. Only for SELECTs of plain
-    columns with simple bind parameters (no expanding IN). Elsewhere, one after the other."""
-    if not is_postgresql(connection):
-        return [
-            [dict(row) for row in connection.execute(query, params).mappings()]
-            for query, params in queries
-        ]
-    import psycopg
-
-    driver: Any = connection.connection.driver_connection
-    prepared = [_prepared_select(connection, query) for query, _ in queries]
-    cursors = [driver.cursor() for _ in queries]
-    try:
-        with driver.pipeline():
-            for cursor, (compiled, _), (_, params) in zip(cursors, prepared, queries, strict=True):
-                # With the statement's own bound values (`status = 'pledged'`) added.
-                cursor.execute(compiled.string, compiled.construct_params(params))
-        return [
-            [
-                {
-                    name: value if read is None else read(value)
-                    for (name, read), value in zip(columns, row, strict=True)
-                }  # fmt: skip
-                for row in cursor.fetchall()
-            ]
-            for cursor, (_, columns) in zip(cursors, prepared, strict=True)
-        ]
-    except psycopg.Error as exc:
-        # As SQLAlchemy would raise it (OperationalError and the rest), for the handlers that
-        # tell a database gone away (503) from a bug.
-        raise sa.exc.DBAPIError.instance(prepared[0][0].string, None, exc, psycopg.Error) from exc
-    finally:
-        for cursor in cursors:
-            cursor.close()
-
-
-_PREPARED_SELECTS: dict[tuple[int, str], tuple[Any, list[tuple[str, Any]]]] = {}
-
-
-def _prepared_select(
-    connection: Connection, query: sa.Select[Any]
-) -> tuple[Any, list[tuple[str, Any]]]:
-    """A module-constant SELECT compiled for the driver, and each column's name and result
-    reader, built once (compiling costs more than running it)."""
-    key = (id(query), connection.dialect.name)
-    found = _PREPARED_SELECTS.get(key)
-    if found is None:
-        dialect = connection.dialect
-        sql = query.compile(dialect=dialect)
-        # Parameters go to psycopg as they are: a type that changes a value on the way in
-        # (UtcDateTime) would be skipped here, so such statements are refused outright.
-        if any(sql._bind_processors.values()):
-            raise ValueError("read_together takes only parameters the driver takes as they are")
-        columns = [(column.name, column.type.result_processor(dialect, None))
-                   for column in query.selected_columns]  # fmt: skip
-        # Keyed by id(): the statements are module constants, alive as long as the process.
-        found = _PREPARED_SELECTS[key] = (sql, columns)
-    return found
-
-
-_PLAIN_INSERTS: dict[sa.Table, Any] = {}
-
-
-def _plain_insert(table: sa.Table) -> Any:
-    """`table`'s INSERT without the `RETURNING id` SQLAlchemy adds to a single row's INSERT to
-    learn its generated key: nobody here reads it, and inside a pipeline (`UnitOfWork.pipelined`)
-    a result to read would make the client wait for the server there and then. Built once per
-    table, like the other hot statements."""
-    statement = _PLAIN_INSERTS.get(table)
-    if statement is None:
-        statement = _PLAIN_INSERTS[table] = table.insert().inline()
-    return statement
-
-
-def in_pipeline(connection: Connection) -> bool:
-    """Whether the PostgreSQL connection is in psycopg's pipeline mode (`UnitOfWork.pipelined`)."""
-    if not is_postgresql(connection):
-        return False
-    driver = connection.connection.driver_connection
-    return bool(driver.pgconn.pipeline_status)  # type: ignore[union-attr]
 
 
 # The plumbing tables' columns are built by functions so that each service's metadata and its
@@ -357,34 +265,6 @@ class UnitOfWork:
         or wholly), so they never happened."""
         for aggregate in self._seen():
             aggregate.events.clear()
-
-    @contextmanager
-    def pipelined(self) -> Iterator[None]:
-        """Send the writes made in this block, and the commit that ends it, together.
-
-        On PostgreSQL psycopg's pipeline mode queues each statement and sends them all at the
-        commit (or the end of the block), so a request pays one round trip, and its client-side
-        wait, for all of them instead of one each. Only for writes nobody reads a result of
-        (an INSERT without RETURNING, an UPDATE whose row count is not checked): a statement
-        whose rows are read would make SQLAlchemy look for them before they come. An error in
-        any of them is raised at the commit, as SQLAlchemy's usual exception, and the unit of
-        work rolls back as it would otherwise. Elsewhere (SQLite) the block runs as it is."""
-        connection = self.conn
-        if not is_postgresql(connection):
-            yield
-            return
-        driver = connection.connection.driver_connection
-        try:
-            with driver.pipeline():  # type: ignore[union-attr]
-                yield
-        except BaseException:
-            # A COMMIT that failed in the pipeline leaves SQLAlchemy taking the transaction for
-            # ended, so neither this unit of work nor the pool would roll it back: the
-            # connection would go back to the pool inside a failed transaction. It is dropped
-            # instead (a new one costs a connect, after a failure only).
-            if not self._transaction.is_active:
-                connection.invalidate()
-            raise
 
     def commit(self) -> None:
         self.flush()

@@ -11,11 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from services.pledges.adapters.pledges import ACTIVE_PLEDGE_OF, pledge_from_row
 from services.pledges.adapters.tables import budget_lines, campaigns, tiers
-from services.pledges.domain import Campaign, Pledge
+from services.pledges.domain import Campaign
 from services.pledges.domain.values import BudgetLine, CampaignStatus, FundingModel, Tier
-from shared.db import read_together
 
 _CAMPAIGN_FIELDS = (
     "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
@@ -136,27 +134,6 @@ class CampaignRepository:
         row = self._connection.execute(query, {"campaign_id": campaign_id}).mappings().first()
         if row is None:
             return None
-        return self._got(row, with_budget=with_budget, with_tiers=with_tiers)
-
-    def locked_with_active_pledge(
-        self, campaign_id: uuid.UUID, backer_id: uuid.UUID
-    ) -> tuple[Campaign | None, Pledge | None]:
-        """The campaign locked (without budget or tiers, as `get(..., for_update=True,
-        with_budget=False, with_tiers=False)`), and the backer's active pledge on it read after
-        the lock: both in one round trip on PostgreSQL (`read_together`)."""
-        campaign_rows, pledge_rows = read_together(
-            self._connection,
-            [
-                (_GET_FOR_UPDATE, {"campaign_id": campaign_id}),
-                (ACTIVE_PLEDGE_OF, {"campaign_id": campaign_id, "backer_id": backer_id}),
-            ],
-        )
-        if not campaign_rows:
-            return None, None
-        campaign = self._got(campaign_rows[0], with_budget=False, with_tiers=False)
-        return campaign, pledge_from_row(pledge_rows[0]) if pledge_rows else None
-
-    def _got(self, row: Any, *, with_budget: bool, with_tiers: bool) -> Campaign:
         campaign = self._load([row], with_budget=with_budget, with_tiers=with_tiers)[0]
         if not (with_budget and with_tiers):
             self._partial.add(id(campaign))

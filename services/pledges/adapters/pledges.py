@@ -27,7 +27,7 @@ _SETTLED = (
 # Built once: constructing a statement and its cache key costs more CPU than running it, and a
 # pledge runs these on every request (see docs/benchmarks.md, pledges API).
 _INSERT = pledges.insert()
-ACTIVE_PLEDGE_OF = sa.select(pledges).where(
+_ACTIVE_OF = sa.select(pledges).where(
     pledges.c.campaign_id == sa.bindparam("campaign_id"),
     pledges.c.backer_id == sa.bindparam("backer_id"),
     pledges.c.status == _ACTIVE,
@@ -70,7 +70,7 @@ class PledgeRepository:
             .mappings()
             .first()
         )
-        return None if row is None else pledge_from_row(row)
+        return None if row is None else _pledge(row)
 
     def campaign_of(self, pledge_id: uuid.UUID) -> uuid.UUID | None:
         """The id of the pledge's campaign, or None if there is no such pledge."""
@@ -81,10 +81,10 @@ class PledgeRepository:
     def active_of(self, campaign_id: uuid.UUID, backer_id: uuid.UUID) -> Pledge | None:
         """The backer's one active pledge to the campaign, if any."""
         found = self._connection.execute(
-            ACTIVE_PLEDGE_OF, {"campaign_id": campaign_id, "backer_id": backer_id}
+            _ACTIVE_OF, {"campaign_id": campaign_id, "backer_id": backer_id}
         )
         row = found.mappings().first()
-        return None if row is None else pledge_from_row(row)
+        return None if row is None else _pledge(row)
 
     def active_for(self, campaign_id: uuid.UUID) -> list[Pledge]:
         """Every active pledge of the campaign, oldest first (the order their events go out)."""
@@ -93,7 +93,7 @@ class PledgeRepository:
             .where(pledges.c.campaign_id == campaign_id, pledges.c.status == _ACTIVE)
             .order_by(pledges.c.created_at, pledges.c.id)
         ).mappings()
-        return [pledge_from_row(row) for row in rows]
+        return [_pledge(row) for row in rows]
 
     def due_to_drop(self, now: datetime) -> list[uuid.UUID]:
         """Pledges whose payment failed and whose grace period is over, earliest first."""
@@ -124,7 +124,7 @@ class PledgeRepository:
         rows = self._connection.execute(
             query.order_by(pledges.c.created_at.desc(), pledges.c.id).limit(limit).offset(offset)
         ).mappings()
-        return [pledge_from_row(row) for row in rows]
+        return [_pledge(row) for row in rows]
 
     def of_campaign(
         self,
@@ -149,10 +149,7 @@ class PledgeRepository:
             .offset(offset)
         ).mappings()
         return [
-            (
-                pledge_from_row({column.name: row[column.name] for column in pledges.c}),
-                row["backer_name"],
-            )
+            (_pledge({column.name: row[column.name] for column in pledges.c}), row["backer_name"])
             for row in rows
         ]
 
@@ -217,5 +214,5 @@ def _row(pledge: Pledge) -> dict[str, Any]:
     }
 
 
-def pledge_from_row(row: Mapping[Any, Any]) -> Pledge:
+def _pledge(row: Mapping[Any, Any]) -> Pledge:
     return Pledge(**{**row, "status": PledgeStatus(row["status"])})

@@ -23,6 +23,7 @@ from services.pledges.handlers.common import (
     UnknownCampaign,
     UnknownPledge,
     gateway_for,
+    locked_campaign,
     locked_pledge,
     utc_now,
 )
@@ -73,17 +74,13 @@ def make_pledge(
     key = command.idempotency
     with uow:
         # The campaign's lock comes first: it also serialises two uses of one key here.
-        # Under the lock, read no more than this pledge needs: most pledges name no tier. The
-        # backer's active pledge is read after the lock, in the same round trip.
-        campaign, existing = uow.campaigns.locked_with_active_pledge(
-            command.campaign_id, command.backer_id
-        )
-        if campaign is None:
-            raise UnknownCampaign(f"No campaign {command.campaign_id}.")
+        # Under the lock, read no more than this pledge needs: most pledges name no tier.
+        campaign = locked_campaign(uow, command.campaign_id, with_budget=False, with_tiers=False)
         if key is not None:
             recorded = uow.idempotency_keys.find(command.backer_id, key.key)
             if recorded is not None:
                 return _replay(recorded, key)
+        existing = uow.pledges.active_of(campaign.id, command.backer_id)
         if command.tier_id is not None or (existing is not None and existing.tier_id is not None):
             uow.campaigns.load_tiers(campaign)
         pledge = campaign.pledge(
@@ -95,19 +92,16 @@ def make_pledge(
             existing=existing,
             source=command.source,
         )
+        if existing is None:
+            uow.pledges.add(pledge)
+        else:
+            uow.pledges.save(pledge)
+        uow.campaigns.save_state(campaign)
         created = existing is None
-        # The key first: it is the one write whose answer is read (did this request win it?).
         if key is None or uow.idempotency_keys.remember(
             command.backer_id, key.key, RecordedPledge(key.request_hash, pledge, created), clock()
         ):
-            # The pledge, the tallies, the outbox row and the commit go in one round trip.
-            with uow.pipelined():
-                if created:
-                    uow.pledges.add(pledge)
-                else:
-                    uow.pledges.save(pledge)
-                uow.campaigns.save_state(campaign)
-                uow.commit()
+            uow.commit()
             return PledgeAnswer(pledge, created, replayed=False)
     # The same key won a race on another campaign (another lock): this pledge rolled back,
     # and the key now answers with what it recorded.

@@ -7,10 +7,9 @@ campaigns it loaded or added are published at commit, through the real wire form
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -25,8 +24,6 @@ class FakeCampaigns:
     def __init__(self, store: dict[uuid.UUID, Campaign]) -> None:
         self._store = store
         self.seen: list[Campaign] = []
-        #: The pledges of the same unit of work (the real repository reads them in one go).
-        self.pledges: FakePledges | None = None
 
     def add(self, campaign: Campaign) -> None:
         self.seen.append(campaign)
@@ -47,14 +44,6 @@ class FakeCampaigns:
         campaign = copy.deepcopy(stored)
         self.seen.append(campaign)
         return campaign
-
-    def locked_with_active_pledge(
-        self, campaign_id: uuid.UUID, backer_id: uuid.UUID
-    ) -> tuple[Campaign | None, Pledge | None]:
-        campaign = self.get(campaign_id, for_update=True)
-        if campaign is None or self.pledges is None:
-            return None, None
-        return campaign, self.pledges.active_of(campaign_id, backer_id)
 
     def load_tiers(self, campaign: Campaign) -> None:
         """Nothing to do: this fake's campaigns always come whole (the integration tests,
@@ -232,7 +221,6 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self._pending: list[tuple[str, Envelope]] = []
         self.campaigns = FakeCampaigns(self._campaigns)  # type: ignore[assignment]
         self.pledges = FakePledges(self._pledges)  # type: ignore[assignment]
-        self.campaigns.pledges = self.pledges  # type: ignore[attr-defined]
         self.accounts = FakeAccounts()  # type: ignore[assignment]
         self.idempotency_keys = FakeIdempotencyKeys(self._keys)  # type: ignore[assignment]
         self.stripe_events = FakeStripeEvents(self.stripe_inbox)  # type: ignore[assignment]
@@ -262,11 +250,6 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
 
     def rollback(self) -> None:
         self.__exit__()
-
-    @contextlib.contextmanager
-    def pipelined(self) -> Iterator[None]:
-        # Nothing to send together: writes here are already in memory.
-        yield
 
     def publish_all(self, messages: Sequence[tuple[str, Envelope]]) -> None:
         self._pending.extend(messages)
