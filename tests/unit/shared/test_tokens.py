@@ -237,3 +237,65 @@ def test_no_public_key_is_a_clear_refusal(tmp_path: Path) -> None:
     (tmp_path / "bad.pub").write_text("not base64 at all\n")
     with pytest.raises(MissingPublicKey, match="bad.pub"):
         load_public_key("", tmp_path / "bad.pub")
+
+
+# --- verified tokens kept per process ------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_a_kept_token_is_still_refused_once_revoked(key: Ed25519PrivateKey) -> None:
+    account_id = uuid.uuid4()
+    issued = TokenIssuer(key).mint(account_id, "backer")
+    revoked_accounts: set[uuid.UUID] = set()
+    revoked_tokens: set[uuid.UUID] = set()
+    check = TokenVerifier(key.public_key(), revoked_accounts.__contains__,
+                          revoked_tokens.__contains__)  # fmt: skip
+    assert check.verify(issued.token).token_id == issued.token_id  # now kept
+    revoked_tokens.add(issued.token_id)
+    with pytest.raises(InvalidToken, match="token has been revoked"):
+        check.verify(issued.token)
+    revoked_tokens.clear()
+    revoked_accounts.add(account_id)
+    with pytest.raises(InvalidToken, match="account has been revoked"):
+        check.verify(issued.token)
+
+
+def test_a_kept_token_dies_at_its_expiry_plus_the_leeway(key: Ed25519PrivateKey) -> None:
+    issued = TokenIssuer(key).mint(uuid.uuid4(), "backer", lifetime=timedelta(hours=1))
+    clock = _Clock(issued.issued_at)
+    check = TokenVerifier(key.public_key(), lambda _: False, leeway=timedelta(seconds=60),
+                          clock=clock)  # fmt: skip
+    check.verify(issued.token)  # kept from here on
+    clock.now = issued.expires_at + timedelta(seconds=59)
+    assert check.verify(issued.token).token_id == issued.token_id
+    clock.now = issued.expires_at + timedelta(seconds=60)
+    with pytest.raises(ExpiredToken):
+        check.verify(issued.token)
+
+
+def test_kept_tokens_are_not_checked_again_but_a_changed_one_is(
+    key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = TokenIssuer(key).issue(uuid.uuid4(), "backer")
+    check = verifier(key)
+    check.verify(token)
+    decodes = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decodes.append(1) or real_decode(*a, **k))
+    for _ in range(3):
+        check.verify(token)
+    assert decodes == []
+    header, payload, signature = token.split(".")
+    # Another signature for the same claims: a different key, verified (and refused) in full.
+    tampered = f"{header}.{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    for _ in range(2):
+        with pytest.raises(InvalidToken):
+            check.verify(tampered)
+    assert decodes == [1, 1]
