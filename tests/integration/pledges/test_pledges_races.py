@@ -133,6 +133,23 @@ def test_concurrent_settles_settle_once_with_one_set_of_events(
     assert settle(client, campaign, creator)["status"] == "succeeded"
 
 
+def test_one_backer_pledging_several_times_at_once_holds_one_pledge(
+    app: flask.Flask, client: FlaskClient, creator: Account, backer: Account
+) -> None:
+    # The backer's active pledge is read in the round trip that takes the campaign's lock, but
+    # after the lock: each request must see the pledge the one before it committed.
+    campaign = live_campaign(client, creator)
+    path = f"{API}/campaigns/{campaign['id']}/pledges"
+
+    results = all_at_once([post(app, path, backer, {"amount": 1_000 * n}) for n in range(1, 7)])
+
+    assert sorted(status for status, _ in results) == [200] * 5 + [201], results
+    assert len({body["id"] for _, body in results}) == 1
+    view = client.get(f"{API}/campaigns/{campaign['id']}").json
+    assert view["backers_count"] == 1
+    assert view["pledged_amount"] in {1_000 * n for n in range(1, 7)}
+
+
 def test_one_idempotency_key_sent_twice_at_once_pledges_once(
     app: flask.Flask, client: FlaskClient, creator: Account, backer: Account
 ) -> None:
