@@ -15,7 +15,6 @@ field of a kind this module does not know leaves its event type to `decode` alto
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import uuid
@@ -317,24 +316,23 @@ def trusted_envelope(
             if value is ma.missing:
                 continue
         wire_payload[key] = serialize(value, name, payload)
-    envelope = Envelope(
-        event_id=uuid.uuid4(),
-        type=event_type,
-        version=version,
-        occurred_at=occurred_at.astimezone(UTC),
-        campaign_id=campaign_id,
-        producer=producer,
-        payload=payload,
-    )
+    event_id, occurred_at = uuid.uuid4(), occurred_at.astimezone(UTC)
     wire = {
-        "event_id": str(envelope.event_id),
+        "event_id": str(event_id),
         "type": event_type,
         "version": version,
-        "occurred_at": envelope.occurred_at.isoformat(),
+        "occurred_at": occurred_at.isoformat(),
         "campaign_id": None if campaign_id is None else str(campaign_id),
         "producer": producer,
         "payload": wire_payload,
     }
-    return dataclasses.replace(
-        envelope, wire=json.dumps(wire, separators=(",", ":"), sort_keys=True).encode()
+    return Envelope(
+        event_id=event_id,
+        type=event_type,
+        version=version,
+        occurred_at=occurred_at,
+        campaign_id=campaign_id,
+        producer=producer,
+        payload=payload,
+        wire=json.dumps(wire, separators=(",", ":"), sort_keys=True).encode(),
     )

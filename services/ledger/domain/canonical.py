@@ -78,35 +78,18 @@ def _fast_canonical(obj: object) -> bytes | None:
     """RFC 8785's bytes for `obj` when msgspec's are provably the same, else None.
 
     msgspec would also write what the ledger refuses (floats, UUIDs, datetimes, tuples, Enum
-    members): reading the bytes back must give exactly `obj` with no float in it, so anything
-    but plain JSON values goes to the exact path, which accepts or refuses it as before."""
+    members, int keys): reading the bytes back must give no float and a value equal to `obj`,
+    and a plain JSON value equals none of those (`[1] != (1,)`, `"a" != uuid`), so they go to
+    the exact path, which accepts or refuses them as before. The str and int subclasses that
+    do compare equal (StrEnum, IntEnum members) both encoders write as their plain value."""
     try:
         data = _ENCODE(obj)
         if (
             (data.isascii() or _UNSAFE.search(data) is None)
             and _SIXTEEN_DIGITS not in data.translate(_DIGITS_AS_ZEROS)
-            and _same(_DECODE(data), obj)
+            and _DECODE(data) == obj
         ):
             return data
     except (ValueError, TypeError, RecursionError, msgspec.EncodeError):
         pass
     return None
-
-
-def _same(decoded: object, obj: object) -> bool:
-    """`decoded` (plain JSON values) is `obj`, type for type: `==` alone takes True for 1, a
-    tuple for no list and a str Enum member for its value."""
-    kind = type(obj)
-    if kind is not type(decoded):
-        return False
-    if kind is dict:
-        return len(obj) == len(decoded) and all(  # type: ignore[arg-type]
-            type(key) is str and key in decoded and _same(decoded[key], value)  # type: ignore[index,operator]
-            for key, value in obj.items()  # type: ignore[attr-defined]
-        )
-    if kind is list:
-        return len(obj) == len(decoded) and all(  # type: ignore[arg-type]
-            _same(d, o)
-            for d, o in zip(decoded, obj, strict=True)  # type: ignore[call-overload]
-        )
-    return obj == decoded
