@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from services.ledger.adapters.campaigns import CampaignReadModel
+from services.ledger.adapters.journal_sql import (
+    BACKER_COLUMNS,
+    LOAD,
+    LOCK,
+    PLEDGE_BALANCES,
+    UNNEST_BACKERS,
+    balance_upsert,
+    dialect_insert,
+    unnest_balance_upsert,
+)
 from services.ledger.adapters.merkle_nodes import SqlNodeStore
 from services.ledger.adapters.tables import (
     account_balances,
@@ -151,12 +159,12 @@ class JournalRepository:
             # waits for a row lock, so a single locking query would read the balances as they
             # were before the transaction it waited for committed (two expenses racing for the
             # last funds would both pass: test_ledger_expense_race).
-            locked = self._connection.execute(_LOCK, {"campaign_id": campaign_id}).first()
+            locked = self._connection.execute(LOCK, {"campaign_id": campaign_id}).first()
             if locked is None:
                 return None
         wanted = list(dict.fromkeys(pledge_ids))
         row = self._connection.execute(
-            _LOAD, {"campaign_id": campaign_id, "pledge_ids": wanted}
+            LOAD, {"campaign_id": campaign_id, "pledge_ids": wanted}
         ).first()
         if row is None:
             return None
@@ -187,7 +195,7 @@ class JournalRepository:
             return
         if is_postgresql(self._connection):
             rows = self._connection.execute(
-                _PLEDGE_BALANCES, {"campaign_id": journal.campaign_id, "pledge_ids": wanted}
+                PLEDGE_BALANCES, {"campaign_id": journal.campaign_id, "pledge_ids": wanted}
             )
         else:
             rows = self._connection.execute(
@@ -288,8 +296,8 @@ class JournalRepository:
         rows = list(backers.values())
         if is_postgresql(self._connection):
             self._connection.execute(
-                _UNNEST_BACKERS,
-                {name: [row[name] for row in rows] for name in _BACKER_COLUMNS},
+                UNNEST_BACKERS,
+                {name: [row[name] for row in rows] for name in BACKER_COLUMNS},
             )
             return
         statement = dialect_insert(self._connection, pledge_backers).on_conflict_do_nothing()
@@ -391,7 +399,7 @@ class JournalRepository:
             # One statement text whatever the count: psycopg converts it once per process,
             # where a multi-row INSERT of each batch's size is parsed again every batch.
             self._connection.execute(
-                _unnest_balance_upsert(table.name, key),
+                unnest_balance_upsert(table.name, key),
                 {
                     "campaign_id": campaign_id,
                     "keys": list(values),
@@ -399,7 +407,7 @@ class JournalRepository:
                 },
             )
             return
-        statement = _balance_upsert(self._connection.dialect.name, table, key)
+        statement = balance_upsert(self._connection.dialect.name, table, key)
         rows = [{"campaign_id": campaign_id, key: k, "balance": v} for k, v in values.items()]
         insert_rows(self._connection, statement, rows)
 
@@ -508,28 +516,6 @@ def stream_leaves(
         after = rows[-1].seq
 
 
-def dialect_insert(connection: Connection, table: sa.Table) -> Any:
-    """INSERT with the dialect's ON CONFLICT clauses (PostgreSQL's or SQLite's, alike)."""
-    if is_postgresql(connection):
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(table)
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(table)
-
-
-@functools.cache
-def _balance_upsert(dialect: str, table: sa.Table, key: str) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE of a running balance, built once per table (it's hot)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=["campaign_id", key], set_={"balance": statement.excluded.balance}
-    )
-
-
 def _entry_row(campaign_id: uuid.UUID, stored: StoredEntry) -> dict[str, object]:
     entry = stored.entry
     return {
@@ -554,44 +540,3 @@ def _entry_row(campaign_id: uuid.UUID, stored: StoredEntry) -> dict[str, object]
         "provider_reference": entry.provider_reference,
         "provider_event_id": entry.provider_event_id,
     }
-
-
-#: PostgreSQL's statements of the hot path, each one text whatever the batch's size (arrays,
-#: not a list of parameters), so that psycopg converts each once per process.
-_PLEDGE_BALANCES = sa.text(
-    "SELECT pledge_id, balance FROM pledge_balances"
-    " WHERE campaign_id = :campaign_id AND pledge_id = ANY(CAST(:pledge_ids AS uuid[]))"
-)
-_LOAD = sa.text(
-    "SELECT j.size, c.creator_id, c.currency,"
-    " (SELECT json_agg(json_build_array(b.category, b.amount) ORDER BY b.position, b.category)"
-    "  FROM budget_lines b WHERE b.campaign_id = j.campaign_id) AS budget,"
-    " (SELECT json_agg(json_build_array(a.account, a.balance))"
-    "  FROM account_balances a WHERE a.campaign_id = j.campaign_id) AS balances,"
-    " (SELECT json_agg(json_build_array(e.reverses_seq, e.seq)) FROM journal_entries e"
-    "  WHERE e.campaign_id = j.campaign_id AND e.reverses_seq IS NOT NULL) AS reversals,"
-    " (SELECT json_agg(json_build_array(p.pledge_id, p.balance)) FROM pledge_balances p"
-    "  WHERE p.campaign_id = j.campaign_id"
-    "  AND p.pledge_id = ANY(CAST(:pledge_ids AS uuid[]))) AS pledges"
-    " FROM journals j JOIN campaigns c ON c.id = j.campaign_id"
-    " WHERE j.campaign_id = :campaign_id"
-)
-_LOCK = sa.text("SELECT 1 FROM journals WHERE campaign_id = :campaign_id FOR UPDATE")
-_BACKER_COLUMNS = ("campaign_id", "pledge_id", "backer_id", "recorded_at")
-_UNNEST_BACKERS = sa.text(
-    "INSERT INTO pledge_backers (campaign_id, pledge_id, backer_id, recorded_at)"
-    " SELECT * FROM unnest(CAST(:campaign_id AS uuid[]), CAST(:pledge_id AS uuid[]),"
-    " CAST(:backer_id AS uuid[]), CAST(:recorded_at AS timestamptz[]))"
-    " ON CONFLICT DO NOTHING"
-)
-_KEY_TYPES = {"account": "text", "pledge_id": "uuid"}
-
-
-@functools.cache
-def _unnest_balance_upsert(table: str, key: str) -> sa.TextClause:
-    return sa.text(
-        f"INSERT INTO {table} (campaign_id, {key}, balance)"
-        f" SELECT :campaign_id, k, b FROM unnest(CAST(:keys AS {_KEY_TYPES[key]}[]),"
-        " CAST(:balances AS bigint[])) AS batch (k, b)"
-        f" ON CONFLICT (campaign_id, {key}) DO UPDATE SET balance = excluded.balance"
-    )
