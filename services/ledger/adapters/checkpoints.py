@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from services.ledger.adapters.journal import dialect_insert
+from services.ledger.adapters.journal_sql import dialect_insert
 from services.ledger.adapters.tables import checkpoints
 
 

@@ -8,6 +8,7 @@ from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.domain import EntryAppended, merkle
 from shared import topics
 from shared.events import Envelope, new_envelope
+from shared.events.compiled import trusted_envelope
 
 PRODUCER = "ledger"
 LEDGER_TOPIC = topics.LEDGER
@@ -15,10 +16,13 @@ LEDGER_TOPIC = topics.LEDGER
 
 def entry_appended(event: EntryAppended, leaf: tuple[bytes, bytes] | None = None) -> Envelope:
     """The journal's event on the wire: the entry's leaf data, exactly as stored, and its hash
-    (`leaf`: both as the repository stored them, which spares making them again)."""
+    (`leaf`: both as the repository stored them, which spares making them again).
+
+    Built from the journal's own entry, which the domain checked, so it is encoded without
+    validating it again through marshmallow (one per entry: it was a third of an append)."""
     entry, campaign_id = event.entry, event.campaign_id
     leaf_data, leaf_hash = leaf or (data := entry.leaf_data(), merkle.leaf_hash(data))
-    return new_envelope(
+    return trusted_envelope(
         "ledger.entry_appended",
         {
             "campaign_id": campaign_id,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from services.ledger.adapters.campaigns import CampaignReadModel
+from services.ledger.adapters.journal_sql import (
+    BACKER_COLUMNS,
+    LOAD,
+    LOCK,
+    PLEDGE_BALANCES,
+    UNNEST_BACKERS,
+    balance_upsert,
+    dialect_insert,
+    unnest_balance_upsert,
+)
 from services.ledger.adapters.merkle_nodes import SqlNodeStore
 from services.ledger.adapters.tables import (
     account_balances,
@@ -102,6 +110,8 @@ class JournalRepository:
     def _load(
         self, campaign_id: uuid.UUID, pledge_ids: Collection[uuid.UUID], *, for_update: bool
     ) -> Journal | None:
+        if is_postgresql(self._connection):
+            return self._load_at_once(campaign_id, pledge_ids, for_update=for_update)
         query = (
             sa.select(journals.c.size, campaigns.c.creator_id, campaigns.c.currency)
             .join(campaigns, campaigns.c.id == journals.c.campaign_id)
@@ -138,6 +148,43 @@ class JournalRepository:
         self.seen.append(journal)
         return journal
 
+    def _load_at_once(
+        self, campaign_id: uuid.UUID, pledge_ids: Collection[uuid.UUID], *, for_update: bool
+    ) -> Journal | None:
+        """`_load` in one query (PostgreSQL): the journal's row, its budget, balances,
+        reversals and the pledges asked for, each gathered as JSON beside the row (and the
+        row lock before it), so a batch pays two round trips per campaign where it paid five."""
+        if for_update:
+            # The lock is a statement of its own: a statement's snapshot is taken before it
+            # waits for a row lock, so a single locking query would read the balances as they
+            # were before the transaction it waited for committed (two expenses racing for the
+            # last funds would both pass: test_ledger_expense_race).
+            locked = self._connection.execute(LOCK, {"campaign_id": campaign_id}).first()
+            if locked is None:
+                return None
+        wanted = list(dict.fromkeys(pledge_ids))
+        row = self._connection.execute(
+            LOAD, {"campaign_id": campaign_id, "pledge_ids": wanted}
+        ).first()
+        if row is None:
+            return None
+        journal = Journal(
+            campaign_id,
+            creator_id=row.creator_id,
+            currency=row.currency,
+            budget={category: amount for category, amount in row.budget or ()},
+            next_seq=row.size,
+            balances={account: balance for account, balance in row.balances or ()},
+            reversed_by={reverses: seq for reverses, seq in row.reversals or ()},
+        )
+        journal.pledge_balances.update(
+            {uuid.UUID(pledge): balance for pledge, balance in row.pledges or ()}
+        )
+        self._known_pledges.setdefault(campaign_id, set()).update(wanted)
+        self._saved_size[campaign_id] = row.size
+        self.seen.append(journal)
+        return journal
+
     def load_pledges(self, journal: Journal, pledge_ids: Collection[uuid.UUID]) -> None:
         """Add what these pledges contributed, net of refunds, to a journal loaded by `lock`;
         those loaded before in this unit of work are skipped (the journal holds them newer than
@@ -146,12 +193,17 @@ class JournalRepository:
         wanted = [pledge_id for pledge_id in pledge_ids if pledge_id not in known]
         if not wanted:
             return
-        rows = self._connection.execute(
-            sa.select(pledge_balances.c.pledge_id, pledge_balances.c.balance).where(
-                pledge_balances.c.campaign_id == journal.campaign_id,
-                pledge_balances.c.pledge_id.in_(wanted),
+        if is_postgresql(self._connection):
+            rows = self._connection.execute(
+                PLEDGE_BALANCES, {"campaign_id": journal.campaign_id, "pledge_ids": wanted}
             )
-        )
+        else:
+            rows = self._connection.execute(
+                sa.select(pledge_balances.c.pledge_id, pledge_balances.c.balance).where(
+                    pledge_balances.c.campaign_id == journal.campaign_id,
+                    pledge_balances.c.pledge_id.in_(wanted),
+                )
+            )
         journal.pledge_balances.update({row.pledge_id: row.balance for row in rows})
         known.update(wanted)
 
@@ -239,9 +291,17 @@ class JournalRepository:
         for campaign_id, stored in unwritten.items():
             self._write(self._locked[campaign_id], stored)
         backers, self._unwritten_backers = self._unwritten_backers, {}
-        if backers:
-            statement = dialect_insert(self._connection, pledge_backers).on_conflict_do_nothing()
-            insert_rows(self._connection, statement, list(backers.values()))
+        if not backers:
+            return
+        rows = list(backers.values())
+        if is_postgresql(self._connection):
+            self._connection.execute(
+                UNNEST_BACKERS,
+                {name: [row[name] for row in rows] for name in BACKER_COLUMNS},
+            )
+            return
+        statement = dialect_insert(self._connection, pledge_backers).on_conflict_do_nothing()
+        insert_rows(self._connection, statement, rows)
 
     def forget(self) -> None:
         """Drop the kept journals and what was held back: a rollback undid them."""
@@ -335,7 +395,19 @@ class JournalRepository:
     ) -> None:
         if not values:
             return
-        statement = _balance_upsert(self._connection.dialect.name, table, key)
+        if is_postgresql(self._connection):
+            # One statement text whatever the count: psycopg converts it once per process,
+            # where a multi-row INSERT of each batch's size is parsed again every batch.
+            self._connection.execute(
+                unnest_balance_upsert(table.name, key),
+                {
+                    "campaign_id": campaign_id,
+                    "keys": list(values),
+                    "balances": list(values.values()),
+                },
+            )
+            return
+        statement = balance_upsert(self._connection.dialect.name, table, key)
         rows = [{"campaign_id": campaign_id, key: k, "balance": v} for k, v in values.items()]
         insert_rows(self._connection, statement, rows)
 
@@ -442,28 +514,6 @@ def stream_leaves(
         for row in rows:
             yield row.leaf_data
         after = rows[-1].seq
-
-
-def dialect_insert(connection: Connection, table: sa.Table) -> Any:
-    """INSERT with the dialect's ON CONFLICT clauses (PostgreSQL's or SQLite's, alike)."""
-    if is_postgresql(connection):
-        from sqlalchemy.dialects import postgresql
-
-        return postgresql.insert(table)
-    from sqlalchemy.dialects import sqlite
-
-    return sqlite.insert(table)
-
-
-@functools.cache
-def _balance_upsert(dialect: str, table: sa.Table, key: str) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE of a running balance, built once per table (it's hot)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    return statement.on_conflict_do_update(
-        index_elements=["campaign_id", key], set_={"balance": statement.excluded.balance}
-    )
 
 
 def _entry_row(campaign_id: uuid.UUID, stored: StoredEntry) -> dict[str, object]:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 import json
+import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from services.ledger.domain.canonical import NotCanonicalisable, canonical_json
+from services.ledger.domain.canonical import (
+    NotCanonicalisable,
+    canonical_json,
+    exact_canonical_json,
+)
 
 # RFC 8785 §3.2.2, the sample input (with its "numbers" member, which holds floats).
 RFC_SAMPLE = r"""{
@@ -87,3 +95,59 @@ def test_unsupported_values_are_refused() -> None:
         canonical_json({"when": object()})  # type: ignore[dict-item]
     with pytest.raises(NotCanonicalisable):
         canonical_json(2**53)  # beyond what every JSON reader holds exactly
+
+
+class _Kind(enum.Enum):
+    A = "a"
+
+
+class _StrKind(enum.StrEnum):
+    A = "a"
+
+
+class _IntKind(enum.IntEnum):
+    A = 7
+
+
+_texts = st.text(alphabet=st.characters(codec="utf-8"), max_size=8)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**60), max_value=2**60) | _texts,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_texts, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _outcome(encode: Any, value: Any) -> bytes | str:
+    try:
+        return encode(value)  # type: ignore[no-any-return]
+    except NotCanonicalisable as refusal:
+        return f"refused: {refusal}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_json_values)
+def test_the_fast_path_writes_rfc8785s_bytes_or_leaves_it_to_rfc8785(value: Any) -> None:
+    # Astral and private-use characters (key order), control characters, big ints: whatever
+    # msgspec writes must be what rfc8785 writes, and what rfc8785 refuses stays refused.
+    assert _outcome(canonical_json, value) == _outcome(exact_canonical_json, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        (1, 2),
+        {"k": (1,)},
+        {"kind": _Kind.A},
+        {"kind": _StrKind.A, "n": _IntKind.A},
+        {1: "int key"},
+        {"when": uuid.UUID(int=1)},
+        [b"bytes"],
+        {"n": True, "m": 1},
+        {"big": 2**53 - 1},
+        {"big": 2**53},
+        {"\ue000": 1, "\U0001f600": 2},
+        {"f": 1.0},
+    ],
+)
+def test_values_msgspec_reads_back_differently_take_the_exact_path(value: Any) -> None:
+    assert _outcome(canonical_json, value) == _outcome(exact_canonical_json, value)
