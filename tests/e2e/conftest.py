@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,13 +29,17 @@ class Fundtrail:
     kafka: str
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    #: Each started worker's consumer group and topics, to say where it stood if a test fails.
+    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def client(self, service: str) -> flask.testing.FlaskClient:
         return self.apps[service].test_client()
 
     def start_worker(self, service: str) -> None:
         dependencies = bootstrap(service, self.settings[service])
-        start_at_the_end(self.kafka, dependencies.settings.consumer_group, dependencies.spec.topics)
+        group, topics = dependencies.settings.consumer_group, tuple(dependencies.spec.topics)
+        start_at_the_end(self.kafka, group, topics)
+        self.groups[service] = (group, topics)
         thread = threading.Thread(
             target=run_worker,
             args=(dependencies, self.stop),
@@ -73,6 +79,70 @@ def start_at_the_end(kafka: str, group: str, topics: Iterable[str]) -> None:
         consumer.commit({tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()})
     finally:
         consumer.close()
+
+
+def consumer_positions(kafka: str, group: str, topics: Iterable[str]) -> list[str]:
+    """Per partition of `topics`: what `group` has committed against the end of the log."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=kafka.split(","), group_id=group)
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        ends = consumer.end_offsets(partitions)
+        return [
+            f"{tp.topic}[{tp.partition}] committed {consumer.committed(tp)} of {ends[tp]}"
+            for tp in partitions
+        ]
+    finally:
+        consumer.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed end-to-end test's report says where each worker's consumer group stood: a wait
+    for a Kafka-delivered effect that gave up then shows whether the events were never
+    consumed (committed behind the end) or consumed without the effect."""
+    report = yield
+    arguments = getattr(item, "funcargs", {})
+    live = arguments.get("live_fundtrail")
+    system = arguments.get("fundtrail") or getattr(live, "system", None)
+    if report.when == "call" and report.failed and isinstance(system, Fundtrail):
+        lines = []
+        for service, (group, topics) in system.groups.items():
+            try:
+                positions = consumer_positions(system.kafka, group, topics)
+            except Exception as exc:  # noqa: BLE001  (a report of a failure must not fail)
+                positions = [f"unreadable: {exc!r}"]
+            lines += [f"{service} ({group}):", *(f"  {line}" for line in positions)]
+        report.sections.append(("consumer groups at the failure", "\n".join(lines)))
+        report.sections.append(("worker consumers at the failure", consumer_stacks()))
+    return report
+
+
+def consumer_stacks() -> str:
+    """Where each running consumer thread is, its innermost frames: blocked in Kafka, in the
+    database, or handling."""
+    frames = sys._current_frames()
+    stacks = []
+    for thread in threading.enumerate():
+        frame = frames.get(thread.ident or -1)
+        if thread.name == "consumer" and frame is not None:
+            where = "".join(traceback.format_stack(frame)[-8:])
+            stacks.append(f"{_service_of(frame)} consumer:\n{where}")
+    return "\n".join(stacks) or "no consumer thread running"
+
+
+def _service_of(frame: Any) -> str:
+    """The service whose worker runs this thread (`shared.worker._consume`'s `spec`)."""
+    while frame is not None:
+        if frame.f_code.co_name == "_consume" and "spec" in frame.f_locals:
+            return str(frame.f_locals["spec"].name)
+        frame = frame.f_back
+    return "an unknown service's"
 
 
 def eventually(probe: Callable[[], T | None], timeout: float = 45.0, interval: float = 0.2) -> T:
