@@ -8,6 +8,7 @@ from datetime import datetime
 from services.updates.adapters.mail import MailUpdate
 from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
 from services.updates.rendering import sanitise
+from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.errors import NotFound
 from shared.events.catalog import (
@@ -43,7 +44,10 @@ def on_email_verified(event: AccountEmailVerified, uow: UpdatesUnitOfWork) -> No
 
 
 def on_update_published(
-    event: UpdatePublished, uow: UpdatesUnitOfWork, clock: Callable[[], datetime]
+    event: UpdatePublished,
+    uow: UpdatesUnitOfWork,
+    clock: Callable[[], datetime],
+    updates_settings: UpdatesSettings,
 ) -> None:
     """Queue the update's e-mail to each reader with a proven address who did not unsubscribe.
 
@@ -70,7 +74,9 @@ def on_update_published(
         # Our own HTML, sanitised when published; again with today's allow-list, so an event
         # from an older release (which let images through) mails no tracking pixel.
         body_html=sanitise(event.body_html),
-        url=event.url,
+        # The update's page on the site, not the event's `url` (the updates API, which a
+        # reader's browser would show as JSON, and without the text of a backers-only update).
+        url=f"{updates_settings.site_url}/campaigns/{event.campaign_id}/updates/{event.update_id}",
         published_at=event.published_at,
         # A campaign not heard of yet is taken for test mode: never claim money moves unknown.
         test_mode=campaign["test_mode"] if campaign else True,

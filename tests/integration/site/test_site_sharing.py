@@ -152,6 +152,9 @@ def test_a_link_pasted_in_a_chat_unfurls_into_the_card_with_verified_figures(sta
     hidden = crawler.get(f"{path}/updates/{secret.get_json()['id']}").get_data(as_text=True)
     assert "An update for backers" in hidden and "For backers only" not in hidden
     assert "Backstage" not in hidden
+    # A backer arriving from the update's mail, not signed in, is asked to sign in and sent back.
+    secret_path = f"{path}/updates/{secret.get_json()['id']}"
+    assert f'<a href="/login?next={secret_path}">Sign in</a> to read it' in hidden
     elsewhere = crawler.get(f"/campaigns/{other}/updates/{secret.get_json()['id']}")
     assert elsewhere.status_code == 404
 

@@ -31,6 +31,9 @@ from tests.integration.updates.mail_support import (
     unsubscribe_path,
 )
 
+#: Where the site is: the mail's links go there.
+SITE = "https://fundtrail.test"
+
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, smtp_inbox: SmtpInbox) -> Iterator[flask.Flask]:
@@ -39,6 +42,7 @@ def app(database_url: str, tmp_path: Path, smtp_inbox: SmtpInbox) -> Iterator[fl
         tmp_path,
         smtp_url=smtp_inbox.url,
         public_url="https://updates.fundtrail.test",
+        site_url=SITE,
         mail_from="Fundtrail <updates@fundtrail.test>",
         mail_retry_base=60.0,
         mail_max_attempts=3,
@@ -80,6 +84,11 @@ def test_each_backer_with_an_address_gets_one_multipart_message(
     [raw] = [value for name, value in message.raw_items() if name == "List-Unsubscribe"]
     assert raw == message["List-Unsubscribe"]
     assert unsubscribe_path(message) in text.get_content()
+    # "Read it online" opens the update's page on the site, never the updates API's JSON.
+    page = f"{SITE}/campaigns/{campaign.id}/updates/{update.payload['update_id']}"
+    assert f"Read it online: {page}" in text.get_content()
+    assert f'<a href="{page}">Read it online</a>' in html.get_content()
+    assert "/api/" not in text.get_content()
     assert [row["status"] for row in outbox_rows(app)] == ["sent", "sent"]
 
 
