@@ -133,7 +133,9 @@ def fan_out(
     event = published(campaign_id)
     with timed() as timing:
         with dependencies.uow_factory() as uow:
-            handlers.on_update_published(event, uow, dependencies.clock)
+            handlers.on_update_published(
+                event, uow, dependencies.clock, dependencies.updates_settings
+            )
             uow.commit()
         while sender.send_batch()[0]:
             pass
