@@ -47,6 +47,7 @@ from bench.common import (
     write_results,
 )
 from shared.db import make_engine
+from shared.kafka import start_at_the_end
 from shared.migrations import upgrade
 
 NAME = "ledger_ingest"
@@ -90,25 +91,6 @@ def profiled(service: str) -> list[str]:
     """cProfile's options when $BENCH_PROFILE_DIR names where the workers' profiles go."""
     directory = os.environ.get("BENCH_PROFILE_DIR")
     return ["-m", "cProfile", "-o", f"{directory}/{service}.prof"] if directory else []
-
-
-def start_at_the_end(servers: str, group: str, topics: list[str]) -> None:
-    """Commit `group`'s offsets at the end of `topics`: on a shared broker (the smoke test's),
-    the workers then read only what this run publishes."""
-    from kafka import KafkaConsumer, TopicPartition
-    from kafka.structs import OffsetAndMetadata
-
-    consumer = KafkaConsumer(bootstrap_servers=servers.split(","), group_id=group)
-    try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in consumer.partitions_for_topic(topic) or ()
-        ]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()})
-    finally:
-        consumer.close()
 
 
 class Pledges:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 
 def make_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
@@ -47,3 +48,20 @@ def make_consumer(
     consumer = KafkaConsumer(**config)
     consumer.subscribe(list(topics))
     return consumer
+
+
+def start_at_the_end(bootstrap_servers: str, group_id: str, topics: Iterable[str]) -> None:
+    """Commit `group_id`'s offsets at the current end of `topics`, so a consumer of that group
+    started next reads only what is published from now on (a new group would otherwise begin
+    at the earliest offset: on a shared broker, everything others ever published)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap_servers.split(","), group_id=group_id)
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in consumer.partitions_for_topic(topic) or ()
+        ]
+        ends = consumer.end_offsets(partitions)
+        consumer.commit({tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()})
+    finally:
+        consumer.close()

@@ -16,6 +16,7 @@ import flask
 import pytest
 
 from services.registry import NAMES, bootstrap
+from shared.kafka import start_at_the_end
 from shared.worker import run_worker
 from tests.factories import make_app, service_settings
 
@@ -38,6 +39,8 @@ class Fundtrail:
     def start_worker(self, service: str) -> None:
         dependencies = bootstrap(service, self.settings[service])
         group, topics = dependencies.settings.consumer_group, tuple(dependencies.spec.topics)
+        # The topics are the contract's, shared by every test of the run (and every xdist
+        # worker): from the earliest offset the worker would first work through all of that.
         start_at_the_end(self.kafka, group, topics)
         self.groups[service] = (group, topics)
         thread = threading.Thread(
@@ -55,30 +58,6 @@ class Fundtrail:
             thread.join(30)
         for app in self.apps.values():
             app.extensions["fundtrail"].engine.dispose()
-
-
-def start_at_the_end(kafka: str, group: str, topics: Iterable[str]) -> None:
-    """Commit `group`'s offsets at the current end of `topics`, so a worker started next reads
-    only what is published from now on.
-
-    The topics are the contract's, shared by every test of the run (and by every pytest-xdist
-    worker): a new group would otherwise start at the earliest offset and first work through
-    all that other tests published, which grows with the run and made waits time out.
-    """
-    from kafka import KafkaConsumer, TopicPartition
-    from kafka.structs import OffsetAndMetadata
-
-    consumer = KafkaConsumer(bootstrap_servers=kafka.split(","), group_id=group)
-    try:
-        partitions = [
-            TopicPartition(topic, partition)
-            for topic in topics
-            for partition in consumer.partitions_for_topic(topic) or ()
-        ]
-        ends = consumer.end_offsets(partitions)
-        consumer.commit({tp: OffsetAndMetadata(end, "", -1) for tp, end in ends.items()})
-    finally:
-        consumer.close()
 
 
 def consumer_positions(kafka: str, group: str, topics: Iterable[str]) -> list[str]:
