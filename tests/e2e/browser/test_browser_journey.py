@@ -16,7 +16,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser.conftest import LiveFundtrail, Person, accessibility_violations
+from tests.e2e.browser.conftest import (
+    PHONE,
+    LiveFundtrail,
+    Person,
+    accessibility_violations,
+    layout_problems,
+)
 from tests.e2e.conftest import eventually
 from tests.integration.ledger.ledger_support import pdf_bytes
 
@@ -140,7 +146,8 @@ def test_a_campaign_from_sign_up_to_the_money_trail(
 
     # A backer signs up, finds it from the home page and pledges €600.
     backer = open_browser()
-    journey.sign_up(backer, "Bea", "Backer")
+    backer_address = journey.sign_up(backer, "Bea", "Backer")
+    journey.confirm_address(backer, backer_address)  # update mail goes to proven addresses
     page = backer.page
     page.goto("/")
     journey.check_accessibility(backer, "home")
@@ -244,4 +251,28 @@ def test_a_campaign_from_sign_up_to_the_money_trail(
     creator.page.goto(campaign_url)
     expect(creator.page.locator(".comment-body")).to_contain_text("bread day")
 
-    assert len(journey.checked) == 17, journey.checked
+    # The update's mail: "Read it online" opens its page on the site. The backer reads it
+    # signed in at a laptop; on a phone, not signed in, the page asks them to sign in and
+    # brings them back to it.
+    online = live_fundtrail.link_in_mail(backer_address, "The oven's foundations are in")
+    assert re.fullmatch(
+        re.escape(live_fundtrail.url + campaign_url) + r"/updates/[0-9a-f-]{36}", online
+    )
+    backer.page.goto(online)
+    expect(backer.page.locator(".update-body strong")).to_have_text("Photos")
+    on_phone = open_browser()
+    page = on_phone.page
+    page.set_viewport_size(PHONE)
+    page.goto(online)
+    assert "foundations are in" not in page.content()
+    assert layout_problems(page) == []
+    journey.check_accessibility(on_phone, "backers-only update, signed out, on a phone")
+    page.get_by_role("link", name="Sign in", exact=True).last.click()
+    page.get_by_label("E-mail").fill(backer_address)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.url == online
+    expect(page.locator(".update-body strong")).to_have_text("Photos")
+    assert layout_problems(page) == []
+
+    assert len(journey.checked) == 18, journey.checked
