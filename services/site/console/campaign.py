@@ -52,7 +52,13 @@ def confirm_cancel(campaign_id: uuid.UUID) -> Any:
         else flask.url_for("console.home")
     )
     title = str(shown.get("title"))
-    if shown.get("status") not in ("draft", "live"):
+    # As the console offers it: a live campaign past its deadline is settled, not cancelled.
+    over = shown.get("status") == "live" and int(shown.get("seconds_left") or 0) <= 0
+    if over:
+        flask.flash(
+            _("“%(title)s” is past its deadline: it is settled, not cancelled.", title=title)
+        )
+    elif shown.get("status") not in ("draft", "live"):
         flask.flash(
             _(
                 "“%(title)s” is %(status)s: it can no longer be cancelled.",
@@ -60,6 +66,7 @@ def confirm_cancel(campaign_id: uuid.UUID) -> Any:
                 status=in_words(shown.get("status")),
             )
         )
+    if over or shown.get("status") not in ("draft", "live"):
         return flask.redirect(back)
     return confirmation_page(
         Confirmation(

@@ -602,3 +602,8 @@ def test_cancelling_a_live_campaign_says_what_it_releases_and_who_is_told(stack:
     after = _page_of(client, campaign["id"])
     assert "“Still running” is cancelled." in after and "<strong>cancelled</strong>" in after
     assert _api_pledge(stack, first["id"], creator)["status"] == "released"
+    # Nothing is left to confirm: the page says so instead of asking.
+    again = client.get(f"{console}/cancel?back=campaign")
+    assert again.headers["Location"] == console
+    shown = _page_of(client, campaign["id"])
+    assert "“Still running” is cancelled: it can no longer be cancelled." in shown
