@@ -9,15 +9,17 @@ from typing import Any
 
 import flask
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import NotFound
 
 from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
+from services.site.confirming import Confirmation, confirmation_page, confirmed
 from services.site.console import campaign_form
 from services.site.cover_uploads import FIELD as COVER_FIELD
 from services.site.cover_uploads import chosen_picture, upload_cover
-from services.site.display import in_words, money
+from services.site.display import in_words, money, when
 from services.site.forms import FormState, read_form, send
 from services.site.paging import requested_offset
 
@@ -28,6 +30,8 @@ PLEDGES_PAGE = 50
 #: Failed and dropped pledges listed at most (the totals count them all).
 UNPAID_SHOWN = 200
 _REFUND_FIELDS = ("amount", "reason")
+#: The refund's amount in minor units as its confirmation page said it.
+_CONFIRMED_AMOUNT = "confirmed_amount"
 #: Longer than any reason the pledges service takes: it says what is wrong with it.
 _FIELD_MAX = 2_000
 
@@ -35,6 +39,85 @@ _FIELD_MAX = 2_000
 @console_campaign.get("/console/campaigns/<uuid:campaign_id>")
 def campaign(campaign_id: uuid.UUID) -> Any:
     return _page(*creators_campaign(campaign_id))
+
+
+@console_campaign.get("/console/campaigns/<uuid:campaign_id>/cancel")
+def confirm_cancel(campaign_id: uuid.UUID) -> Any:
+    """What cancelling releases and who is told, before it is done for good."""
+    _visitor, shown = creators_campaign(campaign_id)
+    from_campaign = flask.request.args.get("back") == "campaign"
+    back = (
+        flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+        if from_campaign
+        else flask.url_for("console.home")
+    )
+    title = str(shown.get("title"))
+    # As the console offers it: a live campaign past its deadline is settled, not cancelled.
+    over = shown.get("status") == "live" and int(shown.get("seconds_left") or 0) <= 0
+    if over:
+        flask.flash(
+            _("“%(title)s” is past its deadline: it is settled, not cancelled.", title=title)
+        )
+    elif shown.get("status") not in ("draft", "live"):
+        flask.flash(
+            _(
+                "“%(title)s” is %(status)s: it can no longer be cancelled.",
+                title=title,
+                status=in_words(shown.get("status")),
+            )
+        )
+    if over or shown.get("status") not in ("draft", "live"):
+        return flask.redirect(back)
+    return confirmation_page(
+        Confirmation(
+            title=_("Cancel “%(title)s”?", title=title),
+            consequences=_cancelling(shown),
+            action=flask.url_for("console.change_status", campaign_id=campaign_id, action="cancel"),
+            button=_("Cancel the campaign for good"),
+            back=back,
+            back_label=_("No, keep the campaign"),
+            fields={"back": "campaign"} if from_campaign else {},
+        )
+    )
+
+
+def _cancelling(shown: dict[str, Any]) -> list[str]:
+    """What cancelling `shown` does, in the figures the pledges service gives: every pledge
+    that stands is one backer's (`backers_count`) and is released."""
+    if shown.get("status") == "draft":
+        return [
+            _("It is a draft nobody else has seen: no pledge is released and nobody is told."),
+            _("This can never be undone: a cancelled campaign cannot be launched or edited."),
+        ]
+    backers = int(shown.get("backers_count") or 0)
+    pledged = money(shown.get("pledged_amount"), shown.get("currency"))
+    if backers:
+        said = [
+            ngettext(
+                "%(num)d pledge, %(amount)s, is released: its backer is not charged.",
+                "%(num)d pledges, %(amount)s in all, are released: no backer is charged.",
+                backers,
+                amount=pledged,
+            ),
+            ngettext(
+                "Its backer is e-mailed that the campaign was cancelled, and its page says so.",
+                "Its %(num)d backers are e-mailed that the campaign was cancelled, and its page "
+                "says so.",
+                backers,
+            ),
+        ]
+    else:
+        said = [
+            _("Nobody has pledged yet, so no pledge is released."),
+            _("The campaign's page says it was cancelled."),
+        ]
+    return [
+        *said,
+        _(
+            "This can never be undone: a cancelled campaign cannot be launched again or take "
+            "pledges."
+        ),
+    ]
 
 
 @console_campaign.post("/console/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/refund")
@@ -52,11 +135,26 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     currency = str(shown.get("currency"))
     body: dict[str, Any] = {"reason": form.values["reason"].strip()}
     amount = form.amount("amount", currency, optional=True)
-    if amount is not None:
-        body["amount"] = amount
+    # Blank means all that is left: named in figures on the confirmation, and sent as that
+    # figure, so what was confirmed is what is refunded even if another refund came between.
+    left = int(pledge.get("amount") or 0) - int(pledge.get("refunded_amount") or 0)
+    refunding = amount if amount is not None else left
     if not body["reason"]:
         form.add("reason", _("Give the reason for this refund."))
+    if form.ok and refunding > left:
+        # Said before asking to confirm a refund that cannot be: the pledges service would
+        # refuse it too (409).
+        form.add("amount", _only_left(pledge, currency))
+    elif form.ok and refunding <= 0:
+        form.add("amount", _("Nothing is left of this pledge to refund."))
+    if form.ok and not (
+        confirmed() and flask.request.form.get(_CONFIRMED_AMOUNT) == str(refunding)
+    ):
+        return confirmation_page(
+            _refund_confirmation(shown, pledge, form, refunding, back, visitor.token)
+        )
     if form.ok:
+        body["amount"] = refunding
         done = send(
             form,
             lambda: pledges.refund(pledge_id, body, token=visitor.token),
@@ -76,17 +174,95 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
             return flask.redirect(back)
         if form.status == 409 and "amount" in form.errors:
             # More than is left: the API counts in minor units; people read the currency's.
-            amount = int(pledge.get("amount") or 0)
-            left = amount - int(pledge.get("refunded_amount") or 0)
-            form.errors["amount"] = [
-                _(
-                    "Only %(left)s of the %(collected)s collected is left to refund.",
-                    left=money(left, currency),
-                    collected=money(amount, currency),
-                )
-            ]
+            form.errors["amount"] = [_only_left(pledge, currency)]
     # 409 (not collected, more than is left) and 422 land next to the fields, on a 422 page.
     return _page(visitor, shown, refund_forms={str(pledge_id): form}), 422
+
+
+def _backer_name(shown: dict[str, Any], pledge: dict[str, Any], token: str) -> str | None:
+    """The backer's name as the console's table shows it: a single pledge comes without one,
+    so it is read from the page of pledges the form was on."""
+    listed = context.services().pledges.campaign_pledges(
+        shown.get("id"),
+        token=token,
+        limit=PLEDGES_PAGE,
+        offset=requested_offset(),
+    )
+    found = [p for p in listed if str(p.get("id")) == str(pledge.get("id"))]
+    return str(found[0]["backer_name"]) if found and found[0].get("backer_name") else None
+
+
+def _only_left(pledge: dict[str, Any], currency: str) -> str:
+    amount = int(pledge.get("amount") or 0)
+    return _(
+        "Only %(left)s of the %(collected)s collected is left to refund.",
+        left=money(amount - int(pledge.get("refunded_amount") or 0), currency),
+        collected=money(amount, currency),
+    )
+
+
+def _refund_confirmation(
+    shown: dict[str, Any],
+    pledge: dict[str, Any],
+    form: FormState,
+    refunding: int,
+    back: str,
+    token: str,
+) -> Confirmation:
+    """Who is refunded how much (a blank amount said in figures: "€45.00, the whole pledge"),
+    why, and that it is for good."""
+    currency = str(shown.get("currency"))
+    backer = _backer_name(shown, pledge, token) or _("A backer")
+    pledged = int(pledge.get("amount") or 0)
+    refunded = int(pledge.get("refunded_amount") or 0)
+    sum_ = money(refunding, currency)
+    if refunding == pledged:
+        how_much = _("%(amount)s, the whole pledge.", amount=sum_)
+    elif refunding == pledged - refunded:
+        how_much = _(
+            "%(amount)s, all that is left of the pledge (%(refunded)s of it was refunded before).",
+            amount=sum_,
+            refunded=money(refunded, currency),
+        )
+    else:
+        how_much = _(
+            "%(amount)s of the %(pledged)s pledge; %(kept)s of it is not refunded.",
+            amount=sum_,
+            pledged=money(pledged, currency),
+            kept=money(pledged - refunded - refunding, currency),
+        )
+    return Confirmation(
+        title=_("Refund %(amount)s to %(backer)s?", amount=sum_, backer=backer),
+        consequences=[
+            _(
+                "%(backer)s is refunded for their pledge of %(amount)s made on %(when)s.",
+                backer=backer,
+                amount=money(pledged, currency),
+                when=when(pledge.get("created_at")),
+            ),
+            how_much,
+            _("The reason given: “%(reason)s”.", reason=form.values["reason"].strip()),
+            _("%(backer)s is told of the refund and its reason.", backer=backer),
+            _(
+                "The refund is recorded in the campaign's public ledger for good: it cannot be "
+                "taken back."
+            ),
+        ],
+        action=flask.url_for(
+            "console_campaign.refund",
+            campaign_id=shown.get("id"),
+            pledge_id=pledge.get("id"),
+            offset=requested_offset() or None,
+        ),
+        button=_("Refund %(amount)s", amount=sum_),
+        back=back,
+        back_label=_("No, go back"),
+        fields={
+            "amount": form.values["amount"],
+            "reason": form.values["reason"],
+            _CONFIRMED_AMOUNT: str(refunding),
+        },
+    )
 
 
 @console_campaign.route("/console/campaigns/<uuid:campaign_id>/edit", methods=["GET", "POST"])

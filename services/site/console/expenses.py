@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 
 from services.site import context
 from services.site.access import creators_campaign
+from services.site.confirming import Confirmation, confirmation_page, confirmed
+from services.site.display import money
 from services.site.forms import FormState, read_form, send
 
 console_expenses = flask.Blueprint("console_expenses", __name__)
@@ -109,6 +111,13 @@ def reverse(campaign_id: uuid.UUID, seq: int) -> Any:
     back = flask.url_for("console_expenses.expenses", campaign_id=campaign_id)
     visitor, campaign = creators_campaign(campaign_id, back_to=back)
     form = read_form({"reason"})
+    if not form.values["reason"].strip():
+        form.add(
+            "reason", _("Give the reason for reversing it: it is published with the reversal.")
+        )
+        return _page(campaign, {"seq": seq, "form": form}, 422)
+    if not confirmed():
+        return _confirm_reversal(campaign, seq, form, back)
     reversal = send(
         form,
         lambda: context.services().ledger.reverse(
@@ -124,3 +133,52 @@ def reverse(campaign_id: uuid.UUID, seq: int) -> Any:
         _("Entry %(seq)s is reversed by entry %(reversal)s.", seq=seq, reversal=reversal.get("seq"))
     )
     return flask.redirect(back)
+
+
+def _confirm_reversal(
+    campaign: dict[str, Any], seq: int, form: FormState, back: str
+) -> tuple[str, int]:
+    """The reversal entry that will be appended and that the expense stays in the books; the
+    expenses page with the reason to try again when the ledger no longer offers that entry."""
+    listed, _cut_short = _expenses(campaign["id"])
+    rows = [r for r in expense_rows(listed) if r.get("target") == seq]
+    if not rows or not (rows[0]["in_force"] and rows[0]["reversible"]):
+        form.add(
+            "_form",
+            _(
+                "The ledger does not offer to reverse entry %(seq)s: it is no expense in force.",
+                seq=seq,
+            ),
+        )
+        return _page(campaign, {"seq": seq, "form": form}, 409)
+    expense = rows[0]["entry"]
+    amount = money(expense.get("amount"), campaign.get("currency"))
+    reason = form.values["reason"].strip()
+    confirmation = Confirmation(
+        title=_("Reverse expense %(seq)s?", seq=expense.get("seq")),
+        consequences=[
+            _(
+                "Expense %(seq)s: %(amount)s for %(category)s, “%(description)s”.",
+                seq=expense.get("seq"),
+                amount=amount,
+                category=expense.get("category"),
+                description=expense.get("memo"),
+            ),
+            _(
+                "A reversal entry of %(amount)s is appended to the ledger with your reason, "
+                "“%(reason)s”, and the %(amount)s counts as available to spend again.",
+                amount=amount,
+                reason=reason,
+            ),
+            _(
+                "The expense stays in the public books for good, marked as reversed, and so does "
+                "the reversal: nothing is ever removed from the ledger."
+            ),
+        ],
+        action=flask.url_for("console_expenses.reverse", campaign_id=campaign["id"], seq=seq),
+        button=_("Reverse expense %(seq)s", seq=expense.get("seq")),
+        back=back,
+        back_label=_("No, go back"),
+        fields={"reason": form.values["reason"]},
+    )
+    return confirmation_page(confirmation), 200

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from services.site import context, refusals
 from services.site.access import signed_in
 from services.site.clients import ApiError
+from services.site.confirming import confirmed
 from services.site.console import campaign_form
 from services.site.console.payout_view import payout_view
 from services.site.cover_uploads import chosen_picture, upload_cover
@@ -109,6 +110,17 @@ def change_status(campaign_id: uuid.UUID, action: str) -> Any:
     else:
         back = flask.url_for("console.home")
     visitor = signed_in("creator", back_to=back)
+    if action == "cancel" and not confirmed():
+        # Cancelling is for good: only the page saying what it releases and who is told sends
+        # the confirmation; anything else is sent there, and nothing changes.
+        return flask.redirect(
+            flask.url_for(
+                "console_campaign.confirm_cancel",
+                campaign_id=campaign_id,
+                back=flask.request.form.get("back") or None,
+            ),
+            303,
+        )
     pledges = context.services().pledges
     change = pledges.launch if action == "launch" else pledges.cancel
     try:

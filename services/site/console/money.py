@@ -8,11 +8,13 @@ from typing import Any
 
 import flask
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import Forbidden
 
 from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
+from services.site.confirming import Confirmation, confirmation_page, confirmed
 from services.site.console.previews import insert_picture, preview, wants_preview
 from services.site.display import can_log_expenses
 from services.site.forms import FormState, read_form, send
@@ -111,9 +113,56 @@ def new_update(campaign_id: uuid.UUID) -> Any:
     return flask.render_template("update_new.html", campaign=campaign, form=form), 422
 
 
+@console_money.get("/console/campaigns/<uuid:campaign_id>/reports")
+def confirm_report(campaign_id: uuid.UUID) -> Any:
+    """What publishing signs, at which checkpoint, and that it stays published."""
+    _visitor, campaign = creators_campaign(campaign_id)
+    back = flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+    size = _tree_size(context.services().ledger.checkpoint(campaign_id))
+    if not size:
+        flask.flash(_("The report was not published: the ledger has no entries to report yet."))
+        return flask.redirect(back)
+    confirmation = Confirmation(
+        title=_("Publish a spending report of “%(title)s”?", title=campaign.get("title")),
+        consequences=[
+            ngettext(
+                "The report covers the ledger's one entry, as its latest signed checkpoint "
+                "holds it.",
+                "The report covers the ledger's first %(num)d entries, as its latest signed "
+                "checkpoint holds them.",
+                size,
+            ),
+            _(
+                "It is signed and published for anyone to read and verify, as a web page and a "
+                "PDF, and listed with the campaign's reports."
+            ),
+            _(
+                "A published report is permanent: it can never be changed or withdrawn. Later "
+                "reports add to it."
+            ),
+        ],
+        action=flask.url_for("console_money.publish_report", campaign_id=campaign_id),
+        button=_("Publish the report"),
+        back=back,
+        back_label=_("No, go back"),
+    )
+    return confirmation_page(confirmation)
+
+
+def _tree_size(checkpoint: str | None) -> int:
+    """How many entries a signed checkpoint covers (its second line), 0 for none."""
+    lines = (checkpoint or "").splitlines()
+    return int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 0
+
+
 @console_money.post("/console/campaigns/<uuid:campaign_id>/reports")
 def publish_report(campaign_id: uuid.UUID) -> Any:
     visitor, _campaign = creators_campaign(campaign_id)
+    if not confirmed():
+        # Published for good: only its confirmation page sends the confirmation.
+        return flask.redirect(
+            flask.url_for("console_money.confirm_report", campaign_id=campaign_id), 303
+        )
     try:
         report = context.services().ledger.publish_report(campaign_id, token=visitor.token)
     except ApiError as exc:

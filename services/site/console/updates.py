@@ -8,10 +8,13 @@ from typing import Any
 
 import flask
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from services.site import context
 from services.site.access import NotYourCampaign, creators_campaign, signed_in
+from services.site.confirming import Confirmation, confirmation_page, confirmed
 from services.site.console.previews import preview, wants_preview
+from services.site.display import when
 from services.site.forms import FormState, read_form, send
 from services.site.limits import published
 
@@ -126,8 +129,15 @@ def edit_update(update_id: uuid.UUID) -> Any:
 def retract_update(update_id: uuid.UUID) -> Any:
     # Its form is on the campaign's updates page, but which campaign is known only once the
     # update is read with a creator's token: the console's home stands in before signing in.
-    visitor, campaign, _update = _own_update(update_id, back_to=flask.url_for("console.home"))
+    visitor, campaign, update = _own_update(update_id, back_to=flask.url_for("console.home"))
     form = read_form({"reason"})
+    if not form.values["reason"].strip():
+        form.add("reason", _("Give the reason: backers read it in the update's place."))
+        return _list_page(campaign, {"id": str(update_id), "form": form}, 422)
+    # An update already retracted, or automatic, has nothing to confirm: the service refuses it
+    # and says why, next to the list.
+    if changeable(update) and not confirmed():
+        return confirmation_page(_retraction(campaign, update, form)), 200
     retracted = send(
         form,
         lambda: context.services().updates.retract(
@@ -141,6 +151,44 @@ def retract_update(update_id: uuid.UUID) -> Any:
         return _list_page(campaign, {"id": str(update_id), "form": form}, form.status)
     flask.flash(_("The update is retracted: a notice with your reason stands in its place."))
     return flask.redirect(flask.url_for("console_updates.updates", campaign_id=campaign["id"]))
+
+
+def _retraction(campaign: dict[str, Any], update: dict[str, Any], form: FormState) -> Confirmation:
+    """The notice that will stand in the update's place, who had it by e-mail, and that it is
+    for good."""
+    backers = int(campaign.get("backers_count") or 0)
+    reason = form.values["reason"].strip()
+    return Confirmation(
+        title=_("Retract “%(title)s”?", title=update.get("title")),
+        consequences=[
+            _(
+                "“%(title)s”, published %(when)s, is replaced for everyone by a notice that it "
+                "was retracted, with your reason: “%(reason)s”.",
+                title=update.get("title"),
+                when=when(update.get("published_at")),
+                reason=reason,
+            ),
+            ngettext(
+                "It was e-mailed to the campaign's backer when it was published: that e-mail "
+                "cannot be called back, and opened online it shows the notice.",
+                "It was e-mailed to the campaign's backers (%(num)d now) when it was "
+                "published: those e-mails cannot be called back, and opened online it shows "
+                "the notice.",
+                backers,
+            )
+            if backers
+            else _("The campaign has no backers yet, so nobody had it by e-mail."),
+            _(
+                "This can never be undone: a retracted update cannot be restored, edited or "
+                "commented on."
+            ),
+        ],
+        action=flask.url_for("console_updates.retract_update", update_id=update.get("id")),
+        button=_("Retract the update for good"),
+        back=flask.url_for("console_updates.updates", campaign_id=campaign["id"]),
+        back_label=_("No, keep the update"),
+        fields={"reason": form.values["reason"]},
+    )
 
 
 @console_updates.get("/console/updates/<uuid:update_id>/revisions")

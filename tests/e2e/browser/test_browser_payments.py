@@ -245,6 +245,9 @@ def test_pledges_paid_declined_fixed_dropped_refunded_and_disputed(
     row.get_by_label(re.compile("^Refund amount")).fill("50")
     row.get_by_label(re.compile("^Reason")).fill("One brick fewer")
     row.get_by_role("button", name="Refund").click()
+    # Asked first, in figures, before anything reaches Stripe.
+    expect_text(page, "€50.00 of the €300.00 pledge; €250.00 of it is not refunded.")
+    page.get_by_role("button", name="Refund €50.00").click()
     expect_text(page, "Refunded €50.00")
     # charge.refunded checks Stripe's total against ours and changes nothing: they agree.
     output = live.trigger("refunded", "--pledge", backers["Ada"][2])

@@ -160,6 +160,36 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
+def error_in_focus(page: str, field_id: str) -> None:
+    """`page` came back with an error on the field `field_id`: that field alone takes the focus
+    (so the browser scrolls to it, however long the page) and names its error for screen
+    readers."""
+    tag = re.search(rf'<(?:input|textarea|select) id="{re.escape(field_id)}"[^>]*>', page, re.S)
+    assert tag, f"no field {field_id}"
+    assert re.search(r"\sautofocus\b", tag.group(0)), tag.group(0)
+    described = re.search(r'aria-describedby="([^"]*)"', tag.group(0))
+    assert described and f"{field_id}-error1" in described.group(1).split(), tag.group(0)
+    assert f'id="{field_id}-error1"' in page
+    assert len(re.findall(r"\sautofocus\b", page)) == 1
+
+
+def confirmation_of(page: str) -> tuple[str, dict[str, str]]:
+    """A confirmation page's form: where it posts, and the hidden fields its danger button
+    sends (the confirmation and what was typed before)."""
+    form = re.search(
+        r'<form method="post" action="([^"]+)" class="confirm">(.*?)</form>', page, re.S
+    )
+    assert form, "the page has no confirmation form"
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(2))
+    return html.unescape(form.group(1)), {n: html.unescape(v) for n, v in hidden}
+
+
+def confirm(client: FlaskClient, page: str, **kwargs: Any) -> Any:
+    """Press the confirmation page's danger button."""
+    action, fields = confirmation_of(page)
+    return client.post(action, data=fields, **kwargs)
+
+
 def serve(app: flask.Flask) -> tuple[BaseWSGIServer, str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

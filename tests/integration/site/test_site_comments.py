@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.factories import bearer
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, csrf_of, error_in_focus
 
 
 @dataclass
@@ -130,6 +130,9 @@ def test_the_creator_hides_a_comment_and_its_reason_shows_instead(stack: Stack) 
 
     assert empty.status_code == 422
     assert f'id="reason-{comment_id}-error1"' in empty.get_data(as_text=True)
+    # Far down the page, the form with its error is where the browser opens.
+    error_in_focus(empty.get_data(as_text=True), f"reason-{comment_id}")
+    assert f'id="hide-{comment_id}"' in empty.get_data(as_text=True)
     assert hidden.status_code == 302
     assert hidden.headers["Location"] == f"{talk.page}#comment-{comment_id}"
     [comment] = _thread(stack, talk)
@@ -168,6 +171,7 @@ def test_comment_forms_refuse_no_csrf_nobody_empty_text_and_a_non_creator_hiding
     assert no_csrf.status_code == 400
     assert empty.status_code == 422
     assert "Write your comment first." in empty.get_data(as_text=True)
+    error_in_focus(empty.get_data(as_text=True), f"comment-body-{talk.update_id}")
     for anonymous in (anonymous_post, anonymous_hide):
         assert anonymous.status_code == 302
         assert anonymous.headers["Location"].startswith(f"/login?next={talk.page}")

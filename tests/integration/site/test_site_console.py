@@ -11,7 +11,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.factories import bearer, ready_payout_account
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, confirm, csrf_of
 from tests.payment_gateways import MovingGateway
 
 #: A deadline a month away, as a `datetime-local` input sends it (read as UTC).
@@ -102,14 +102,40 @@ def test_a_creator_cancels_a_live_campaign_from_the_console(stack: Stack) -> Non
     assert "Bee hives" in page and "live" in page
     assert '<button type="submit">Launch</button>' not in page
 
-    cancelled = client.post(
-        f"/console/campaigns/{made['id']}/cancel",
-        data={"csrf_token": csrf_of(page)},
-        follow_redirects=True,
-    )
+    confirm_path = f"/console/campaigns/{made['id']}/cancel"
+    # Cancel is a red link to what cancelling does, never a button that does it.
+    assert f'<a class="button danger" href="{confirm_path}"' in page
+    confirmation = client.get(confirm_path)
+    assert confirmation.status_code == 200
+    text = html.unescape(confirmation.get_data(as_text=True))
+    assert "<h1>Cancel “Bee hives”?</h1>" in text
+    assert "Nobody has pledged yet, so no pledge is released." in text
+    assert "This can never be undone" in text
+    assert '<a href="/console">No, keep the campaign</a>' in text
+
+    cancelled = confirm(client, text, follow_redirects=True)
 
     assert "“Bee hives” is cancelled." in cancelled.get_data(as_text=True)
     assert _own_campaigns(stack, token)[0]["status"] == "cancelled"
+
+
+def test_a_cancel_without_its_confirmation_changes_nothing(stack: Stack) -> None:
+    _, token = stack.account("creator")
+    made = stack.campaign(token, title="Bee hives")
+    client = stack.site_client(token, role="creator")
+    page = client.get("/console").get_data(as_text=True)
+
+    # The old one-click form, or one forged with this session's token: sent to the page that
+    # asks, and the campaign stays live.
+    for data in ({"csrf_token": csrf_of(page)}, {"csrf_token": csrf_of(page), "confirm": "no"}):
+        answer = client.post(f"/console/campaigns/{made['id']}/cancel", data=data)
+        assert answer.status_code == 303
+        assert answer.headers["Location"] == f"/console/campaigns/{made['id']}/cancel"
+        assert _own_campaigns(stack, token)[0]["status"] == "live"
+    # The confirmation itself still needs the session's CSRF token.
+    forged = client.post(f"/console/campaigns/{made['id']}/cancel", data={"confirm": "yes"})
+    assert forged.status_code == 400
+    assert _own_campaigns(stack, token)[0]["status"] == "live"
 
 
 def test_the_console_shows_only_the_creators_own_campaigns(stack: Stack) -> None:

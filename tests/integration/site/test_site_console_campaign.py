@@ -16,7 +16,13 @@ from services.pledges import commands, handlers
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
 from tests.integration.pledges.helpers import snapshot
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import (
+    Stack,
+    confirm,
+    confirmation_of,
+    csrf_of,
+    error_in_focus,
+)
 
 
 def _backer(stack: Stack, name: str) -> str:
@@ -58,12 +64,18 @@ def _page_of(client: FlaskClient, campaign_id: str) -> str:
 def _refund(
     client: FlaskClient, campaign_id: str, pledge_id: str, csrf: str | None = None, **fields: str
 ) -> Any:
+    """The refund form sent as a person sends it: when it answers with its confirmation page,
+    that page's button is pressed too."""
     if csrf is None:
         csrf = csrf_of(client.get(f"/console/campaigns/{campaign_id}").get_data(as_text=True))
-    return client.post(
+    first = client.post(
         f"/console/campaigns/{campaign_id}/pledges/{pledge_id}/refund",
         data={"csrf_token": csrf, **fields},
     )
+    page = first.get_data(as_text=True)
+    if first.status_code != 200 or 'class="confirm"' not in page:
+        return first
+    return confirm(client, page)
 
 
 def _api_pledge(stack: Stack, pledge_id: str, token: str) -> dict[str, Any]:
@@ -95,17 +107,16 @@ def test_the_page_shows_a_collected_campaigns_figures_actions_and_pledges(stack:
     assert "<dt>Raised</dt><dd>€100.00</dd>" in text
     assert f'href="/console/campaigns/{campaign_id}/expenses/new">Log expense</a>' in text
     assert f'href="/console/campaigns/{campaign_id}/updates/new">New update</a>' in text
-    assert f'action="/console/campaigns/{campaign_id}/reports"' in text
-    assert '<button type="submit">Publish a report</button>' in text
+    assert f'<a href="/console/campaigns/{campaign_id}/reports">Publish a report</a>' in text
     assert ">Edit</a>" not in text and ">Launch</button>" not in text
-    assert ">Cancel</button>" not in text  # the deadline has passed
+    assert "Cancel campaign…" not in text  # the deadline has passed
     assert '<th scope="row">Ada</th>' in text and "ada@example.org" not in text
     # Each row's fields name the pledge for screen readers: the table repeats them per row.
     context = '<span class="visually-hidden"> for the refund of '
     assert f'<label for="refund-{pledge_id}-amount">Refund amount{context}' in text
     assert f'<label for="refund-{pledge_id}-reason">Reason{context}' in text
     assert "leave blank to refund all that is left (€100.00)" in text
-    assert '<button type="submit">Refund</button>' in text
+    assert '<button type="submit" class="danger">Refund</button>' in text
 
 
 def test_a_drafts_page_offers_edit_and_launch_and_launch_comes_back_to_it(stack: Stack) -> None:
@@ -117,6 +128,10 @@ def test_a_drafts_page_offers_edit_and_launch_and_launch_comes_back_to_it(stack:
 
     assert f'<a href="/console/campaigns/{draft["id"]}/edit">Edit</a>' in text
     assert '<button type="submit">Launch</button>' in text
+    # Cancel is set apart from Launch, red, and a link to what it would do.
+    cancel = f'href="/console/campaigns/{draft["id"]}/cancel?back=campaign">Cancel campaign…</a>'
+    assert f'<a class="button danger" {cancel}' in text
+    assert text.index('<section class="danger-zone"') > text.index(">Launch</button>")
     assert "<h2>Pledges</h2>" not in text and "Log expense" not in text
     launched = client.post(
         f"/console/campaigns/{draft['id']}/launch",
@@ -187,6 +202,58 @@ def test_a_partial_then_a_full_refund_reach_the_pledge_and_the_ledger(stack: Sta
     assert f'id="refund-{pledge_id}-amount"' not in text  # nothing left to refund
 
 
+def test_a_blank_refund_amount_is_confirmed_as_the_whole_pledge_before_anything_is_written(
+    stack: Stack,
+) -> None:
+    campaign_id, pledge_id, creator, client = _collected(stack)
+    before = snapshot(stack.apps["pledges"])
+    path = f"/console/campaigns/{campaign_id}/pledges/{pledge_id}/refund"
+    csrf = csrf_of(_page_of(client, campaign_id))
+
+    asked = client.post(path, data={"csrf_token": csrf, "amount": "", "reason": "Leaking cask"})
+
+    assert asked.status_code == 200
+    text = html.unescape(asked.get_data(as_text=True))
+    assert "<h1>Refund €100.00 to Ada?</h1>" in text
+    assert "€100.00, the whole pledge." in text
+    assert "The reason given: “Leaking cask”." in text
+    assert "Ada is told of the refund and its reason." in text
+    assert '<button type="submit" class="danger">Refund €100.00</button>' in text
+    assert f'<a href="/console/campaigns/{campaign_id}">No, go back</a>' in text
+    assert snapshot(stack.apps["pledges"]) == before  # asking wrote nothing
+    action, fields = confirmation_of(text)
+    assert (action, fields["amount"], fields["confirmed_amount"]) == (path, "", "10000")
+
+    # The confirmation is the only way through: without it, or for another amount than the one
+    # confirmed, the page asks again and nothing is refunded.
+    for forged in ({**fields, "confirm": "no"}, {**fields, "confirmed_amount": "100"}):
+        again = client.post(path, data=forged)
+        assert again.status_code == 200 and 'class="confirm"' in again.get_data(as_text=True)
+    without_token = {k: v for k, v in fields.items() if k != "csrf_token"}
+    assert client.post(path, data=without_token).status_code == 400
+    assert snapshot(stack.apps["pledges"]) == before
+
+    done = confirm(client, text)
+
+    assert done.status_code == 302
+    assert _api_pledge(stack, pledge_id, creator)["refunded_amount"] == 10_000
+
+
+def test_a_partial_refund_confirmation_says_what_is_not_refunded(stack: Stack) -> None:
+    campaign_id, pledge_id, _, client = _collected(stack)
+    path = f"/console/campaigns/{campaign_id}/pledges/{pledge_id}/refund"
+    csrf = csrf_of(_page_of(client, campaign_id))
+
+    asked = client.post(path, data={"csrf_token": csrf, "amount": "40", "reason": "Late"})
+
+    text = html.unescape(asked.get_data(as_text=True))
+    assert "€40.00 of the €100.00 pledge; €60.00 of it is not refunded." in text
+    assert confirm(client, text).status_code == 302
+    asked = client.post(path, data={"csrf_token": csrf, "amount": "", "reason": "The rest"})
+    text = html.unescape(asked.get_data(as_text=True))
+    assert "€60.00, all that is left of the pledge (€40.00 of it was refunded before)." in text
+
+
 def test_a_refund_after_spending_shows_the_shortfall_as_the_public_page_does(
     stack: Stack,
 ) -> None:
@@ -232,6 +299,7 @@ def test_a_refund_without_a_reason_is_refused_next_to_the_field(stack: Stack) ->
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert "Give the reason for this refund." in _error(text, f"refund-{pledge_id}-reason-error1")
+    error_in_focus(text, f"refund-{pledge_id}-reason")
     assert 'value="10"' in text
     assert snapshot(stack.apps["pledges"]) == before
 
@@ -498,3 +566,44 @@ def test_an_edit_without_the_csrf_token_is_refused(stack: Stack) -> None:
 
     assert response.status_code == 400
     assert snapshot(stack.apps["pledges"]) == before
+
+
+# --- cancelling -------------------------------------------------------------------------------
+
+
+def test_cancelling_a_live_campaign_says_what_it_releases_and_who_is_told(stack: Stack) -> None:
+    _, creator = stack.account("creator")
+    campaign = stack.campaign(creator, title="Still running")
+    first = _pledge(stack, campaign["id"], _backer(stack, "Bob"), 5_000)
+    _pledge(stack, campaign["id"], _backer(stack, "Cy"), 2_500)
+    client = stack.site_client(creator)
+    console = f"/console/campaigns/{campaign['id']}"
+    page = _page_of(client, campaign["id"])
+    before = snapshot(stack.apps["pledges"])
+
+    asked = client.get(f"{console}/cancel?back=campaign")
+
+    text = html.unescape(asked.get_data(as_text=True))
+    assert "<h1>Cancel “Still running”?</h1>" in text
+    assert "2 pledges, €75.00 in all, are released: no backer is charged." in text
+    assert "Its 2 backers are e-mailed that the campaign was cancelled" in text
+    assert "This can never be undone" in text
+    assert f'<a href="{console}">No, keep the campaign</a>' in text
+    # The page the old one-click button posted to sends to this page and changes nothing.
+    one_click = client.post(
+        f"{console}/cancel", data={"csrf_token": csrf_of(page), "back": "campaign"}
+    )
+    assert one_click.headers["Location"] == f"{console}/cancel?back=campaign"
+    assert snapshot(stack.apps["pledges"]) == before
+
+    done = confirm(client, text)
+
+    assert done.headers["Location"] == console
+    after = _page_of(client, campaign["id"])
+    assert "“Still running” is cancelled." in after and "<strong>cancelled</strong>" in after
+    assert _api_pledge(stack, first["id"], creator)["status"] == "released"
+    # Nothing is left to confirm: the page says so instead of asking.
+    again = client.get(f"{console}/cancel?back=campaign")
+    assert again.headers["Location"] == console
+    shown = _page_of(client, campaign["id"])
+    assert "“Still running” is cancelled: it can no longer be cancelled." in shown

@@ -11,7 +11,7 @@ from typing import Any
 from services.site.console.expenses import expense_rows
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, confirm, csrf_of
 
 
 def _expense(stack: Stack, client: Any, campaign_id: str) -> int:
@@ -85,13 +85,29 @@ def test_the_creator_reverses_an_expense_and_the_spent_figure_drops(stack: Stack
     )
     assert f'<label for="entry-{seq}-reason">Reason<span class="visually-hidden"> ' in text
     assert f'action="{path}/{seq}/reverse"' in text
-    assert f'<button type="submit" aria-describedby="entry-{seq}">Reverse</button>' in text
+    button = f'<button type="submit" class="danger" aria-describedby="entry-{seq}">Reverse</button>'
+    assert button in text
 
-    reversed_ = client.post(
+    asked = client.post(
         f"{path}/{seq}/reverse",
         data={"csrf_token": csrf_of(text), "reason": "Logged twice by mistake"},
-        follow_redirects=True,
     )
+
+    # First the page saying what will be appended; the ledger is untouched until it is confirmed.
+    assert asked.status_code == 200
+    question = _text(asked)
+    assert f"<h1>Reverse expense {seq}?</h1>" in question
+    assert f"Expense {seq}: €20.00 for Materials, “Oak staves”." in question
+    assert (
+        "A reversal entry of €20.00 is appended to the ledger with your reason, “Logged twice "
+        "by mistake”" in question
+    )
+    assert "The expense stays in the public books for good" in question
+    assert f'<a href="{path}">No, go back</a>' in question
+    stack.relay()
+    assert stack.balance(campaign_id)["spent"] == 2_000
+
+    reversed_ = confirm(client, question, follow_redirects=True)
 
     assert reversed_.status_code == 200
     shown = _text(reversed_)
@@ -116,13 +132,18 @@ def test_reversing_twice_or_without_a_reason_is_refused_clearly(stack: Stack) ->
     text = _text(blank)
     assert f"Entry {seq} was not reversed." in text
     error = text.split(f'id="entry-{seq}-reason-error1">')[1].split("</p>")[0]
-    assert "blank" in error
+    assert "Give the reason for reversing it" in error
     assert stack.balance(campaign_id)["spent"] == 2_000
 
-    first = client.post(f"{path}/{seq}/reverse", data={"csrf_token": token, "reason": "Oops"})
+    asked = client.post(f"{path}/{seq}/reverse", data={"csrf_token": token, "reason": "Oops"})
+    first = confirm(client, asked.get_data(as_text=True))
     assert first.status_code == 302
-    # The same form sent again, from a page shown before the first reversal.
+    # The same form sent again, from a page shown before the first reversal: nothing to confirm.
     again = client.post(f"{path}/{seq}/reverse", data={"csrf_token": token, "reason": "Oops"})
+    assert again.status_code == 409
+    assert f"The ledger does not offer to reverse entry {seq}" in _text(again)
+    # Its confirmation page sent again: the ledger says why.
+    again = confirm(client, asked.get_data(as_text=True))
 
     assert again.status_code == 409
     text = _text(again)
@@ -139,7 +160,12 @@ def test_a_contribution_cannot_be_reversed(stack: Stack) -> None:
     page = client.get(path).get_data(as_text=True)
     assert "No expenses yet." in page
 
-    refused = client.post(f"{path}/0/reverse", data={"csrf_token": csrf_of(page), "reason": "x"})
+    data = {"csrf_token": csrf_of(page), "reason": "x"}
+    unasked = client.post(f"{path}/0/reverse", data=data)
+    assert unasked.status_code == 409
+    assert "The ledger does not offer to reverse entry 0" in _text(unasked)
+
+    refused = client.post(f"{path}/0/reverse", data={**data, "confirm": "yes"})
 
     assert refused.status_code == 409
     text = _text(refused)
@@ -242,18 +268,31 @@ def test_the_creator_retracts_an_update_and_its_notice_shows(stack: Stack) -> No
     label = f'<label for="update-{update["id"]}-reason">Reason<span class="visually-hidden">'
     assert label in listing
     heading = f"update-{update['id']}-heading"
-    assert f'<button type="submit" aria-describedby="{heading}">Retract</button>' in listing
+    button = f'<button type="submit" class="danger" aria-describedby="{heading}">Retract</button>'
+    assert button in listing
     token = csrf_of(listing)
 
     blank = client.post(retract_path, data={"csrf_token": token, "reason": ""})
     assert blank.status_code == 422
     assert f'id="update-{update["id"]}-reason-error1"' in _text(blank)
 
-    retracted = client.post(
-        retract_path,
-        data={"csrf_token": token, "reason": "The delivery date was wrong"},
-        follow_redirects=True,
+    asked = client.post(
+        retract_path, data={"csrf_token": token, "reason": "The delivery date was wrong"}
     )
+    assert asked.status_code == 200
+    question = _text(asked)
+    assert "<h1>Retract “Staves arrived”?</h1>" in question
+    assert (
+        "is replaced for everyone by a notice that it was retracted, with your reason: “The "
+        "delivery date was wrong”." in question
+    )
+    assert "It was e-mailed to the campaign's backer when it was published" in question
+    assert "This can never be undone" in question
+    assert f'<a href="{path}">No, keep the update</a>' in question
+    [mine] = [u for u in _updates(stack, campaign_id, creator) if u["id"] == update["id"]]
+    assert mine["retracted"] is False  # asking changed nothing
+
+    retracted = confirm(client, question, follow_redirects=True)
 
     assert retracted.status_code == 200
     text = _text(retracted)
@@ -382,7 +421,14 @@ def test_another_creator_is_refused_on_every_route(stack: Stack) -> None:
     _, other = stack.account("creator", "Other")
     stranger = stack.site_client(other)
     token = csrf_of(stranger.get("/console").get_data(as_text=True))
-    data = {"csrf_token": token, "reason": "Mine now", "title": "Mine", "body": "Mine"}
+    # Confirmed, so that the refusal is the one about whose campaign it is.
+    data = {
+        "csrf_token": token,
+        "reason": "Mine now",
+        "title": "Mine",
+        "body": "Mine",
+        "confirm": "yes",
+    }
 
     for method, path in (
         ("GET", f"/console/campaigns/{campaign_id}/expenses"),
@@ -414,7 +460,14 @@ def test_posts_without_the_csrf_token_are_refused(stack: Stack) -> None:
         f"/console/campaigns/{campaign_id}/updates/new",
     ):
         answer = client.post(
-            path, data={"reason": "x", "title": "x", "body": "x", "visibility": "public"}
+            path,
+            data={
+                "reason": "x",
+                "title": "x",
+                "body": "x",
+                "visibility": "public",
+                "confirm": "yes",
+            },
         )
         assert answer.status_code == 400, path
         assert "This form has expired" in _text(answer)

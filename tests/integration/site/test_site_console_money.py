@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, confirm, csrf_of
 
 
 def _expense(client: Any, campaign_id: str, receipt: bytes, name: str, **fields: str) -> Any:
@@ -135,16 +135,30 @@ def test_the_audit_page_lists_the_three_exports_and_how_to_verify(stack: Stack) 
 def test_the_creator_publishes_a_report_and_is_shown_its_link(stack: Stack) -> None:
     campaign_id, client, _ = stack.funded_campaign()
     page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
-    assert '<button type="submit">Publish a report</button>' in page
+    path = f"/console/campaigns/{campaign_id}/reports"
+    assert f'<a href="{path}">Publish a report</a>' in page
+    ledger = stack.apps["ledger"].test_client()
+    # Without the confirmation: sent to the page that asks, and nothing is published.
+    unasked = client.post(path, data={"csrf_token": csrf_of(page)})
+    assert (unasked.status_code, unasked.headers["Location"]) == (303, path)
+    assert ledger.get(f"/api/v1/campaigns/{campaign_id}/reports").get_json()["reports"] == []
+    size = int(ledger.get(f"/api/v1/campaigns/{campaign_id}/checkpoint").text.split("\n")[1])
 
-    response = client.post(
-        f"/console/campaigns/{campaign_id}/reports",
-        data={"csrf_token": csrf_of(page)},
-        follow_redirects=True,
+    asked = html.unescape(client.get(path).get_data(as_text=True))
+    assert "<h1>Publish a spending report of “" in asked
+    covers = (
+        "The report covers the ledger's one entry, as its latest signed checkpoint holds it."
+        if size == 1
+        else f"The report covers the ledger's first {size} entries, as its latest signed "
+        "checkpoint holds them."
     )
+    assert covers in asked
+    assert "A published report is permanent: it can never be changed or withdrawn." in asked
+    assert '<button type="submit" class="danger">Publish the report</button>' in asked
+
+    response = confirm(client, asked, follow_redirects=True)
 
     assert response.status_code == 200
-    ledger = stack.apps["ledger"].test_client()
     reports = ledger.get(f"/api/v1/campaigns/{campaign_id}/reports").get_json()["reports"]
     assert len(reports) == 1
     text = html.unescape(response.get_data(as_text=True))

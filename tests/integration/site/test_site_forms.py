@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.factories import bearer
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, csrf_of, error_in_focus
 
 PASSWORD = "correct horse battery staple"
 
@@ -83,6 +83,7 @@ def test_a_bad_amount_is_shown_next_to_its_field_with_the_value_kept(stack: Stac
     assert '<p class="error" id="amount-error1">EUR amounts have at most 2 decimals.</p>' in text
     assert re.search(r'<input id="amount" name="amount" type="text"\s+value="25.505"', text)
     assert 'aria-invalid="true"' in text
+    error_in_focus(text, "amount")
     assert _pledged(stack, campaign_id) == (0, 0)
 
 

@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, confirm, csrf_of
 from tests.integration.site.test_site_console_edits import _expense
 
 
@@ -67,9 +67,12 @@ def test_a_re_instated_expense_is_reversed_through_its_latest_link_as_the_ledger
     assert f'action="{path}/{seq + 2}/reverse"' in text
     assert f'action="{path}/{seq}/reverse"' not in text
     assert text.count(">Reverse</button>") == 1
-    reversed_ = client.post(
+    asked = client.post(
         f"{path}/{seq + 2}/reverse", data={"csrf_token": csrf_of(text), "reason": "Final"}
     )
+    question = html.unescape(asked.get_data(as_text=True))
+    assert f"<h1>Reverse expense {seq}?</h1>" in question  # the expense, by its latest link
+    reversed_ = confirm(client, question)
     assert reversed_.status_code == 302
     stack.relay()
     assert stack.balance(campaign_id)["spent"] == 0
