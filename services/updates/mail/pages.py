@@ -10,6 +10,8 @@ unsubscribes: link scanners and previews fetch every link in a message.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 
 import flask
@@ -21,14 +23,26 @@ from services.updates.mail.tokens import NEW_PLEDGES, QUESTIONS, UPDATES, Unsubs
 from services.updates.words import words
 from shared.errors import NotFound
 from shared.i18n import gettext_noop as N_
-from shared.web.headers import FORM_PAGE_POLICY
+from shared.web.headers import FORM_PAGE_POLICY, policy
 from shared.wording import Words
 
 pages = flask.Blueprint("updates_mail_pages", __name__)
 
+#: Readable on a phone and a laptop: a measure for the text, a button a thumb can hit.
+_STYLE = (
+    "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;padding:1rem}"
+    "main{max-width:36rem;margin:0 auto}h1{font-size:1.5rem}"
+    "strong{overflow-wrap:anywhere}"
+    "button{font:inherit;min-height:44px;padding:.5rem 1.25rem;cursor:pointer}"
+)
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+#: The form page's policy, and only this one inline style sheet (by its hash) besides.
+_POLICY = policy(FORM_PAGE_POLICY, f"style-src 'sha256-{_STYLE_HASH}'")
+
 _PAGE = """<!DOCTYPE html>
 <html lang="{language}"><head><meta charset="utf-8"><title>{title}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{style}</style></head>
 <body><main><h1>{title}</h1>{body}</main></body></html>
 """
 
@@ -51,7 +65,7 @@ _KEPT = {
 
 
 def _page(words: Words, title: str, body: str) -> flask.Response:
-    page = _PAGE.format(language=words.language, title=html.escape(title), body=body)
+    page = _PAGE.format(language=words.language, title=html.escape(title), body=body, style=_STYLE)
     response = flask.make_response(page)
     response.mimetype = "text/html"
     # The token is the authority: keep it out of caches, Referer headers and search engines.
@@ -59,7 +73,7 @@ def _page(words: Words, title: str, body: str) -> flask.Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     # Its one form posts back here; nothing else may load, run or frame it.
-    response.headers["Content-Security-Policy"] = FORM_PAGE_POLICY
+    response.headers["Content-Security-Policy"] = _POLICY
     return response
 
 
