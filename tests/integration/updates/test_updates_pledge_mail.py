@@ -18,6 +18,7 @@ import pytest
 from services.updates.words import words
 from shared.events import Envelope, new_envelope
 from tests.factories import set_clock
+from tests.integration.ledger.ledger_support import campaign_event
 from tests.integration.updates.mail_support import (
     Clock,
     count,
@@ -58,8 +59,6 @@ def world(mail: flask.Flask, tmp_path: Path, clock: Clock) -> World:
     creator_id = new_account(mail, "cleo@example.test", "creator")
     backer_id = new_account(mail, "ada@example.test")
     world = World(mail, tmp_path, creator_id=creator_id, backer_id=backer_id)
-    from tests.integration.ledger.ledger_support import campaign_event
-
     launched = campaign_event("campaign.launched", world.campaign_id, creator_id)
     assert deliver(mail, launched).status == "handled"
     return world
@@ -385,3 +384,25 @@ def test_an_event_from_before_tier_names_still_mails(
     send(mail)
     (receipt,) = inbox(tmp_path, "ada@example.test")
     assert "Your pledge of €45.00 to Board game is recorded." in text_of(receipt)
+
+
+def test_an_indonesian_creator_reads_the_notice_and_its_unsubscribe_page_in_indonesian(
+    mail: flask.Flask, tmp_path: Path, clock: Clock
+) -> None:
+    creator_id = new_account(mail, "sari@example.test", "creator", language="id")
+    world = World(mail, tmp_path, creator_id=creator_id, backer_id=uuid.uuid4())
+    launched = campaign_event("campaign.launched", world.campaign_id, creator_id)
+    assert deliver(mail, launched).status == "handled"
+    event = pledge_news("pledge.created", world, clock, amount=4_500, tier_name="Awal")
+    assert deliver(mail, event).status == "handled"
+    assert send(mail) == 1
+    (news,) = inbox(tmp_path, "sari@example.test")
+    money = words("id").money(4_500, "EUR")
+    assert news["Subject"] == f"Dukungan baru untuk Board game: {money}"
+    assert "Berhenti menerima email tentang dukungan baru untuk kampanye ini:" in text_of(news)
+    page = mail.test_client().get(unsubscribe_path(news)).get_data(as_text=True)
+    assert '<html lang="id">' in page
+    assert "Berhenti menerima email tentang dukungan baru untuk <strong>Board game</strong>?" in (
+        page
+    )
+    assert "Berhenti berlangganan</button>" in page
