@@ -298,7 +298,6 @@ def test_the_creators_own_answers_mail_nobody(
     assert [m["To"] for m in questions] == ["cleo@example.test"]
 
 
-@pytest.mark.both_databases
 def test_a_retracted_update_is_followed_by_a_notice_to_those_it_was_mailed_to(
     mail: flask.Flask, world: World, clock: Clock, tmp_path: Path
 ) -> None:
