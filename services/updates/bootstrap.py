@@ -63,7 +63,12 @@ class UpdatesDependencies(Dependencies):
         )
         # Verification and password links first: few, and somebody is waiting for each.
         account_sender = AccountMailSender(
-            self.engine, self.mailer, self.updates_settings, self.clock, self.link_opener
+            self.engine,
+            self.mailer,
+            self.updates_settings,
+            self.clock,
+            self.link_opener,
+            self.unsubscribe_tokens,
         )
         return (
             BackgroundJob(

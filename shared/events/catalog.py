@@ -202,7 +202,8 @@ class PledgeEvent(Event):
 @event_type("pledge.created")
 @dataclass(frozen=True, kw_only=True)
 class PledgeCreated(PledgeEvent):
-    pass
+    #: The tier's name when the pledge has one (None in events from before it was sent).
+    tier_name: str | None = None
 
 
 @event_type("pledge.changed")
@@ -210,6 +211,8 @@ class PledgeCreated(PledgeEvent):
 class PledgeChanged(PledgeEvent):
     previous_amount: int
     previous_tier_id: uuid.UUID | None
+    tier_name: str | None = None
+    previous_tier_name: str | None = None
 
 
 @event_type("pledge.cancelled")

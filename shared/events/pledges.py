@@ -18,7 +18,13 @@ class PledgePayload(Payload):
 
 @event_schema("pledge.created")
 class PledgeCreated(PledgePayload):
-    """A backer pledged to a live campaign."""
+    """A backer pledged to a live campaign.
+
+    `tier_name` (added later, optional, without a new version) lets a mail name the tier
+    without keeping the campaign's tiers: events from before it read as `None`.
+    """
+
+    tier_name = ma.fields.String(load_default=None, allow_none=True)
 
 
 @event_schema("pledge.changed")
@@ -27,6 +33,9 @@ class PledgeChanged(PledgePayload):
 
     previous_amount = fields.amount(required=True)
     previous_tier_id = ma.fields.UUID(required=True, allow_none=True)
+    #: The tiers' names, as on `pledge.created` (optional: older events read as `None`).
+    tier_name = ma.fields.String(load_default=None, allow_none=True)
+    previous_tier_name = ma.fields.String(load_default=None, allow_none=True)
 
 
 @event_schema("pledge.cancelled")

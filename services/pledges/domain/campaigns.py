@@ -330,7 +330,9 @@ class Campaign(CampaignCollection):
         )
         self.pledged_amount += amount
         self.backers_count += 1
-        self.events.append(ev.PledgeCreated(**ev.pledge_fields(pledge)))
+        self.events.append(
+            ev.PledgeCreated(tier_name=tier.name if tier else None, **ev.pledge_fields(pledge))
+        )
         return pledge
 
     def change_pledge(
@@ -433,6 +435,7 @@ class Campaign(CampaignCollection):
         previous_amount, previous_tier_id = pledge.amount, pledge.tier_id
         if (amount, tier_id) == (previous_amount, previous_tier_id):
             return
+        previous_tier = None if previous_tier_id is None else self.tier(previous_tier_id)
         if tier_id != previous_tier_id:
             if new_tier is not None:
                 take_slot(new_tier)
@@ -444,6 +447,8 @@ class Campaign(CampaignCollection):
             ev.PledgeChanged(
                 previous_amount=previous_amount,
                 previous_tier_id=previous_tier_id,
+                tier_name=new_tier.name if new_tier else None,
+                previous_tier_name=previous_tier.name if previous_tier else None,
                 **ev.pledge_fields(pledge),
             )
         )

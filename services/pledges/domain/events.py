@@ -120,6 +120,9 @@ class PledgeEvent(Event):
 class PledgeCreated(PledgeEvent):
     """A backer pledged to a live campaign."""
 
+    #: The tier's name, so the mails about it need not know the campaign's tiers.
+    tier_name: str | None = None
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PledgeChanged(PledgeEvent):
@@ -127,6 +130,8 @@ class PledgeChanged(PledgeEvent):
 
     previous_amount: int
     previous_tier_id: uuid.UUID | None
+    tier_name: str | None = None
+    previous_tier_name: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -20,6 +20,7 @@ from shared.languages import DEFAULT_LANGUAGE
 addresses = MAIL_TABLES["mail_addresses"]
 confirmed = MAIL_TABLES["mail_confirmed_accounts"]
 unsubscriptions = MAIL_TABLES["mail_unsubscriptions"]
+list_unsubscriptions = MAIL_TABLES["mail_list_unsubscriptions"]
 mail_updates = MAIL_TABLES["mail_updates"]
 mail_outbox = MAIL_TABLES["mail_outbox"]
 
@@ -138,12 +139,18 @@ class Unsubscriptions:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def add(self, account_id: uuid.UUID, campaign_id: uuid.UUID, at: datetime) -> None:
-        """Stop `account_id`'s mail about `campaign_id`; a second time changes nothing."""
-        insert = _insert_ignoring_duplicates(self._connection, unsubscriptions)
-        self._connection.execute(
-            insert.values(account_id=account_id, campaign_id=campaign_id, unsubscribed_at=at)
-        )
+    def add(
+        self, account_id: uuid.UUID, campaign_id: uuid.UUID, at: datetime, kind: str = "updates"
+    ) -> None:
+        """Stop `account_id`'s mail of `kind` about `campaign_id` (update mail, with its
+        retraction notices, unless told otherwise); a second time changes nothing."""
+        values = {"account_id": account_id, "campaign_id": campaign_id, "unsubscribed_at": at}
+        if kind == "updates":
+            insert = _insert_ignoring_duplicates(self._connection, unsubscriptions)
+        else:
+            insert = _insert_ignoring_duplicates(self._connection, list_unsubscriptions)
+            values["list_kind"] = kind
+        self._connection.execute(insert.values(**values))
 
     def of_campaign(self, campaign_id: uuid.UUID) -> set[uuid.UUID]:
         query = sa.select(unsubscriptions.c.account_id).where(

@@ -109,12 +109,44 @@ def mail_tables(metadata: sa.MetaData) -> dict[str, sa.Table]:
         sa.Column("last_error", sa.String(200), nullable=True),
         sa.Column("subject", sa.String(300), nullable=True),
         sa.Column("body", sa.Text, nullable=True),
+        # Notices that are not transactional (a creator's new pledges and questions, a
+        # retracted update's notice: mail/pledge_mail.py) belong to a list: one kind of mail
+        # about one campaign, which its one-click link stops (migration 0010). Null for the
+        # rest, which carry no unsubscribe.
+        sa.Column("campaign_id", sa.Uuid, nullable=True),
+        sa.Column("list_kind", sa.String(20), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'sent', 'failed', 'dropped')", name="ck_account_mail_status"
         ),
     )
+    # Stopped kinds of notice per campaign (`new_pledges`, `questions`); update mail (and its
+    # retraction notices) is stopped in `mail_unsubscriptions`, as before.
+    list_unsubscriptions = sa.Table(
+        "mail_list_unsubscriptions",
+        metadata,
+        sa.Column("account_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("list_kind", sa.String(20), primary_key=True),
+        sa.Column("unsubscribed_at", UtcDateTime(), nullable=False),
+    )
+    # Each new pledge a creator's new-pledge mail tells of, once per event, and the mail
+    # (`account_mail.token_id`) that gathers it: the mail's text is rewritten from these rows
+    # each time one joins, until the sender claims it.
+    pledge_notices = sa.Table(
+        "pledge_notices",
+        metadata,
+        sa.Column("event_id", sa.Uuid, primary_key=True),
+        sa.Column("mail_id", sa.Uuid, nullable=False, index=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("tier_name", sa.String(200), nullable=True),
+        sa.Column("pledged_at", UtcDateTime(), nullable=False),
+    )
     return {
         "account_mail": account_mail,
+        "mail_list_unsubscriptions": list_unsubscriptions,
+        "pledge_notices": pledge_notices,
         "mail_addresses": addresses,
         "mail_confirmed_accounts": confirmed,
         "mail_unsubscriptions": unsubscriptions,

@@ -21,10 +21,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from services.updates.adapters.mail import LEASE, addresses, claim_due, confirmed
+from services.updates.adapters.mail import (
+    LEASE,
+    addresses,
+    claim_due,
+    confirmed,
+    list_unsubscriptions,
+    unsubscriptions,
+)
 from services.updates.adapters.tables import MAIL_TABLES
 from services.updates.mail.messages import test_mode_notice
 from services.updates.mail.retries import judge
+from services.updates.mail.tokens import UPDATES, UnsubscribeTokens
 from services.updates.mail.transports import Mailer
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
@@ -34,6 +42,7 @@ from shared.events.catalog import AccountNoticeRequested, AccountVerificationReq
 from shared.i18n import gettext_noop as N_
 from shared.logging import get_logger
 from shared.sealing import LinkOpener
+from shared.wording import Words
 
 log = get_logger(__name__)
 
@@ -77,6 +86,12 @@ _NOTICES = {
     ),
 }
 _FORGOT_PASSWORD = "/forgot-password"
+#: The foot of a notice its reader may stop, by kind: what the link stops, and nothing more.
+_STOP = {
+    UPDATES: N_("Stop e-mails about updates of this campaign: %(url)s"),
+    "new_pledges": N_("Stop e-mails about new pledges to this campaign: %(url)s"),
+    "questions": N_("Stop e-mails about new questions on this campaign: %(url)s"),
+}
 #: A notice not sent within a day tells of something long over: it is dropped.
 NOTICE_LIFETIME = timedelta(days=1)
 
@@ -121,11 +136,16 @@ def queue_message(
     *,
     subject: str | None = None,
     body: str | None = None,
+    campaign_id: uuid.UUID | None = None,
+    list_kind: str | None = None,
+    due: datetime | None = None,
 ) -> None:
     """Queue one message to `account_id`, once per `key` (a second time changes nothing).
 
     With `subject` and `body`, the message is already written (payment notices); without,
-    it is written when sent, from `purpose` and the sealed `link_token`.
+    it is written when sent, from `purpose` and the sealed `link_token`. With `list_kind`, it
+    is a notice about `campaign_id` that its reader may stop (one-click unsubscribe), and it
+    is not sent once they have. It goes at `due`, or at once.
     """
     from sqlalchemy.dialects import postgresql, sqlite
 
@@ -142,10 +162,12 @@ def queue_message(
             expires_at=expires_at,
             status="pending",
             attempts=0,
-            next_try_at=now,
+            next_try_at=due or now,
             created_at=now,
             subject=subject,
             body=body,
+            campaign_id=campaign_id,
+            list_kind=list_kind,
         )
     )
 
@@ -160,12 +182,14 @@ class AccountMailSender:
         settings: UpdatesSettings,
         clock: Callable[[], datetime],
         link_opener: LinkOpener,
+        tokens: UnsubscribeTokens,
     ) -> None:
         self._engine = engine
         self._mailer = mailer
         self._settings = settings
         self._clock = clock
         self._link_opener = link_opener
+        self._tokens = tokens
 
     def run_round(self) -> int:
         """Send what is due (one batch); how many went."""
@@ -179,6 +203,9 @@ class AccountMailSender:
                 # Like update mail, news of pledges goes only to an address its owner proved:
                 # anyone can sign up with someone else's.
                 self._mark(row["token_id"], status="dropped", last_error="address not proven")
+                continue
+            if row["unsubscribed"]:
+                self._mark(row["token_id"], status="dropped", last_error="unsubscribed")
                 continue
             try:
                 self._mailer.send(self.message(row, now))
@@ -222,8 +249,24 @@ class AccountMailSender:
         message["Date"] = format_datetime(now)
         domain = parseaddr(self._settings.mail_from)[1].rpartition("@")[2] or "fundtrail.local"
         message["Message-ID"] = f"<{row['token_id']}@{domain}>"
+        if row["list_kind"] is not None:
+            text = self._with_unsubscribe(message, row, words, domain, text)
         message.set_content(text)
         return message
+
+    def _with_unsubscribe(
+        self, message: EmailMessage, row: Any, words: Words, domain: str, text: str
+    ) -> str:
+        """A notice its reader may stop: RFC 8058 one-click headers for this kind of mail about
+        this campaign, and the same link at the foot of the text."""
+        kind = row["list_kind"]
+        token = self._tokens.make(row["account_id"], row["campaign_id"], kind)
+        url = f"{self._settings.public_url}/unsubscribe/{token}"
+        message["List-Id"] = f"<{row['campaign_id']}.{kind.replace('_', '-')}.{domain}>"
+        message["List-Unsubscribe"] = f"<{url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Auto-Submitted"] = "auto-generated"
+        return f"{text}\n-- \n{words.gettext(_STOP[kind], url=url)}\n"
 
     def _claim(self, now: datetime) -> list[Any]:
         limit = self._settings.mail_batch_size
@@ -256,9 +299,30 @@ def _read(connection: Connection, token_ids: list[Any]) -> list[Any]:
             addresses.c.email,
             addresses.c.language,
             confirmed.c.account_id.is_not(None).label("confirmed"),
+            sa.or_(
+                unsubscriptions.c.account_id.is_not(None),
+                list_unsubscriptions.c.account_id.is_not(None),
+            ).label("unsubscribed"),
         )
         .outerjoin(addresses, addresses.c.account_id == account_mail.c.account_id)
         .outerjoin(confirmed, confirmed.c.account_id == account_mail.c.account_id)
+        # Update mail's retraction notices are stopped with the update mail itself.
+        .outerjoin(
+            unsubscriptions,
+            sa.and_(
+                account_mail.c.list_kind == UPDATES,
+                unsubscriptions.c.account_id == account_mail.c.account_id,
+                unsubscriptions.c.campaign_id == account_mail.c.campaign_id,
+            ),
+        )
+        .outerjoin(
+            list_unsubscriptions,
+            sa.and_(
+                list_unsubscriptions.c.account_id == account_mail.c.account_id,
+                list_unsubscriptions.c.campaign_id == account_mail.c.campaign_id,
+                list_unsubscriptions.c.list_kind == account_mail.c.list_kind,
+            ),
+        )
         .where(account_mail.c.token_id.in_(token_ids))
     )
     return list(connection.execute(query).mappings().all())

@@ -105,11 +105,14 @@ def unsubscribe(
     if unsubscription is None:
         raise NotFound("This unsubscribe link is not valid: it may have been cut or changed.")
     with uow:
-        uow.unsubscriptions.add(unsubscription.account_id, unsubscription.campaign_id, clock())
+        uow.unsubscriptions.add(
+            unsubscription.account_id, unsubscription.campaign_id, clock(), unsubscription.kind
+        )
         uow.commit()
     log.info(
         "mail.unsubscribed",
         account_id=str(unsubscription.account_id),
         campaign_id=str(unsubscription.campaign_id),
+        kind=unsubscription.kind,
     )
     return unsubscription

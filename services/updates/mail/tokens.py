@@ -1,9 +1,15 @@
-"""Signed unsubscribe tokens: each names one account and one campaign, and only we can make one.
+"""Signed unsubscribe tokens: each names one account, one campaign and one kind of mail about it,
+and only we can make one.
 
 HMAC-SHA256 with a key of the updates service's own (made on first run under var/keys/), not
 Ed25519: the same process signs and checks, so a shared secret is enough, and its tags are
 shorter, which keeps the links short. A token is `<account><campaign>` (32 bytes) and a
 truncated tag, base64url without padding: changing any byte of the ids breaks the tag.
+
+Update mail (`updates`, with its retraction notices) keeps that first form, so the links in
+mails already sent keep working; every other kind of mail (a creator's `new_pledges`,
+`questions`) adds one byte naming it and is signed under its own prefix: a creator may stop
+new-pledge mail and keep the questions, and no token of one kind can be turned into another.
 """
 
 from __future__ import annotations
@@ -22,6 +28,15 @@ KEY_BYTES = 32
 #: 128 bits of tag: forging one is as hard as guessing a random UUID, twice over.
 TAG_BYTES = 16
 _PREFIX = b"fundtrail.unsubscribe.v1:"
+_PREFIX_V2 = b"fundtrail.unsubscribe.v2:"
+
+#: The kinds of mail a reader can stop one by one, per campaign, and the byte that names each.
+UPDATES = "updates"
+NEW_PLEDGES = "new_pledges"
+QUESTIONS = "questions"
+_KIND_BYTES = {NEW_PLEDGES: 1, QUESTIONS: 2}
+_KINDS = {code: kind for kind, code in _KIND_BYTES.items()}
+LIST_KINDS = (UPDATES, NEW_PLEDGES, QUESTIONS)
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,9 @@ class Unsubscription:
 
     account_id: uuid.UUID
     campaign_id: uuid.UUID
+    #: Which kind of mail about the campaign: `updates` (the first tokens' only kind),
+    #: `new_pledges` or `questions`.
+    kind: str = UPDATES
 
 
 class UnsubscribeTokens:
@@ -44,9 +62,12 @@ class UnsubscribeTokens:
     def from_key_file(cls, path: Path) -> UnsubscribeTokens:
         return cls(load_or_create_key(path))
 
-    def make(self, account_id: uuid.UUID, campaign_id: uuid.UUID) -> str:
+    def make(self, account_id: uuid.UUID, campaign_id: uuid.UUID, kind: str = UPDATES) -> str:
         ids = account_id.bytes + campaign_id.bytes
-        return _b64(ids + self._tag(ids))
+        if kind == UPDATES:
+            return _b64(ids + self._tag(ids))
+        named = ids + bytes([_KIND_BYTES[kind]])
+        return _b64(named + self._tag(named, _PREFIX_V2))
 
     def check(self, token: str) -> Unsubscription | None:
         """Whom `token` unsubscribes from what; None for anything we did not sign."""
@@ -56,15 +77,20 @@ class UnsubscribeTokens:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             return None
-        if len(raw) != 32 + TAG_BYTES or _b64(raw) != token:  # one spelling per token
+        if _b64(raw) != token:  # one spelling per token
             return None
-        ids, tag = raw[:32], raw[32:]
-        if not hmac.compare_digest(tag, self._tag(ids)):
+        if len(raw) == 32 + TAG_BYTES:
+            ids, tag, kind, prefix = raw[:32], raw[32:], UPDATES, _PREFIX
+        elif len(raw) == 33 + TAG_BYTES and raw[32] in _KINDS:
+            ids, tag, kind, prefix = raw[:33], raw[33:], _KINDS[raw[32]], _PREFIX_V2
+        else:
             return None
-        return Unsubscription(uuid.UUID(bytes=ids[:16]), uuid.UUID(bytes=ids[16:]))
+        if not hmac.compare_digest(tag, self._tag(ids, prefix)):
+            return None
+        return Unsubscription(uuid.UUID(bytes=ids[:16]), uuid.UUID(bytes=ids[16:32]), kind)
 
-    def _tag(self, ids: bytes) -> bytes:
-        return hmac.new(self._key, _PREFIX + ids, hashlib.sha256).digest()[:TAG_BYTES]
+    def _tag(self, ids: bytes, prefix: bytes = _PREFIX) -> bytes:
+        return hmac.new(self._key, prefix + ids, hashlib.sha256).digest()[:TAG_BYTES]
 
 
 def _b64(raw: bytes) -> str:

@@ -57,6 +57,7 @@ def test_a_backer_pledges_for_a_tier_and_the_event_carries_what_consumers_need(
         "amount": 4_500,
         "currency": "EUR",
         "tier_id": uuid.UUID(tier["id"]),
+        "tier_name": tier["name"],  # for the mails about it
     }
 
 
@@ -83,6 +84,12 @@ def test_pledging_again_changes_the_one_active_pledge(
     assert (changed.payload["previous_amount"], changed.payload["amount"]) == (4_000, 9_000)
     assert str(changed.payload["previous_tier_id"]) == campaign["tiers"][0]["id"]
     assert changed.payload["tier_id"] is None
+    # The tiers' names travel too: the backer's mail says what the change replaced.
+    assert changed.payload["previous_tier_name"] == campaign["tiers"][0]["name"]
+    assert changed.payload["tier_name"] is None
+    created = outbox_events(app, campaign["id"])[-2]
+    assert created.type == "pledge.created"
+    assert created.payload["tier_name"] == campaign["tiers"][0]["name"]
 
 
 def test_a_backer_changes_and_cancels_a_pledge_and_may_pledge_afresh(

@@ -52,7 +52,12 @@ def requested(
 def send(app: flask.Flask) -> int:
     root = app.extensions["fundtrail"]
     return AccountMailSender(
-        root.engine, root.mailer, root.updates_settings, root.clock, root.link_opener
+        root.engine,
+        root.mailer,
+        root.updates_settings,
+        root.clock,
+        root.link_opener,
+        root.unsubscribe_tokens,
     ).run_round()
 
 

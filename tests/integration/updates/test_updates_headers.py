@@ -55,6 +55,15 @@ def test_the_unsubscribe_page_may_post_its_own_form_and_nothing_else(world: Worl
     page = client.get(path)
     assert page.status_code == 200 and b"<form" in page.get_data()
     assert assert_locked_down(page)["form-action"] == "'self'"
+    # Its one inline style sheet, by hash: never 'unsafe-inline', nothing from elsewhere.
+    import base64
+    import hashlib
+    import re
+
+    style = re.search(r"<style>(.*?)</style>", page.get_data(as_text=True), re.DOTALL)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert csp(page)["style-src"] == f"'sha256-{digest}'"
 
     done = client.post(path)
     assert done.status_code == 200 and b"no more e-mails" in done.get_data()

@@ -53,6 +53,7 @@ def test_a_pledge_counts_toward_the_campaign_and_records_pledge_created(world: W
             amount=2_500,
             currency="EUR",
             tier_id=sticker.id,
+            tier_name="Sticker",
         )
     ]
 
@@ -98,6 +99,9 @@ def test_pledging_again_changes_the_existing_pledge(world: World) -> None:
         tier_id=oven.id,
         previous_amount=2_000,
         previous_tier_id=None,
+        # Named, so the mails about it need not know the campaign's tiers.
+        tier_name=oven.name,
+        previous_tier_name=None,
     )
 
 
