@@ -161,6 +161,7 @@ def test_pledges_refunds_and_retractions_are_mailed_and_new_pledge_mail_can_be_s
     row.get_by_label(re.compile("^Refund amount")).fill("10")
     row.get_by_label(re.compile("^Reason")).fill("The lens batch was short by one.")
     row.get_by_role("button", name="Refund").click()
+    page.get_by_role("button", name="Refund €10.00").click()
     expect_text(page, "Refunded €10.00")
     refund = text_of(live.mail_to(bea_address, "was refunded"))
     assert f"€10.00 of €45.00 was refunded of your pledge to {title}." in refund
@@ -178,7 +179,8 @@ def test_pledges_refunds_and_retractions_are_mailed_and_new_pledge_mail_can_be_s
     page.get_by_role("link", name="Your updates").click()
     page.get_by_label(re.compile("^Reason")).first.fill("The carrier postponed to May.")
     page.get_by_role("button", name="Retract").first.click()
-    expect_text(page, "Retracted update")
+    page.get_by_role("button", name="Retract the update for good").click()
+    expect_text(page, "The update is retracted")
     notice = live.mail_to(bea_address, "Retracted: “Cameras ship Monday”")
     said = text_of(notice)
     assert "> The carrier postponed to May." in said
