@@ -112,7 +112,6 @@ class Campaign(CampaignCollection, CampaignRevising):
             test_mode=test_mode,
             **check_terms(terms, now),
         )
-        check_delivery_months(campaign.tiers, campaign.deadline)
         campaign._check_charge_rules()
         campaign.events.append(
             ev.CampaignCreated(description=campaign.description, **campaign._terms(now))
@@ -152,7 +151,9 @@ class Campaign(CampaignCollection, CampaignRevising):
             "budget": budget,
             "language": language,
         }
-        changes = check_terms(terms, now, partial=True, previous_tiers=self.tiers)
+        changes = check_terms(
+            terms, now, partial=True, previous_tiers=self.tiers, deadline=self.deadline
+        )
         check_delivery_months(
             changes.get("tiers", self.tiers), changes.get("deadline", self.deadline)
         )

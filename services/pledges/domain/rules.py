@@ -233,8 +233,13 @@ def check_delivery_month(value: object, field: str) -> str | None:
 def check_delivery_months(tiers: Sequence[Tier], deadline: datetime) -> None:
     """Every tier's delivery month against the deadline: not before the deadline's month (no
     reward reaches a backer before the campaign has ended), and not absurdly far after it."""
-    first = deadline.year * 12 + deadline.month - 1
     refusals = _Refusals()
+    _check_months(refusals, tiers, deadline)
+    refusals.raise_any()
+
+
+def _check_months(refusals: _Refusals, tiers: Sequence[Tier], deadline: datetime) -> None:
+    first = deadline.year * 12 + deadline.month - 1
     for index, tier in enumerate(tiers):
         if tier.delivery_month is None:
             continue
@@ -252,12 +257,14 @@ def check_delivery_months(tiers: Sequence[Tier], deadline: datetime) -> None:
             refusals.add(
                 at, f"must be at most {years} years after the deadline", InvalidDeliveryMonth
             )
-    refusals.raise_any()
 
 
-def build_tiers(specs: Sequence[TierSpec], previous: Sequence[Tier] = ()) -> list[Tier]:
-    """Validated tiers for ``specs``; a spec with the id of a ``previous`` tier keeps it. Every
-    refused term of every tier is named at once (:class:`TermsRefused`)."""
+def build_tiers(
+    specs: Sequence[TierSpec], previous: Sequence[Tier] = (), deadline: datetime | None = None
+) -> list[Tier]:
+    """Validated tiers for ``specs``; a spec with the id of a ``previous`` tier keeps it. With
+    the campaign's ``deadline``, delivery months are checked against it. Every refused term of
+    every tier is named at once (:class:`TermsRefused`)."""
     if len(specs) > MAX_TIERS:
         raise InvalidTier(f"at most {MAX_TIERS} tiers", field="tiers")
     known_ids = {tier.id for tier in previous}
@@ -296,6 +303,8 @@ def build_tiers(specs: Sequence[TierSpec], previous: Sequence[Tier] = ()) -> lis
                 delivery_month=month,
             )
         )
+    if deadline is not None:
+        _check_months(refusals, tiers, deadline)
     refusals.raise_any()
     return tiers
 
@@ -322,6 +331,7 @@ def check_terms(
     *,
     partial: bool = False,
     previous_tiers: Sequence[Tier] = (),
+    deadline: datetime | None = None,
 ) -> dict[str, Any]:
     """Validated campaign terms (title, description, goal_amount, currency, deadline,
     funding_model, tiers, budget, language), keyed like ``terms``. With ``partial``, a ``None``
@@ -336,15 +346,17 @@ def check_terms(
         "currency": check_currency,
         "deadline": lambda v: check_deadline(v, now),
         "funding_model": check_funding_model,
-        "tiers": lambda v: build_tiers(v, previous_tiers),
+        # The deadline is checked first (it comes first in `terms`), so tiers' delivery
+        # months meet the new one; an edit without one meets `deadline`, the held one.
+        "tiers": lambda v: build_tiers(v, previous_tiers, checked.get("deadline") or deadline),
         "budget": build_budget,
         "language": check_language,
     }
     refusals = _Refusals()
-    checked = {
-        name: refusals.check(checks[name], value)
-        for name, value in terms.items()
-        if value is not None or not partial
-    }
+    checked: dict[str, Any] = {}
+    for name in sorted(terms, key=lambda n: n != "deadline"):
+        value = terms[name]
+        if value is not None or not partial:
+            checked[name] = refusals.check(checks[name], value)
     refusals.raise_any()
-    return checked
+    return {name: checked[name] for name in terms if name in checked}
