@@ -18,6 +18,7 @@ from services.pledges.adapters.idempotency import IdempotencyKeyRepository
 from services.pledges.adapters.payment_customers import PaymentCustomerRepository
 from services.pledges.adapters.payout_accounts import PayoutAccountRepository
 from services.pledges.adapters.pledges import PledgeRepository
+from services.pledges.adapters.revisions import CampaignRevisionRepository
 from services.pledges.adapters.stripe_events import StripeEventInbox
 from services.pledges.domain import Campaign
 from services.pledges.domain.events import Event
@@ -33,6 +34,7 @@ class PledgesUnitOfWork(UnitOfWork):
     stripe_events: StripeEventInbox
     payment_customers: PaymentCustomerRepository
     payout_accounts: PayoutAccountRepository
+    revisions: CampaignRevisionRepository
 
     def _open(self, connection: Connection) -> None:
         self.accounts = AccountRepository(connection)
@@ -42,6 +44,7 @@ class PledgesUnitOfWork(UnitOfWork):
         self.stripe_events = StripeEventInbox(connection)
         self.payment_customers = PaymentCustomerRepository(connection)
         self.payout_accounts = PayoutAccountRepository(connection)
+        self.revisions = CampaignRevisionRepository(connection)
 
     def _seen(self) -> Iterable[Campaign]:
         return self.campaigns.seen

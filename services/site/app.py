@@ -96,6 +96,7 @@ def create_app(
         major_units=display.major_units,
         time_left=display.time_left,
         when=display.when,
+        month=display.month,
         in_words=display.in_words,
     )
     i18n.install(app)

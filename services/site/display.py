@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import get_decimal_symbol
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -93,6 +94,18 @@ def when(value: object) -> str:
         written = format_datetime(moment, "d MMM y HH.mm", tzinfo=moment.tzinfo, locale="id")
         return f"{written} {zone}".strip()
     return moment.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month(value: object) -> str:
+    """A "YYYY-MM" month from an API as "March 2027" (Indonesian "Maret 2027"); "" if none."""
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return ""
+    first = date(int(match[1]), int(match[2]), 1)
+    return format_date(first, "LLLL y", locale=current_language())
 
 
 def percent(part: object, whole: object) -> int:

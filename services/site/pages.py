@@ -10,7 +10,7 @@ import flask
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
-from services.site import campaign_page, context, referrals
+from services.site import campaign_history, campaign_page, context, referrals
 from services.site.display import money
 from services.site.forms import read_form, send
 from shared.web.fields import MAX_LOG_POSITION
@@ -78,6 +78,22 @@ def pledge(campaign_id: uuid.UUID) -> Any:
             flask.flash(_("Thank you! Your pledge of %(amount)s is recorded.", amount=amount))
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
     return campaign_page.render(campaign_id, form=form, campaign=found), 422
+
+
+@pages.get("/campaigns/<uuid:campaign_id>/history")
+def history(campaign_id: uuid.UUID) -> str:
+    """A launched campaign's public history: each version of its title, story and tiers,
+    oldest first, each saying what changed from the one before."""
+    services = context.services()
+    found = services.pledges.campaign(campaign_id, token=context.token())
+    if found.get("status") == "draft":
+        raise NotFound()  # a draft has no public history, even for its creator
+    revisions = services.pledges.campaign_revisions(campaign_id)
+    return flask.render_template(
+        "campaign_history.html",
+        campaign=found,
+        versions=campaign_history.versions_with_changes(revisions),
+    )
 
 
 @pages.get("/campaigns/<uuid:campaign_id>/audit")

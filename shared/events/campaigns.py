@@ -23,6 +23,14 @@ class Tier(Payload):
     name = ma.fields.String(required=True)
     min_amount = fields.amount(required=True)
     limit = ma.fields.Integer(strict=True, required=True, allow_none=True)
+    #: What the backer gets, and the estimated delivery month ("YYYY-MM"). Added with issue 18:
+    #: older events carry neither and read as no description and no month.
+    description = ma.fields.String(load_default="")
+    delivery_month = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="not a YYYY-MM month"),
+    )
 
 
 class BudgetLine(Payload):
@@ -61,7 +69,8 @@ class CampaignCreated(CampaignSnapshot):
 
 @event_schema("campaign.updated")
 class CampaignUpdated(CampaignSnapshot):
-    """A creator edited a draft; the whole new version, not a difference."""
+    """A creator edited a draft, or revised a launched campaign's story or tiers' words (its
+    `status` then says live or succeeded); the whole new version, not a difference."""
 
     description = ma.fields.String(required=True)
 

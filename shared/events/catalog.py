@@ -103,6 +103,10 @@ class TierTerms:
     min_amount: int
     #: How many pledges the tier takes; None for no limit.
     limit: int | None
+    #: What the backer gets; older events read as "" and None.
+    description: str = ""
+    #: The estimated delivery month, "YYYY-MM".
+    delivery_month: str | None = None
 
 
 @dataclass(frozen=True)

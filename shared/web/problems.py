@@ -89,13 +89,16 @@ def refusal_handler(
     statuses: Sequence[tuple[type[Exception], int]],
 ) -> Callable[[Exception], Response]:
     """An error handler answering a domain's refusals: the first family that matches decides the
-    status; the refusal's `message` is the detail and its `field`, if any, is blamed."""
+    status; the refusal's `message` is the detail and its `field`, if any, is blamed (or each of
+    its `errors`, when it names several)."""
 
     def answer(error: Exception) -> Response:
         status = next((code for family, code in statuses if isinstance(error, family)), 422)
         message = getattr(error, "message", str(error))
         field = getattr(error, "field", None)
-        return problem_response(status, message, errors={field: [message]} if field else None)
+        # A refusal naming several fields at once (a form's every error) carries them all.
+        errors = getattr(error, "errors", None) or ({field: [message]} if field else None)
+        return problem_response(status, message, errors=errors)
 
     return answer
 

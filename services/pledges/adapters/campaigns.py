@@ -18,7 +18,7 @@ from services.pledges.domain.values import BudgetLine, CampaignStatus, FundingMo
 _CAMPAIGN_FIELDS = (
     "id", "creator_id", "title", "description", "goal_amount", "currency", "deadline",
     "funding_model", "status", "pledged_amount", "backers_count", "created_at", "updated_at",
-    "launched_at", "ended_at", "test_mode", "language", "cover_sha256",
+    "launched_at", "ended_at", "test_mode", "language", "cover_sha256", "revised_at",
 )  # fmt: skip
 
 #: Columns that change after drafting: status, tallies and lifecycle times.
@@ -257,6 +257,8 @@ def _tier(row: Any) -> Tier:
         min_amount=row["min_amount"],
         limit=row["limit"],
         taken=row["taken"],
+        description=row["description"],
+        delivery_month=row["delivery_month"],
     )
 
 
@@ -276,4 +278,6 @@ def _tier_row(campaign: Campaign, position: int, tier: Tier) -> dict[str, Any]:
         "min_amount": tier.min_amount,
         "limit": tier.limit,
         "taken": tier.taken,
+        "description": tier.description,
+        "delivery_month": tier.delivery_month,
     }

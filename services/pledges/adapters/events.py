@@ -20,6 +20,8 @@ PRODUCER = "pledges"
 _TYPES: dict[type[domain.Event], tuple[str, str | None]] = {
     domain.CampaignCreated: ("campaign.created", "draft"),
     domain.CampaignUpdated: ("campaign.updated", "draft"),
+    # A live (or funded) campaign's revision carries its own status.
+    domain.CampaignRevised: ("campaign.updated", None),
     domain.CampaignLaunched: ("campaign.launched", "live"),
     domain.CampaignCancelled: ("campaign.cancelled", "cancelled"),
     domain.CampaignSucceeded: ("campaign.succeeded", "succeeded"),

@@ -49,6 +49,8 @@ campaigns = sa.Table(
     sa.Column("language", sa.String(8), nullable=False, server_default="en"),
     # The SHA-256 naming its cover picture; the files are in the picture store (by this name).
     sa.Column("cover_sha256", sa.String(64), nullable=True, index=True),
+    # When its words were last revised after launch (migration 0015); NULL if never.
+    sa.Column("revised_at", UtcDateTime(), nullable=True),
 )
 
 tiers = sa.Table(
@@ -61,6 +63,9 @@ tiers = sa.Table(
     sa.Column("min_amount", sa.BigInteger, sa.CheckConstraint("min_amount >= 0"), nullable=False),
     sa.Column("limit", sa.Integer, nullable=True),
     sa.Column("taken", sa.Integer, nullable=False),
+    # What backers get and when (migration 0015): words the creator may revise after launch.
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("delivery_month", sa.String(7), nullable=True),
     sa.CheckConstraint('"limit" IS NULL OR taken <= "limit"', name="ck_tiers_not_oversold"),
 )
 
@@ -236,6 +241,20 @@ payout_accounts = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+#: A launched campaign's public history (migration 0015): the version backers first saw, then
+#: one row per revision of its words, never changed or deleted. `tiers` holds each tier's id,
+#: name, minimum, limit, description and delivery month as JSON.
+campaign_revisions = sa.Table(
+    "campaign_revisions",
+    metadata,
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("campaigns.id"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("revised_at", UtcDateTime(), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("tiers", sa.JSON, nullable=False),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "accounts": accounts,
@@ -253,4 +272,5 @@ TABLES: dict[str, sa.Table] = {
     "stripe_events": stripe_events,
     "payment_customers": payment_customers,
     "payout_accounts": payout_accounts,
+    "campaign_revisions": campaign_revisions,
 }

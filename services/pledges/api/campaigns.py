@@ -13,6 +13,7 @@ from services.pledges.api.schemas import (
     CampaignList,
     CampaignOut,
     CampaignQuery,
+    RevisionList,
 )
 from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.values import BudgetLine, CampaignStatus, TierSpec
@@ -61,12 +62,13 @@ def create_campaign(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, CampaignOut)
 @blp.problem(403, "Not this campaign's creator")
 @blp.problem(404, "No such campaign")
-@blp.problem(409, "The campaign is no longer a draft")
+@blp.problem(409, "A term backers pledged on cannot change after launch; `errors` names it")
 @blp.problem(415, "The body is not JSON")
-@blp.problem(422, "A term is invalid; `errors` names it")
+@blp.problem(422, "A term is invalid; `errors` names every one")
 def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any]:
     """Edit a draft: each given field replaces the old one; `tiers` and `budget` are replaced
-    whole (give a tier's `id` to keep it)."""
+    whole (give a tier's `id` to keep it). After launch, revise the title, the story and the
+    tiers' words; each revision is kept in the public history (`/revisions`)."""
     dependencies = current_dependencies()
     tiers = body.get("tiers")
     budget = body.get("budget")
@@ -145,6 +147,32 @@ def get_campaign(campaign_id: uuid.UUID) -> dict[str, Any]:
     ):
         raise Problem(404, f"No campaign {campaign_id}.")
     return context.campaign_view(campaign)
+
+
+@blp.get("/campaigns/<uuid:campaign_id>/revisions")
+@blp.response(200, RevisionList)
+@blp.doc(security=PUBLIC_OR_BEARER)
+@blp.problem(401, "A token was given but is not valid")
+@blp.problem(404, "No such campaign (a draft has no public history)")
+def campaign_revisions(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """A launched campaign's versions of its title, story and tiers, oldest first: the one it
+    was launched with, then one per revision."""
+    with current_dependencies().uow_factory() as uow:
+        campaign = uow.campaigns.get(campaign_id)
+        if campaign is None or campaign.status is CampaignStatus.DRAFT:
+            raise Problem(404, f"No campaign {campaign_id}.")
+        revisions = handlers.campaign_revisions(campaign, uow)
+    return {
+        "revisions": [
+            {
+                "revised_at": revision.revised_at,
+                "title": revision.title,
+                "description": revision.description,
+                "tiers": list(revision.tiers),
+            }
+            for revision in revisions
+        ]
+    }
 
 
 def _viewer() -> uuid.UUID | None:

@@ -34,6 +34,7 @@ _RECORD_FIELDS = (
     "updated_at",
     "launched_at",
     "ended_at",
+    "revised_at",
     "tiers",
     "budget",
 )

@@ -9,6 +9,7 @@ import marshmallow as ma
 from services.pledges.domain import (
     CATEGORY_MAX,
     DESCRIPTION_MAX,
+    TIER_DESCRIPTION_MAX,
     TIER_NAME_MAX,
     TITLE_MAX,
 )
@@ -64,6 +65,19 @@ class TierIn(ma.Schema):
     name = Text(required=True, max_length=TIER_NAME_MAX)
     min_amount = ma.fields.Integer(strict=True, required=True)
     limit = ma.fields.Integer(strict=True, load_default=None, allow_none=True)
+    description = Text(
+        load_default="",
+        max_length=TIER_DESCRIPTION_MAX,
+        multiline=True,
+        metadata={"description": "What backers of this tier get (Markdown is not rendered)"},
+    )
+    delivery_month = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Estimated delivery month, YYYY-MM; not before the deadline's month"
+        },
+    )
 
 
 class BudgetLineIn(ma.Schema):
@@ -90,6 +104,8 @@ class TierOut(ma.Schema):
     limit = ma.fields.Integer(allow_none=True)
     taken = ma.fields.Integer()
     remaining = ma.fields.Integer(allow_none=True)
+    description = ma.fields.String()
+    delivery_month = ma.fields.String(allow_none=True, metadata={"description": "YYYY-MM"})
 
 
 class BudgetLineOut(ma.Schema):
@@ -142,6 +158,13 @@ class CampaignOut(ma.Schema):
     updated_at = ma.fields.AwareDateTime()
     launched_at = ma.fields.AwareDateTime(allow_none=True)
     ended_at = ma.fields.AwareDateTime(allow_none=True)
+    revised_at = ma.fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When its title, story or tiers were last revised after launch "
+            "(see `/revisions`); null if never"
+        },
+    )
     tiers = ma.fields.List(ma.fields.Nested(TierOut))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineOut))
     cover = ma.fields.Nested(
@@ -158,7 +181,10 @@ class TierEdit(TierIn):
 
 
 class CampaignEdit(ma.Schema):
-    """A draft's new terms: each given field replaces the old one; tiers and budget whole."""
+    """A draft's new terms: each given field replaces the old one; tiers and budget whole.
+    Once launched, only `title`, `description` and the tiers' `name`, `description`,
+    `delivery_month` (and `limit`, never below the places taken) change; each tier is named
+    by its `id`, every one kept; any other term given with a new value is a 409 naming it."""
 
     title = Text(max_length=TITLE_MAX)
     description = Text(max_length=DESCRIPTION_MAX, multiline=True)
@@ -169,6 +195,30 @@ class CampaignEdit(ma.Schema):
     tiers = ma.fields.List(ma.fields.Nested(TierEdit))
     budget = ma.fields.List(ma.fields.Nested(BudgetLineIn))
     language = Language()
+
+
+class TierVersionOut(ma.Schema):
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+    min_amount = ma.fields.Integer()
+    limit = ma.fields.Integer(allow_none=True)
+    description = ma.fields.String()
+    delivery_month = ma.fields.String(allow_none=True)
+
+
+class RevisionOut(ma.Schema):
+    revised_at = ma.fields.AwareDateTime(
+        metadata={"description": "When this version began to show (the launch for the first)"}
+    )
+    title = ma.fields.String()
+    description = ma.fields.String()
+    tiers = ma.fields.List(ma.fields.Nested(TierVersionOut))
+
+
+class RevisionList(ma.Schema):
+    revisions = ma.fields.List(
+        ma.fields.Nested(RevisionOut), metadata={"description": "Oldest first"}
+    )
 
 
 class CampaignList(ma.Schema):

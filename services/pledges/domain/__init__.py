@@ -71,6 +71,7 @@ from .rules import (
     MAX_TIER_LIMIT,
     MAX_TIERS,
     REASON_MAX,
+    TIER_DESCRIPTION_MAX,
     TIER_NAME_MAX,
     TITLE_MAX,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "MAX_TIER_LIMIT",
     "REASON_MAX",
     "STANDING_STATUSES",
+    "TIER_DESCRIPTION_MAX",
     "TIER_NAME_MAX",
     "TITLE_MAX",
     "BelowTierMinimum",

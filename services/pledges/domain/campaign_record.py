@@ -62,6 +62,8 @@ class CampaignRecord:
     language: str = DEFAULT_LANGUAGE
     #: The SHA-256 naming its cover picture (`shared/images.py`), or None before one is chosen.
     cover_sha256: str | None = None
+    #: When its words (title, story, tiers) were last revised after launch; None if never.
+    revised_at: datetime | None = None
     events: list[ev.Event] = field(default_factory=list, init=False, repr=False)
 
     def __eq__(self, other: object) -> bool:

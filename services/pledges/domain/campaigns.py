@@ -25,16 +25,23 @@ from .errors import (
 )
 from .payments import CollectionRequest, PaymentGateway, PaymentReceipt
 from .pledges import Pledge
+from .revising import CampaignRevising
 from .rules import (
     REASON_MAX,
     check_amount,
     check_aware,
     check_deadline,
+    check_delivery_months,
     check_source,
     check_terms,
     check_text,
 )
-from .values import BudgetLine, CampaignStatus, FundingModel, TierSpec
+from .values import (
+    BudgetLine,
+    CampaignStatus,
+    FundingModel,
+    TierSpec,
+)
 
 
 class _Keep(Enum):
@@ -46,7 +53,7 @@ class _Keep(Enum):
 KEEP_TIER: Final = _Keep.KEEP
 
 
-class Campaign(CampaignCollection):
+class Campaign(CampaignCollection, CampaignRevising):
     """A crowdfunding campaign, its reward tiers and the tallies of its active pledges.
 
     Amounts are minor units of ``currency``; times are aware UTC datetimes and every operation
@@ -144,7 +151,12 @@ class Campaign(CampaignCollection):
             "budget": budget,
             "language": language,
         }
-        changes = check_terms(terms, now, partial=True, previous_tiers=self.tiers)
+        changes = check_terms(
+            terms, now, partial=True, previous_tiers=self.tiers, deadline=self.deadline
+        )
+        check_delivery_months(
+            changes.get("tiers", self.tiers), changes.get("deadline", self.deadline)
+        )
         before = (self._terms(now), self.description)
         previous = {name: getattr(self, name) for name in changes}
         for name, value in changes.items():

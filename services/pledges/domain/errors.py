@@ -51,6 +51,15 @@ class InvalidTier(InvalidValue):
     """A reward tier whose terms cannot be accepted (duplicate name, bad limit, too many)."""
 
 
+class InvalidDeliveryMonth(InvalidValue):
+    """A tier's estimated delivery month that is not ``YYYY-MM`` or lies before the deadline."""
+
+
+class LockedAfterLaunch(StateConflict):
+    """A term backers pledged on (an amount, the goal, the deadline, the funding model) that
+    cannot change once the campaign is live."""
+
+
 class InvalidBudget(InvalidValue):
     """A planned budget that cannot be accepted (duplicate category, too many lines)."""
 

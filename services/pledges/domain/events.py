@@ -66,6 +66,15 @@ class CampaignUpdated(CampaignEvent):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CampaignRevised(CampaignEvent):
+    """After launch, the creator revised the story or the tiers' words (never amounts, goal or
+    deadline). The whole new version, as for a draft's edit; ``status`` is the campaign's."""
+
+    description: str
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CampaignLaunched(CampaignEvent):
     """A draft went live and takes pledges until its deadline."""
 

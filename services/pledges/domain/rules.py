@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from shared.errors import InvalidValue
 from shared.languages import LANGUAGE_CHOICES, is_language
 from shared.money import MAX_AMOUNT, is_amount, is_currency
 from shared.referrals import SourceRefused, tidy_source
@@ -18,6 +20,7 @@ from .errors import (
     InvalidBudget,
     InvalidCurrency,
     InvalidDeadline,
+    InvalidDeliveryMonth,
     InvalidFundingModel,
     InvalidLanguage,
     InvalidSource,
@@ -35,13 +38,17 @@ __all__ = [
     "MAX_TIERS",
     "MAX_TIER_LIMIT",
     "REASON_MAX",
+    "TIER_DESCRIPTION_MAX",
     "TIER_NAME_MAX",
+    "TermsRefused",
     "TITLE_MAX",
     "build_budget",
     "build_tiers",
     "check_amount",
     "check_aware",
     "check_currency",
+    "check_delivery_month",
+    "check_delivery_months",
     "check_deadline",
     "check_funding_model",
     "check_language",
@@ -57,6 +64,11 @@ TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 #: Longest reward tier name, in characters.
 TIER_NAME_MAX = 100
+#: Longest description of what a tier's backers get, in characters.
+TIER_DESCRIPTION_MAX = 2_000
+#: How long after the deadline's month a tier's estimated delivery may be, in months: a
+#: promise further off than that is no estimate.
+DELIVERY_MAX_MONTHS_AFTER = 120
 #: Longest budget category, in characters.
 CATEGORY_MAX = 64
 #: Longest refund reason, in characters.
@@ -164,31 +176,136 @@ def check_tier_limit(value: object, field: str) -> int | None:
     return value
 
 
-def build_tiers(specs: Sequence[TierSpec], previous: Sequence[Tier] = ()) -> list[Tier]:
-    """Validated tiers for ``specs``; a spec with the id of a ``previous`` tier keeps it."""
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_T = TypeVar("_T")
+
+
+class TermsRefused(InvalidValue):
+    """Several terms refused at once: `errors` names every one, so a form shows them all
+    rather than one per try. Its message and `field` are the first one's."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        field, messages = next(iter(errors.items()))
+        super().__init__(messages[0], field=field)
+        self.errors = errors
+
+
+class _Refusals:
+    """Runs checks, keeping each refusal instead of stopping at the first. One refusal is
+    raised as it was (its own class); several together as :class:`TermsRefused`."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+        self._refused: list[InvalidValue] = []
+
+    def check(self, check: Callable[..., _T], *args: Any, **kwargs: Any) -> _T | None:
+        try:
+            return check(*args, **kwargs)
+        except InvalidValue as exc:
+            self._keep(exc)
+        return None
+
+    def add(self, field: str, message: str, kind: type[InvalidValue] = InvalidValue) -> None:
+        self._keep(kind(message, field=field))
+
+    def _keep(self, exc: InvalidValue) -> None:
+        self._refused.append(exc)
+        found = exc.errors if isinstance(exc, TermsRefused) else {exc.field or "_": [exc.message]}
+        for name, messages in found.items():
+            self.errors.setdefault(name, []).extend(messages)
+
+    def raise_any(self) -> None:
+        if len(self._refused) == 1:
+            raise self._refused[0]
+        if self._refused:
+            raise TermsRefused(self.errors)
+
+
+def check_delivery_month(value: object, field: str) -> str | None:
+    """``value`` as an estimated delivery month ``"YYYY-MM"``, or ``None`` for none given."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _MONTH.fullmatch(value):
+        raise InvalidDeliveryMonth("must be a month written YYYY-MM, like 2027-03", field=field)
+    return value
+
+
+def check_delivery_months(tiers: Sequence[Tier], deadline: datetime) -> None:
+    """Every tier's delivery month against the deadline: not before the deadline's month (no
+    reward reaches a backer before the campaign has ended), and not absurdly far after it."""
+    refusals = _Refusals()
+    _check_months(refusals, tiers, deadline)
+    refusals.raise_any()
+
+
+def _check_months(refusals: _Refusals, tiers: Sequence[Tier], deadline: datetime) -> None:
+    first = deadline.year * 12 + deadline.month - 1
+    for index, tier in enumerate(tiers):
+        if tier.delivery_month is None:
+            continue
+        year, month = (int(part) for part in tier.delivery_month.split("-"))
+        months = year * 12 + month - 1
+        at = f"tiers[{index}].delivery_month"
+        if months < first:
+            refusals.add(
+                at,
+                f"must not be before the deadline's month, {deadline:%Y-%m}",
+                InvalidDeliveryMonth,
+            )
+        elif months > first + DELIVERY_MAX_MONTHS_AFTER:
+            years = DELIVERY_MAX_MONTHS_AFTER // 12
+            refusals.add(
+                at, f"must be at most {years} years after the deadline", InvalidDeliveryMonth
+            )
+
+
+def build_tiers(
+    specs: Sequence[TierSpec], previous: Sequence[Tier] = (), deadline: datetime | None = None
+) -> list[Tier]:
+    """Validated tiers for ``specs``; a spec with the id of a ``previous`` tier keeps it. With
+    the campaign's ``deadline``, delivery months are checked against it. Every refused term of
+    every tier is named at once (:class:`TermsRefused`)."""
     if len(specs) > MAX_TIERS:
         raise InvalidTier(f"at most {MAX_TIERS} tiers", field="tiers")
     known_ids = {tier.id for tier in previous}
     tiers: list[Tier] = []
+    refusals = _Refusals()
     for index, spec in enumerate(specs):
         at = f"tiers[{index}]"
         if not isinstance(spec, TierSpec):
-            raise InvalidTier("must be a tier", field=at)
-        name = check_text(spec.name, f"{at}.name", max_length=TIER_NAME_MAX)
-        if any(t.name.casefold() == name.casefold() for t in tiers):
-            raise InvalidTier("another tier has this name", field=f"{at}.name")
+            refusals.add(at, "must be a tier", InvalidTier)
+            continue
+        name = refusals.check(check_text, spec.name, f"{at}.name", max_length=TIER_NAME_MAX)
+        if name is not None and any(t.name.casefold() == name.casefold() for t in tiers):
+            refusals.add(f"{at}.name", "another tier has this name", InvalidTier)
         if spec.id is not None and spec.id not in known_ids:
-            raise InvalidTier("is not one of this campaign's tiers", field=f"{at}.id")
+            refusals.add(f"{at}.id", "is not one of this campaign's tiers", InvalidTier)
         if spec.id is not None and any(t.id == spec.id for t in tiers):
-            raise InvalidTier("appears twice", field=f"{at}.id")
+            refusals.add(f"{at}.id", "appears twice", InvalidTier)
+        min_amount = refusals.check(check_amount, spec.min_amount, f"{at}.min_amount")
+        limit = refusals.check(check_tier_limit, spec.limit, f"{at}.limit")
+        description = refusals.check(
+            check_text,
+            spec.description,
+            f"{at}.description",
+            max_length=TIER_DESCRIPTION_MAX,
+            multiline=True,
+            blank=True,
+        )
+        month = refusals.check(check_delivery_month, spec.delivery_month, f"{at}.delivery_month")
         tiers.append(
             Tier(
                 id=spec.id or uuid.uuid4(),
-                name=name,
-                min_amount=check_amount(spec.min_amount, f"{at}.min_amount"),
-                limit=check_tier_limit(spec.limit, f"{at}.limit"),
+                name=name or "",
+                min_amount=min_amount or 0,
+                limit=limit,
+                description=description or "",
+                delivery_month=month,
             )
         )
+    if deadline is not None:
+        _check_months(refusals, tiers, deadline)
+    refusals.raise_any()
     return tiers
 
 
@@ -214,10 +331,12 @@ def check_terms(
     *,
     partial: bool = False,
     previous_tiers: Sequence[Tier] = (),
+    deadline: datetime | None = None,
 ) -> dict[str, Any]:
     """Validated campaign terms (title, description, goal_amount, currency, deadline,
     funding_model, tiers, budget, language), keyed like ``terms``. With ``partial``, a ``None``
-    term is left out instead of refused; an edit changes only what it names."""
+    term is left out instead of refused; an edit changes only what it names. Every refused
+    term is named at once (:class:`TermsRefused`), so a form can show every error together."""
     checks: dict[str, Callable[[Any], object]] = {
         "title": lambda v: check_text(v, "title", max_length=TITLE_MAX),
         "description": lambda v: check_text(
@@ -227,12 +346,17 @@ def check_terms(
         "currency": check_currency,
         "deadline": lambda v: check_deadline(v, now),
         "funding_model": check_funding_model,
-        "tiers": lambda v: build_tiers(v, previous_tiers),
+        # The deadline is checked first (it comes first in `terms`), so tiers' delivery
+        # months meet the new one; an edit without one meets `deadline`, the held one.
+        "tiers": lambda v: build_tiers(v, previous_tiers, checked.get("deadline") or deadline),
         "budget": build_budget,
         "language": check_language,
     }
-    return {
-        name: checks[name](value)
-        for name, value in terms.items()
-        if value is not None or not partial
-    }
+    refusals = _Refusals()
+    checked: dict[str, Any] = {}
+    for name in sorted(terms, key=lambda n: n != "deadline"):
+        value = terms[name]
+        if value is not None or not partial:
+            checked[name] = refusals.check(checks[name], value)
+    refusals.raise_any()
+    return {name: checked[name] for name in terms if name in checked}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -101,6 +102,10 @@ class TierSpec:
     limit: int | None = None
     #: Keeps an existing tier's id when a draft is edited; ``None`` makes a new one.
     id: uuid.UUID | None = None
+    #: What the backer gets, at most TIER_DESCRIPTION_MAX characters; may be empty.
+    description: str = ""
+    #: The estimated delivery month, ``"YYYY-MM"``; ``None`` when the creator gives none.
+    delivery_month: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,8 @@ class TierTerms:
     name: str
     min_amount: int
     limit: int | None
+    description: str = ""
+    delivery_month: str | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -127,6 +134,10 @@ class Tier:
     limit: int | None = None
     #: Active (``pledged``) pledges holding a slot of this tier.
     taken: int = 0
+    #: What the backer gets (may be empty), and when it should arrive (``"YYYY-MM"``): the
+    #: only terms of a tier its creator may still change once the campaign is live.
+    description: str = ""
+    delivery_month: str | None = None
 
     @property
     def remaining(self) -> int | None:
@@ -141,7 +152,14 @@ class Tier:
     @property
     def terms(self) -> TierTerms:
         """The tier's terms, frozen, for an event."""
-        return TierTerms(id=self.id, name=self.name, min_amount=self.min_amount, limit=self.limit)
+        return TierTerms(
+            id=self.id,
+            name=self.name,
+            min_amount=self.min_amount,
+            limit=self.limit,
+            description=self.description,
+            delivery_month=self.delivery_month,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,3 +170,16 @@ class BudgetLine:
     category: str
     #: Planned spending in the campaign's minor units.
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRevision:
+    """One version of a launched campaign's words, as its public history shows it."""
+
+    #: When this version began to be shown: the launch for the first, then each revision.
+    revised_at: datetime
+    title: str
+    #: The story, in Markdown.
+    description: str
+    #: Every tier's terms as they read in this version.
+    tiers: tuple[TierTerms, ...]

@@ -3,6 +3,7 @@
 from services.pledges.handlers.accounts import NewAccount, create_account, revoke_account
 from services.pledges.handlers.campaigns import (
     Settlement,
+    campaign_revisions,
     cancel_campaign,
     create_campaign,
     launch_campaign,
@@ -92,6 +93,7 @@ __all__ = [
     "settle_due",
     "start_card_setup",
     "start_payout_onboarding",
+    "campaign_revisions",
     "update_campaign",
     "utc_now",
 ]

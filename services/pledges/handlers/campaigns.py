@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.pledges import commands
 from services.pledges.domain import (
@@ -16,6 +16,7 @@ from services.pledges.domain import (
 from services.pledges.domain.accounts import EmailNotVerified
 from services.pledges.domain.errors import DomainError
 from services.pledges.domain.payment_provider import PaymentProvider, PaymentProviderError
+from services.pledges.domain.values import CampaignRevision
 from services.pledges.handlers.common import Clock, gateway_for, locked_campaign, utc_now
 from services.pledges.handlers.payouts import check_payout_account
 from services.pledges.unit_of_work import PledgesUnitOfWork
@@ -61,8 +62,12 @@ def create_campaign(
 def update_campaign(
     command: commands.UpdateCampaign, uow: PledgesUnitOfWork, clock: Clock = utc_now
 ) -> Campaign:
+    """Edit a draft; or, once launched, revise its words (`revise_campaign`)."""
     with uow:
         campaign = locked_campaign(uow, command.campaign_id)
+        if campaign.status is not CampaignStatus.DRAFT:
+            _revise(campaign, command, uow, clock())
+            return campaign
         campaign.update(
             command.actor_id,
             now=clock(),
@@ -80,6 +85,45 @@ def update_campaign(
             uow.campaigns.save(campaign)
             uow.commit()
     return campaign
+
+
+def _revise(
+    campaign: Campaign, command: commands.UpdateCampaign, uow: PledgesUnitOfWork, now: datetime
+) -> None:
+    """A launched campaign's words change, and its public history keeps both versions: the
+    first revision records the version backers saw from the launch."""
+    launched = campaign.revision(campaign.launched_at or campaign.created_at)
+    changed = campaign.revise(
+        command.actor_id,
+        now=now,
+        title=command.title,
+        description=command.description,
+        tiers=command.tiers,
+        locked={
+            "goal_amount": command.goal_amount,
+            "currency": command.currency,
+            "deadline": command.deadline,
+            "funding_model": command.funding_model,
+            "budget": command.budget,
+            "language": command.language,
+        },
+    )
+    if not changed:
+        return
+    if uow.revisions.count(campaign.id) == 0:
+        uow.revisions.add(campaign.id, launched)
+    uow.revisions.add(campaign.id, campaign.revision(now))
+    uow.campaigns.save(campaign)
+    uow.commit()
+
+
+def campaign_revisions(campaign: Campaign, uow: PledgesUnitOfWork) -> list[CampaignRevision]:
+    """A launched campaign's versions, oldest first: the launched one alone until it is
+    revised. A draft has no public history."""
+    if campaign.status is CampaignStatus.DRAFT:
+        return []
+    kept = uow.revisions.list(campaign.id)
+    return kept or [campaign.revision(campaign.launched_at or campaign.created_at)]
 
 
 def launch_campaign(

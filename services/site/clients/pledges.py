@@ -39,6 +39,12 @@ class PledgesClient(ServiceClient):
         found: Json | None = self.get_json_if_found(f"{_CAMPAIGNS}/{campaign_id}", token=token)
         return found
 
+    def campaign_revisions(self, campaign_id: object) -> list[Json]:
+        """A launched campaign's versions of its words, oldest first (public)."""
+        found = self.get_json(f"{_CAMPAIGNS}/{campaign_id}/revisions")
+        revisions: list[Json] = found.get("revisions", [])
+        return revisions
+
     def my_campaigns(self, *, token: str, limit: int, offset: int) -> list[Json]:
         """The creator's own campaigns, drafts included."""
         found = self.get_json(

@@ -16,7 +16,7 @@ from services.site import context
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.confirming import Confirmation, confirmation_page, confirmed
-from services.site.console import campaign_form
+from services.site.console import campaign_form, campaign_revision
 from services.site.cover_uploads import FIELD as COVER_FIELD
 from services.site.cover_uploads import chosen_picture, upload_cover
 from services.site.display import in_words, money, when
@@ -268,20 +268,29 @@ def _refund_confirmation(
 @console_campaign.route("/console/campaigns/<uuid:campaign_id>/edit", methods=["GET", "POST"])
 def edit(campaign_id: uuid.UUID) -> Any:
     visitor, draft = creators_campaign(campaign_id)
+    if draft.get("status") in ("live", "succeeded"):
+        return revise(visitor, draft)
     if draft.get("status") != "draft":
         flask.flash(
             _(
-                "“%(title)s” is %(status)s: only drafts can be edited, so nothing was changed.",
+                "“%(title)s” is %(status)s: it can no longer be edited, so nothing was changed.",
                 title=draft.get("title"),
                 status=in_words(draft.get("status")),
             )
         )
         return flask.redirect(flask.url_for("console_campaign.campaign", campaign_id=campaign_id))
-    rows = campaign_form.rows_for(draft)
     if flask.request.method != "POST":
-        return _edit_page(draft, campaign_form.filled_with(draft), rows)
-    form, body = campaign_form.read_campaign_form(rows, keep_tier_ids=True)
-    if form.values["deadline"].strip() == campaign_form.deadline_field(draft.get("deadline")):
+        return _edit_page(draft, campaign_form.filled_with(draft), campaign_form.rows_for(draft))
+    rows = campaign_form.row_counts()
+    form, body = campaign_form.read_campaign_form(*rows, keep_tier_ids=True)
+    campaign_form.row_counts(form)
+    changed = campaign_form.changed_rows(form, *rows)
+    if changed is not None:
+        form.errors = {k: v for k, v in form.errors.items() if k in ("tiers", "budget")}
+        return _edit_page(draft, form, changed), 422 if form.errors else 200
+    if form.values["deadline"].strip() == campaign_form.deadline_field(
+        draft.get("deadline")
+    ) and form.values["timezone"] in ("", "UTC"):
         # Untouched: keep the deadline to the second, as it was (the form shows minutes).
         del body["deadline"]
     if form.ok:
@@ -305,16 +314,52 @@ def edit(campaign_id: uuid.UUID) -> Any:
     return _edit_page(draft, form, rows), 422
 
 
-def _edit_page(draft: dict[str, Any], form: FormState, rows: int) -> str:
+def _edit_page(draft: dict[str, Any], form: FormState, rows: tuple[int, int]) -> str:
     return flask.render_template(
         "console_new.html",
         form=form,
-        rows=range(rows),
+        tier_rows=range(rows[0]),
+        budget_rows=range(rows[1]),
+        time_zones=campaign_form.time_zone_options(),
+        deadline_utc=campaign_form.deadline_in_utc(form) if form.values.get("deadline") else None,
         heading=_("Edit “%(title)s”", title=draft.get("title")),
         cover=draft.get("cover"),
         action=flask.url_for("console_campaign.edit", campaign_id=draft.get("id")),
         button=_("Save"),
     )
+
+
+def revise(visitor: Any, campaign: dict[str, Any]) -> Any:
+    """A launched campaign's words: its title, story and each tier's name, description and
+    delivery month. What backers pledged on is shown, not offered (the service refuses it)."""
+    campaign_id = campaign.get("id")
+    if flask.request.method != "POST":
+        return _revise_page(campaign, campaign_revision.filled_with(campaign))
+    form, body = campaign_revision.read(campaign)
+    saved = None
+    if form.ok:
+        try:
+            saved = context.services().pledges.edit_campaign(campaign_id, body, token=visitor.token)
+        except ApiError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            errors = {campaign_revision.api_field(k): v for k, v in exc.errors.items()}
+            form.add_api_errors(errors, set(form.values), exc.detail or _("Nothing was changed."))
+        if saved is not None:
+            flask.flash(
+                _(
+                    "“%(title)s” is revised; its history shows both versions.",
+                    title=saved.get("title"),
+                )
+            )
+            return flask.redirect(
+                flask.url_for("console_campaign.campaign", campaign_id=campaign_id)
+            )
+    return _revise_page(campaign, form), 422
+
+
+def _revise_page(campaign: dict[str, Any], form: FormState) -> str:
+    return flask.render_template("console_revise.html", campaign=campaign, form=form)
 
 
 def _page(

@@ -50,14 +50,26 @@ def home() -> Any:
 def new_campaign() -> Any:
     visitor = signed_in("creator")
     if flask.request.method != "POST":
-        # An Indonesian page suggests rupiah and Indonesian automatic updates.
+        # An Indonesian page suggests rupiah, Jakarta's time and Indonesian automatic updates.
         language = current_language()
         currency = "IDR" if language == "id" else "EUR"
         form = FormState(
-            values={"currency": currency, "funding_model": "all_or_nothing", "language": language}
+            values={
+                "currency": currency,
+                "funding_model": "all_or_nothing",
+                "language": language,
+                "timezone": campaign_form.default_time_zone(language),
+            }
         )
-        return _new_page(form)
-    form, body = campaign_form.read_campaign_form()
+        return _new_page(form, (1, 1))
+    rows = campaign_form.row_counts()
+    form, body = campaign_form.read_campaign_form(*rows)
+    campaign_form.row_counts(form)
+    changed = campaign_form.changed_rows(form, *rows)
+    if changed is not None:
+        # A row added or removed: the same form again, as typed, nothing sent yet.
+        form.errors = {k: v for k, v in form.errors.items() if k in ("tiers", "budget")}
+        return _new_page(form, changed), 422 if form.errors else 200
     if form.ok:
         try:
             made = context.services().pledges.create_campaign(body, token=visitor.token)
@@ -82,19 +94,26 @@ def new_campaign() -> Any:
                 )
             flask.flash(
                 _(
-                    "Your draft “%(title)s” is saved. Launch it when it is ready.",
+                    "Your draft “%(title)s” is saved. Its deadline is %(local)s %(zone)s, "
+                    "%(utc)s. Launch it when it is ready.",
                     title=made.get("title"),
+                    local=form.values["deadline"].replace("T", " "),
+                    zone=form.values["timezone"] or "UTC",
+                    utc=campaign_form.deadline_in_utc(form),
                 )
             )
             return flask.redirect(flask.url_for("console.home"))
-    return _new_page(form), 422
+    return _new_page(form, rows), 422
 
 
-def _new_page(form: FormState) -> str:
+def _new_page(form: FormState, rows: tuple[int, int]) -> str:
     return flask.render_template(
         "console_new.html",
         form=form,
-        rows=range(campaign_form.ROWS),
+        tier_rows=range(rows[0]),
+        budget_rows=range(rows[1]),
+        time_zones=campaign_form.time_zone_options(),
+        deadline_utc=campaign_form.deadline_in_utc(form) if form.values.get("deadline") else None,
         heading=_("New campaign"),
         cover=None,
         action=flask.url_for("console.new_campaign"),

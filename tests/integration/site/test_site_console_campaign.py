@@ -531,27 +531,6 @@ def test_bad_edits_are_shown_next_to_their_fields_and_change_nothing(stack: Stac
     assert snapshot(stack.apps["pledges"]) == before
 
 
-def test_a_live_campaign_cannot_be_edited(stack: Stack) -> None:
-    _, creator = stack.account("creator")
-    live = stack.campaign(creator, title="Already live")
-    client = stack.site_client(creator)
-    csrf = csrf_of(client.get("/console").get_data(as_text=True))
-    before = snapshot(stack.apps["pledges"])
-
-    opened = client.get(f"/console/campaigns/{live['id']}/edit")
-    posted = client.post(
-        f"/console/campaigns/{live['id']}/edit",
-        data={"csrf_token": csrf, "title": "Changed after launch", "goal": "1"},
-    )
-
-    for response in (opened, posted):
-        assert response.status_code == 302
-        assert response.headers["Location"] == f"/console/campaigns/{live['id']}"
-    shown = html.unescape(client.get(f"/console/campaigns/{live['id']}").get_data(as_text=True))
-    assert "“Already live” is live: only drafts can be edited, so nothing was changed." in shown
-    assert snapshot(stack.apps["pledges"]) == before
-
-
 def test_an_edit_without_the_csrf_token_is_refused(stack: Stack) -> None:
     _, creator = stack.account("creator")
     draft = stack.campaign(creator, launch=False, title="Bee hives")

@@ -16,6 +16,7 @@ from typing import Any, Self
 from services.pledges.adapters.idempotency import RecordedPledge
 from services.pledges.domain import Campaign, CampaignStatus, Pledge, PledgeStatus
 from services.pledges.domain.payouts import PayoutAccountState
+from services.pledges.domain.values import CampaignRevision
 from services.pledges.unit_of_work import PledgesUnitOfWork
 from shared.events import Envelope
 
@@ -190,6 +191,20 @@ class FakePaymentCustomers:
         self._store.setdefault(account_id, customer_id)  # the first kept, as in the database
 
 
+class FakeRevisions:
+    def __init__(self, store: dict[uuid.UUID, list[CampaignRevision]]) -> None:
+        self._store = store
+
+    def count(self, campaign_id: uuid.UUID) -> int:
+        return len(self._store.get(campaign_id, []))
+
+    def add(self, campaign_id: uuid.UUID, revision: CampaignRevision) -> None:
+        self._store.setdefault(campaign_id, []).append(revision)
+
+    def list(self, campaign_id: uuid.UUID) -> list[CampaignRevision]:
+        return list(self._store.get(campaign_id, []))
+
+
 class FakePledgesUnitOfWork(PledgesUnitOfWork):
     """Hand the same one to every handler call: what one commits, the next one reads."""
 
@@ -201,6 +216,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self.stripe_inbox: dict[str, tuple[str, bool]] = {}
         self._customers: dict[uuid.UUID, str] = {}
         self._payout_accounts: dict[uuid.UUID, PayoutAccountState] = {}
+        self._revisions: dict[uuid.UUID, list[CampaignRevision]] = {}
         #: (topic, envelope) of everything committed for the outbox, oldest first.
         self.published: list[tuple[str, Envelope]] = []
         self.commits = 0
@@ -216,6 +232,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
                 self.stripe_inbox,
                 self._customers,
                 self._payout_accounts,
+                self._revisions,
             )
         )
         self._pending: list[tuple[str, Envelope]] = []
@@ -226,6 +243,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
         self.stripe_events = FakeStripeEvents(self.stripe_inbox)  # type: ignore[assignment]
         self.payment_customers = FakePaymentCustomers(self._customers)  # type: ignore[assignment]
         self.payout_accounts = FakePayoutAccounts(self._payout_accounts)  # type: ignore[assignment]
+        self.revisions = FakeRevisions(self._revisions)  # type: ignore[assignment]
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -237,6 +255,7 @@ class FakePledgesUnitOfWork(PledgesUnitOfWork):
                 self.stripe_inbox,
                 self._customers,
                 self._payout_accounts,
+                self._revisions,
             ) = self._open_state
         self.drop_new_events()
         self._open_state = None

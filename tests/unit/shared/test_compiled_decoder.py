@@ -32,6 +32,7 @@ _STRING_CANDIDATES = [
     "0" * 64,
     "card_declined",
     "some text",
+    "2027-03",
     base64.b64encode(bytes(32)).decode(),
 ]
 
