@@ -46,7 +46,8 @@ def make_copy(content: bytes, max_bytes: int) -> CopyFile:
     """The public copy of `content` (a PDF, PNG or JPEG file), or ReceiptTooLarge /
     ReceiptRejected naming the field `copy` and what is wrong."""
     try:
-        accepted = accept_receipt(content, max_bytes)
+        # Bytes after the file's end are harmless here: the copy is redrawn, they are dropped.
+        accepted = accept_receipt(content, max_bytes, trailing_data_ok=True)
     except ReceiptTooLarge as error:
         raise ReceiptTooLarge(_reworded(error.message), FIELD) from None
     except ReceiptRejected as error:

@@ -266,3 +266,18 @@ def test_a_newer_copy_replaces_the_older_and_both_are_recorded(ledger: Ledger) -
     )
     assert hashlib.sha256(got.data).hexdigest() == second["sha256"]
     assert copies_rows(ledger) == 2
+
+
+def test_a_phone_photo_with_trailing_bytes_is_redrawn_without_them(ledger: Ledger) -> None:
+    from tests.factories import phone_photo
+
+    c = campaign_with_expense(ledger)
+    photo = phone_photo()
+    assert photo.endswith(b"TRAILING-SECRET")  # refused as a receipt, harmless in a copy
+    response = publish(ledger, c["id"], c["seq"], c["creator"], copy=photo, name="p.jpg")
+    assert response.status_code == 201, response.json
+    got = ledger.client.get(
+        f"/api/v1/campaigns/{c['id']}/receipt-copies/{c['receipt']}", headers=bearer(c["creator"])
+    )
+    assert b"TRAILING-SECRET" not in got.data and b"GPS" not in got.data
+    assert got.data.endswith(b"\xff\xd9")
