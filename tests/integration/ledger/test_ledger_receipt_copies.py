@@ -281,3 +281,16 @@ def test_a_phone_photo_with_trailing_bytes_is_redrawn_without_them(ledger: Ledge
     )
     assert b"TRAILING-SECRET" not in got.data and b"GPS" not in got.data
     assert got.data.endswith(b"\xff\xd9")
+
+
+@pytest.mark.both_databases
+def test_a_publication_is_kept_as_made_by_the_database_itself(ledger: Ledger) -> None:
+    import sqlalchemy as sa
+
+    c = campaign_with_expense(ledger)
+    assert publish(ledger, c["id"], c["seq"], c["creator"], kind="original").status_code == 201
+    table = ledger.app.extensions["fundtrail"].tables["receipt_copies"]
+    for statement in (table.update().values(kind="redacted"), table.delete()):
+        with pytest.raises(sa.exc.DatabaseError), ledger.engine.begin() as connection:
+            connection.execute(statement)
+    assert copies_rows(ledger) == 1
