@@ -125,6 +125,13 @@ def accept_picture(
     return Picture(tuple(_rendition(pixels, target) for target in widths))
 
 
+def clean_pixels(content: bytes, *, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """`content` (a JPEG, PNG or WebP) decoded within `max_pixels`, upright, in sRGB and holding
+    nothing but its pixels, for a caller making its own renditions (a receipt's public copy);
+    ImageRejected when it cannot be."""
+    return _decode(content, max_pixels)
+
+
 class TooManyPixels(Exception):
     """An image claims more pixels than accepted, found before any of them was decoded."""
 

@@ -33,3 +33,16 @@ class ReverseEntry:
     seq: int
     reason: str
     recorded_by: uuid.UUID
+
+
+@dataclass(frozen=True)
+class PublishReceiptCopy:
+    """Show backers a copy of expense `seq`'s receipt: the original itself (`kind` "original",
+    its creator confirming it holds no personal data) or the redacted `upload` ("redacted")."""
+
+    campaign_id: uuid.UUID
+    seq: int
+    published_by: uuid.UUID
+    kind: str
+    #: The redacted copy's bytes, as uploaded; None to publish the original.
+    upload: bytes | None = None

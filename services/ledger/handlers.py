@@ -6,13 +6,24 @@ event id, so a redelivered event is skipped); command handlers open and commit t
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from services.ledger import checkpoint_publishing, commands
 from services.ledger.adapters.journal import StoredEntry
 from services.ledger.adapters.receipts import ReceiptStore
-from services.ledger.domain import Journal, NotCampaignCreator, NotFound, UnknownEntry, report_rules
+from services.ledger.domain import (
+    InvalidValue,
+    Journal,
+    NotCampaignCreator,
+    NotFound,
+    UnknownEntry,
+    receipt_copies,
+    report_rules,
+)
 from services.ledger.domain.cover import CoverPicture
+from services.ledger.domain.receipt_copies import ReceiptCopy
+from services.ledger.receipt_copy_files import make_copy
 from services.ledger.receipt_files import accept_receipt
 from services.ledger.signing import LogSigning
 from services.ledger.unit_of_work import LedgerUnitOfWork
@@ -205,6 +216,52 @@ def reverse_entry(
         stored = _save(uow, journal)
         uow.commit()
     return stored
+
+
+def publish_receipt_copy(
+    command: commands.PublishReceiptCopy,
+    uow: LedgerUnitOfWork,
+    receipts: ReceiptStore,
+    receipt_max_bytes: int,
+    clock: Clock = utc_now,
+) -> ReceiptCopy:
+    """Record a public copy of an expense's receipt, made from pixels; the entry (and its
+    receipt's hash in the log) stays as it is. Refused whole, nothing written, on any rule."""
+    with uow:
+        journal = _journal(uow, command.campaign_id)
+        entry = None
+        if command.published_by == journal.creator_id:
+            entry = uow.journals.entry(command.campaign_id, journal.check_seq(command.seq))
+        expense = receipt_copies.check_may_publish(
+            command.published_by, journal.creator_id, entry, command.seq
+        )
+        assert expense.receipt_sha256 is not None  # check_may_publish saw it
+        kind = receipt_copies.CopyKind(command.kind)
+        if kind is receipt_copies.CopyKind.REDACTED:
+            if command.upload is None:
+                raise InvalidValue("upload the redacted copy (a PDF, PNG or JPEG file)", "copy")
+            source = command.upload
+        else:
+            original = receipts.get(expense.receipt_sha256)
+            if original is None:
+                raise NotFound(f"the receipt of entry {command.seq} is not kept here", "seq")
+            source = original
+        made = make_copy(source, receipt_max_bytes)
+        copy = receipt_copies.ReceiptCopy(
+            id=uuid.uuid4(),
+            campaign_id=command.campaign_id,
+            seq=expense.seq,
+            receipt_sha256=expense.receipt_sha256,
+            kind=kind,
+            sha256=hashlib.sha256(made.content).hexdigest(),
+            media_type=made.media_type,
+            pages=made.pages,
+            published_by=command.published_by,
+            published_at=clock(),
+        )
+        uow.receipt_copies.add(copy, made.content, made.thumbnail)
+        uow.commit()
+    return copy
 
 
 # --- internals ---------------------------------------------------------------------------------

@@ -9,14 +9,16 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from services.ledger.adapters.checkpoints import PublishedCheckpoint
 from services.ledger.adapters.receipts import ReceiptStore
+from services.ledger.domain import receipt_copies
 from services.ledger.domain.accounts_chart import Balance, balance_from
 from services.ledger.domain.entries import Entry, EntryKind
 from services.ledger.domain.errors import NotAllowed, NotFound
+from services.ledger.domain.receipt_copies import ReceiptCopy
 from services.ledger.domain.reversals import undoes_an_expense
 from services.ledger.unit_of_work import LedgerUnitOfWork
 from shared.auth import Principal
@@ -153,6 +155,55 @@ def receipt(
     if content is None:
         raise UnknownReceipt(f"No expense of campaign {campaign_id} has receipt {sha256}.")
     return content
+
+
+def _sees_copies(
+    uow: LedgerUnitOfWork, reader: Principal | None, campaign_id: uuid.UUID, creator_id: object
+) -> bool:
+    if reader is None:
+        return False
+    is_creator = reader.role == "creator" and reader.account_id == creator_id
+    is_backer = uow.receipt_copies.is_backer(campaign_id, reader.account_id)
+    return receipt_copies.may_see_copy(role=reader.role, is_creator=is_creator, is_backer=is_backer)
+
+
+def receipt_copy_list(
+    uow: LedgerUnitOfWork, reader: Principal | None, campaign_id: uuid.UUID
+) -> dict[str, Any]:
+    """Which receipts have a public copy, and whether this reader may open them (`viewable`):
+    that a copy exists is public, like the receipt's hash; the copy is for backers."""
+    campaign = public_campaign(uow, campaign_id)
+    viewable = _sees_copies(uow, reader, campaign_id, campaign["creator_id"])
+    copies = [
+        {**asdict(copy), "kind": copy.kind.value, "viewable": viewable}
+        for copy in uow.receipt_copies.current(campaign_id)
+    ]
+    return {"copies": copies, "viewable": viewable}
+
+
+def receipt_copy(
+    uow: LedgerUnitOfWork,
+    reader: Principal,
+    campaign_id: uuid.UUID,
+    receipt_sha256: str,
+    *,
+    thumbnail: bool,
+) -> tuple[ReceiptCopy, bytes]:
+    """The newest public copy of a receipt (or its thumbnail), for the campaign's backers, its
+    creator and auditors."""
+    campaign = public_campaign(uow, campaign_id)
+    if not _sees_copies(uow, reader, campaign_id, campaign["creator_id"]):
+        raise receipt_copies.CopyNotYours(
+            "A receipt's public copy is shown to the campaign's backers, its creator and auditors."
+        )
+    receipt_sha256 = receipt_sha256.lower()
+    copy = uow.receipt_copies.newest(campaign_id, receipt_sha256)
+    content = uow.receipt_copies.file(campaign_id, receipt_sha256, thumbnail=thumbnail)
+    if copy is None or content is None:
+        raise receipt_copies.UnknownCopy(
+            f"No copy of receipt {receipt_sha256} was published for campaign {campaign_id}."
+        )
+    return copy, content
 
 
 @dataclass(frozen=True)

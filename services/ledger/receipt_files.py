@@ -84,8 +84,13 @@ class Receipt:
         return hashlib.sha256(self.content).hexdigest()
 
 
-def accept_receipt(content: bytes, max_bytes: int, max_pixels: int = MAX_PIXELS) -> Receipt:
-    """`content` as a Receipt, or ReceiptTooLarge / ReceiptRejected saying what is wrong."""
+def accept_receipt(
+    content: bytes, max_bytes: int, max_pixels: int = MAX_PIXELS, *, trailing_data_ok: bool = False
+) -> Receipt:
+    """`content` as a Receipt, or ReceiptTooLarge / ReceiptRejected saying what is wrong.
+
+    `trailing_data_ok` lets bytes follow the file's end, for a file that is redrawn from its
+    pixels rather than kept (a receipt's public copy: phones append data to their photos)."""
     if len(content) > max_bytes:
         raise ReceiptTooLarge(
             f"receipt is {len(content)} bytes; at most {max_bytes} are accepted", FIELD
@@ -98,9 +103,9 @@ def accept_receipt(content: bytes, max_bytes: int, max_pixels: int = MAX_PIXELS)
             f"receipt is {_describe(content)}, not a PDF, PNG or JPEG file", FIELD
         )
     if media_type == PDF:
-        problem = _check_pdf(content)
+        problem = _check_pdf(content, trailing_data_ok)
     else:
-        problem = _check_image(content, media_type, max_pixels)
+        problem = _check_image(content, media_type, max_pixels, trailing_data_ok)
     if problem:
         raise ReceiptRejected(f"receipt starts like {_NAMES[media_type]} but {problem}", FIELD)
     return Receipt(content, media_type)
@@ -128,10 +133,10 @@ def _describe(content: bytes) -> str:
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def _check_pdf(content: bytes) -> str | None:
+def _check_pdf(content: bytes, trailing_data_ok: bool = False) -> str | None:
     if _PDF_EOF not in content:
         return "has no %%EOF marker at its end (truncated or not a PDF)"
-    if not content.rstrip(_PDF_WHITESPACE).endswith(_PDF_EOF):
+    if not trailing_data_ok and not content.rstrip(_PDF_WHITESPACE).endswith(_PDF_EOF):
         return "has data after its final %%EOF marker"
     try:
         with warnings.catch_warnings():
@@ -157,12 +162,14 @@ def _check_pdf(content: bytes) -> str | None:
 # --- images ------------------------------------------------------------------------------------
 
 
-def _check_image(content: bytes, media_type: str, max_pixels: int) -> str | None:
+def _check_image(
+    content: bytes, media_type: str, max_pixels: int, trailing_data_ok: bool = False
+) -> str | None:
     expected = "PNG" if media_type == PNG else "JPEG"
     end = _png_end(content) if media_type == PNG else _jpeg_end(content)
     if isinstance(end, str):
         return end
-    if end != len(content):
+    if end != len(content) and not trailing_data_ok:
         marker = "IEND chunk" if media_type == PNG else "EOI marker"
         return f"has {len(content) - end} bytes of data after its {marker}"
     try:

@@ -18,6 +18,7 @@ from services.ledger.adapters.checkpoints import CheckpointRepository
 from services.ledger.adapters.covers import CoverRepository
 from services.ledger.adapters.events import LEDGER_TOPIC, entry_appended
 from services.ledger.adapters.journal import JournalRepository
+from services.ledger.adapters.receipt_copies import ReceiptCopyRepository
 from services.ledger.adapters.reports import ReportRepository
 from services.ledger.domain import EntryAppended, Journal
 from shared.db import UnitOfWork
@@ -30,6 +31,7 @@ class LedgerUnitOfWork(UnitOfWork):
     checkpoints: CheckpointRepository
     reports: ReportRepository
     covers: CoverRepository
+    receipt_copies: ReceiptCopyRepository
 
     def _open(self, connection: Connection) -> None:
         self.campaigns = CampaignReadModel(connection)
@@ -37,6 +39,7 @@ class LedgerUnitOfWork(UnitOfWork):
         self.checkpoints = CheckpointRepository(connection)
         self.reports = ReportRepository(connection)
         self.covers = CoverRepository(connection)
+        self.receipt_copies = ReceiptCopyRepository(connection)
 
     def prepare(self, events: Sequence[Event]) -> None:
         """Lock the journals the batch's pledge events append to, in one order (two workers'

@@ -32,6 +32,7 @@ from services.site.forms import amount_example
 from services.site.limits import PublishedLimits
 from services.site.pages import pages
 from services.site.public_pages import public
+from services.site.receipts import receipts
 from services.site.security import CSRF_FIELD, add_security_headers, check_request, csrf_token
 from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
@@ -126,6 +127,7 @@ def create_app(
     app.register_blueprint(public)
     app.register_blueprint(sharing)
     app.register_blueprint(covers)
+    app.register_blueprint(receipts)
     app.url_value_preprocessor(allow_cover_uploads)
     _register_error_pages(app)
     return app

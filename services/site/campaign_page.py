@@ -146,6 +146,7 @@ def money_trail(campaign_id: uuid.UUID, after_seq: int = -1) -> dict[str, Any] |
     if balance is None or page is None:
         return None
     checkpoint = ledger.checkpoint(campaign_id)
+    copies = receipt_copies(campaign_id)
     lines = (checkpoint or "").splitlines()
     entries = page.get("entries", [])
     shown = entries[:ENTRIES_PAGE]
@@ -160,4 +161,33 @@ def money_trail(campaign_id: uuid.UUID, after_seq: int = -1) -> dict[str, Any] |
         # The checkpoint's body: origin line, then tree size (C2SP tlog-checkpoint).
         "origin": lines[0] if lines else None,
         "tree_size": lines[1] if len(lines) > 1 and lines[1].isdigit() else None,
+        # The receipts' public copies by the original's SHA-256, and whether this visitor may
+        # open them (the ledger says: the campaign's backers, its creator, auditors).
+        "copies": {copy.get("receipt_sha256"): copy for copy in copies.get("copies", [])},
+        "copies_viewable": copies.get("viewable") is True,
     }
+
+
+def receipt_copies(campaign_id: uuid.UUID) -> dict[str, Any]:
+    """The ledger's list of receipts' public copies, as this visitor may see it; as the public
+    sees it when the visitor's token is no longer good (a public page never asks to sign in)."""
+    ledger = context.services().ledger
+    try:
+        found = ledger.receipt_copies(campaign_id, token=context.token())
+    except ApiError as exc:
+        if exc.status != 401:
+            raise
+        found = ledger.receipt_copies(campaign_id, token=None)
+    return found or {}
+
+
+#: The receipts the audit page lists at most (one page of the ledger's expenses); the exports
+#: link every receipt.
+AUDIT_RECEIPTS = 1000
+
+
+def expense_receipts(campaign_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The campaign's expenses that name a receipt, in ledger order (the first AUDIT_RECEIPTS)."""
+    page = context.services().ledger.expenses(campaign_id, after_seq=-1, limit=AUDIT_RECEIPTS)
+    listed = [] if page is None else page.get("expenses", [])
+    return [e for e in listed if e.get("kind") == "expense" and e.get("receipt_sha256")]

@@ -103,5 +103,6 @@ def audit(campaign_id: uuid.UUID) -> str:
         "audit.html",
         campaign=campaign,
         trail=campaign_page.money_trail(campaign_id),
+        receipts=campaign_page.expense_receipts(campaign_id),
         ledger_url=context.settings().ledger_public_url,
     )

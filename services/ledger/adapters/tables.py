@@ -260,6 +260,30 @@ campaign_covers = sa.Table(
     sa.Column("changed_at", UtcDateTime(), nullable=False),
 )
 
+#: Public copies of receipts (migration 0011): each publication as made, never changed; the
+#: newest of a receipt is the one shown. The entry keeps the original's hash: this only links.
+receipt_copies = sa.Table(
+    "receipt_copies",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("campaign_id", sa.Uuid, sa.ForeignKey("journals.campaign_id"), nullable=False),
+    #: The expense it was published from, and the original receipt it stands for.
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("receipt_sha256", sa.String(64), nullable=False),
+    #: "original" (confirmed to hold no personal data) or "redacted".
+    sa.Column("kind", sa.String(16), nullable=False),
+    #: SHA-256 of `content`, lower-case hex.
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("media_type", sa.String(40), nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    #: A PNG of the first page.
+    sa.Column("thumbnail", sa.LargeBinary, nullable=False),
+    sa.Column("published_by", sa.Uuid, nullable=False),
+    sa.Column("published_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_receipt_copies_receipt", "campaign_id", "receipt_sha256", "published_at"),
+)
+
 TABLES: dict[str, sa.Table] = {
     **add_plumbing_tables(metadata),
     "campaigns": campaigns,
@@ -277,4 +301,5 @@ TABLES: dict[str, sa.Table] = {
     "report_languages": report_languages,
     "report_schedule": report_schedule,
     "disputes": disputes,
+    "receipt_copies": receipt_copies,
 }

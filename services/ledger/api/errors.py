@@ -15,11 +15,13 @@ STATUSES = ((ReceiptTooLarge, 413), *FAMILY_STATUSES)
 
 
 def body_too_large(error: RequestEntityTooLarge) -> flask.Response:
-    """A body past the app's limit: on the expenses route that can only be the receipt."""
-    if flask.request.path.endswith("/expenses"):
-        limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
-        message = f"the request is larger than the {limit} bytes accepted"
-        return problem_response(413, f"receipt: {message}", errors={"receipt": [message]})
+    """A body past the app's limit: on the expenses route that can only be the receipt, on the
+    receipt-copy route the copy."""
+    for ending, field in (("/expenses", "receipt"), ("/receipt-copy", "copy")):
+        if flask.request.path.endswith(ending):
+            limit = flask.current_app.config["MAX_CONTENT_LENGTH"]
+            message = f"the request is larger than the {limit} bytes accepted"
+            return problem_response(413, f"{field}: {message}", errors={field: [message]})
     return http_exception_to_problem(error)
 
 

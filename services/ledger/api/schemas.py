@@ -277,3 +277,47 @@ class ExportQuery(ma.Schema):
         load_default=None,
         metadata={"description": "A published checkpoint's size (default: the latest)"},
     )
+
+
+class ReceiptCopyForm(ma.Schema):
+    """The multipart body publishing a copy of an expense's receipt for its backers."""
+
+    kind = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["original", "redacted"]),
+        metadata={
+            "description": "`original`: the receipt holds no personal data, show it as it is "
+            "(its pixels: no metadata); `redacted`: show the file uploaded as `copy` instead"
+        },
+    )
+    copy = Upload(
+        load_default=None,
+        validate=_is_file,
+        metadata={"description": "The redacted copy (PDF, PNG or JPEG), with `kind` redacted"},
+    )
+
+
+class ReceiptCopySchema(ma.Schema):
+    """A receipt's public copy: which expense and original receipt it stands for, by whom."""
+
+    id = ma.fields.UUID()
+    seq = ma.fields.Integer(metadata={"description": "The expense it was published from"})
+    receipt_sha256 = ma.fields.String(
+        metadata={"description": "The original receipt's SHA-256, as the entry holds it"}
+    )
+    kind = ma.fields.String(metadata={"enum": ["original", "redacted"]})
+    sha256 = ma.fields.String(metadata={"description": "SHA-256 of the copy's own bytes"})
+    media_type = ma.fields.String()
+    pages = ma.fields.Integer()
+    published_by = ma.fields.UUID()
+    published_at = ma.fields.AwareDateTime()
+    viewable = ma.fields.Boolean(
+        metadata={"description": "Whether the caller may open it (backers, creator, auditors)"}
+    )
+
+
+class ReceiptCopyListSchema(ma.Schema):
+    copies = ma.fields.List(ma.fields.Nested(ReceiptCopySchema))
+    viewable = ma.fields.Boolean(
+        metadata={"description": "Whether the caller may open this campaign's copies"}
+    )

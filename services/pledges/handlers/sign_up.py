@@ -234,13 +234,17 @@ def request_password_reset(
     sealer: Sealer,
     clock: Clock = utc_now,
 ) -> None:
-    """Mail a reset link if the address signed up here; the caller learns nothing either way."""
+    """Mail a reset link if the address signed up here, or is the address of an account an
+    admin made (`fundtrail accounts create --email`: an auditor has no other way to choose a
+    password and sign in on the site); the caller learns nothing either way."""
     now = clock()
     if not isinstance(command.email, str) or len(command.email) > 254:
         return
     with uow:
-        credential = uow.accounts.credential(email_key(command.email))
-        account = uow.accounts.get(credential.account_id) if credential else None
+        key = email_key(command.email)
+        credential = uow.accounts.credential(key)
+        account_id = credential.account_id if credential else uow.accounts.account_with_email(key)
+        account = uow.accounts.get(account_id) if account_id else None
         if account is None or account.revoked_at is not None:
             return
         recent = uow.accounts.links_since(
@@ -270,9 +274,12 @@ def reset_password(
         password = check_password(command.password, name=account.name, email=account.email or "")
         link.use(LinkPurpose.RESET_PASSWORD, now)
         uow.accounts.save_link_use(link)
-        uow.accounts.set_password(
-            account.id, (passwords or default_passwords()).hash(password), now
-        )
+        hashed = (passwords or default_passwords()).hash(password)
+        if uow.accounts.credential_of(account.id) is None:
+            # An account an admin made: its first password, under the address it was made with.
+            uow.accounts.add_credential(account.id, email_key(account.email or ""), hashed, now)
+        else:
+            uow.accounts.set_password(account.id, hashed, now)
         prove_email(uow, account.id, now)
         uow.accounts.forget_failures(email_key=email_key(account.email or ""))
         uow.accounts.spend_open_links(account.id, LinkPurpose.RESET_PASSWORD, now)

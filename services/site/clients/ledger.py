@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import IO, Any
+from urllib.parse import quote
 
 from services.site.clients.http import ApiError, ServiceClient
 
@@ -12,6 +14,16 @@ Json = dict[str, Any]
 #: Seconds the site waits for a report to be printed and published (the ledger's own limit per
 #: rendering is LEDGER_REPORT_TIMEOUT).
 PUBLISHING_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ReceiptFile:
+    """A receipt (or its public copy, or the copy's thumbnail) as the ledger served it."""
+
+    content: bytes
+    media_type: str
+    #: The ledger's ETag: what names these bytes.
+    etag: str | None
 
 
 class LedgerClient(ServiceClient):
@@ -100,3 +112,51 @@ class LedgerClient(ServiceClient):
         """What the ledger accepts (`receipt_max_bytes`, ...)."""
         found: Json = self.get_json("/api/v1/limits")
         return found
+
+    def receipt_copies(self, campaign_id: object, *, token: str | None) -> Json | None:
+        """Which receipts have a public copy (the newest of each) and whether the caller may
+        open them: `{copies: [{seq, receipt_sha256, kind, published_at, …}], viewable}`."""
+        found: Json | None = self.get_json_if_found(
+            f"/api/v1/campaigns/{campaign_id}/receipt-copies", token=token
+        )
+        return found
+
+    def publish_receipt_copy(
+        self,
+        campaign_id: object,
+        seq: int,
+        kind: str,
+        upload: tuple[str, IO[bytes], str] | None,
+        *,
+        token: str,
+    ) -> Json:
+        """Publish a copy of expense `seq`'s receipt for the backers: the original (`kind`
+        original) or the redacted `upload`, streamed to the ledger as it is read."""
+        published: Json = self.post_multipart(
+            f"/api/v1/campaigns/{campaign_id}/entries/{int(seq)}/receipt-copy",
+            {"kind": kind},
+            {} if upload is None else {"copy": upload},
+            token=token,
+        ).json()
+        return published
+
+    def receipt_copy(
+        self, campaign_id: object, sha256: str, *, thumbnail: bool, token: str
+    ) -> ReceiptFile:
+        """A receipt's public copy, or its thumbnail (backers, the creator, auditors)."""
+        path = f"/api/v1/campaigns/{campaign_id}/receipt-copies/{quote(sha256, safe='')}"
+        return _file(
+            self.request("GET", path + ("/thumbnail.png" if thumbnail else ""), token=token)
+        )
+
+    def receipt(self, campaign_id: object, sha256: str, *, token: str) -> ReceiptFile:
+        """An original receipt (the campaign's creator and auditors only)."""
+        path = f"/api/v1/campaigns/{campaign_id}/receipts/{quote(sha256, safe='')}"
+        return _file(self.request("GET", path, token=token))
+
+
+def _file(response: Any) -> ReceiptFile:
+    media_type = response.headers.get("Content-Type", "application/octet-stream")
+    return ReceiptFile(
+        response.content, media_type.split(";")[0].strip(), response.headers.get("ETag")
+    )

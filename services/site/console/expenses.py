@@ -1,5 +1,6 @@
 """The creator console's expenses page: the ledger's expenses and their reversals, where each
-stands as the ledger says, and a form to reverse an expense still in force."""
+stands as the ledger says, a form to reverse an expense still in force, and one to publish a
+copy of an expense's receipt for the campaign's backers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.site.access import creators_campaign
 from services.site.confirming import Confirmation, confirmation_page, confirmed
 from services.site.display import money
 from services.site.forms import FormState, read_form, send
+from services.site.limits import published
 
 console_expenses = flask.Blueprint("console_expenses", __name__)
 
@@ -75,12 +77,36 @@ def expense_rows(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+@console_expenses.url_value_preprocessor
+def _allow_a_receipt_copy(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Before the app's CSRF check parses the form: a copy may be as large as a receipt; every
+    # other form keeps the site's small limit.
+    if endpoint == "console_expenses.publish_copy":
+        flask.request.max_content_length = published().receipt_upload_max()
+
+
 def _page(
-    campaign: dict[str, Any], failed: dict[str, Any] | None = None, status: int = 200
+    campaign: dict[str, Any],
+    failed: dict[str, Any] | None = None,
+    status: int = 200,
+    copy_failed: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     campaign_id = campaign.get("id")
     listed, cut_short = _expenses(campaign_id)  # type: ignore[arg-type]
     rows = expense_rows(listed)
+    if copy_failed is not None and copy_failed["seq"] not in {
+        r["entry"].get("seq") for r in rows if r["entry"].get("kind") == "expense"
+    }:
+        # No expense of that entry is on the page: its errors go above the table.
+        failed_form: FormState = copy_failed["form"]
+        failed_form.errors = {
+            "_form": [m for messages in failed_form.errors.values() for m in messages]
+        }
+    visitor = context.visitor()
+    found = context.services().ledger.receipt_copies(
+        campaign_id, token=None if visitor is None else visitor.token
+    )
+    copies = {copy.get("receipt_sha256"): copy for copy in (found or {}).get("copies", [])}
     if failed is not None and failed["seq"] not in {r["target"] for r in rows if r.get("in_force")}:
         # No form of that entry is on the page any more: its errors go above the table.
         form: FormState = failed["form"]
@@ -93,6 +119,8 @@ def _page(
         cut_short=cut_short,
         balance=balance,
         failed=failed,
+        copy_failed=copy_failed,
+        copies=copies,
         blank=FormState(),
     )
     return page, status
@@ -182,3 +210,50 @@ def _confirm_reversal(
         fields={"reason": form.values["reason"]},
     )
     return confirmation_page(confirmation), 200
+
+@console_expenses.post(
+    f"/console/campaigns/<uuid:campaign_id>/expenses/<int(max={_MAX_SEQ}):seq>/receipt-copy"
+)
+def publish_copy(campaign_id: uuid.UUID, seq: int) -> Any:
+    """Publish a copy of the expense's receipt for the backers: the original, once the creator
+    confirms it holds no personal data, or a copy they redacted."""
+    back = flask.url_for("console_expenses.expenses", campaign_id=campaign_id)
+    visitor, campaign = creators_campaign(campaign_id, back_to=back)
+    form = read_form({"kind"})
+    kind = form.values["kind"]
+    upload = flask.request.files.get("copy")
+    chosen = upload is not None and bool(upload.filename)
+    if kind not in ("original", "redacted"):
+        form.add("kind", _("Choose what backers will see: a redacted copy, or the original."))
+    elif kind == "redacted" and not chosen:
+        form.add("copy", _("Choose the redacted copy (a PDF, PNG or JPEG file)."))
+    published_copy = None
+    if form.ok:
+        # The upload's own stream goes on to the ledger as it is read (see console/money.py).
+        sent = (
+            (
+                upload.filename or "copy",
+                upload.stream,
+                upload.mimetype or "application/octet-stream",
+            )
+            if kind == "redacted" and upload is not None and chosen
+            else None
+        )
+        published_copy = send(
+            form,
+            lambda: context.services().ledger.publish_receipt_copy(
+                campaign_id, seq, kind, sent, token=visitor.token
+            ),
+            fields={"kind", "copy"},
+            fallback=_("The ledger refused it."),
+            error_pages={401, 403, 404},
+        )
+    if published_copy is None:
+        return _page(campaign, copy_failed={"seq": seq, "form": form}, status=form.status)
+    flask.flash(
+        _(
+            "A copy of the receipt of entry %(seq)s is published for the campaign's backers.",
+            seq=seq,
+        )
+    )
+    return flask.redirect(f"{back}#entry-{seq}")

@@ -327,6 +327,31 @@ def test_a_reset_link_sets_a_new_password_once(app: flask.Flask, client: FlaskCl
     assert new_password not in repr(snapshot(app)) + repr(account_events(app))
 
 
+def test_an_account_an_admin_made_chooses_its_first_password_by_reset_link(
+    app: flask.Flask, client: FlaskClient
+) -> None:
+    """`fundtrail accounts create --role auditor --email …` makes no password: "forgot
+    password" is how the auditor gets one and signs in on the site (issue 18)."""
+    from services.pledges import commands, handlers
+
+    dependencies = app.extensions["fundtrail"]
+    made = handlers.create_account(
+        commands.CreateAccount(role="auditor", name="Ada", email="Ada@Audit.example"),
+        dependencies.uow_factory(),
+        dependencies.token_issuer,
+    )
+    assert sign_in(client, "ada@audit.example").status_code == 401
+    client.post(f"{API}/password-resets", json={"email": "ada@audit.example"})
+    token = link_token(app, "reset_password")
+    done = client.post(f"{API}/password-resets/{token}", json={"password": PASSWORD})
+    assert done.status_code == 200, done.json
+
+    session = sign_in(client, "ada@audit.example")
+    assert session.status_code == 201, session.json
+    me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {session.json['token']}"})
+    assert (me.json["account_id"], me.json["role"]) == (str(made.account.id), "auditor")
+
+
 def test_an_expired_reset_link_is_gone(
     app: flask.Flask, client: FlaskClient, clock: MovableClock
 ) -> None:
