@@ -211,6 +211,7 @@ def _confirm_reversal(
     )
     return confirmation_page(confirmation), 200
 
+
 @console_expenses.post(
     f"/console/campaigns/<uuid:campaign_id>/expenses/<int(max={_MAX_SEQ}):seq>/receipt-copy"
 )
