@@ -99,6 +99,7 @@ def create_app(
         when=display.when,
         month=display.month,
         in_words=display.in_words,
+        pledge_state=display.pledge_state,
     )
     i18n.install(app)
     app.jinja_env.globals.update(

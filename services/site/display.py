@@ -135,6 +135,23 @@ def tier_options(campaign: dict[str, Any]) -> list[tuple[str, str]]:
     return options
 
 
+def pledge_state(pledge: dict[str, Any]) -> str:
+    """A pledge's state as a person reads it; a refund says how much of how much ("€10.00
+    refunded of €45.00"): the pledges service calls a pledge "refunded" from its first refund
+    on, which alone reads as if all of it came back."""
+    status, amount = pledge.get("status"), pledge.get("amount")
+    refunded, currency = pledge.get("refunded_amount"), pledge.get("currency")
+    if status == "refunded" and isinstance(refunded, int) and isinstance(amount, int):
+        if 0 < refunded < amount:
+            return _(
+                "%(refunded)s refunded of %(amount)s",
+                refunded=money(refunded, currency),
+                amount=money(amount, currency),
+            )
+        return _("refunded in full (%(amount)s)", amount=money(refunded, currency))
+    return in_words(status)
+
+
 def in_words(value: object) -> str:
     """A state or kind as the services name it ("payment_failed", "dispute_reversal"), as a
     person reads it ("payment failed")."""

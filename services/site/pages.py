@@ -77,7 +77,9 @@ def pledge(campaign_id: uuid.UUID) -> Any:
             amount = money(made.get("amount"), found.get("currency"))
             flask.flash(_("Thank you! Your pledge of %(amount)s is recorded.", amount=amount))
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
-    return campaign_page.render(campaign_id, form=form, campaign=found), 422
+    # 409 when it conflicts with how things stand: sold out, or a pledge already made (in
+    # another tab): the page then shows that pledge, to change, with the refusal above it.
+    return campaign_page.render(campaign_id, form=form, campaign=found), form.status
 
 
 @pages.get("/campaigns/<uuid:campaign_id>/history")

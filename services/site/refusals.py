@@ -2,9 +2,12 @@
 (status, detail, field errors) into sentences, and keeps programmers' words off its pages.
 
 The services write their refusals for any client, so some name an HTTP method and an API path,
-a field (`goal_amount`) or an id. A sentence the site knows replaces such a refusal; any other
-message is shown only when it reads as plain words, else the caller's own sentence for the
-form (or this module's sentence for the status) stands in.
+a field (`goal_amount`) or an id. Where a refusal carries its figures as data (RFC 9457
+extension members: `needed`, `available` and `currency` beside `detail`), the site words it
+itself, amounts formatted as everywhere on the site and in the page's language. Otherwise a
+sentence the site knows replaces such a refusal; any other message is shown only when it reads
+as plain words, else the caller's own sentence for the form (or this module's sentence for the
+status) stands in.
 """
 
 from __future__ import annotations
@@ -29,16 +32,16 @@ _KNOWN: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
     ),
     (
-        # Its amount is in minor units ("needs at least 1500"), which people do not type.
-        re.compile(r"^the tier (.+) needs at least -?\d+$"),
+        # Without its figures as data (an older service), the amount is not repeated.
+        re.compile(r"^the tier (.+) needs at least "),
         N_(r"That is less than the tier \1 asks for: choose a larger amount or another tier."),
     ),
     (
-        # It names a field of the API that the site's form does not have.
+        # It names the API's field; the expense form's field has a label of its own.
         re.compile(r"^this receipt already backs expense (\d+), which is in force"),
         N_(
             r"This receipt already backs expense \1, which is in force: reverse that expense "
-            "first, or choose the receipt of this one."
+            "first, or say why under “Reason for reuse”."
         ),
     ),
     (
@@ -116,9 +119,52 @@ def for_people(message: object) -> str:
     return "" if _PROGRAMMERS_WORDS.search(text) else text
 
 
+def _minor_units(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def from_facts(problem: Mapping[str, Any]) -> str:
+    """The refusal worded from the figures it carries as data, amounts as the site writes them
+    ("€42.50 needed but only €37.50 available"); "" for a refusal without such figures."""
+    # Imported here: display's language reaches the clients, which import this module.
+    from services.site.display import money
+
+    currency = problem.get("currency")
+    if not isinstance(currency, str):
+        return ""
+    if _minor_units(problem.get("needed")) and _minor_units(problem.get("available")):
+        return _(
+            "%(needed)s needed but only %(available)s available.",
+            needed=money(problem["needed"], currency),
+            available=money(problem["available"], currency),
+        )
+    if _minor_units(problem.get("min_amount")) and isinstance(problem.get("tier"), str):
+        return _(
+            "The tier “%(tier)s” needs at least %(least)s: choose a larger amount or another tier.",
+            tier=problem["tier"],
+            least=money(problem["min_amount"], currency),
+        )
+    if _minor_units(problem.get("left")) and _minor_units(problem.get("collected")):
+        return _(
+            "Only %(left)s of the %(collected)s collected is left to refund.",
+            left=money(problem["left"], currency),
+            collected=money(problem["collected"], currency),
+        )
+    if isinstance(problem.get("pledge_id"), str) and _minor_units(problem.get("amount")):
+        return _(
+            "You have already pledged %(amount)s to this campaign, so nothing was changed: "
+            "change or cancel that pledge instead.",
+            amount=money(problem["amount"], currency),
+        )
+    return ""
+
+
 def sentence(status: int, problem: Mapping[str, Any]) -> str:
     """The problem's reason in words for people; "" when it gave none fit to show (the caller
     then says what did not happen: "The pledge was not recorded.")."""
+    worded = from_facts(problem)
+    if worded:
+        return worded
     detail = for_people(problem.get("detail"))
     if detail:
         return detail
@@ -139,9 +185,14 @@ def field_messages(problem: Mapping[str, Any]) -> dict[str, list[str]]:
     raw = problem.get("errors")
     if not isinstance(raw, Mapping):
         return {}
+    # A field blamed for the refusal itself carries its message: worded from its figures.
+    refusal, worded = problem.get("detail"), from_facts(problem)
     found: dict[str, list[str]] = {}
     for name, value in raw.items():
-        messages = [for_people(text) or _(_FIELD_FALLBACK) for text in _flat(value)]
+        messages = [
+            (worded if worded and text == refusal else for_people(text)) or _(_FIELD_FALLBACK)
+            for text in _flat(value)
+        ]
         found[str(name)] = list(dict.fromkeys(messages))  # one of each, in order
     return found
 

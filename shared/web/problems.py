@@ -69,10 +69,13 @@ def problem_response(
     title: str | None = None,
     errors: Mapping[str, list[str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, object] | None = None,
 ) -> Response:
     from werkzeug.http import HTTP_STATUS_CODES
 
     body: dict[str, Any] = {
+        # Extension members first, so none can ever stand in for a standard one (RFC 9457 §3.2).
+        **(extensions or {}),
         "type": "about:blank",
         "title": title or HTTP_STATUS_CODES.get(status, "Error"),
         "status": status,
@@ -98,7 +101,9 @@ def refusal_handler(
         field = getattr(error, "field", None)
         # A refusal naming several fields at once (a form's every error) carries them all.
         errors = getattr(error, "errors", None) or ({field: [message]} if field else None)
-        return problem_response(status, message, errors=errors)
+        return problem_response(
+            status, message, errors=errors, extensions=getattr(error, "facts", None)
+        )
 
     return answer
 

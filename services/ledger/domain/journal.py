@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from shared.money import is_currency
+from shared.money import format_amount, is_currency
 
 from . import accounts_chart as chart
 from . import reversals
@@ -394,7 +394,10 @@ class Journal(ProviderMoney):
         available. Money coming in is always welcome, also while the funds are short of zero."""
         if change < 0 and self.funds + change < 0:
             raise InsufficientFunds(
-                f"{-change} needed but only {self.available} {self.currency} available", blame
+                f"{format_amount(-change, self.currency)} needed but only "
+                f"{format_amount(self.available, self.currency)} available",
+                blame,
+                facts={"needed": -change, "available": self.available, "currency": self.currency},
             )
 
     def _check_receipt_unused(self, receipt_sha256: str) -> None:

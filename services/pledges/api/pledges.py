@@ -39,10 +39,19 @@ _pledge_out = PledgeOut()
 @blp.arguments(PledgeHeaders, location="headers")
 @blp.arguments(PledgeIn)
 @blp.response(201, PledgeOut, description="A new pledge")
-@blp.alt_response(200, schema=PledgeOut, description="The backer's active pledge, changed")
+@blp.alt_response(
+    200,
+    schema=PledgeOut,
+    description="A replay of a change recorded before pledging again was refused",
+)
 @blp.problem(403, "Only backers pledge")
 @blp.problem(404, "No such campaign")
-@blp.problem(409, "The campaign is not live, or the tier is sold out")
+@blp.problem(
+    409,
+    "The campaign is not live, the tier is sold out, or the backer already has an active "
+    "pledge here (`pledge_id`, `amount`, `currency`, `tier_id` name it: change it with "
+    "PATCH /pledges/{id})",
+)
 @blp.problem(415, "The body is not JSON")
 @blp.problem(422, "Bad amount, tier or currency, or an Idempotency-Key reused for another body")
 def make_pledge(
@@ -50,7 +59,9 @@ def make_pledge(
 ) -> flask.Response:
     """Pledge to a live campaign, optionally choosing a tier (amount ≥ its minimum).
 
-    A backer holds one active pledge per campaign: pledging again changes it (200).
+    A backer holds one active pledge per campaign: pledging again is refused (409, naming it)
+    rather than replacing it, unless the request repeats the same Idempotency-Key, which
+    answers what that request did (`Idempotent-Replayed: true`).
     """
     dependencies = current_dependencies()
     key = headers["idempotency_key"]

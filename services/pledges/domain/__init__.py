@@ -3,6 +3,7 @@
 from .campaigns import KEEP_TIER, Campaign
 from .collection import DEFAULT_PAYMENT_GRACE
 from .errors import (
+    AlreadyPledged,
     BelowTierMinimum,
     CampaignEnded,
     CampaignNotDraft,
@@ -88,6 +89,7 @@ from .values import (
 )
 
 __all__ = [
+    "AlreadyPledged",
     "CATEGORY_MAX",
     "DEFAULT_PAYMENT_GRACE",
     "DESCRIPTION_MAX",

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from shared.languages import DEFAULT_LANGUAGE
+from shared.money import format_amount
 
 from . import events as ev
 from .errors import (
@@ -101,8 +102,11 @@ class CampaignRecord:
             return None
         tier = self.tier(tier_id)
         if amount < tier.min_amount:
+            least = format_amount(tier.min_amount, self.currency)
             raise BelowTierMinimum(
-                f"the tier {tier.name!r} needs at least {tier.min_amount}", field="amount"
+                f"the tier {tier.name!r} needs at least {least}",
+                field="amount",
+                facts={"tier": tier.name, "min_amount": tier.min_amount, "currency": self.currency},
             )
         return tier
 

@@ -9,12 +9,14 @@ from enum import Enum
 from typing import Final, Literal
 
 from shared.languages import DEFAULT_LANGUAGE
+from shared.money import format_amount
 
 from . import events as ev
 from .campaign_record import take_slot
 from .charge_rules import charge_rules_for
 from .collection import DEFAULT_PAYMENT_GRACE, CampaignCollection
 from .errors import (
+    AlreadyPledged,
     CampaignEnded,
     CampaignNotLive,
     CurrencyMismatch,
@@ -311,10 +313,12 @@ class Campaign(CampaignCollection, CampaignRevising):
     ) -> Pledge:
         """A backer pledges ``amount``, optionally for a tier; records PledgeCreated.
 
-        ``existing`` is the backer's active pledge to this campaign, if any: pledging again
-        changes it to the new amount and tier (PledgeChanged) and returns it, keeping the source
-        it was made with. ``currency``, if given, must be the campaign's. ``source`` is the
-        share tag or referring host the backer came with (see :func:`~.rules.check_source`).
+        ``existing`` is the backer's active pledge to this campaign, if any: a second pledge is
+        refused with :class:`AlreadyPledged`, naming the first, which stays as it was. Pledging
+        again used to change the first silently, so a second form (another tab, a page kept
+        open) erased a pledge and its tier; a change is :meth:`change_pledge`, asked for as one.
+        ``currency``, if given, must be the campaign's. ``source`` is the share tag or
+        referring host the backer came with (see :func:`~.rules.check_source`).
         """
         now = check_aware(now)
         self._require_open(now)
@@ -324,8 +328,19 @@ class Campaign(CampaignCollection, CampaignRevising):
         source = check_source(source)
         if existing is not None:
             self._require_backer(existing, backer_id)
-            self._change(existing, amount, tier_id, now)
-            return existing
+            if not existing.is_active:
+                raise PledgeNotActive(f"the pledge is already {existing.status.value}")
+            pledged = format_amount(existing.amount, existing.currency)
+            raise AlreadyPledged(
+                f"you already pledged {pledged} to this campaign (pledge {existing.id}); "
+                "change or cancel that pledge instead of pledging again",
+                facts={
+                    "pledge_id": str(existing.id),
+                    "amount": existing.amount,
+                    "currency": existing.currency,
+                    "tier_id": None if existing.tier_id is None else str(existing.tier_id),
+                },
+            )
         tier = self._tier_for(tier_id, amount)
         if tier is not None:
             take_slot(tier)

@@ -106,6 +106,11 @@ class NotYetDue(StateConflict):
     """Settlement before the deadline."""
 
 
+class AlreadyPledged(StateConflict):
+    """The backer already holds an active pledge to the campaign: it is changed, never
+    replaced by a second one."""
+
+
 class TierSoldOut(StateConflict):
     """Every slot of a limited tier is taken."""
 

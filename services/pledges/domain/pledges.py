@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from shared.money import format_amount
+
 from .errors import (
     InvalidAmount,
     PaymentGraceOver,
@@ -209,7 +211,10 @@ class Pledge:
             raise InvalidAmount("a refund must return something", "amount")
         if amount > left:
             raise RefundExceedsCollected(
-                f"only {left} of the {self.amount} collected is left to refund", "amount"
+                f"only {format_amount(left, self.currency)} of the "
+                f"{format_amount(self.amount, self.currency)} collected is left to refund",
+                "amount",
+                facts={"left": left, "collected": self.amount, "currency": self.currency},
             )
         return amount
 

@@ -55,7 +55,8 @@ class PledgeAnswer:
     """What making a pledge did: the pledge as it left it, and whether it was new."""
 
     pledge: Pledge
-    #: True if the backer had no active pledge on the campaign; False if theirs was changed.
+    #: True for a pledge made now; False only when replaying an outcome recorded before a
+    #: second pledge was refused rather than changing the first (see RecordedPledge).
     created: bool
     #: True when this is the recorded outcome of an earlier request with the same key.
     replayed: bool
@@ -66,7 +67,8 @@ def make_pledge(
     uow: PledgesUnitOfWork,
     clock: Clock = utc_now,
 ) -> PledgeAnswer:
-    """Pledge, or change the backer's active pledge (one per backer and campaign).
+    """Pledge: one active pledge per backer and campaign, so a second is refused
+    (AlreadyPledged, naming the first) unless it repeats the first's Idempotency-Key.
 
     With an idempotency key, the outcome is kept with the key in the same transaction: a retry
     with the same request gets it back and changes nothing; a different request is refused.
@@ -81,8 +83,9 @@ def make_pledge(
             if recorded is not None:
                 return _replay(recorded, key)
         existing = uow.pledges.active_of(campaign.id, command.backer_id)
-        if command.tier_id is not None or (existing is not None and existing.tier_id is not None):
+        if command.tier_id is not None:
             uow.campaigns.load_tiers(campaign)
+        # A second pledge while one is active is refused (AlreadyPledged), never a change.
         pledge = campaign.pledge(
             command.backer_id,
             command.amount,
@@ -92,17 +95,13 @@ def make_pledge(
             existing=existing,
             source=command.source,
         )
-        if existing is None:
-            uow.pledges.add(pledge)
-        else:
-            uow.pledges.save(pledge)
+        uow.pledges.add(pledge)
         uow.campaigns.save_state(campaign)
-        created = existing is None
         if key is None or uow.idempotency_keys.remember(
-            command.backer_id, key.key, RecordedPledge(key.request_hash, pledge, created), clock()
+            command.backer_id, key.key, RecordedPledge(key.request_hash, pledge, True), clock()
         ):
             uow.commit()
-            return PledgeAnswer(pledge, created, replayed=False)
+            return PledgeAnswer(pledge, True, replayed=False)
     # The same key won a race on another campaign (another lock): this pledge rolled back,
     # and the key now answers with what it recorded.
     assert key is not None

@@ -23,7 +23,17 @@ from shared.images import MAX_UPLOAD_BYTES
 
 console_money = flask.Blueprint("console_money", __name__)
 
-_EXPENSE_FIELDS = {"amount", "category", "description", "vendor", "incurred_on", "receipt"}
+_EXPENSE_FIELDS = {
+    "amount",
+    "category",
+    "description",
+    "vendor",
+    "incurred_on",
+    "receipt",
+    "receipt_reuse_reason",
+}
+#: The expense form's text field for a category that is none of the budget lines.
+_OTHER_CATEGORY = "other_category"
 _UPDATE_FIELDS = {"title", "body", "visibility"}
 
 
@@ -44,12 +54,17 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
     visitor, campaign = creators_campaign(campaign_id)
     if not can_log_expenses(context.services().ledger.balance(campaign_id)):
         raise Forbidden(_("Expenses are logged once the campaign has money to spend."))
+    lines = _budget_lines(campaign)
     if flask.request.method != "POST":
-        return flask.render_template("expense_new.html", campaign=campaign, form=FormState())
-    form = read_form(_EXPENSE_FIELDS - {"receipt"})
+        form = FormState(values={"category": lines[0]} if lines else {})
+        return _expense_page(campaign, form, lines)
+    form = read_form((_EXPENSE_FIELDS - {"receipt"}) | {_OTHER_CATEGORY})
     currency = str(campaign.get("currency"))
-    body = {name: form.values[name] for name in ("category", "description", "vendor")}
+    body = {name: form.values[name] for name in ("description", "vendor")}
     body |= {"currency": currency, "incurred_on": form.values["incurred_on"]}
+    body["category"] = _chosen_category(form, lines)
+    if form.values["receipt_reuse_reason"].strip():
+        body["receipt_reuse_reason"] = form.values["receipt_reuse_reason"]
     amount = form.amount("amount", currency)
     if amount is not None:
         body["amount"] = str(amount)
@@ -72,8 +87,47 @@ def new_expense(campaign_id: uuid.UUID) -> Any:
         if logged is not None:
             flask.flash(_("The expense is logged in the ledger."))
             return flask.redirect(flask.url_for("pages.campaign", campaign_id=campaign_id))
-    page = flask.render_template("expense_new.html", campaign=campaign, form=form)
-    return page, 422
+        if lines and form.values["category"] == "" and "category" in form.errors:
+            # The category typed for "Another category" is what the ledger refused.
+            form.errors[_OTHER_CATEGORY] = form.errors.pop("category")
+    return _expense_page(campaign, form, lines), 422
+
+
+def _budget_lines(campaign: dict[str, Any]) -> list[str]:
+    """The campaign's budget lines, as its creator named them, in their order."""
+    found = (line.get("category") for line in campaign.get("budget") or [])
+    return [category for category in found if isinstance(category, str) and category]
+
+
+def _chosen_category(form: FormState, lines: list[str]) -> str:
+    """The category of the form: a budget line chosen, or (choosing "Another category", the
+    blank choice) the one typed. The ledger keeps spending outside the budget under a category
+    of its own, so a campaign without budget lines has only the typed field."""
+    chosen, typed = form.values["category"], form.values[_OTHER_CATEGORY].strip()
+    if not lines:
+        return chosen
+    if chosen not in lines and chosen.strip() and not typed:
+        # No budget line's (a form from before the budget changed, a hand-made request): it
+        # is another category, and shown again as one should the form come back.
+        form.values |= {"category": "", _OTHER_CATEGORY: chosen}
+        return chosen
+    if chosen == "" and not typed:
+        form.add(_OTHER_CATEGORY, _("Type the category, or choose one of the budget lines."))
+    elif chosen != "" and typed:
+        form.add(
+            _OTHER_CATEGORY,
+            _("Choose “Another category” above to use this one, or leave this field empty."),
+        )
+    return chosen or typed
+
+
+def _expense_page(campaign: dict[str, Any], form: FormState, lines: list[str]) -> str:
+    return flask.render_template(
+        "expense_new.html",
+        campaign=campaign,
+        form=form,
+        category_options=[(line, line) for line in lines],
+    )
 
 
 @console_money.route("/console/campaigns/<uuid:campaign_id>/updates/new", methods=["GET", "POST"])

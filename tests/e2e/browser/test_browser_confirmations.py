@@ -148,7 +148,7 @@ def test_irreversible_acts_ask_first_and_errors_open_in_view(
     eventually(expenses_open)
     page.get_by_role("link", name="Log expense").click()
     page.get_by_label("Amount").fill("12.50")
-    page.get_by_label("Category").fill("Bricks")
+    page.get_by_label("Category", exact=True).select_option("Bricks")
     page.get_by_label("Description").fill("Fire bricks, logged twice")
     page.get_by_label("Vendor").fill("Brickworks Ltd")
     page.get_by_label("Date").fill(datetime.now(UTC).date().isoformat())

@@ -179,7 +179,7 @@ def test_a_campaign_from_sign_up_to_the_money_trail(
     page.get_by_role("link", name="Log expense").click()
     journey.check_accessibility(creator, "log expense")
     page.get_by_label("Amount").fill("123.45")
-    page.get_by_label("Category").fill("Bricks")
+    page.get_by_label("Category", exact=True).select_option("Bricks")
     page.get_by_label("Description").fill("Fire bricks, first pallet")
     page.get_by_label("Vendor").fill("Brickworks Ltd")
     page.get_by_label("Date").fill(datetime.now(UTC).date().isoformat())

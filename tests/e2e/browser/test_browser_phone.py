@@ -92,7 +92,7 @@ def test_every_page_fits_a_phone(
     page.get_by_label("Amount").fill("600")
     page.get_by_role("button", name="Pledge").click()
     expect_text(page, "Your pledge of €600.00 is recorded")
-    # While it is live: the pledge form and the backer's change and cancel forms.
+    # While it is live: the backer's pledge with its change and cancel forms.
     walk.pages(backer, "a backer", {"home": "/", "campaign, live": campaign})
 
     live_fundtrail.pass_deadlines(timedelta(days=2))
@@ -106,7 +106,7 @@ def test_every_page_fits_a_phone(
     page.get_by_role("link", name="Log expense").click()
     expense = re.sub(r"^https?://[^/]+", "", page.url)
     page.get_by_label("Amount").fill("123.45")
-    page.get_by_label("Category").fill("Bricks")
+    page.get_by_label("Category", exact=True).select_option("Bricks")
     page.get_by_label("Description").fill("Fire bricks, first pallet")
     page.get_by_label("Vendor").fill("Brickworks Ltd")
     page.get_by_label("Date").fill(datetime.now(UTC).date().isoformat())

@@ -196,7 +196,10 @@ def test_spending_more_than_is_available_is_409(
     response = refused(
         ledger, lambda: post_expense(ledger, campaign_id, token, amount="10001"), 409, "amount"
     )
-    assert "10000" in response.json["detail"]
+    # The detail writes amounts for people; the figures themselves are members of their own.
+    assert response.json["detail"] == "€100.01 needed but only €100.00 available"
+    assert (response.json["needed"], response.json["available"]) == (10_001, 10_000)
+    assert response.json["currency"] == "EUR"
     assert post_expense(ledger, campaign_id, token, amount="10000").status_code == 201
     refused(
         ledger,

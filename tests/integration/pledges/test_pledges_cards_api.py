@@ -118,6 +118,22 @@ def test_a_backer_saves_a_card_through_checkout_and_the_pledge_says_card_saved(
     mine_listed = client.get(f"{API}/me/pledges", headers=backer.headers).json["pledges"]
     assert [p["payment_status"] for p in mine_listed] == ["card_saved"]
 
+    # Pledging again is refused and leaves the card; a change keeps the card it was saved with.
+    again = client.post(
+        f"{API}/campaigns/{campaign['id']}/pledges", json={"amount": 9_000}, headers=backer.headers
+    )
+    assert_problem(again, 409)
+    assert again.json["pledge_id"] == mine["id"]
+    changed = client.patch(
+        f"{API}/pledges/{mine['id']}", json={"amount": 4_000}, headers=backer.headers
+    )
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["amount"], changed.json["payment_status"]) == (4_000, "card_saved")
+    kept = handlers.pledge_for(pledge_id, backer.id, dependencies.uow_factory())
+    assert kept.payment_method_id == "pm_card_visa"
+    mine_listed = client.get(f"{API}/me/pledges", headers=backer.headers).json["pledges"]
+    assert [(p["id"], p["payment_status"]) for p in mine_listed] == [(mine["id"], "card_saved")]
+
 
 def test_someone_else_s_pledge_or_an_ended_campaign_is_refused_and_nothing_written(
     stripe_app: flask.Flask, proxy: RecordingProxy

@@ -102,16 +102,22 @@ def test_the_first_answer_stands_even_after_the_pledge_changed(
     assert snapshot(app) == before
 
 
-def test_pledging_again_with_a_key_replays_its_200(
+def test_pledging_again_with_a_new_key_is_refused_and_the_first_key_still_replays(
     app: flask.Flask, client: FlaskClient, creator: Account, backer: Account
 ) -> None:
+    # Pledging again once changed the pledge (200); now only its own key's retry answers.
     campaign = live_campaign(client, creator)
-    post_pledge(client, campaign["id"], backer, None, {"amount": 5_000})
-    changed = post_pledge(client, campaign["id"], backer, "raise", {"amount": 8_000})
-    retry = post_pledge(client, campaign["id"], backer, "raise", {"amount": 8_000})
-    assert changed.status_code == retry.status_code == 200
-    assert retry.json == changed.json and retry.json["amount"] == 8_000
-    assert event_types(app, campaign["id"]).count("pledge.changed") == 1
+    first = post_pledge(client, campaign["id"], backer, "first", {"amount": 5_000})
+    before = snapshot(app)
+    again = post_pledge(client, campaign["id"], backer, "second-tab", {"amount": 8_000})
+    assert_problem(again, 409)
+    assert (again.json["pledge_id"], again.json["amount"]) == (first.json["id"], 5_000)
+    assert snapshot(app) == before
+    retry = post_pledge(client, campaign["id"], backer, "first", {"amount": 5_000})
+    assert (retry.status_code, retry.json) == (201, first.json)
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    types = event_types(app, campaign["id"])
+    assert types.count("pledge.created") == 1 and "pledge.changed" not in types
 
 
 def test_a_refused_request_does_not_use_up_its_key(

@@ -15,6 +15,7 @@ from tests.integration.pledges.helpers import (
     new_account,
     outbox_events,
     pledge,
+    snapshot,
 )
 
 UNKNOWN = "7f7f7f7f-0000-4000-8000-000000000000"
@@ -61,35 +62,76 @@ def test_a_backer_pledges_for_a_tier_and_the_event_carries_what_consumers_need(
     }
 
 
-def test_pledging_again_changes_the_one_active_pledge(
+def test_pledging_again_is_refused_naming_the_pledge_that_stands(
     app: flask.Flask, client: FlaskClient, creator: Account, backer: Account
 ) -> None:
+    # It used to answer 200 and replace the first pledge and its tier: a second form (another
+    # tab) silently erased a pledge. A change is a PATCH of the pledge, asked for as one.
     campaign = live_campaign(client, creator)
     first = pledge(client, campaign, backer, 4_000, campaign["tiers"][0]["id"])
+    before = snapshot(app)
     response = client.post(
         f"{API}/campaigns/{campaign['id']}/pledges", json={"amount": 9_000}, headers=backer.headers
     )
 
-    assert response.status_code == 200
-    assert response.json["id"] == first["id"]
-    assert (response.json["amount"], response.json["tier_id"]) == (9_000, None)
+    assert_problem(response, 409)
+    body = response.json
+    assert (body["pledge_id"], body["amount"], body["currency"], body["tier_id"]) == (
+        first["id"],
+        4_000,
+        "EUR",
+        campaign["tiers"][0]["id"],
+    )
+    assert "€40.00" in body["detail"] and "4000" not in body["detail"]
+    assert snapshot(app) == before
+    mine = client.get(f"{API}/pledges/{first['id']}", headers=backer.headers).json
+    assert (mine["amount"], mine["tier_id"], mine["status"]) == (
+        4_000,
+        campaign["tiers"][0]["id"],
+        "pledged",
+    )
+    changed = client.patch(
+        f"{API}/pledges/{first['id']}",
+        json={"amount": 9_000, "tier_id": None},
+        headers=backer.headers,
+    )
+    assert changed.status_code == 200 and changed.json["id"] == first["id"]
     view = client.get(f"{API}/campaigns/{campaign['id']}").json
     assert (view["pledged_amount"], view["backers_count"], view["tiers"][0]["taken"]) == (
         9_000,
         1,
         0,
     )
-    changed = outbox_events(app, campaign["id"])[-1]
-    assert changed.type == "pledge.changed"
-    assert (changed.payload["previous_amount"], changed.payload["amount"]) == (4_000, 9_000)
-    assert str(changed.payload["previous_tier_id"]) == campaign["tiers"][0]["id"]
-    assert changed.payload["tier_id"] is None
+    changed_event = outbox_events(app, campaign["id"])[-1]
+    assert changed_event.type == "pledge.changed"
+    assert (changed_event.payload["previous_amount"], changed_event.payload["amount"]) == (
+        4_000,
+        9_000,
+    )
+    assert str(changed_event.payload["previous_tier_id"]) == campaign["tiers"][0]["id"]
+    assert changed_event.payload["tier_id"] is None
     # The tiers' names travel too: the backer's mail says what the change replaced.
-    assert changed.payload["previous_tier_name"] == campaign["tiers"][0]["name"]
-    assert changed.payload["tier_name"] is None
+    assert changed_event.payload["previous_tier_name"] == campaign["tiers"][0]["name"]
+    assert changed_event.payload["tier_name"] is None
     created = outbox_events(app, campaign["id"])[-2]
     assert created.type == "pledge.created"
     assert created.payload["tier_name"] == campaign["tiers"][0]["name"]
+
+
+def test_a_tier_minimum_is_refused_with_its_figures_for_clients_to_word(
+    client: FlaskClient, creator: Account, backer: Account
+) -> None:
+    campaign = live_campaign(client, creator, tiers=[{"name": "Zine", "min_amount": 12_000}])
+    response = client.post(
+        f"{API}/campaigns/{campaign['id']}/pledges",
+        json={"amount": 4_500, "tier_id": campaign["tiers"][0]["id"]},
+        headers=backer.headers,
+    )
+
+    assert_problem(response, 422, "amount")
+    body = response.json
+    assert (body["tier"], body["min_amount"], body["currency"]) == ("Zine", 12_000, "EUR")
+    assert body["detail"] == "the tier 'Zine' needs at least €120.00"
 
 
 def test_a_backer_changes_and_cancels_a_pledge_and_may_pledge_afresh(

@@ -137,17 +137,19 @@ def test_one_backer_pledging_several_times_at_once_holds_one_pledge(
     app: flask.Flask, client: FlaskClient, creator: Account, backer: Account
 ) -> None:
     # The backer's active pledge is read in the round trip that takes the campaign's lock, but
-    # after the lock: each request must see the pledge the one before it committed.
+    # after the lock: each request must see the pledge the one before it committed, and so
+    # be refused (a second pledge no longer changes the first), naming the one that won.
     campaign = live_campaign(client, creator)
     path = f"{API}/campaigns/{campaign['id']}/pledges"
 
     results = all_at_once([post(app, path, backer, {"amount": 1_000 * n}) for n in range(1, 7)])
 
-    assert sorted(status for status, _ in results) == [200] * 5 + [201], results
-    assert len({body["id"] for _, body in results}) == 1
+    assert sorted(status for status, _ in results) == [201] + [409] * 5, results
+    (won,) = (body for status, body in results if status == 201)
+    assert {body["pledge_id"] for status, body in results if status == 409} == {won["id"]}
     view = client.get(f"{API}/campaigns/{campaign['id']}").json
     assert view["backers_count"] == 1
-    assert view["pledged_amount"] in {1_000 * n for n in range(1, 7)}
+    assert view["pledged_amount"] == won["amount"]
 
 
 def test_one_idempotency_key_sent_twice_at_once_pledges_once(

@@ -52,8 +52,12 @@ def test_the_creator_and_admins_see_standing_pledges_and_amounts_per_source(
     b = [new_account(app, "backer") for _ in range(6)]
     first = _pledge(client, cid, b[0], 2_000, source=" WhatsApp ")
     assert first.status_code == 201, first.json
-    # Pledging again changes the pledge; the share that first brought the backer keeps it.
-    assert _pledge(client, cid, b[0], 3_000, source="newsletter").status_code == 200
+    # A change (pledging again is refused now) keeps the share that first brought the backer.
+    assert _pledge(client, cid, b[0], 3_000, source="newsletter").status_code == 409
+    changed = client.patch(
+        f"{API}/pledges/{first.json['id']}", json={"amount": 3_000}, headers=b[0].headers
+    )
+    assert changed.status_code == 200, changed.json
     _pledge(client, cid, b[1], 1_500, source="whatsapp")
     refunded = _pledge(client, cid, b[2], 4_000, source="news.ycombinator.com").json
     _pledge(client, cid, b[3], 1_000)  # no source: a direct visit

@@ -92,7 +92,8 @@ def test_a_pledge_cannot_be_refunded_beyond_what_was_collected(
     before = snapshot(app)
     response = refund(client, made["id"], creator, {"amount": 1_001, "reason": "Too much"})
     assert_problem(response, 409, "amount")
-    assert "1000" in response.json["detail"]
+    assert "€10.00" in response.json["detail"]
+    assert (response.json["left"], response.json["collected"]) == (1_000, 10_000)
     assert (
         refund(client, made["id"], creator, {"amount": 1_000, "reason": "Exactly"}).status_code
         == 200

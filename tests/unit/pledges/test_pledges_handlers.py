@@ -13,6 +13,7 @@ import pytest
 
 from services.pledges import commands, handlers
 from services.pledges.domain import (
+    AlreadyPledged,
     CampaignNotLive,
     CampaignStatus,
     PledgeStatus,
@@ -103,19 +104,26 @@ def test_making_a_pledge_stores_it_counts_it_and_publishes_it(
     assert created.payload["amount"] == 2_500
 
 
-def test_pledging_again_changes_the_backer_s_pledge(
+def test_pledging_again_is_refused_and_leaves_the_first_pledge_as_it_was(
     world: World, uow: FakePledgesUnitOfWork
 ) -> None:
+    # Pledging again used to change the first pledge; a second form must not erase it.
     campaign_id = launched(world, uow)
     backer_id = uuid.uuid4()
     first = handlers.make_pledge(commands.MakePledge(campaign_id, backer_id, 2_500), uow, at(NOW))
 
-    again = handlers.make_pledge(commands.MakePledge(campaign_id, backer_id, 4_000), uow, at(NOW))
+    with pytest.raises(AlreadyPledged) as refused:
+        handlers.make_pledge(commands.MakePledge(campaign_id, backer_id, 4_000), uow, at(NOW))
 
-    assert not again.created and again.pledge.id == first.pledge.id
-    assert uow.pledge(first.pledge.id).amount == 4_000
-    assert uow.campaign(campaign_id).pledged_amount == 4_000
-    assert uow.event_types() == ["pledge.created", "pledge.changed"]
+    assert refused.value.facts == {
+        "pledge_id": str(first.pledge.id),
+        "amount": 2_500,
+        "currency": "EUR",
+        "tier_id": None,
+    }
+    assert uow.pledge(first.pledge.id).amount == 2_500
+    assert uow.campaign(campaign_id).pledged_amount == 2_500
+    assert uow.event_types() == ["pledge.created"]
 
 
 def test_a_retry_with_the_same_key_replays_the_first_outcome_and_publishes_nothing(

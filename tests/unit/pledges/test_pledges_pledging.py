@@ -11,6 +11,7 @@ import pytest
 
 from services.pledges.domain import (
     KEEP_TIER,
+    AlreadyPledged,
     BelowTierMinimum,
     CampaignNotLive,
     CurrencyMismatch,
@@ -77,16 +78,37 @@ def test_another_currency_is_refused(world: World, currency: str) -> None:
     assert (campaign.pledged_amount, campaign.events) == (0, [])
 
 
-def test_pledging_again_changes_the_existing_pledge(world: World) -> None:
+def test_pledging_again_is_refused_naming_the_pledge_that_stands(world: World) -> None:
+    # Pledging again used to change the first pledge (PledgeChanged) and drop its tier.
+    campaign = world.live()
+    backer = uuid.uuid4()
+    oven = campaign.tiers[1]
+    first = campaign.pledge(backer, 50_000, now=world.now, tier_id=oven.id)
+    campaign.events.clear()
+
+    with pytest.raises(AlreadyPledged) as refused:
+        campaign.pledge(backer, 2_000, now=world.now + timedelta(days=1), existing=first)
+
+    assert refused.value.facts == {
+        "pledge_id": str(first.id),
+        "amount": 50_000,
+        "currency": "EUR",
+        "tier_id": str(oven.id),
+    }
+    assert (first.amount, first.tier_id) == (50_000, oven.id)
+    assert (campaign.pledged_amount, campaign.backers_count, oven.taken) == (50_000, 1, 1)
+    assert campaign.events == []
+
+
+def test_a_change_records_both_amounts_and_names_both_tiers(world: World) -> None:
     campaign = world.live()
     backer = uuid.uuid4()
     first = campaign.pledge(backer, 2_000, now=world.now)
     later = world.now + timedelta(days=1)
     oven = campaign.tiers[1]
 
-    again = campaign.pledge(backer, 60_000, now=later, tier_id=oven.id, existing=first)
+    campaign.change_pledge(first, backer, now=later, amount=60_000, tier_id=oven.id)
 
-    assert again is first
     assert (first.amount, first.tier_id, first.updated_at) == (60_000, oven.id, later)
     assert (campaign.pledged_amount, campaign.backers_count, oven.taken) == (60_000, 1, 1)
     assert campaign.events[-1] == PledgeChanged(
@@ -105,12 +127,13 @@ def test_pledging_again_changes_the_existing_pledge(world: World) -> None:
     )
 
 
-def test_pledging_the_same_again_records_nothing(world: World) -> None:
+def test_pledging_the_same_again_is_refused_too(world: World) -> None:
     campaign = world.live()
     backer = uuid.uuid4()
     first = campaign.pledge(backer, 2_000, now=world.now)
     campaign.events.clear()
-    assert campaign.pledge(backer, 2_000, now=world.now, existing=first) is first
+    with pytest.raises(AlreadyPledged):
+        campaign.pledge(backer, 2_000, now=world.now, existing=first)
     assert campaign.events == []
     assert (campaign.pledged_amount, campaign.backers_count) == (2_000, 1)
 

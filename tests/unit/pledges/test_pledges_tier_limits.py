@@ -93,10 +93,10 @@ def test_staying_in_a_full_tier_needs_no_extra_slot(world: World) -> None:
         campaign.pledge(uuid.uuid4(), 50_000, now=world.now, tier_id=oven.id) for _ in range(2)
     ]
     campaign.change_pledge(holders[1], holders[1].backer_id, now=world.now, amount=80_000)
-    again = campaign.pledge(
-        holders[0].backer_id, 70_000, now=world.now, tier_id=oven.id, existing=holders[0]
+    campaign.change_pledge(
+        holders[0], holders[0].backer_id, now=world.now, amount=70_000, tier_id=oven.id
     )
-    assert (oven.taken, again.amount, holders[1].amount) == (2, 70_000, 80_000)
+    assert (oven.taken, holders[0].amount, holders[1].amount) == (2, 70_000, 80_000)
 
 
 def test_cancelling_frees_the_slot(world: World) -> None:

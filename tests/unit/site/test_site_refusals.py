@@ -103,7 +103,70 @@ def test_a_reused_receipt_is_refused_without_naming_the_apis_field() -> None:
 
     shown = ApiError(409, {"errors": {"receipt": [detail]}}).errors["receipt"]
 
+    # The form has the reason's field now: the sentence names it by its label.
     assert shown == [
         "This receipt already backs expense 4, which is in force: reverse that expense first, "
-        "or choose the receipt of this one."
+        "or say why under “Reason for reuse”."
     ]
+
+
+def test_an_overspend_is_worded_from_its_figures_with_amounts_as_the_site_writes_them() -> None:
+    detail = "€42.50 needed but only €37.50 available"
+    problem = {
+        "detail": detail,
+        "errors": {"amount": [detail]},
+        "needed": 4_250,
+        "available": 3_750,
+        "currency": "EUR",
+    }
+
+    refused = ApiError(409, problem)
+
+    assert refused.detail == "€42.50 needed but only €37.50 available."
+    assert refused.errors == {"amount": ["€42.50 needed but only €37.50 available."]}
+
+
+def test_a_tier_minimum_is_worded_from_its_figures() -> None:
+    detail = "the tier 'Zine' needs at least €120.00"
+    problem = {
+        "detail": detail,
+        "errors": {"amount": [detail]},
+        "tier": "Zine",
+        "min_amount": 12_000,
+        "currency": "EUR",
+    }
+
+    assert ApiError(422, problem).errors == {
+        "amount": [
+            "The tier “Zine” needs at least €120.00: choose a larger amount or another tier."
+        ]
+    }
+
+
+def test_figures_in_rupiah_are_written_as_indonesians_write_them() -> None:
+    import flask
+
+    from services.site.i18n import install
+
+    app = flask.Flask(__name__)
+    install(app)
+    problem = {"detail": "x", "needed": 1_500_000, "available": 500_000, "currency": "IDR"}
+    with app.test_request_context("/?lang=id"):
+        shown = ApiError(409, problem).detail
+    assert "Rp 1.500.000" in shown and "Rp 500.000" in shown
+    assert "1500000" not in shown
+
+
+def test_a_second_pledge_is_worded_with_the_pledge_that_stands() -> None:
+    problem = {
+        "detail": "you already pledged €45.00 to this campaign (pledge 0afcf2f9-…)",
+        "pledge_id": "0afcf2f9-1e08-4d6a-8408-2f89eba192d9",
+        "amount": 4_500,
+        "currency": "EUR",
+        "tier_id": None,
+    }
+
+    assert ApiError(409, problem).detail == (
+        "You have already pledged €45.00 to this campaign, so nothing was changed: change or "
+        "cancel that pledge instead."
+    )
