@@ -89,7 +89,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     arguments = getattr(item, "funcargs", {})
     live = arguments.get("live_fundtrail")
     system = arguments.get("fundtrail") or getattr(live, "system", None)
-    if report.when == "call" and report.failed and isinstance(system, Fundtrail):
+    # By shape, not class: this conftest may be imported twice, under two module names.
+    if report.when == "call" and report.failed and hasattr(system, "groups"):
         lines = []
         for service, (group, topics) in system.groups.items():
             try:
@@ -112,6 +113,13 @@ def consumer_stacks() -> str:
         if thread.name == "consumer" and frame is not None:
             where = "".join(traceback.format_stack(frame)[-8:])
             stacks.append(f"{_service_of(frame)} consumer:\n{where}")
+    # kafka-python 3 does its network I/O on a thread per client: a consumer blocked on a
+    # request waits for it.
+    io_threads = [t for t in threading.enumerate() if t.name.startswith("kafka-io")]
+    for thread in io_threads:
+        frame = frames.get(thread.ident or -1)
+        where = "".join(traceback.format_stack(frame)[-4:]) if frame is not None else "no frame\n"
+        stacks.append(f"{thread.name} (alive: {thread.is_alive()}):\n{where}")
     return "\n".join(stacks) or "no consumer thread running"
 
 
