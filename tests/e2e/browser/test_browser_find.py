@@ -162,7 +162,9 @@ def _funded_campaign(live: LiveFundtrail, title: str) -> str:
         found = requests.get(f"{ledger}/api/v1/campaigns/{campaign_id}/checkpoint", timeout=10)
         return found.status_code == 200 and found.text.splitlines()[1] != "0"
 
-    eventually(signed)
+    # Kafka, the ledger's worker and its signer, on a machine shared with other tests: as long
+    # as the report's wait below, rather than the usual 45 s.
+    eventually(signed, timeout=90)
     return campaign_id
 
 
