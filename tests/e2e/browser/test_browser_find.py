@@ -158,9 +158,13 @@ def _funded_campaign(live: LiveFundtrail, title: str) -> str:
     live.pass_deadlines(timedelta(days=2))
     ledger = live.service_urls["ledger"]
 
-    def signed() -> bool:
+    def signed() -> str | None:
+        """The checkpoint once it holds an entry: what the failure shows is what was last seen
+        (None is no checkpoint yet)."""
         found = requests.get(f"{ledger}/api/v1/campaigns/{campaign_id}/checkpoint", timeout=10)
-        return found.status_code == 200 and found.text.splitlines()[1] != "0"
+        if found.status_code != 200:
+            return None
+        return found.text if found.text.splitlines()[1] != "0" else None
 
     # Kafka, the ledger's worker and its signer, on a machine shared with other tests: as long
     # as the report's wait below, rather than the usual 45 s.
