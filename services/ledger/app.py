@@ -8,6 +8,7 @@ import flask
 
 from services.ledger.api import BLUEPRINTS
 from services.ledger.api import errors as ledger_errors
+from services.ledger.api.verifier import files as verifier_files
 from services.ledger.bootstrap import LedgerDependencies, bootstrap
 from services.ledger.pages import pages
 from shared.web.app import build_app
@@ -31,4 +32,5 @@ def create_app(
     ledger_errors.register(app)
     # Pages for people: a plain blueprint, so outside the OpenAPI spec and /api/v1.
     app.register_blueprint(pages)
+    app.register_blueprint(verifier_files)
     return app

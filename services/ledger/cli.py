@@ -89,6 +89,17 @@ def verify(
     _finish(report)
 
 
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def verifier() -> None:
+    """Fundtrail's verifier: check a campaign's ledger export against its signed checkpoint,
+    offline, trusting nothing the server says."""
+
+
+# The command of the wheel the ledger serves (verifier_wheel.py): `fundtrail verify` there is
+# the same command as in the full installation.
+verifier.add_command(verify)
+
+
 def _finish(report: Report) -> None:
     click.echo(report.render(), nl=False)
     if not report.ok:

@@ -37,6 +37,7 @@ from services.site.security import CSRF_FIELD, add_security_headers, check_reque
 from services.site.sessions import EncryptedSessionInterface
 from services.site.settings import SiteSettings
 from services.site.sharing import sharing
+from services.site.verify_files import verify_files
 from shared.logging import configure_logging, get_logger
 from shared.web import access_log
 
@@ -100,6 +101,8 @@ def create_app(
         month=display.month,
         in_words=display.in_words,
         pledge_state=display.pledge_state,
+        hex_hash=display.hex_hash,
+        root_hex=display.checkpoint_root_hex,
     )
     i18n.install(app)
     app.jinja_env.globals.update(
@@ -108,6 +111,7 @@ def create_app(
         can_log_expenses=display.can_log_expenses,
         money_moves=lambda: app.extensions["site.limits"].money_moves(),
         tier_options=display.tier_options,
+        verifier_path=lambda: app.extensions["site.limits"].verifier_path(),
     )
 
     app.before_request(lambda: check_request(settings.public_url))
@@ -127,6 +131,7 @@ def create_app(
     app.register_blueprint(comments)
     app.register_blueprint(public)
     app.register_blueprint(sharing)
+    app.register_blueprint(verify_files)
     app.register_blueprint(covers)
     app.register_blueprint(receipts)
     app.url_value_preprocessor(allow_cover_uploads)

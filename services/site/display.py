@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import date, datetime
 from typing import Any
@@ -159,3 +161,24 @@ def in_words(value: object) -> str:
         return ""
     words = _WORDS.get(str(value))
     return _(words) if words else str(value).replace("_", " ")
+
+
+def hex_hash(value: object) -> str:
+    """A hash as a person reads it everywhere on the site: lowercase hex, as `sha256sum`
+    prints it and as the CSV export and receipts have it. The ledger's API gives leaf and root
+    hashes in base64 (RFC 6962 tools' form); anything that is not base64 of a SHA-256 is
+    shown as it came."""
+    text = "" if value is None else str(value)
+    if len(text) != 44 or not text.endswith("="):
+        return text
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        return text
+    return raw.hex() if len(raw) == 32 else text
+
+
+def checkpoint_root_hex(checkpoint: object) -> str:
+    """The root hash of a signed checkpoint's text (its third line, base64), in hex."""
+    lines = str(checkpoint or "").splitlines()
+    return hex_hash(lines[2]) if len(lines) > 2 else ""

@@ -61,6 +61,12 @@ class PublishedLimits:
         )
         return found.get("moves_money") is True
 
+    def verifier_path(self) -> str | None:
+        """Where the ledger serves its verifier wheel (a path on the ledger), None while it
+        does not say (an older ledger, or one that is down)."""
+        path = self._published("ledger.verifier", self._services.ledger.verifier).get("path")
+        return path if isinstance(path, str) and path.startswith("/verifier/") else None
+
     def _published(
         self, service: str, ask: Callable[[], dict[str, Any]], ttl: float = TTL_SECONDS
     ) -> dict[str, Any]:

@@ -10,29 +10,63 @@ import flask
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
-from services.site import campaign_history, campaign_page, context, referrals
+from services.site import campaign_history, campaign_page, context, paging, referrals
 from services.site.display import money
 from services.site.forms import read_form, send
 from shared.web.fields import MAX_LOG_POSITION
 
 pages = flask.Blueprint("pages", __name__)
 
-#: The most campaigns the home page asks for (the API's page limit).
-_HOME_LIMIT = 200
+#: Campaigns on one page of the home page's list.
+HOME_PAGE = 24
 _QUERY_MAX = 200
 _PLEDGE_FIELDS = ("amount", "tier_id")
+#: The home page's filters (`?show=`): which campaign states each lists. Never drafts (private
+#: to their creator). "Funded" are the product's showcase: the money is being spent, in public.
+SHOWN = {
+    "all": ("live", "succeeded", "failed", "cancelled"),
+    "live": ("live",),
+    "funded": ("succeeded",),
+    "ended": ("failed", "cancelled"),
+}
 
 
 @pages.get("/")
 def home() -> str:
     query = flask.request.args.get("q", "").strip()[:_QUERY_MAX]
-    listed = context.services().pledges.campaigns(status="live", limit=_HOME_LIMIT)
-    campaigns = [c for c in listed if c.get("status") == "live"]
-    if query:
-        # The pledges API has no title search yet: the site filters the live campaigns it got.
-        needle = query.casefold()
-        campaigns = [c for c in campaigns if needle in str(c.get("title", "")).casefold()]
-    return flask.render_template("home.html", campaigns=campaigns, query=query)
+    show = flask.request.args.get("show", "")
+    show = show if show in SHOWN else "all"  # a hand-edited filter shows everything
+    offset = paging.requested_offset()
+    # One more than is shown, to know whether a next page has anything on it.
+    listed = context.services().pledges.campaigns(
+        status=SHOWN[show], title=query, limit=HOME_PAGE + 1, offset=offset
+    )
+    # The API filters by state; a card is shown only if it says so again.
+    campaigns = [c for c in listed if c.get("status") in SHOWN[show]]
+
+    def page_at(start: int) -> str:
+        return _filter_url(show, query, offset=start)
+
+    return flask.render_template(
+        "home.html",
+        campaigns=campaigns[:HOME_PAGE],
+        query=query,
+        show=show,
+        filters=[(name, _filter_url(name, query)) for name in SHOWN],
+        offset=offset,
+        previous_page=page_at(max(offset - HOME_PAGE, 0)) if offset else None,
+        next_page=page_at(offset + HOME_PAGE) if len(listed) > HOME_PAGE else None,
+    )
+
+
+def _filter_url(show: str, query: str, offset: int = 0) -> str:
+    """A listing's link: the search kept; a filter's starts at the first page."""
+    return flask.url_for(
+        "pages.home",
+        q=query or None,
+        show=None if show == "all" else show,
+        offset=offset or None,
+    )
 
 
 @pages.get("/campaigns/<uuid:campaign_id>")

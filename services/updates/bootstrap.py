@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from services.updates import rendering
 from services.updates.adapters.mail import MailQueue
 from services.updates.adapters.tables import TABLES
 from services.updates.consumer import HANDLERS, TOPICS
@@ -18,6 +17,7 @@ from services.updates.mail.tokens import UnsubscribeTokens
 from services.updates.mail.transports import Mailer, mailer_from_settings
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
+from shared import markdown
 from shared.bootstrap import BackgroundJob, Dependencies, core_dependencies
 from shared.config import Settings
 from shared.picture_store import FileSystemPictureStore, PictureStore
@@ -96,7 +96,7 @@ def bootstrap(
         ),
     )
     # Only pictures uploaded here, at the site's address, show inline in an update's body.
-    rendering.allow_images_from(updates_settings.site_url)
+    markdown.allow_images_from(updates_settings.site_url)
     return dataclasses.replace(dependencies, **replacements) if replacements else dependencies
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from services.updates.domain import CampaignFacts, Comment, Update, Visibility, may_read
 from services.updates.domain.errors import NotAReader, UnknownCampaign, UpdateNotFound
 from services.updates.domain.texts import checked_markdown
-from services.updates.rendering import markdown_to_html, render_markdown
 from services.updates.unit_of_work import UpdatesUnitOfWork
+from shared.markdown import markdown_to_html, render_markdown
 
 
 @dataclass(frozen=True)

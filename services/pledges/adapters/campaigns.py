@@ -174,14 +174,19 @@ class CampaignRepository:
         statuses: Sequence[str] | None = None,
         viewer: uuid.UUID | None = None,
         creator_id: uuid.UUID | None = None,
+        title_contains: Sequence[str] = (),
         limit: int = 50,
         offset: int = 0,
     ) -> builtins.list[Campaign]:
         """Newest first; drafts only those of `viewer` (a draft is its creator's business);
-        with `creator_id`, only that creator's campaigns."""
+        with `creator_id`, only that creator's campaigns; with `title_contains`, only those
+        whose title holds every one of these words, in any case."""
         query = sa.select(campaigns).order_by(campaigns.c.created_at.desc(), campaigns.c.id)
         if statuses:
             query = query.where(campaigns.c.status.in_(statuses))
+        for word in title_contains:
+            # `%` and `_` typed by someone searching are letters, not wildcards.
+            query = query.where(campaigns.c.title.icontains(word, autoescape=True))
         if creator_id is not None:
             query = query.where(campaigns.c.creator_id == creator_id)
         query = query.where(

@@ -96,13 +96,17 @@ def edit_campaign(body: dict[str, Any], campaign_id: uuid.UUID) -> dict[str, Any
 @blp.doc(security=PUBLIC_OR_BEARER)
 @blp.problem(401, "A token was given but is not valid")
 def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
-    """Campaigns, newest first; `status` filters. Drafts appear only to their creator."""
+    """Campaigns, newest first; `status` (repeated for several) and `q` (words in the title)
+    filter. Drafts appear only to their creator."""
     dependencies = current_dependencies()
-    statuses = [query["status"]] if query["status"] else None
     viewer = _viewer()
     with dependencies.uow_factory() as uow:
         found = uow.campaigns.list(
-            statuses=statuses, viewer=viewer, limit=query["limit"], offset=query["offset"]
+            statuses=query["status"],
+            viewer=viewer,
+            title_contains=_words(query["q"]),
+            limit=query["limit"],
+            offset=query["offset"],
         )
     moment = dependencies.clock()
     return {"campaigns": [context.campaign_view(campaign, moment) for campaign in found]}
@@ -113,16 +117,16 @@ def list_campaigns(query: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(CampaignQuery, location="query")
 @blp.response(200, CampaignList)
 def my_campaigns(query: dict[str, Any]) -> dict[str, Any]:
-    """The caller's own campaigns, drafts included, newest first; `status` filters. Empty for
-    accounts that draft none (backers, auditors)."""
+    """The caller's own campaigns, drafts included, newest first; `status` and `q` filter.
+    Empty for accounts that draft none (backers, auditors)."""
     dependencies = current_dependencies()
-    statuses = [query["status"]] if query["status"] else None
     me = current_principal().account_id
     with dependencies.uow_factory() as uow:
         found = uow.campaigns.list(
-            statuses=statuses,
+            statuses=query["status"],
             viewer=me,
             creator_id=me,
+            title_contains=_words(query["q"]),
             limit=query["limit"],
             offset=query["offset"],
         )
@@ -173,6 +177,12 @@ def campaign_revisions(campaign_id: uuid.UUID) -> dict[str, Any]:
             for revision in revisions
         ]
     }
+
+
+def _words(text: str | None) -> tuple[str, ...]:
+    """The words of a title search: each must appear in the title, in any order ("pinhole
+    camera" finds "A camera with a pinhole")."""
+    return tuple((text or "").split())
 
 
 def _viewer() -> uuid.UUID | None:

@@ -14,6 +14,7 @@ import flask
 from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain import Campaign, CampaignStatus
 from shared.images import WIDTHS
+from shared.markdown import render_markdown
 
 #: CampaignOut's fields that come straight from the campaign record.
 _RECORD_FIELDS = (
@@ -52,6 +53,9 @@ def campaign_view(campaign: Campaign, moment: datetime | None = None) -> dict[st
     moment = moment or current_dependencies().clock()
     view = {name: getattr(campaign, name) for name in _RECORD_FIELDS}
     # Exact arithmetic on integers: a share of the goal is never a float.
+    # The story as HTML made on every read, like an update's body: the source is kept as
+    # written, and a tighter allow-list covers old stories too.
+    view["description_html"] = render_markdown(campaign.description)
     view["funded_percent"] = math.floor(campaign.share_of_goal * 100)
     left = campaign.time_left(moment) if campaign.status in _OPEN else timedelta(0)
     view["seconds_left"] = left // timedelta(seconds=1)

@@ -128,7 +128,10 @@ class CampaignOut(ma.Schema):
     id = ma.fields.UUID()
     creator_id = ma.fields.UUID()
     title = ma.fields.String()
-    description = ma.fields.String()
+    description = ma.fields.String(metadata={"description": "The story, in Markdown"})
+    description_html = ma.fields.String(
+        metadata={"description": "The story as sanitised HTML (the same rendering as updates)"}
+    )
     status = ma.fields.String()
     funding_model = ma.fields.String()
     goal_amount = ma.fields.Integer()
@@ -226,9 +229,18 @@ class CampaignList(ma.Schema):
 
 
 class CampaignQuery(ma.Schema):
-    status = ma.fields.String(
+    # Repeated for several (`status=failed&status=cancelled`): "ended" campaigns are two states.
+    status = ma.fields.List(
+        ma.fields.String(),
         load_default=None,
-        validate=ma.validate.OneOf(["draft", "live", "succeeded", "failed", "cancelled"]),
+        # On the list, not each item: the error names `status`, as it did for a single one.
+        validate=ma.validate.ContainsOnly(["draft", "live", "succeeded", "failed", "cancelled"]),
+        metadata={"description": "Only campaigns in these states; repeat for several"},
+    )
+    q = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=TITLE_MAX),
+        metadata={"description": "Only campaigns whose title contains these words, in any case"},
     )
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
     offset = page_offset(metadata={"description": f"Campaigns to skip, at most {MAX_OFFSET}"})

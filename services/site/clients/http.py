@@ -64,10 +64,12 @@ class ServiceClient:
         data: dict[str, str] | MultipartEncoder | None = None,
         files: dict[str, Any] | None = None,
         timeout: float | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """The service's answer; raises ApiError on 4xx and ServiceUnavailable when it fails.
         `timeout` replaces the usual one for the few calls that do real work while the
-        person waits (printing a report)."""
+        person waits (printing a report); `stream` leaves the body to be read in pieces (a
+        download passed on to the visitor)."""
         sent = {"Accept": "application/json, text/plain", **(headers or {})}
         if flask.has_request_context() and flask.request.remote_addr:
             # The services rate-limit sign-ins per client: name the person, not this site.
@@ -85,6 +87,7 @@ class ServiceClient:
                 files=files,
                 timeout=timeout or self._timeout,
                 allow_redirects=False,
+                stream=stream,
             )
         except requests.RequestException as exc:
             log.warning("site.service_unreachable", service=self.name, error=type(exc).__name__)

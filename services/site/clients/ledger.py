@@ -61,6 +61,27 @@ class LedgerClient(ServiceClient):
                 raise
             return None
 
+    def verify_file(self, campaign_id: object, name: str, tree_size: int | None) -> Any:
+        """One of the three files `fundtrail verify` reads (`export`, `checkpoint`, `key`), as
+        a streamed response: the export at `tree_size` and the checkpoint of that size (the
+        latest without one), so the two always match."""
+        size = {} if tree_size is None else {"tree_size": tree_size}
+        base = f"/api/v1/campaigns/{campaign_id}"
+        path, params = {
+            "export": (f"{base}/export.jsonl", size),
+            "checkpoint": (
+                f"{base}/checkpoint" if tree_size is None else f"{base}/checkpoints/{tree_size}",
+                {},
+            ),
+            "key": ("/api/v1/log/key", {}),
+        }[name]
+        return self.request("GET", path, params=params or None, stream=True)
+
+    def verifier(self) -> Json:
+        """The verifier wheel the ledger serves: `{filename, version, sha256, path}`."""
+        found: Json = self.get_json("/api/v1/verifier")
+        return found
+
     def record_expense(
         self,
         campaign_id: object,

@@ -22,10 +22,19 @@ class PledgesClient(ServiceClient):
 
     # Campaigns
 
-    def campaigns(self, *, status: str, limit: int, offset: int = 0) -> list[Json]:
-        """Campaigns in `status`, newest first, at most `limit` (the API's page) after
-        skipping `offset`."""
-        params = {"status": status, "limit": limit, "offset": offset}
+    def campaigns(
+        self, *, status: str | Sequence[str], limit: int, offset: int = 0, title: str = ""
+    ) -> list[Json]:
+        """Campaigns in `status` (one state or several), newest first, at most `limit` (the
+        API's page) after skipping `offset`; with `title`, only those whose title holds each
+        of its words."""
+        params: dict[str, Any] = {
+            "status": [status] if isinstance(status, str) else list(status),
+            "limit": limit,
+            "offset": offset,
+        }
+        if title:
+            params["q"] = title
         found = self.get_json(_CAMPAIGNS, params=params)
         campaigns: list[Json] = found.get("campaigns", [])
         return campaigns

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.updates.domain import Comment, Update
-from services.updates.rendering import render_markdown
 from shared import topics
 from shared.events import Envelope, new_envelope
+from shared.markdown import render_markdown
 
 PRODUCER = "updates"
 UPDATES_TOPIC = topics.UPDATES

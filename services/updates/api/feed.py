@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from services.updates import queries
 from services.updates.bootstrap import current_dependencies
 from services.updates.domain import Update
-from services.updates.rendering import render_markdown
+from shared.markdown import render_markdown
 
 ATOM = "application/atom+xml"
 

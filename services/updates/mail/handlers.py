@@ -7,7 +7,6 @@ from datetime import datetime
 
 from services.updates.adapters.mail import MailUpdate
 from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
-from services.updates.rendering import sanitise
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
 from shared.errors import NotFound
@@ -18,6 +17,7 @@ from shared.events.catalog import (
     UpdatePublished,
 )
 from shared.logging import get_logger
+from shared.markdown import sanitise
 
 log = get_logger(__name__)
 

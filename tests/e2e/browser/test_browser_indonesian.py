@@ -118,7 +118,7 @@ def test_the_story_in_bahasa_indonesia(
     story.sign_up(backer, "Budi", "Pendukung")
     page = backer.page
     page.goto("/")
-    story.check(backer, "beranda", "Kampanye yang sedang berjalan", "Rp 0 terkumpul")
+    story.check(backer, "beranda", "Berhasil didanai — lihat penggunaan dananya", "Rp 0 terkumpul")
     page.get_by_role("link", name=title).click()
     campaign_url = page.url
     page.goto(f"{campaign_url}?ref=whatsapp")
@@ -178,5 +178,5 @@ def test_the_story_in_bahasa_indonesia(
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Live campaigns")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Campaigns")
     assert len(story.checked) == 12, story.checked

@@ -20,6 +20,7 @@ def test_every_ledger_route_is_in_the_openapi_document(ledger: Ledger) -> None:
         f"{campaign}/export.jsonl": "get",
         f"{campaign}/receipts/{{sha256}}": "get",
         "/api/v1/log/key": "get",
+        "/api/v1/verifier": "get",
     }
     for path, method in expected.items():
         assert method in spec["paths"].get(path, {}), path

@@ -251,3 +251,70 @@ def test_the_api_describes_itself(client: FlaskClient) -> None:
     with client.get("/api/v1/docs/assets/swagger-ui-bundle.js") as asset:
         assert asset.status_code == 200
         assert b"SwaggerUIBundle" in asset.get_data()
+
+
+def test_campaigns_are_found_by_words_of_their_title_in_several_states(
+    client: FlaskClient, creator: str
+) -> None:
+    def made(title: str, *, then: tuple[str, ...] = ()) -> str:
+        body = campaign_body(title=title)
+        made = client.post("/api/v1/campaigns", json=body, headers=bearer(creator)).json
+        campaign_id = made["id"]
+        for step in then:
+            done = client.post(f"/api/v1/campaigns/{campaign_id}/{step}", headers=bearer(creator))
+            assert done.status_code == 200, done.json
+        return str(campaign_id)
+
+    draft = made("Pinhole camera kit")
+    live = made("A LENS for the PinHole", then=("launch",))
+    cancelled = made("Pinhole 100% tin", then=("launch", "cancel"))
+    made("Letterpress zine", then=("launch",))
+
+    def found(query: str, token: str | None = None) -> list[str]:
+        headers = bearer(token) if token else {}
+        response = client.get(f"/api/v1/campaigns?{query}", headers=headers)
+        assert response.status_code == 200, response.json
+        return [c["id"] for c in response.json["campaigns"]]
+
+    # Any case, every state but someone else's draft; each word must be there, in any order.
+    assert found("q=pinhole") == [cancelled, live]
+    assert found("q=pinhole", creator) == [cancelled, live, draft]
+    assert found("q=pinhole+lens") == [live]
+    assert found("q=lens+kit") == []
+    # Ended is two states: the status repeats.
+    assert found("q=pinhole&status=failed&status=cancelled") == [cancelled]
+    assert found("q=pinhole&status=live&status=succeeded") == [live]
+    # What a person types is text: `%` and `_` match themselves, not anything.
+    assert found("q=100%25") == [cancelled]
+    assert found("q=%25") == [cancelled]
+    assert found("q=_") == []
+    bad = client.get("/api/v1/campaigns?status=live&status=bogus")
+    assert bad.status_code == 422 and "status" in bad.json["errors"]
+    assert client.get(f"/api/v1/campaigns?q={'x' * 201}").status_code == 422
+
+
+def test_the_story_is_rendered_with_the_updates_sanitiser(
+    client: FlaskClient, creator: str
+) -> None:
+    story = (
+        "A **pinhole** camera, [made here](https://example.org/make).\n\n"
+        '<script>alert("story")</script>\n\n'
+        '<img src=x onerror="alert(1)">\n\n'
+        "[click me](javascript:alert(document.cookie))"
+    )
+    made = client.post(
+        "/api/v1/campaigns", json=campaign_body(description=story), headers=bearer(creator)
+    ).json
+    html = client.get(f"/api/v1/campaigns/{made['id']}", headers=bearer(creator)).json[
+        "description_html"
+    ]
+    assert made["description"] == story  # the source is kept as written
+    assert "<strong>pinhole</strong>" in html
+    assert (
+        '<a href="https://example.org/make" rel="noopener noreferrer nofollow ugc">made here</a>'
+        in html
+    )
+    # Raw HTML is text, never markup; a javascript: link is no link.
+    assert "<script" not in html and "&lt;script&gt;alert" in html
+    assert "<img" not in html and "&lt;img src=x onerror=" in html
+    assert html.count("<a ") == 1 and "[click me](javascript:" in html

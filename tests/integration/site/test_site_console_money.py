@@ -124,8 +124,10 @@ def test_the_audit_page_lists_the_three_exports_and_how_to_verify(stack: Stack) 
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     base = f"https://ledger.example.org/api/v1/campaigns/{campaign_id}"
-    for kind in ("csv", "jsonl", "beancount"):
+    for kind in ("csv", "beancount"):
         assert f'href="{base}/export.{kind}"' in text
+    # The one `fundtrail verify` reads, from the site under that name (see test_site_find).
+    assert f'href="/campaigns/{campaign_id}/verify/export.jsonl" download>' in text
     assert "auditor" in text
     assert f'href="{base}/checkpoint"' in text
     assert 'href="https://ledger.example.org/api/v1/log/key"' in text

@@ -3,6 +3,7 @@ and its verify box, escaping, and the security headers."""
 
 from __future__ import annotations
 
+import base64
 import html
 import uuid
 
@@ -74,17 +75,32 @@ def test_campaign_page_shows_the_ledgers_money_trail_and_how_to_verify_it(stack:
         assert f"<dt>{label}</dt><dd>{figure}</dd>" in text
     assert "<dt>Raised</dt><dd>€123.45</dd>" in text
     assert "<dt>Available</dt><dd>€123.45</dd>" in text
-    assert entry["leaf_hash"] in text
-    assert checkpoint.strip() in text
+    # Hashes read in hex everywhere on the site (the API gives base64), folded in the details.
+    details = text[text.index('<details class="proof">') : text.index("</details>")]
+    assert base64.b64decode(entry["leaf_hash"]).hex() in details
+    assert checkpoint.strip() in details
+    assert base64.b64decode(checkpoint.splitlines()[2]).hex() in details
+    assert "It exits 0 only when every entry is in the signed log" in details
+    # Before the fold: one plain sentence, the files under the command's names, the command.
+    lede = text[: text.index('<details class="proof">')]
+    assert entry["leaf_hash"] not in lede
+    assert "The ledger has signed the 1 entry above. Anyone can check on their own computer" in lede
     origin = f"{ORIGIN}/campaigns/{campaign_id}"
     assert (
         "fundtrail verify export.jsonl --checkpoint checkpoint.txt --key ledger.vkey "
         f"--origin {origin}"
-    ) in text
+    ) in lede
+    site_files = f"/campaigns/{campaign_id}/verify"
+    assert f'href="{site_files}/export.jsonl?tree_size=1" download>export.jsonl</a>' in lede
+    assert f'href="{site_files}/checkpoint.txt?tree_size=1" download>checkpoint.txt</a>' in lede
+    assert f'href="{site_files}/ledger.vkey" download>ledger.vkey</a>' in lede
+    wheel = stack.apps["ledger"].test_client().get("/api/v1/verifier").get_json()
+    assert f"pipx install https://ledger.example.org/verifier/{wheel['filename']}" in lede
+    # The ledger's own addresses stay, for curl, in the details.
     base = f"https://ledger.example.org/api/v1/campaigns/{campaign_id}"
-    assert f'href="{base}/export.jsonl?tree_size=1"' in text
-    assert f'href="{base}/checkpoints/1"' in text
-    assert 'href="https://ledger.example.org/api/v1/log/key"' in text
+    assert f'curl -s -o export.jsonl "{base}/export.jsonl?tree_size=1"' in details
+    assert f"curl -s -o checkpoint.txt {base}/checkpoints/1" in details
+    assert "curl -s -o ledger.vkey https://ledger.example.org/api/v1/log/key" in details
     assert f'href="https://ledger.example.org/campaigns/{campaign_id}/report.pdf?lang=en"' in text
     assert "Verify it yourself" in text
 

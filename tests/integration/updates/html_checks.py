@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from services.updates.rendering import ALLOWED_TAGS, ALLOWED_URL_SCHEMES
+from shared.markdown import ALLOWED_TAGS, ALLOWED_URL_SCHEMES
 
 
 class _Collector(HTMLParser):

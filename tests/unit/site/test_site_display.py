@@ -3,6 +3,9 @@ expenses, a campaign's tiers as choices."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from services.site import display
 
 
@@ -26,3 +29,15 @@ def test_tiers_become_choices_with_their_least_amount() -> None:
 
     assert display.tier_options(campaign) == [("t1", "Bread (from €15.00)")]
     assert display.tier_options({"currency": "EUR", "tiers": None}) == []
+
+
+def test_hashes_read_in_hex_whatever_form_the_api_gives() -> None:
+    digest = hashlib.sha256(b"leaf").digest()
+    assert display.hex_hash(base64.b64encode(digest).decode()) == digest.hex()
+    assert display.hex_hash(digest.hex()) == digest.hex()  # already hex: as it came
+    # Not a SHA-256 in base64 (too short, not base64, another length): shown as it came.
+    for odd in ("", "abc=", "!" * 43 + "=", base64.b64encode(b"x" * 31).decode(), None):
+        assert display.hex_hash(odd) == ("" if odd is None else odd)
+    note = f"fundtrail.local/campaigns/x\n1\n{base64.b64encode(digest).decode()}\n\n— sig\n"
+    assert display.checkpoint_root_hex(note) == digest.hex()
+    assert display.checkpoint_root_hex(None) == ""

@@ -1,4 +1,5 @@
-"""Update bodies from Markdown to HTML that is safe to show anywhere: the API, the feed, e-mails.
+"""Creators' Markdown to HTML that is safe to show anywhere: update bodies (the API, the feed,
+e-mails) and campaign stories. One renderer and one allow-list for both, so neither can drift.
 
 Two locks, either enough on its own for the common attacks: markdown-it-py's "js-default"
 preset (raw HTML off: `MarkdownIt()` with no preset is CommonMark with raw HTML on and passes
@@ -121,7 +122,8 @@ def sanitise(html: str) -> str:
 
 
 def markdown_to_html(source: str) -> str:
-    """Markdown `source` as sanitised HTML: the one rendering every update's body goes through."""
+    """Markdown `source` as sanitised HTML: the one rendering every update's body and every
+    campaign's story goes through."""
     return sanitise(_markdown.render(source))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
-from services.updates import rendering
-from services.updates.rendering import render_markdown, sanitise
+from shared import markdown
+from shared.markdown import render_markdown, sanitise
 
 
 def test_the_parsers_default_would_let_a_script_through_which_is_why_it_is_not_used() -> None:
@@ -57,7 +57,7 @@ def test_only_the_creators_uploads_at_the_sites_address_show_as_pictures() -> No
         + "ab" * 32
         + "/1200.jpg"
     )
-    rendering.allow_images_from("http://127.0.0.1:8000/")
+    markdown.allow_images_from("http://127.0.0.1:8000/")
 
     shown = render_markdown(f"![The press in the barn]({upload})")
     remote = render_markdown("![pixel](https://tracker.example/p.gif)")
