@@ -28,6 +28,7 @@ from shared.db import UnitOfWork
 from shared.events import Envelope, Event, InvalidEvent, to_event
 from shared.events.compiled import fast_decode
 from shared.logging import get_logger
+from shared.stall import StallWatch
 from shared.topics import dead_letter_topic
 
 log = get_logger(__name__)
@@ -66,11 +67,16 @@ class EventConsumer:
         self._transient_backoff = transient_backoff
         self._stop = threading.Event()
 
-    def run(self, stop: threading.Event | None = None) -> None:
-        """Consume until `stop` is set."""
+    def run(self, stop: threading.Event | None = None, watch: StallWatch | None = None) -> None:
+        """Consume until `stop` is set; with `watch`, raise ConsumerStalled when the consumer
+        gets nothing while it should (the worker then replaces it)."""
         stop = stop or self._stop
         while not stop.is_set():
-            self.poll_once(stop=stop)
+            if self.poll_once(stop=stop):
+                if watch:
+                    watch.progressed()
+            elif watch:
+                watch.check()
 
     def poll_once(self, timeout_ms: int = 500, stop: threading.Event | None = None) -> int:
         """Handle one poll's worth of messages and commit their offsets; returns how many."""

@@ -17,6 +17,7 @@ from shared.consumer import EventConsumer
 from shared.kafka import make_consumer, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
+from shared.stall import ConsumerStalled, StallWatch
 
 T = TypeVar("T")
 
@@ -103,6 +104,17 @@ def _relay(
 
 
 def _consume(dependencies: Dependencies, stop: threading.Event) -> None:
+    """Consume until `stop`; a consumer that stalls is closed and replaced by a new one."""
+    while not stop.is_set():
+        try:
+            _consume_with_one_consumer(dependencies, stop)
+        except ConsumerStalled as stalled:
+            # Its offsets are committed up to the last batch it handled: the new consumer in
+            # the same group goes on from there (shared/stall.py).
+            log.warning("worker.consumer_stalled", reason=str(stalled), action="replaced")
+
+
+def _consume_with_one_consumer(dependencies: Dependencies, stop: threading.Event) -> None:
     spec, settings = dependencies.spec, dependencies.settings
     servers = settings.kafka_bootstrap_servers
     clients = _retrying(
@@ -122,10 +134,11 @@ def _consume(dependencies: Dependencies, stop: threading.Event) -> None:
         dependencies.event_handlers(),
         max_attempts=settings.consumer_max_attempts,
     )
+    watch = StallWatch(kafka_consumer)
     try:
         while not stop.is_set():
             try:
-                consumer.run(stop)
+                consumer.run(stop, watch)
             except (CommitFailedError, RebalanceInProgressError) as exc:
                 # The group rebalanced while this batch was being handled (a worker joined, or
                 # one died): its partitions may be another member's by now, so its offsets were

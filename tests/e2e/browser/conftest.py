@@ -300,6 +300,7 @@ def accessibility_violations(page: Any, axe_source: str) -> list[str]:
     Evaluated through the DevTools protocol, which the page's CSP does not govern: the site
     itself needs no inline script allowed for the check to run.
     """
+    page.wait_for_load_state("load")  # styles decide contrast: see layout_problems
     page.evaluate(axe_source)
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
@@ -325,5 +326,8 @@ def layout_problems(page: Any) -> list[str]:
     sideways (a wide table or word pushing the page past the viewport; a box that scrolls on
     its own is fine), and tap targets smaller than WCAG 2.2's 24×24 CSS pixels outside a
     sentence. Empty when the page fits."""
+    # After a click that navigates, Playwright returns once the new page commits: under load
+    # its style sheet may still be on the way, and an unstyled page has small targets.
+    page.wait_for_load_state("load")
     found: list[str] = page.evaluate(LAYOUT_PROBE.read_text(encoding="utf-8"), MIN_TARGET)
     return found

@@ -12,6 +12,7 @@ from kafka.errors import CommitFailedError, RebalanceInProgressError
 
 from services.registry import bootstrap
 from shared import worker
+from shared.stall import ConsumerStalled
 from tests.factories import service_settings
 
 
@@ -24,7 +25,7 @@ class _RefusedTwice:
         self.running = threading.Event()
         self.closed = False
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event, watch: Any = None) -> None:
         self.runs += 1
         if self.runs == 1:
             raise CommitFailedError("IllegalGenerationError")
@@ -56,3 +57,62 @@ def test_offsets_refused_in_a_rebalance_do_not_end_the_consumer(
         thread.join(10)
     assert not thread.is_alive()
     assert consumer.closed
+
+
+class _Stalls:
+    """Stands in for the EventConsumer: the first one stalls (its StallWatch says so), the
+    next runs until stopped."""
+
+    made: list[_Stalls] = []
+
+    def __init__(self, *_: Any, **__: Any) -> None:
+        self.running = threading.Event()
+        self.closed = False
+        _Stalls.made.append(self)
+
+    def run(self, stop: threading.Event, watch: Any = None) -> None:
+        assert watch is not None, "the worker watches its consumer"
+        if len(_Stalls.made) == 1:
+            raise ConsumerStalled("4 messages waiting on 1 partitions, none fetched for 20 s")
+        self.running.set()
+        stop.wait()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_stalled_consumer_is_closed_and_replaced(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _Stalls.made = []
+    kafka_consumers: list[mock.MagicMock] = []
+
+    def make_consumer(*_: Any, **__: Any) -> mock.MagicMock:
+        kafka_consumers.append(mock.MagicMock())
+        return kafka_consumers[-1]
+
+    monkeypatch.setattr(worker, "EventConsumer", _Stalls)
+    monkeypatch.setattr(worker, "make_consumer", make_consumer)
+    monkeypatch.setattr(worker, "make_producer", lambda *_, **__: mock.MagicMock())
+    settings = service_settings("ledger", sqlite_url, tmp_path)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_worker, args=(bootstrap("ledger", settings), stop))
+    thread.start()
+    try:
+        assert eventually_running(_Stalls.made), "no second consumer"
+        first, second = _Stalls.made
+        assert first.closed and not second.closed
+        assert len(kafka_consumers) == 2  # a new Kafka client, not the stalled one again
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert _Stalls.made[-1].closed
+
+
+def eventually_running(made: list[_Stalls]) -> bool:
+    for _ in range(100):
+        if len(made) == 2:
+            return made[1].running.wait(10)
+        threading.Event().wait(0.1)
+    return False
