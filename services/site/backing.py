@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 
 from services.site import access, campaign_page, context
 from services.site.campaign_page import Retry, signed_in
-from services.site.display import money
+from services.site.confirming import Confirmation, confirmation_page, confirmed
+from services.site.display import in_words, money, when
 from services.site.forms import FormState, read_form, send
 
 backing = flask.Blueprint("backing", __name__)
@@ -90,21 +91,118 @@ def change_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
 
 @backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/cancel")
 def cancel_pledge(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
+    """The "Cancel pledge" button shows what cancelling does (confirming.py); only that page's
+    button, with `confirm=yes` and the usual CSRF token, withdraws the pledge."""
     visitor = signed_in(campaign_id, _("Sign in as a backer to cancel your pledge."))
     pledge, campaign = _own_pledge(visitor, campaign_id, pledge_id)
     form = FormState()
-    cancelled = send(
-        form,
-        lambda: context.services().pledges.cancel_pledge(pledge_id, token=visitor.token),
-        fields=(),
-        fallback=_("The pledge could not be cancelled."),
-    )
-    if cancelled is None:
+    if pledge.get("status") != "pledged":
+        flask.flash(
+            _(
+                "That pledge is already %(status)s, so nothing was changed.",
+                status=in_words(pledge.get("status")),
+            )
+        )
+        return _back_to_pledge(campaign_id)
+    if not confirmed():
+        if campaign_page.pledges_open(campaign):
+            return confirmation_page(_cancelling(campaign, pledge))
+        # Not asked for a choice that no longer exists: said where the button was.
+        form.status = 409
+        form.add(
+            "_form",
+            _(
+                "Pledges can be changed or cancelled only while the campaign is live, before "
+                "its deadline."
+            ),
+        )
+    else:
+        send(
+            form,
+            lambda: context.services().pledges.cancel_pledge(pledge_id, token=visitor.token),
+            fields=(),
+            fallback=_("The pledge could not be cancelled."),
+        )
+    if not form.ok:
         retry = Retry("cancel", str(pledge["id"]), form)
         return campaign_page.render(campaign_id, campaign=campaign, retry=retry), form.status
     amount = money(pledge.get("amount"), pledge.get("currency"))
     flask.flash(_("Your pledge of %(amount)s is cancelled.", amount=amount))
     return _back_to_pledge(campaign_id)
+
+
+def _cancelling(campaign: dict[str, Any], pledge: dict[str, Any]) -> Confirmation:
+    """Which pledge, that it is withdrawn and never charged, what the tier and the creator see,
+    and that a new pledge may follow: all as the pledges service does it (cancelling frees the
+    tier's place and lowers the campaign's tallies; only an active pledge blocks a new one)."""
+    amount = money(pledge.get("amount"), pledge.get("currency"))
+    title = str(campaign.get("title"))
+    tier = next(
+        (t for t in campaign.get("tiers") or [] if str(t.get("id")) == str(pledge.get("tier_id"))),
+        None,
+    )
+    said = [
+        _(
+            "Your pledge of %(amount)s (tier “%(tier)s”) to “%(title)s” is withdrawn: you are "
+            "never charged for it.",
+            amount=amount,
+            tier=tier.get("name"),
+            title=title,
+        )
+        if tier
+        else _(
+            "Your pledge of %(amount)s to “%(title)s” is withdrawn: you are never charged for it.",
+            amount=amount,
+            title=title,
+        )
+    ]
+    if tier and tier.get("limit") is not None:
+        said.append(
+            _(
+                "Its place in the limited tier “%(tier)s” is freed for someone else: it is not "
+                "kept for you.",
+                tier=tier.get("name"),
+            )
+        )
+    backers = int(campaign.get("backers_count") or 0)
+    said.append(
+        _(
+            "The creator and everyone else see the campaign's backers go from %(before)d to "
+            "%(after)d, and %(amount)s less pledged.",
+            before=backers,
+            after=max(backers - 1, 0),
+            amount=amount,
+        )
+    )
+    if campaign_page.takes_cards():
+        if pledge.get("payment_status") == "card_saved":
+            said.append(
+                _(
+                    "The card you saved for it is not charged. The payment provider keeps it on "
+                    "file, unused; a new pledge asks you to save a card again."
+                )
+            )
+        else:
+            said.append(_("No card was saved for it, so no card is involved."))
+    said.append(
+        _(
+            "You may pledge to this campaign again, as a new pledge, while it is live (until "
+            "%(deadline)s).",
+            deadline=when(campaign.get("deadline")),
+        )
+    )
+    return Confirmation(
+        title=_("Cancel your pledge of %(amount)s?", amount=amount),
+        consequences=said,
+        action=flask.url_for(
+            "backing.cancel_pledge", campaign_id=campaign.get("id"), pledge_id=pledge.get("id")
+        ),
+        button=_("Cancel my pledge"),
+        back=flask.url_for(
+            "pages.campaign", campaign_id=campaign.get("id"), _anchor="your-pledge-heading"
+        ),
+        back_label=_("No, keep my pledge"),
+    )
 
 
 @backing.post("/campaigns/<uuid:campaign_id>/pledges/<uuid:pledge_id>/card")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.exceptions import NotFound
 
-from services.site import context
+from services.site import context, refusals
 from services.site.access import creators_campaign
 from services.site.clients import ApiError
 from services.site.confirming import Confirmation, confirmation_page, confirmed
@@ -142,9 +142,10 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
     if not body["reason"]:
         form.add("reason", _("Give the reason for this refund."))
     if form.ok and refunding > left:
-        # Said before asking to confirm a refund that cannot be: the pledges service would
-        # refuse it too (409).
-        form.add("amount", _only_left(pledge, currency))
+        # Said before asking to confirm a refund that cannot be, in the words and figures the
+        # pledges service's refusal (409) would carry: the pledge's, as it just sent them.
+        facts = {"left": left, "collected": int(pledge.get("amount") or 0), "currency": currency}
+        form.add("amount", refusals.from_facts(facts))
     elif form.ok and refunding <= 0:
         form.add("amount", _("Nothing is left of this pledge to refund."))
     if form.ok and not (
@@ -172,9 +173,6 @@ def refund(campaign_id: uuid.UUID, pledge_id: uuid.UUID) -> Any:
                 )
             )
             return flask.redirect(back)
-        if form.status == 409 and "amount" in form.errors:
-            # More than is left: the API counts in minor units; people read the currency's.
-            form.errors["amount"] = [_only_left(pledge, currency)]
     # 409 (not collected, more than is left) and 422 land next to the fields, on a 422 page.
     return _page(visitor, shown, refund_forms={str(pledge_id): form}), 422
 
@@ -190,15 +188,6 @@ def _backer_name(shown: dict[str, Any], pledge: dict[str, Any], token: str) -> s
     )
     found = [p for p in listed if str(p.get("id")) == str(pledge.get("id"))]
     return str(found[0]["backer_name"]) if found and found[0].get("backer_name") else None
-
-
-def _only_left(pledge: dict[str, Any], currency: str) -> str:
-    amount = int(pledge.get("amount") or 0)
-    return _(
-        "Only %(left)s of the %(collected)s collected is left to refund.",
-        left=money(amount - int(pledge.get("refunded_amount") or 0), currency),
-        collected=money(amount, currency),
-    )
 
 
 def _refund_confirmation(

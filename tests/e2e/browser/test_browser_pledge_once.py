@@ -1,6 +1,7 @@
 """Issue 18 in a real browser: a backer who has pledged is offered "Change your pledge" (saying
 what it replaces), never a second, silent pledge, even from a page left open in another tab; a
-partial refund reads "€10.00 refunded of €20.00"; an over-budget expense is refused in amounts
+partial refund reads "€10.00 refunded of €20.00"; "Cancel pledge" asks first, on a page saying what
+happens ("No, keep my pledge" keeps it); an over-budget expense is refused in amounts
 as the site writes them; a reused receipt is explained in its own field. At desktop size, then
 the same pages on a 360 px phone (layout and axe-core find nothing)."""
 
@@ -83,6 +84,37 @@ def test_a_pledge_is_changed_never_replaced_and_refusals_speak_in_amounts(
     rows = page.get_by_role("row").filter(has_text=title)
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("€20.00")
+
+    # A third backer pledges €15 for Zine, then thinks better of it: "Cancel pledge" first shows
+    # what cancelling does (on a phone too); "No, keep my pledge" keeps it; the red button ends it.
+    dan = open_browser()
+    journey.sign_up(dan, "Dan", "Backer")
+    page = dan.page
+    page.goto(campaign)
+    page.get_by_label("Amount").fill("15")
+    page.get_by_label("Tier", exact=True).select_option(label="Zine (from €10.00)")
+    page.get_by_role("button", name="Pledge").click()
+    expect_text(page, "Your pledge of €15.00 is recorded")
+    page.get_by_role("button", name="Cancel pledge").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your pledge of €15.00?")
+    expect_text(
+        page,
+        f"Your pledge of €15.00 (tier “Zine”) to “{title}” is withdrawn: you are never charged "
+        "for it.",
+    )
+    expect_text(page, "the campaign's backers go from 2 to 1, and €15.00 less pledged.")
+    expect_text(page, "You may pledge to this campaign again, as a new pledge")
+    page.set_viewport_size(PHONE)
+    asking = layout_problems(page) + accessibility_violations(page, axe_source)
+    assert asking == [], f"the cancel confirmation on a phone: {asking}"
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("link", name="No, keep my pledge").click()
+    expect_text(page, "You pledged €15.00. Tier: “Zine”.")
+    page.get_by_role("button", name="Cancel pledge").click()
+    page.get_by_role("button", name="Cancel my pledge").click()
+    expect_text(page, "Your pledge of €15.00 is cancelled.")
+    expect(page.get_by_role("button", name="Cancel pledge")).to_have_count(0)
+    assert dan.console_errors == []
 
     # Another backer takes it past its goal; the deadline passes and the money is collected.
     pledges = live_fundtrail.system.apps["pledges"]

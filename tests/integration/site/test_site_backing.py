@@ -12,7 +12,7 @@ import pytest
 
 from services.site import campaign_page
 from tests.factories import bearer
-from tests.integration.site.site_support import Stack, csrf_of
+from tests.integration.site.site_support import Stack, confirm, confirmation_of, csrf_of
 
 
 def _pledged(stack: Stack, **campaign: Any) -> tuple[str, dict[str, Any], str, Any]:
@@ -73,11 +73,11 @@ def test_a_backer_changes_then_cancels_their_pledge_on_the_campaign_page(stack: 
     assert re.search(rf'id="pledge-{pid}-amount" name="amount" type="text"\s+value="40.00"', shown)
     assert f'<option value="{tier["id"]}" selected>' in shown
 
-    cancelled = client.post(
-        f"/campaigns/{campaign_id}/pledges/{pid}/cancel",
-        data={"csrf_token": csrf_of(shown)},
-        follow_redirects=True,
+    asked = client.post(
+        f"/campaigns/{campaign_id}/pledges/{pid}/cancel", data={"csrf_token": csrf_of(shown)}
     )
+    assert asked.status_code == 200 and _pledge(stack, pid, backer)["status"] == "pledged"
+    cancelled = confirm(client, asked.get_data(as_text=True), follow_redirects=True)
 
     assert cancelled.status_code == 200
     text = cancelled.get_data(as_text=True)
@@ -86,6 +86,107 @@ def test_a_backer_changes_then_cancels_their_pledge_on_the_campaign_page(stack: 
     assert _pledge(stack, pid, backer)["status"] == "cancelled"
     found = stack.pledges.get(f"/api/v1/campaigns/{campaign_id}").get_json()
     assert (found["pledged_amount"], found["backers_count"]) == (0, 0)
+
+
+def _consequences(page: str) -> list[str]:
+    found = re.search(r'<ul class="consequences">(.*?)</ul>', page, re.S)
+    assert found, "the page says nothing of what will happen"
+    return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", found.group(1))]
+
+
+def test_cancel_pledge_first_says_what_it_does_and_only_its_button_cancels(
+    stack: Stack,
+) -> None:
+    campaign_id, pledge, backer, client = _pledged(
+        stack, tiers=[{"name": "Founders", "min_amount": 1_000, "limit": 3}]
+    )
+    pid = pledge["id"]
+    tier = _tier(stack, campaign_id)
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    changed = client.post(
+        f"/campaigns/{campaign_id}/pledges/{pid}/change",
+        data={"csrf_token": csrf_of(page), "amount": "45", "tier_id": tier["id"]},
+    )
+    assert changed.status_code == 302
+    page = client.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    cancel = f"/campaigns/{campaign_id}/pledges/{pid}/cancel"
+
+    one_click = client.post(cancel, data={"csrf_token": csrf_of(page)})
+    said_no = client.post(cancel, data={"csrf_token": csrf_of(page), "confirm": "no"})
+    # A page elsewhere posting the confirmation itself has no CSRF token: refused.
+    forged = stack.site_client(backer).post(cancel, data={"confirm": "yes"})
+
+    text = one_click.get_data(as_text=True)
+    assert one_click.status_code == 200
+    assert "<h1>Cancel your pledge of €45.00?</h1>" in text
+    deadline = re.search(r"until ([^)]+)\)", " ".join(_consequences(text)))
+    assert deadline and deadline.group(1).endswith("UTC")
+    assert _consequences(text) == [
+        "Your pledge of €45.00 (tier “Founders”) to “Cider press” is withdrawn: you are never "
+        "charged for it.",
+        "Its place in the limited tier “Founders” is freed for someone else: it is not kept "
+        "for you.",
+        "The creator and everyone else see the campaign's backers go from 1 to 0, and €45.00 "
+        "less pledged.",
+        f"You may pledge to this campaign again, as a new pledge, while it is live (until "
+        f"{deadline.group(1)}).",
+    ]
+    assert '<button type="submit" class="danger">Cancel my pledge</button>' in text
+    assert f'<a href="/campaigns/{campaign_id}#your-pledge-heading">No, keep my pledge</a>' in text
+    action, fields = confirmation_of(text)
+    assert (action, fields["confirm"]) == (cancel, "yes") and set(fields) == {
+        "confirm",
+        "csrf_token",
+    }
+    assert said_no.status_code == 200 and "No, keep my pledge" in said_no.get_data(as_text=True)
+    assert forged.status_code == 400
+    now = _pledge(stack, pid, backer)
+    assert (now["amount"], now["tier_id"], now["status"]) == (4_500, tier["id"], "pledged")
+    assert _tier(stack, campaign_id)["taken"] == 1
+
+    indonesian = stack.site_client(backer)
+    indonesian.get("/?lang=id")
+    asked_id = indonesian.post(
+        cancel,
+        data={
+            "csrf_token": csrf_of(
+                indonesian.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+            )
+        },
+    ).get_data(as_text=True)
+    assert "<h1>Batalkan dukungan Anda sebesar € 45?</h1>" in asked_id
+    said_id = _consequences(asked_id)
+    assert said_id[1] == (
+        "Tempatnya di tingkatan terbatas “Founders” dibebaskan untuk orang lain: tempat itu "
+        "tidak disimpan untuk Anda."
+    )
+    assert said_id[0] == (
+        "Dukungan Anda sebesar € 45 (tingkatan “Founders”) untuk “Cider press” ditarik: Anda "
+        "tidak akan pernah ditagih untuknya."
+    )
+    assert said_id[2].startswith(
+        "Kreator dan semua orang melihat jumlah pendukung kampanye turun dari 1 menjadi 0"
+    )
+    assert said_id[3].startswith("Anda boleh mendukung kampanye ini lagi")
+    assert ">Batalkan dukungan saya</button>" in asked_id
+    assert ">Tidak, pertahankan dukungan saya</a>" in asked_id
+    assert _pledge(stack, pid, backer)["status"] == "pledged"
+
+    done = confirm(client, text)
+    assert done.status_code == 302
+    assert _pledge(stack, pid, backer)["status"] == "cancelled"
+    assert _tier(stack, campaign_id)["taken"] == 0
+    # As the page said: a new pledge may follow, and the freed place is open to it.
+    again = stack.pledges.post(
+        f"/api/v1/campaigns/{campaign_id}/pledges",
+        json={"amount": 1_000, "tier_id": tier["id"]},
+        headers=bearer(backer),
+    )
+    assert again.status_code == 201, again.get_json()
+    # The old page's button pressed again changes nothing and says so.
+    twice = confirm(client, text, follow_redirects=True).get_data(as_text=True)
+    assert "That pledge is already cancelled, so nothing was changed." in twice
+    assert _pledge(stack, again.get_json()["id"], backer)["status"] == "pledged"
 
 
 def test_changes_without_csrf_by_someone_else_or_by_nobody_are_refused(stack: Stack) -> None:

@@ -87,6 +87,18 @@ def test_a_backer_is_sent_to_save_a_card_and_the_page_follows_it_to_card_saved(
     assert "being saved" not in saved and ">Replace card</button>" in saved
     assert "pm_card_visa" not in saved
 
+    # Cancelling first says what becomes of the saved card (kept at the provider, never charged
+    # for this pledge), and writes nothing until confirmed.
+    asked = client.post(
+        f"/campaigns/{campaign_id}/pledges/{pledge['id']}/cancel",
+        data={"csrf_token": csrf_of(saved)},
+    ).get_data(as_text=True)
+    assert (
+        "<li>The card you saved for it is not charged. The payment provider keeps it on file, "
+        "unused; a new pledge asks you to save a card again.</li>"
+    ) in asked
+    assert handlers.pledge_for(pledge_id, backer_id, dependencies.uow_factory()).is_active
+
 
 def test_in_test_mode_the_page_says_nothing_of_cards_and_the_form_is_refused_in_words(
     stack: Stack,

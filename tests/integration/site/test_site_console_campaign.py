@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from services.pledges import commands, handlers
+from services.site.clients.pledges import PledgesClient
 from tests.factories import bearer
 from tests.integration.ledger.ledger_support import pdf_bytes
 from tests.integration.pledges.helpers import snapshot
@@ -319,6 +320,44 @@ def test_refunding_more_than_is_left_is_refused_next_to_the_amount(stack: Stack)
     assert 'value="10.01"' in text and 'value="Too much"' in text
     assert snapshot(stack.apps["pledges"]) == before
     assert _api_pledge(stack, pledge_id, creator)["refunded_amount"] == 9_000
+
+
+def test_a_refund_overtaken_by_another_is_refused_in_the_services_figures(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Confirmed for €40.00 while €100.00 was left; another refund of €70.00 lands after the
+    # site read the pledge and before it sends the refund (the site is made to read the pledge
+    # as it was). The refusal is the pledges service's (409), worded from the figures it sent,
+    # in the page's language: the site works none of them out itself.
+    campaign_id, pledge_id, creator, client = _collected(stack)
+    as_it_was = _api_pledge(stack, pledge_id, creator)
+    monkeypatch.setattr(PledgesClient, "pledge", lambda *_a, **_k: as_it_was)
+    path = f"/console/campaigns/{campaign_id}/pledges/{pledge_id}/refund"
+    csrf = csrf_of(_page_of(client, campaign_id))
+    asked = client.post(path, data={"csrf_token": csrf, "amount": "40", "reason": "Late"})
+    question = asked.get_data(as_text=True)
+    meanwhile = stack.pledges.post(
+        f"/api/v1/pledges/{pledge_id}/refund",
+        json={"amount": 7_000, "reason": "Damaged"},
+        headers=bearer(creator),
+    )
+    assert meanwhile.status_code == 200, meanwhile.get_json()
+    before = snapshot(stack.apps["pledges"])
+
+    refused = confirm(client, question)
+
+    assert refused.status_code == 422
+    text = html.unescape(refused.get_data(as_text=True))
+    assert _error(text, f"refund-{pledge_id}-amount-error1") == (
+        "Only €30.00 of the €100.00 collected is left to refund."
+    )
+    assert snapshot(stack.apps["pledges"]) == before
+    client.get("/?lang=id")  # kept with the account: a write of its own
+    in_indonesian = html.unescape(confirm(client, question).get_data(as_text=True))
+    assert _error(in_indonesian, f"refund-{pledge_id}-amount-error1") == (
+        "Dari € 100 yang tertagih, hanya tersisa € 30 yang bisa dikembalikan."
+    )
+    assert _api_pledge(stack, pledge_id, creator)["refunded_amount"] == 7_000
 
 
 def test_a_pledge_of_a_live_campaign_cannot_be_refunded(stack: Stack) -> None:
