@@ -9,6 +9,7 @@ import csv
 import hashlib
 import html
 import io
+from datetime import UTC, datetime, timedelta
 
 from tests.factories import bearer
 from tests.integration.ledger.test_ledger_receipt_copies import photo_with_gps
@@ -106,24 +107,25 @@ def test_a_bad_day_is_said_beside_its_field_and_nothing_is_downloaded(stack: Sta
         assert backer_id not in text
 
 
-def test_an_expired_session_signs_in_again_and_comes_back_to_the_export(stack: Stack) -> None:
+def test_an_expired_token_signs_in_again_and_comes_back_to_the_export(stack: Stack) -> None:
     campaign_id, backer_id, _, _ = _books(stack)
+    auditor_id, _ = stack.account("auditor")
+    issuer = stack.apps["pledges"].extensions["fundtrail"].token_issuer
+    expired = issuer.issue(auditor_id, "auditor", now=datetime.now(UTC) - timedelta(days=60))
     auditor = stack.site_client()
     with auditor.session_transaction() as session:
-        session.update(token="expired-token", account_id="someone", role="auditor")
+        session.update(token=expired, account_id=str(auditor_id), role="auditor")
     path = f"/campaigns/{campaign_id}/audit/export.csv"
 
     answer = auditor.get(path)
 
     assert answer.status_code == 302, answer.get_data(as_text=True)
-    assert (
-        answer.headers["Location"].startswith("/login")
-        and "export.csv" in answer.headers["Location"]
-    )
+    location = answer.headers["Location"]
+    assert location.startswith("/login") and "export.csv" in location
     assert backer_id not in answer.get_data(as_text=True)
     with auditor.session_transaction() as session:
-        assert "token" not in session  # signed out: the next page asks who it is
-    # The ledger itself refuses that token too: it was not read as "the public".
+        assert "token" not in session  # signed out: the sign-in page asks who it is
+    # The ledger refuses that token too: it is never read as "the public".
     ledger = stack.apps["ledger"].test_client()
-    refused = ledger.get(f"/api/v1/campaigns/{campaign_id}/export.csv", headers=bearer("x"))
-    assert refused.status_code == 401
+    refused = ledger.get(f"/api/v1/campaigns/{campaign_id}/export.csv", headers=bearer(expired))
+    assert refused.status_code == 401 and backer_id.encode() not in refused.data
