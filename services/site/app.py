@@ -15,6 +15,7 @@ from services.site import display, i18n, referrals, refusals
 from services.site.access import SignInRequired, this_page
 from services.site.account_links import account_links
 from services.site.accounts import accounts
+from services.site.audit_exports import audit_exports
 from services.site.backing import backing
 from services.site.card_cache import CardCache
 from services.site.clients import ApiError, Services, ServiceUnavailable
@@ -134,6 +135,7 @@ def create_app(
     app.register_blueprint(verify_files)
     app.register_blueprint(covers)
     app.register_blueprint(receipts)
+    app.register_blueprint(audit_exports)
     app.url_value_preprocessor(allow_cover_uploads)
     _register_error_pages(app)
     return app

@@ -10,7 +10,7 @@ import flask
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
-from services.site import campaign_history, campaign_page, context, paging, referrals
+from services.site import audit_page, campaign_history, campaign_page, context, paging, referrals
 from services.site.display import money
 from services.site.forms import read_form, send
 from shared.web.fields import MAX_LOG_POSITION
@@ -134,11 +134,4 @@ def history(campaign_id: uuid.UUID) -> str:
 
 @pages.get("/campaigns/<uuid:campaign_id>/audit")
 def audit(campaign_id: uuid.UUID) -> str:
-    campaign = context.services().pledges.campaign(campaign_id, token=context.token())
-    return flask.render_template(
-        "audit.html",
-        campaign=campaign,
-        trail=campaign_page.money_trail(campaign_id),
-        receipts=campaign_page.expense_receipts(campaign_id),
-        ledger_url=context.settings().ledger_public_url,
-    )
+    return audit_page.render(campaign_id)

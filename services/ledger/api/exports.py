@@ -31,6 +31,7 @@ blp = LedgerBlueprint(
 )
 
 TREE_SIZE_HEADER = "Fundtrail-Tree-Size"
+AUDIENCE_HEADER = "Fundtrail-Export-Audience"
 
 
 class DatedExportQuery(ma.Schema):
@@ -98,6 +99,9 @@ def _export(export_format: ExportFormat, query: dict[str, Any], campaign_id: uui
         export.chunks(dependencies.engine), content_type=export.format.media_type
     )
     response.headers[TREE_SIZE_HEADER] = str(export.tree_size)
+    # Who the ledger took the reader for: a client passing the file on (the site) can tell an
+    # auditor's export from the public one without reading it, or knowing who sees backers.
+    response.headers[AUDIENCE_HEADER] = "auditor" if audience.is_auditor else "public"
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     # An auditor's export names backers: no shared cache may keep it.

@@ -17,6 +17,7 @@ from services.pledges.api.schemas import (
 )
 from services.pledges.bootstrap import current_dependencies
 from services.pledges.domain.values import BudgetLine, CampaignStatus, TierSpec
+from shared.markdown import render_markdown
 from shared.web.api import PUBLIC_OR_BEARER, Blueprint
 from shared.web.auth import current_principal, optional_principal
 from shared.web.problems import Problem
@@ -172,6 +173,9 @@ def campaign_revisions(campaign_id: uuid.UUID) -> dict[str, Any]:
                 "revised_at": revision.revised_at,
                 "title": revision.title,
                 "description": revision.description,
+                # Rendered on every read like the campaign's own `description_html`: one
+                # renderer and allow-list for the story, whichever version is shown.
+                "description_html": render_markdown(revision.description),
                 "tiers": list(revision.tiers),
             }
             for revision in revisions

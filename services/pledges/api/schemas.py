@@ -215,6 +215,9 @@ class RevisionOut(ma.Schema):
     )
     title = ma.fields.String()
     description = ma.fields.String()
+    description_html = ma.fields.String(
+        metadata={"description": "This version's story rendered and sanitised, as the campaign's"}
+    )
     tiers = ma.fields.List(ma.fields.Nested(TierVersionOut))
 
 

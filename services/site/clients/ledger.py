@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote
@@ -76,6 +77,27 @@ class LedgerClient(ServiceClient):
             "key": ("/api/v1/log/key", {}),
         }[name]
         return self.request("GET", path, params=params or None, stream=True)
+
+    def export(
+        self,
+        campaign_id: object,
+        extension: str,
+        *,
+        start: str | None,
+        end: str | None,
+        token: str,
+    ) -> Any:
+        """The CSV (`csv`) or beancount (`beancount`) export between the days `start` and `end`
+        (YYYY-MM-DD, inclusive; None: unbounded), as a streamed response. With an auditor's
+        token it names backers; its `Fundtrail-Export-Audience` header says which it is."""
+        params = {name: day for name, day in (("from", start), ("to", end)) if day}
+        return self.request(
+            "GET",
+            f"/api/v1/campaigns/{campaign_id}/export.{extension}",
+            params=params or None,
+            token=token,
+            stream=True,
+        )
 
     def verifier(self) -> Json:
         """The verifier wheel the ledger serves: `{filename, version, sha256, path}`."""
@@ -174,6 +196,16 @@ class LedgerClient(ServiceClient):
         """An original receipt (the campaign's creator and auditors only)."""
         path = f"/api/v1/campaigns/{campaign_id}/receipts/{quote(sha256, safe='')}"
         return _file(self.request("GET", path, token=token))
+
+
+def receipt_links(campaign_id: object) -> re.Pattern[bytes]:
+    """What a receipt link in an auditor's export looks like (at whatever address the ledger
+    calls itself): the receipt download route of `campaign_id`, its SHA-256 as group 1."""
+    return re.compile(
+        rb"https?://[^\s\",]+/api/v1/campaigns/"
+        + re.escape(str(campaign_id).encode())
+        + rb"/receipts/([0-9a-f]{64})(?![0-9a-f])"
+    )
 
 
 def _file(response: Any) -> ReceiptFile:

@@ -1,11 +1,13 @@
 """Receipts in a real browser: a creator logs an expense with a receipt and publishes a redacted
 copy from the console; a backer sees its thumbnail on the money trail and opens it; an auditor,
-signed in on the site, downloads the original from the audit page. Each page is checked on a
-laptop and on a 360 px phone (fit, tap targets, axe-core)."""
+signed in on the site, downloads the original and the export naming backers from the audit
+page. Each page is checked on a laptop and on a 360 px phone (fit, tap targets, axe-core)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -133,6 +135,23 @@ def test_a_redacted_receipt_reaches_backers_and_the_original_reaches_auditors(
     assert download.value.suggested_filename == (
         f"receipt-{hashlib.sha256(receipt).hexdigest()}.pdf"
     )
+
+    # Then the export that names backers, from the same page: no token to write by hand.
+    def exported() -> list[dict[str, str]]:
+        page.goto(f"{campaign}/audit")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the CSV").click()
+        slug = re.sub(r"[^a-z0-9]+", "-", title.lower())
+        assert download.value.suggested_filename == f"{slug}-audit.csv"
+        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+        assert rows and "backer_id" in rows[0]
+        # Once the ledger's checkpoint covers the expense (its worker signs in its own time).
+        return rows if any(row["kind"] == "expense" for row in rows) else []
+
+    rows = eventually(exported)
+    assert all(row["backer_id"] for row in rows if row["kind"] == "contribution")
+    links = [row["receipt_url"] for row in rows if row["kind"] == "expense"]
+    assert links and all(f"{campaign}/receipts/" in link for link in links)
     walk.pages(auditor, "an auditor", {"audit": f"{campaign}/audit"})
 
     assert walk.problems == [], "\n".join(walk.problems)

@@ -173,6 +173,7 @@ def test_an_auditor_csv_names_backers_and_links_receipts(ledger: Ledger) -> None
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Fundtrail-Export-Audience"] == "auditor"
     table = rows(response.get_data())
     assert list(table[0]) == [*COLUMNS, *AUDITOR_COLUMNS]
     pledge_rows = [r for r in table if r["kind"] in ("contribution", "refund")]
@@ -190,8 +191,9 @@ def test_an_auditor_csv_names_backers_and_links_receipts(ledger: Ledger) -> None
     assert refused.status_code == 401 and refused.json["status"] == 401
     # A creator or a backer gets the public export.
     for role in ("creator", "backer"):
-        public = rows(get(ledger, books.path("export.csv"), ledger.token(role)).get_data())
-        assert list(public[0]) == list(COLUMNS)
+        answer = get(ledger, books.path("export.csv"), ledger.token(role))
+        assert answer.headers["Fundtrail-Export-Audience"] == "public"
+        assert list(rows(answer.get_data())[0]) == list(COLUMNS)
 
 
 def test_from_and_to_keep_the_entries_dated_within_inclusive(ledger: Ledger) -> None:

@@ -110,6 +110,8 @@ def test_after_launch_the_story_and_tiers_words_are_revised_and_kept_in_history(
     # Before any revision, the history is the launched version alone.
     history = client.get(f"{path}/revisions").json["revisions"]
     assert [r["description"] for r in history] == ["A board game about **trust**."]
+    # Each version's story also comes rendered and sanitised, as the campaign's does.
+    assert history[0]["description_html"] == "<p>A board game about <strong>trust</strong>.</p>\n"
 
     tiers = [
         {**tier, "id": tier["id"]}

@@ -197,7 +197,7 @@ def test_a_creator_revises_a_live_campaigns_story_and_tiers_and_the_history_show
     live = stack.campaign(
         token,
         title="Darkroom",
-        description="The first story.",
+        description="The first story. **Bold** words.",
         tiers=[
             {
                 "name": "A print",
@@ -224,7 +224,9 @@ def test_a_creator_revises_a_live_campaigns_story_and_tiers_and_the_history_show
         data={
             "csrf_token": csrf_of(page),
             "title": "Darkroom",
-            "description": "The second story.",
+            "description": (
+                "The second story. [Our lab](https://example.org/lab) <script>x()</script>"
+            ),
             "tier_name_0": "A print",
             "tier_description_0": "A signed print.",
             "tier_month_0": MONTH,
@@ -233,7 +235,7 @@ def test_a_creator_revises_a_live_campaigns_story_and_tiers_and_the_history_show
     )
     assert saved.status_code == 302, saved.get_data(as_text=True)
     after = stack.pledges.get(f"/api/v1/campaigns/{live['id']}").get_json()
-    assert after["description"] == "The second story."
+    assert after["description"].startswith("The second story.")
     assert after["goal_amount"] == live["goal_amount"]
     assert after["tiers"][0]["description"] == "A signed print."
 
@@ -243,8 +245,14 @@ def test_a_creator_revises_a_live_campaigns_story_and_tiers_and_the_history_show
     month_words = format_date(datetime.strptime(MONTH, "%Y-%m"), "LLLL y", locale="en")
     assert f"Estimated delivery: {month_words}" in shown
     assert f'href="/campaigns/{live["id"]}/history"' in shown and "see what changed" in shown
-    history = html.unescape(public.get(f"/campaigns/{live['id']}/history").get_data(as_text=True))
+    raw_history = public.get(f"/campaigns/{live['id']}/history").get_data(as_text=True)
+    assert "<script>x()" not in raw_history  # shown as text at most, never run
+    history = html.unescape(raw_history)
     assert history.index("The first story.") < history.index("The second story.")
+    # Each version's story is rendered and sanitised as on the campaign page: no raw Markdown.
+    assert "<strong>Bold</strong> words." in history and "**Bold**" not in history
+    assert '<a href="https://example.org/lab" rel="noopener noreferrer nofollow ugc">' in history
+    assert "[Our lab]" not in history
     assert "A print." in history and "A signed print." in history
     assert "The story changed." in history
     assert "The description of the tier “A print” changed." in history
