@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._transient_backoff = transient_backoff
         self._stop = threading.Event()
+        #: When the poll under way began (monotonic), for the worker's watch on stuck polls.
+        self.polling_since: float | None = None
 
     def run(self, stop: threading.Event | None = None, watch: StallWatch | None = None) -> None:
         """Consume until `stop` is set; with `watch`, raise ConsumerStalled when the consumer
@@ -82,7 +85,11 @@ class EventConsumer:
         """Handle one poll's worth of messages and commit their offsets; returns how many."""
         # No rebalance listener is needed: a batch is handled and its offsets committed before
         # the next poll, and partitions are only revoked inside poll, so none is ever half done.
-        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        self.polling_since = time.monotonic()
+        try:
+            batches = self._consumer.poll(timeout_ms=timeout_ms)
+        finally:
+            self.polling_since = None
         records = [record for partition_records in batches.values() for record in partition_records]
         if not records:
             return 0
@@ -248,6 +255,6 @@ class EventConsumer:
     def stop(self) -> None:
         self._stop.set()
 
-    def close(self) -> None:
+    def close(self, timeout_ms: int | None = None) -> None:
         with contextlib.suppress(KafkaError):
-            self._consumer.close()
+            self._consumer.close(timeout_ms=timeout_ms)

@@ -19,6 +19,9 @@ from kafka.errors import KafkaError
 #: How long a consumer may get no records, with messages waiting or without a coordinator,
 #: before it counts as stalled. Longer than a rebalance takes (the session timeout is 10 s).
 STALL_SECONDS = 20.0
+#: How long one poll (asked to return within half a second) may block before it is
+#: interrupted: longer than a group join normally takes.
+STUCK_POLL_SECONDS = 20.0
 
 
 class ConsumerStalled(Exception):
@@ -76,3 +79,20 @@ def _coordinator_unknown(consumer: KafkaConsumer) -> bool:
     # kafka-python keeps this on a private attribute; without it, trust the lag check alone.
     coordinator = getattr(consumer, "_coordinator", None)
     return bool(coordinator is not None and coordinator.coordinator_unknown())
+
+
+def interrupt_poll(consumer: KafkaConsumer, reason: str) -> bool:
+    """Make a poll blocked in kafka-python return, from another thread: its waits on the I/O
+    thread fail with KafkaConnectionError, and the worker then replaces the consumer.
+
+    Seen in the browser tests: a poll waiting for ever on a request the I/O thread never ran,
+    with that thread idle (`ensure_coordinator_ready`, `send_fetches`). kafka-python has no
+    public call for this; without the private hook, nothing is done and False is returned."""
+    from kafka.errors import KafkaConnectionError
+
+    net = getattr(consumer, "_net", None)
+    fail_waiters = getattr(net, "_fail_pending_waiters", None)
+    if fail_waiters is None:
+        return False
+    fail_waiters(KafkaConnectionError(f"interrupted by Fundtrail's worker: {reason}"))
+    return True

@@ -10,14 +10,15 @@ from types import FrameType
 from typing import TypeVar
 
 import sqlalchemy as sa
-from kafka.errors import CommitFailedError, RebalanceInProgressError
+from kafka import KafkaConsumer
+from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 
 from shared.bootstrap import BackgroundJob, Dependencies
 from shared.consumer import EventConsumer
 from shared.kafka import make_consumer, make_producer
 from shared.logging import configure_logging, get_logger
 from shared.outbox import OutboxRelay
-from shared.stall import ConsumerStalled, StallWatch
+from shared.stall import STUCK_POLL_SECONDS, ConsumerStalled, StallWatch, interrupt_poll
 
 T = TypeVar("T")
 
@@ -135,6 +136,15 @@ def _consume_with_one_consumer(dependencies: Dependencies, stop: threading.Event
         max_attempts=settings.consumer_max_attempts,
     )
     watch = StallWatch(kafka_consumer)
+    replaced = False
+    interrupted: list[str] = []
+    polls_done = threading.Event()
+    threading.Thread(
+        target=_watch_polls,
+        args=(consumer, kafka_consumer, interrupted, polls_done),
+        name="consumer-watch",
+        daemon=True,
+    ).start()
     try:
         while not stop.is_set():
             try:
@@ -146,9 +156,36 @@ def _consume_with_one_consumer(dependencies: Dependencies, stop: threading.Event
                 # it again and skips it by its event ids. The next poll re-joins the group;
                 # letting the error end the thread would leave a worker that consumes nothing.
                 log.warning("worker.offsets_refused_in_rebalance", error=str(exc))
+            except KafkaError as exc:
+                if not interrupted:
+                    raise
+                raise ConsumerStalled(interrupted[0]) from exc
+    except ConsumerStalled:
+        replaced = True
+        raise
     finally:
-        consumer.close()
+        polls_done.set()
+        # A stalled consumer's goodbye to its group may never be answered: do not wait long.
+        consumer.close(timeout_ms=2_000 if replaced else None)
         dead_letters.close(timeout=5)
+
+
+def _watch_polls(
+    consumer: EventConsumer,
+    kafka_consumer: KafkaConsumer,
+    interrupted: list[str],
+    done: threading.Event,
+) -> None:
+    """Interrupt a poll that has blocked for STUCK_POLL_SECONDS (shared/stall.py)."""
+    while not done.wait(2):
+        since = getattr(consumer, "polling_since", None)
+        if since is None or time.monotonic() - since < STUCK_POLL_SECONDS:
+            continue
+        reason = f"a poll blocked for {time.monotonic() - since:.0f} s"
+        interrupted.append(reason)
+        if interrupt_poll(kafka_consumer, reason):
+            log.warning("worker.poll_interrupted", reason=reason)
+        return
 
 
 def _every(job: BackgroundJob, stop: threading.Event) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from kafka.errors import CommitFailedError, RebalanceInProgressError
+from kafka.errors import CommitFailedError, KafkaConnectionError, RebalanceInProgressError
 
 from services.registry import bootstrap
 from shared import worker
@@ -34,7 +34,7 @@ class _RefusedTwice:
         self.running.set()
         stop.wait()
 
-    def close(self) -> None:
+    def close(self, timeout_ms: int | None = None) -> None:
         self.closed = True
 
 
@@ -77,7 +77,7 @@ class _Stalls:
         self.running.set()
         stop.wait()
 
-    def close(self) -> None:
+    def close(self, timeout_ms: int | None = None) -> None:
         self.closed = True
 
 
@@ -116,3 +116,66 @@ def eventually_running(made: list[_Stalls]) -> bool:
             return made[1].running.wait(10)
         threading.Event().wait(0.1)
     return False
+
+
+class _BlocksInPoll:
+    """Stands in for the EventConsumer: the first one's poll never returns until kafka-python's
+    pending waits are failed (as the stuck browser-test consumers did); the next runs until
+    stopped."""
+
+    made: list[_BlocksInPoll] = []
+
+    def __init__(self, kafka_consumer: Any, *_: Any, **__: Any) -> None:
+        self.kafka_consumer = kafka_consumer
+        self.polling_since: float | None = None
+        self.running = threading.Event()
+        self.closed_with: list[int | None] = []
+        _BlocksInPoll.made.append(self)
+
+    def run(self, stop: threading.Event, watch: Any = None) -> None:
+        if len(_BlocksInPoll.made) == 1:
+            self.polling_since = 0.0  # since the clock began: long enough
+            self.kafka_consumer.released.wait(30)
+            raise KafkaConnectionError("interrupted")
+        self.running.set()
+        stop.wait()
+
+    def close(self, timeout_ms: int | None = None) -> None:
+        self.closed_with.append(timeout_ms)
+
+
+def test_a_poll_stuck_in_kafka_python_is_interrupted_and_the_consumer_replaced(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _BlocksInPoll.made = []
+
+    def make_consumer(*_: Any, **__: Any) -> mock.MagicMock:
+        kafka_consumer = mock.MagicMock()
+        kafka_consumer.released = threading.Event()
+        kafka_consumer._net._fail_pending_waiters.side_effect = lambda exc: (
+            kafka_consumer.released.set()
+        )
+        return kafka_consumer
+
+    monkeypatch.setattr(worker, "EventConsumer", _BlocksInPoll)
+    monkeypatch.setattr(worker, "make_consumer", make_consumer)
+    monkeypatch.setattr(worker, "make_producer", lambda *_, **__: mock.MagicMock())
+    monkeypatch.setattr(worker, "STUCK_POLL_SECONDS", 0.1)
+    settings = service_settings("ledger", sqlite_url, tmp_path)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_worker, args=(bootstrap("ledger", settings), stop))
+    thread.start()
+    try:
+        for _ in range(150):
+            if len(_BlocksInPoll.made) == 2:
+                break
+            threading.Event().wait(0.1)
+        assert len(_BlocksInPoll.made) == 2, "the stuck consumer was never replaced"
+        assert _BlocksInPoll.made[1].running.wait(10)
+        first = _BlocksInPoll.made[0]
+        first.kafka_consumer._net._fail_pending_waiters.assert_called_once()
+        assert first.closed_with == [2_000]  # closed without waiting long on its group
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
