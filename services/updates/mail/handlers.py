@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from services.updates.adapters.mail import MailUpdate
+from services.updates.mail.recipients import update_page
 from services.updates.mail.tokens import UnsubscribeTokens, Unsubscription
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
@@ -74,9 +75,8 @@ def on_update_published(
         # Our own HTML, sanitised when published; again with today's allow-list, so an event
         # from an older release (which let images through) mails no tracking pixel.
         body_html=sanitise(event.body_html),
-        # The update's page on the site, not the event's `url` (the updates API, which a
-        # reader's browser would show as JSON, and without the text of a backers-only update).
-        url=f"{updates_settings.site_url}/campaigns/{event.campaign_id}/updates/{event.update_id}",
+        # The update's page on the site, not the event's `url` (the updates API).
+        url=update_page(updates_settings, event.campaign_id, event.update_id),
         published_at=event.published_at,
         # A campaign not heard of yet is taken for test mode: never claim money moves unknown.
         test_mode=campaign["test_mode"] if campaign else True,

@@ -18,10 +18,9 @@ from typing import Any
 
 from services.updates.domain import payment_mail as wording
 from services.updates.mail.account_mail import queue_message
-from services.updates.mail.messages import test_mode_notice
+from services.updates.mail.recipients import campaign_page, recipient_words, with_test_mode
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
-from services.updates.words import words
 from shared.events.catalog import (
     DisputeClosed,
     DisputeOpened,
@@ -29,7 +28,6 @@ from shared.events.catalog import (
     PledgePaymentFailed,
 )
 from shared.logging import get_logger
-from shared.wording import Words
 
 log = get_logger(__name__)
 
@@ -54,13 +52,13 @@ def on_payment_failed(
     if campaign is None:
         return
     message = wording.payment_failed(
-        _words(uow, event.backer_id),
+        recipient_words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.currency,
         event.reason_code,
         event.retry_until,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, event.backer_id, "payment_failed", message, campaign)
 
@@ -77,11 +75,11 @@ def on_pledge_dropped(
     if campaign is None:
         return
     message = wording.pledge_dropped(
-        _words(uow, event.backer_id),
+        recipient_words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.currency,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, event.backer_id, "pledge_dropped", message, campaign)
 
@@ -97,12 +95,12 @@ def on_dispute_opened(
     if campaign is None:
         return
     message = wording.dispute_opened(
-        _words(uow, campaign["creator_id"]),
+        recipient_words(uow, campaign["creator_id"]),
         campaign["title"],
         event.amount,
         event.currency,
         event.reason,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, campaign["creator_id"], "dispute_opened", message, campaign)
 
@@ -118,12 +116,12 @@ def on_dispute_closed(
     if campaign is None:
         return
     message = wording.dispute_closed(
-        _words(uow, campaign["creator_id"]),
+        recipient_words(uow, campaign["creator_id"]),
         campaign["title"],
         event.amount,
         event.currency,
         event.outcome,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, campaign["creator_id"], "dispute_closed", message, campaign)
 
@@ -145,16 +143,6 @@ def _campaign(
     return campaign
 
 
-def _words(uow: UpdatesUnitOfWork, account_id: uuid.UUID) -> Words:
-    """The recipient's words: the message is written now, in the language they chose by now."""
-    return words(uow.mail_addresses.language(account_id))
-
-
-def _campaign_url(settings: UpdatesSettings, campaign_id: uuid.UUID) -> str:
-    """The campaign's page on the site: its pledge (and card button) and its public ledger."""
-    return f"{settings.site_url}/campaigns/{campaign_id}"
-
-
 def _queue(
     uow: UpdatesUnitOfWork,
     now: datetime,
@@ -164,7 +152,6 @@ def _queue(
     message: wording.PaymentMessage,
     campaign: dict[str, Any],
 ) -> None:
-    test_mode_line = test_mode_notice(words(uow.mail_addresses.language(account_id)))
     # A failed payment's notice is worth sending only while the backer can still fix it.
     expires_at = (
         event.retry_until
@@ -172,7 +159,7 @@ def _queue(
         else event.occurred_at + NOTICE_LIFETIME
     )
     # The campaign's own word (its rows from before payments read as test mode, migration 0007).
-    body = f"{test_mode_line}\n\n{message.text}" if campaign["test_mode"] else message.text
+    body = with_test_mode(uow, account_id, message.text, campaign["test_mode"])
     queue_message(
         uow,
         now,

@@ -28,11 +28,15 @@ from services.updates.adapters.tables import MAIL_TABLES
 from services.updates.domain import pledge_mail as wording
 from services.updates.handlers import on_pledge_event
 from services.updates.mail.account_mail import queue_message
-from services.updates.mail.messages import test_mode_notice
+from services.updates.mail.recipients import (
+    campaign_page,
+    recipient_words,
+    update_page,
+    with_test_mode,
+)
 from services.updates.mail.tokens import NEW_PLEDGES, QUESTIONS, UPDATES
 from services.updates.settings import UpdatesSettings
 from services.updates.unit_of_work import UpdatesUnitOfWork
-from services.updates.words import words
 from shared.db import is_postgresql
 from shared.events.catalog import (
     CommentPosted,
@@ -42,7 +46,6 @@ from shared.events.catalog import (
     UpdateRetracted,
 )
 from shared.logging import get_logger
-from shared.wording import Words
 
 log = get_logger(__name__)
 
@@ -74,12 +77,12 @@ def on_pledge_created(
     if campaign is None:
         return
     message = wording.pledge_made(
-        _words(uow, event.backer_id),
+        recipient_words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.currency,
         event.tier_name,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, event.backer_id, "pledge_made", message, campaign)
     _gather_new_pledge(event, uow, updates_settings, clock(), campaign)
@@ -97,14 +100,14 @@ def on_pledge_changed(
     if campaign is None:
         return
     message = wording.pledge_changed(
-        _words(uow, event.backer_id),
+        recipient_words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.currency,
         event.tier_name,
         event.previous_amount,
         event.previous_tier_name,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, event.backer_id, "pledge_changed", message, campaign)
 
@@ -121,14 +124,14 @@ def on_pledge_refunded(
     if campaign is None:
         return
     message = wording.pledge_refunded(
-        _words(uow, event.backer_id),
+        recipient_words(uow, event.backer_id),
         campaign["title"],
         event.amount,
         event.collected_amount,
         event.refunded_total,
         event.currency,
         event.reason,
-        _campaign_url(updates_settings, event.campaign_id),
+        campaign_page(updates_settings, event.campaign_id),
     )
     _queue(uow, clock(), event, event.backer_id, "pledge_refunded", message, campaign)
 
@@ -197,7 +200,7 @@ def _gather_new_pledge(
         sa.select(pledge_notices).where(pledge_notices.c.mail_id == key)
     ).mappings()
     message = wording.new_pledges(
-        _words(uow, creator_id),
+        recipient_words(uow, creator_id),
         campaign["title"],
         [
             wording.PledgeFacts(p["amount"], p["currency"], p["tier_name"], p["pledged_at"])
@@ -205,7 +208,8 @@ def _gather_new_pledge(
         ],
         f"{updates_settings.site_url}/console/campaigns/{event.campaign_id}",
     )
-    subject, body = _with_test_mode(uow, creator_id, message, campaign)
+    subject = message.subject
+    body = with_test_mode(uow, creator_id, message.text, campaign["test_mode"])
     connection.execute(
         account_mail.update()
         .where(account_mail.c.token_id == key)
@@ -244,11 +248,11 @@ def on_comment_posted(
     if campaign is None or update is None or campaign["creator_id"] == event.author_id:
         return
     message = wording.new_question(
-        _words(uow, campaign["creator_id"]),
+        recipient_words(uow, campaign["creator_id"]),
         campaign["title"],
         update.title,
         event.body,
-        _update_url(updates_settings, event.campaign_id, event.update_id),
+        update_page(updates_settings, event.campaign_id, event.update_id),
     )
     _queue(
         uow,
@@ -298,11 +302,11 @@ def on_update_retracted(
         )
     ).scalars()
     now = clock()
-    url = _update_url(updates_settings, event.campaign_id, event.update_id)
+    url = update_page(updates_settings, event.campaign_id, event.update_id)
     queued = 0
     for account_id in readers:
         message = wording.update_retracted(
-            _words(uow, account_id), mailed.campaign_title, mailed.title, event.reason, url
+            recipient_words(uow, account_id), mailed.campaign_title, mailed.title, event.reason, url
         )
         _queue(
             uow,
@@ -326,33 +330,6 @@ def _key(*parts: object) -> uuid.UUID:
     return uuid.uuid5(_KEYS, ":".join(str(part) for part in parts))
 
 
-def _words(uow: UpdatesUnitOfWork, account_id: uuid.UUID) -> Words:
-    """The recipient's words: the message is written now, in the language they chose by now."""
-    return words(uow.mail_addresses.language(account_id))
-
-
-def _campaign_url(settings: UpdatesSettings, campaign_id: uuid.UUID) -> str:
-    return f"{settings.site_url}/campaigns/{campaign_id}"
-
-
-def _update_url(settings: UpdatesSettings, campaign_id: uuid.UUID, update_id: uuid.UUID) -> str:
-    """The update's page on the site (it asks a reader who is not signed in to sign in)."""
-    return f"{settings.site_url}/campaigns/{campaign_id}/updates/{update_id}"
-
-
-def _with_test_mode(
-    uow: UpdatesUnitOfWork,
-    account_id: uuid.UUID,
-    message: wording.Message,
-    campaign: dict[str, Any],
-) -> tuple[str, str]:
-    """The subject and text, the test-mode line first while the campaign's money is not real."""
-    if not campaign["test_mode"]:
-        return message.subject, message.text
-    line = test_mode_notice(words(uow.mail_addresses.language(account_id)))
-    return message.subject, f"{line}\n\n{message.text}"
-
-
 def _queue(
     uow: UpdatesUnitOfWork,
     now: datetime,
@@ -368,7 +345,8 @@ def _queue(
     """Queue `message` to `account_id` once per `key` (the event's id unless given), to be sent
     within NOTICE_LIFETIME of the event (as payment notices are)."""
     key = key or event.event_id
-    subject, body = _with_test_mode(uow, account_id, message, campaign)
+    subject = message.subject
+    body = with_test_mode(uow, account_id, message.text, campaign["test_mode"])
     queue_message(
         uow,
         now,
