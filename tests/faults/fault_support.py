@@ -235,6 +235,23 @@ def drain(consumer: EventConsumer, until: Callable[[int], bool], timeout: float)
     return handled
 
 
+def consume_until(
+    kafka: str,
+    topic: str,
+    engine: sa.Engine,
+    group: str,
+    until: Callable[[int], bool],
+    timeout: float,
+) -> int:
+    """A pipeline consumer in `group` drains `topic` (see `drain`), then leaves; returns how
+    many messages it handled."""
+    consumer = pipeline_consumer(kafka, topic, engine, group)
+    try:
+        return drain(consumer, until, timeout)
+    finally:
+        consumer.close()
+
+
 # --- a broker of the test's own -------------------------------------------------------------
 
 

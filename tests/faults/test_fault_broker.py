@@ -34,12 +34,11 @@ from tests.factories import bearer, campaign_body, create_account, make_app, ser
 from tests.faults.fault_support import (
     TABLES,
     account_of,
+    consume_until,
     create_plumbing,
-    drain,
     effect_accounts,
     kill_broker,
     lost_and_duplicated,
-    pipeline_consumer,
     revocation,
     unsent_rows,
     wait_for,
@@ -300,11 +299,14 @@ def test_r2_a_broker_killed_and_restarted_mid_relay_loses_and_doubles_nothing(
         relaying.join(30)
         producer.close(timeout=5)
 
-    consumer = pipeline_consumer(kafka, topic, engine, f"fault-{uuid.uuid4().hex[:8]}")
-    try:
-        handled = drain(consumer, lambda _: len(effect_accounts(engine)) >= BACKLOG, timeout=60)
-    finally:
-        consumer.close()
+    handled = consume_until(
+        kafka,
+        topic,
+        engine,
+        f"fault-{uuid.uuid4().hex[:8]}",
+        lambda _: len(effect_accounts(engine)) >= BACKLOG,
+        timeout=60,
+    )
     lost, duplicated = lost_and_duplicated(map(account_of, written), effect_accounts(engine))
     engine.dispose()
     report(

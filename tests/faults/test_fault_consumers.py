@@ -30,6 +30,7 @@ from tests.factories import DeadLetters, make_app
 from tests.faults.fault_support import (
     ConsumerThread,
     account_of,
+    consume_until,
     create_plumbing,
     drain,
     effect_accounts,
@@ -114,17 +115,23 @@ def test_r7_a_replay_from_offset_zero_takes_no_effect_twice(
 ) -> None:
     sent = [revocation() for _ in range(100)]
     send_events(kafka_bootstrap, topic, sent)
-    first = pipeline_consumer(kafka_bootstrap, topic, engine, f"fault-{uuid.uuid4().hex[:8]}")
-    try:
-        drain(first, lambda _: len(effect_accounts(engine)) >= 100, timeout=60)
-    finally:
-        first.close()
+    consume_until(
+        kafka_bootstrap,
+        topic,
+        engine,
+        f"fault-{uuid.uuid4().hex[:8]}",
+        lambda _: len(effect_accounts(engine)) >= 100,
+        timeout=60,
+    )
     # An operator replays the topic: a group with no offsets starts at offset 0.
-    replay = pipeline_consumer(kafka_bootstrap, topic, engine, f"replay-{uuid.uuid4().hex[:8]}")
-    try:
-        replayed = drain(replay, lambda handled: handled >= 100, timeout=60)
-    finally:
-        replay.close()
+    replayed = consume_until(
+        kafka_bootstrap,
+        topic,
+        engine,
+        f"replay-{uuid.uuid4().hex[:8]}",
+        lambda handled: handled >= 100,
+        timeout=60,
+    )
     lost, duplicated = lost_and_duplicated(map(account_of, sent), effect_accounts(engine))
     report(
         7,

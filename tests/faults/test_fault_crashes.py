@@ -25,8 +25,8 @@ from shared.outbox import OutboxRelay
 from tests.faults.fault_support import (
     TABLES,
     account_of,
+    consume_until,
     create_plumbing,
-    drain,
     effect_accounts,
     lost_and_duplicated,
     pipeline_consumer,
@@ -102,11 +102,14 @@ def test_r3_killed_between_the_database_commit_and_the_publish(
         producer.close(timeout=5)
     assert unsent_rows(engine) == 0
 
-    consumer = pipeline_consumer(kafka_bootstrap, topic, engine, f"fault-{uuid.uuid4().hex[:8]}")
-    try:
-        handled = drain(consumer, lambda _: len(effect_accounts(engine)) >= 50, timeout=60)
-    finally:
-        consumer.close()
+    handled = consume_until(
+        kafka_bootstrap,
+        topic,
+        engine,
+        f"fault-{uuid.uuid4().hex[:8]}",
+        lambda _: len(effect_accounts(engine)) >= 50,
+        timeout=60,
+    )
     lost, duplicated = lost_and_duplicated(map(account_of, written), effect_accounts(engine))
     report(
         3,
@@ -135,11 +138,9 @@ def test_r4_killed_between_the_database_commit_and_the_offset_commit(
     assert committed_before_kill > 0  # the database had committed a batch
 
     # The restarted consumer, in the same group, gets the batch again: the offsets never went.
-    consumer = pipeline_consumer(kafka_bootstrap, topic, engine, group)
-    try:
-        handled = drain(consumer, lambda handled: handled >= 40, timeout=90)
-    finally:
-        consumer.close()
+    handled = consume_until(
+        kafka_bootstrap, topic, engine, group, lambda handled: handled >= 40, timeout=90
+    )
     # Committed now: the next member of the group has nothing to do.
     after = pipeline_consumer(kafka_bootstrap, topic, engine, group)
     try:
@@ -174,11 +175,14 @@ def test_r5_consumer_killed_during_a_batch(
     left_by_the_kill = len(effect_accounts(engine))
     assert left_by_the_kill < 20
 
-    consumer = pipeline_consumer(kafka_bootstrap, topic, engine, group)
-    try:
-        drain(consumer, lambda _: len(effect_accounts(engine)) >= 50, timeout=90)
-    finally:
-        consumer.close()
+    consume_until(
+        kafka_bootstrap,
+        topic,
+        engine,
+        group,
+        lambda _: len(effect_accounts(engine)) >= 50,
+        timeout=90,
+    )
     lost, duplicated = lost_and_duplicated(map(account_of, sent), effect_accounts(engine))
     report(
         5,
