@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from kafka import KafkaConsumer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaConnectionError, KafkaError
 
 #: How long a consumer may get no records, with messages waiting or without a coordinator,
 #: before it counts as stalled. Longer than a rebalance takes (the session timeout is 10 s).
@@ -88,8 +88,6 @@ def interrupt_poll(consumer: KafkaConsumer, reason: str) -> bool:
     Seen in the browser tests: a poll waiting for ever on a request the I/O thread never ran,
     with that thread idle (`ensure_coordinator_ready`, `send_fetches`). kafka-python has no
     public call for this; without the private hook, nothing is done and False is returned."""
-    from kafka.errors import KafkaConnectionError
-
     net = getattr(consumer, "_net", None)
     fail_waiters = getattr(net, "_fail_pending_waiters", None)
     if fail_waiters is None:
